@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@ $(STAMP)
+
+## make run: start the bot (real Telegram with TELEGRAM_BOT_TOKEN, otherwise the sandbox)
+run: $(STAMP)
+	$(BIN)/cadrebot run
+
+## make test: the whole test suite (also what CI runs)
+test: $(TEST_STAMP)
+	$(BIN)/ruff check bot handlers models migrations tests scripts bench
+	$(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check bot handlers models migrations tests scripts bench
+
+## make messages: re-extract user-facing strings into locales/vi/LC_MESSAGES/messages.po
+messages: $(TEST_STAMP)
+	$(BIN)/python scripts/i18n_sync.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""The ONE place that wires the application: handlers, error handler, rate limiter,
+post_init/post_shutdown. Order of handler groups matters:
+
+  -100  gate: private chats only, load the actor, unlinked users -> onboarding
+     0  features: menu labels and commands first, then callbacks and flow steps
+   100  fallback: unknown text, stickers, files, stale buttons
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import AppServices, BotContext
+from bot.db import Database
+from handlers import errors, fallback, gate, menu
+
+log = logging.getLogger(__name__)
+
+FEATURE_MODULES = [menu]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
+
+
+async def _post_init(app: Application) -> None:
+    await app.bot.set_my_commands(menu.bot_commands())
+    log.info("bot @%s ready", app.bot.username)
+
+
+async def _post_shutdown(app: Application) -> None:
+    await app.bot_data["services"].db.dispose()
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    clock: Clock | None = None,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limiter: bool = True,
+) -> Application:
+    token = settings.token
+    if not token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(False)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limiter:
+        # Waits on Telegram's global/per-chat limits and retries once after a 429.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["services"] = AppServices(settings=settings, db=db, clock=clock or Clock())
+
+    gate.register(app)
+    for module in FEATURE_MODULES:
+        module.register(app)
+    fallback.register(app)
+    errors.register(app)
+    return app
+
+
+def run(settings: Settings, db: Database) -> None:
+    """Blocking: polling by default, webhook when CADREBOT_WEBHOOK_URL is set."""
+    app = build_application(settings, db)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        url_path = urlsplit(settings.webhook_url).path.strip("/")
+        app.run_webhook(
+            listen=settings.listen_host,
+            port=settings.listen_port,
+            url_path=url_path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -1,0 +1,222 @@
+"""Operator command line (SPEC §9): `cadrebot run | sandbox | db | invite | grant`."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import typer
+from sqlalchemy.engine import make_url
+
+from bot.clock import Clock
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import Database
+from bot.i18n import _
+from bot.logging_setup import setup_logging
+from bot.services import identity
+from models.enums import Role
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Trợ lý Cán bộ — operator commands."
+)
+db_app = typer.Typer(no_args_is_help=True, help="Database: upgrade, current, backup.")
+app.add_typer(db_app, name="db")
+
+
+class CliError(Exception):
+    """Shown to the operator as one line; exit code 1."""
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    setup_logging(settings.log_level, secrets=[settings.token or ""])
+    return settings
+
+
+def _run_db(coro_factory):
+    """Run `coro_factory(db, now)` in one transaction and dispose the engine."""
+    settings = _settings()
+
+    async def main():
+        db = Database(settings.database_url)
+        try:
+            async with db.session() as session:
+                return await coro_factory(session, Clock().now())
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def run() -> None:
+    """Start the bot (polling, or webhook when CADREBOT_WEBHOOK_URL is set)."""
+    settings = _settings()
+    if not settings.token:
+        typer.echo(_("TELEGRAM_BOT_TOKEN is not set: starting the sandbox (local emulator)."))
+        from bot.sandbox.runner import run_sandbox
+
+        asyncio.run(run_sandbox(settings, as_role="cadre"))
+        return
+    from bot import app as bot_app
+    from bot.migrate import upgrade
+
+    upgrade(settings.database_url)
+    bot_app.run(settings, Database(settings.database_url))
+
+
+@app.command()
+def sandbox(
+    as_role: str = typer.Option("cadre", "--as", help="cadre | supervisor | board"),
+    reset: bool = typer.Option(False, "--reset", help="Start again from a fresh demo database."),
+    database: Path = typer.Option(Path("data/sandbox.db"), "--db", help="Sandbox database file."),
+) -> None:
+    """The real bot against a built-in Telegram emulator, with a terminal chat."""
+    if as_role not in ("cadre", "supervisor", "board"):
+        raise CliError(_("--as must be one of: cadre, supervisor, board"))
+    settings = _settings()
+    from bot.sandbox.runner import run_sandbox
+
+    asyncio.run(run_sandbox(settings, as_role=as_role, database=database, reset=reset))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    from bot.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    typer.echo(_("Database is up to date."))
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration revision and the newest one."""
+    from bot.migrate import current_revision, head_revision
+
+    settings = _settings()
+
+    async def main():
+        db = Database(settings.database_url)
+        try:
+            return await current_revision(db.engine)
+        finally:
+            await db.dispose()
+
+    current = asyncio.run(main())
+    head = head_revision()
+    typer.echo(_("Current revision: {current} (newest: {head})").format(
+        current=current or _("none"), head=head))
+
+
+@db_app.command("backup")
+def db_backup(path: Path) -> None:
+    """A consistent copy of the SQLite database, taken while the bot runs."""
+    settings = _settings()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        raise CliError(_(
+            "For PostgreSQL use pg_dump, e.g.: pg_dump --format=custom --file={path} "
+            "\"postgresql://USER@HOST:PORT/DBNAME\""
+        ).format(path=path))
+    source = Path(url.database or "")
+    if not source.exists():
+        raise CliError(_("Database file not found: {path}").format(path=source))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.unlink()
+    src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True)
+    dst = sqlite3.connect(path)
+    try:
+        with dst:
+            src.backup(dst)  # SQLite's online backup API: consistent while others write
+    finally:
+        src.close()
+        dst.close()
+    typer.echo(_("Backup written to {path}").format(path=path))
+
+
+@app.command()
+def invite(
+    cadre_code: str,
+    days: int = typer.Option(identity.DEFAULT_INVITE_DAYS, min=1, max=90, help="Days valid."),
+) -> None:
+    """Issue a one-time activation code for a cadre, with a t.me deep link."""
+    settings = _settings()
+
+    async def work(session, now):
+        return await identity.issue_invite(session, cadre_code, now=now, days=days)
+
+    code, cadre = _run_db(work)
+    typer.echo(_("Activation code for {name} ({code}): {invite}").format(
+        name=cadre.full_name, code=cadre.code, invite=code))
+    typer.echo(_("Valid for {days} days, one use only.").format(days=days))
+    username = settings_bot_username(settings)
+    if username:
+        typer.echo(f"https://t.me/{username}?start={code}")
+    else:
+        typer.echo(_("Link: https://t.me/<bot username>?start={invite}").format(invite=code))
+
+
+def settings_bot_username(settings: Settings) -> str | None:
+    """Ask Telegram (getMe) for the bot's username; None when it cannot be reached."""
+    if not settings.token:
+        return None
+    import httpx
+
+    try:
+        response = httpx.get(f"{settings.telegram_api_base_url}{settings.token}/getMe", timeout=5)
+        return response.json()["result"]["username"]
+    except Exception:  # noqa: BLE001 - offline is fine, the code alone still works
+        return None
+
+
+@app.command()
+def grant(cadre_code: str, role: str) -> None:
+    """Give a cadre the board or supervisor role."""
+    if role not in (Role.BOARD, Role.SUPERVISOR):
+        raise CliError(_("Role must be board or supervisor."))
+
+    async def work(session, now):
+        return await identity.grant_role(session, cadre_code, Role(role), now=now)
+
+    cadre, created = _run_db(work)
+    if created:
+        typer.echo(_("Granted role {role} to {name} ({code}).").format(
+            role=role, name=cadre.full_name, code=cadre.code))
+    else:
+        typer.echo(_("{name} ({code}) already has role {role}.").format(
+            role=role, name=cadre.full_name, code=cadre.code))
+
+
+def main() -> None:
+    try:
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
+    except (ConfigError, CliError) as exc:
+        typer.echo(_("Error: {message}").format(message=exc), err=True)
+        sys.exit(1)
+    except identity.UnknownCadre as exc:
+        typer.echo(_("Error: no cadre with code {code}").format(code=exc.args[0]), err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors and the rest: one line, not a traceback
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        typer.echo(_("Error: {message}").format(message=exc), err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

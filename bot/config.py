@@ -1,0 +1,132 @@
+"""Runtime configuration from the environment or `.env` (SPEC §9)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.i18n import _
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/cadrebot.db"
+
+
+class ConfigError(Exception):
+    """A configuration value is invalid; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_api_file_url: str = Field(
+        default="https://api.telegram.org/file/bot", alias="TELEGRAM_API_FILE_URL"
+    )
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", alias="CADREBOT_TIMEZONE")
+    webhook_url: str | None = Field(default=None, alias="CADREBOT_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="CADREBOT_WEBHOOK_SECRET")
+    listen: str = Field(default="127.0.0.1:8443", alias="CADREBOT_LISTEN")
+    policy_file: Path | None = Field(default=None, alias="CADREBOT_POLICY_FILE")
+    log_level: str = Field(default="INFO", alias="CADREBOT_LOG_LEVEL")
+
+    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None):
+        if value is not None:
+            raw = value.get_secret_value().strip()
+            head, sep, tail = raw.partition(":")
+            if not (sep and head.isdigit() and tail):
+                raise ValueError(_("expected the form 123456789:ABC… given by BotFather"))
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        allowed = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        if not value.startswith(allowed):
+            raise ValueError(_("must start with sqlite+aiosqlite:// or postgresql+asyncpg://"))
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(_("unknown time zone {name}").format(name=value)) from exc
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith("https://") and not value.startswith(
+            "http://127.0.0.1"
+        ):
+            raise ValueError(_("must be an https:// URL"))
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(_("expected HOST:PORT, e.g. 127.0.0.1:8443"))
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def listen_host(self) -> str:
+        return self.listen.rpartition(":")[0]
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value().strip() if self.telegram_bot_token else None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides) -> Settings:
+    """Read settings; raise ConfigError with one readable line on a bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        field = Settings.model_fields.get(name)
+        alias = field.alias if field is not None and field.alias else name
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(
+            _("invalid configuration {name}: {message}").format(name=alias, message=message)
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,39 @@
+"""Typed PTB context: the app's services and the actor behind the current update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.services.identity import Actor
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    db: Database
+    clock: Clock
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """Shared by all handler groups of one update, so the gate can set `actor` once."""
+
+    def __init__(self, application: Application, chat_id=None, user_id=None) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.actor: Actor | None = None
+
+    @property
+    def services(self) -> AppServices:
+        return self.application.bot_data["services"]
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock

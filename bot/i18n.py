@@ -1,0 +1,85 @@
+"""Gettext for the Vietnamese catalog, plus vi_VN number/date formatting (Babel).
+
+The catalog is compiled from `locales/vi/LC_MESSAGES/messages.po` when the
+compiled `.mo` is missing or older than the `.po`, and loaded once.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+LOCALE = "vi_VN"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+PO_PATH = LOCALES_DIR / "vi" / "LC_MESSAGES" / "messages.po"
+MO_PATH = PO_PATH.with_suffix(".mo")
+DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def compile_catalog(po_path: Path = PO_PATH, mo_path: Path = MO_PATH) -> bytes:
+    """Return the compiled catalog, rebuilding the `.mo` file if it is stale."""
+    if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        return mo_path.read_bytes()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    data = buffer.getvalue()
+    try:
+        mo_path.write_bytes(data)
+    except OSError:  # read-only install: the in-memory copy is enough
+        pass
+    return data
+
+
+@lru_cache(maxsize=1)
+def translations() -> gettext.GNUTranslations:
+    return gettext.GNUTranslations(io.BytesIO(compile_catalog()))
+
+
+def _(message: str) -> str:
+    return translations().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations().ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction where it must be translated later, at use time."""
+    return message
+
+
+def fmt_number(value: float | int, decimals: int = 0) -> str:
+    """1234.5 -> '1.234,5' (Vietnamese grouping and decimal marks)."""
+    if decimals:
+        pattern = "#,##0." + "0" * decimals
+    else:
+        pattern = "#,##0"
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def fmt_score(value: float) -> str:
+    """Scores are shown with one decimal: 87.25 -> '87,3'."""
+    return fmt_number(round(value + 1e-9, 1), 1)
+
+
+def fmt_percent(ratio: float, decimals: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return format_percent(ratio, format=pattern, locale=LOCALE)
+
+
+def fmt_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(value: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    return value.astimezone(tz).strftime("%H:%M %d/%m/%Y")

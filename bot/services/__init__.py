@@ -1,0 +1,1 @@
+"""Use cases and pure rules. Services never import `telegram`."""

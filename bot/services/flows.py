@@ -1,0 +1,46 @@
+"""Per-chat flow state kept in the database (step + draft), never in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import FlowState
+
+
+@dataclass
+class Flow:
+    name: str
+    step: str
+    data: dict = field(default_factory=dict)
+
+
+async def get_flow(session: AsyncSession, chat_id: int) -> Flow | None:
+    row = await session.get(FlowState, chat_id)
+    if row is None:
+        return None
+    return Flow(row.flow, row.step, dict(row.data or {}))
+
+
+async def set_flow(session: AsyncSession, chat_id: int, flow: Flow, now: datetime) -> None:
+    row = await session.get(FlowState, chat_id)
+    if row is None:
+        session.add(
+            FlowState(chat_id=chat_id, flow=flow.name, step=flow.step, data=flow.data, updated_at=now)
+        )
+    else:
+        row.flow, row.step, row.data, row.updated_at = flow.name, flow.step, dict(flow.data), now
+
+
+async def clear_flow(session: AsyncSession, chat_id: int) -> bool:
+    """Leave any flow; returns whether there was one."""
+    result = await session.execute(delete(FlowState).where(FlowState.chat_id == chat_id))
+    return bool(result.rowcount)
+
+
+async def chats_in_flow(session: AsyncSession, flow: str) -> list[int]:
+    rows = await session.execute(select(FlowState.chat_id).where(FlowState.flow == flow))
+    return list(rows.scalars())

@@ -1,0 +1,275 @@
+"""Who is this Telegram user? Linking by phone or invite code, roles, grants (SPEC §1–2)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.phones import normalize_phone
+from bot.services import audit
+from models import Cadre, Delegation, InviteCode, RoleGrant
+from models.enums import Role
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
+INVITE_LENGTH = 10
+DEFAULT_INVITE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The linked person behind an update, loaded fresh for every update."""
+
+    cadre_id: int
+    code: str
+    full_name: str
+    unit_id: int | None
+    roles: frozenset[Role]
+
+    @property
+    def is_board(self) -> bool:
+        return Role.BOARD in self.roles
+
+    @property
+    def is_supervisor(self) -> bool:
+        return Role.SUPERVISOR in self.roles or self.is_board
+
+
+class LinkStatus(StrEnum):
+    LINKED = "linked"
+    ALREADY = "already"  # this account was already linked to that record
+    NOT_FOUND = "not_found"
+    AMBIGUOUS = "ambiguous"
+    TAKEN = "taken"  # the record is linked to another Telegram account: invite needed
+    INVALID_PHONE = "invalid_phone"
+
+
+class InviteStatus(StrEnum):
+    LINKED = "linked"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    status: LinkStatus | InviteStatus
+    cadre: Cadre | None = None
+
+
+class UnknownCadre(LookupError):
+    pass
+
+
+def hash_invite(code: str) -> str:
+    return hashlib.sha256(normalize_invite(code).encode()).hexdigest()
+
+
+def normalize_invite(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def looks_like_invite(text: str) -> bool:
+    code = normalize_invite(text)
+    return len(code) == INVITE_LENGTH and all(ch in INVITE_ALPHABET for ch in code)
+
+
+async def cadre_by_code(session: AsyncSession, code: str) -> Cadre:
+    cadre = await session.scalar(select(Cadre).where(Cadre.code == code.strip()))
+    if cadre is None:
+        raise UnknownCadre(code)
+    return cadre
+
+
+async def linked_cadre(session: AsyncSession, telegram_user_id: int) -> Cadre | None:
+    """The active roster record linked to this account; deactivated records do not count."""
+    return await session.scalar(
+        select(Cadre).where(Cadre.telegram_user_id == telegram_user_id, Cadre.active.is_(True))
+    )
+
+
+async def roles_of(session: AsyncSession, cadre: Cadre, now: datetime) -> frozenset[Role]:
+    roles = {Role.CADRE}
+    granted = await session.scalars(select(RoleGrant.role).where(RoleGrant.cadre_id == cadre.id))
+    roles.update(Role(r) for r in granted)
+    if Role.SUPERVISOR not in roles:
+        evaluates = await session.scalar(
+            select(
+                exists().where(Cadre.evaluator_id == cadre.id, Cadre.active.is_(True))
+            )
+        )
+        today = now.date()
+        delegated = await session.scalar(
+            select(
+                exists().where(
+                    Delegation.delegate_id == cadre.id,
+                    Delegation.revoked_at.is_(None),
+                    Delegation.starts_on <= today,
+                    Delegation.ends_on >= today,
+                )
+            )
+        )
+        if evaluates or delegated:
+            roles.add(Role.SUPERVISOR)
+    return frozenset(roles)
+
+
+async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime) -> Actor | None:
+    cadre = await linked_cadre(session, telegram_user_id)
+    if cadre is None:
+        return None
+    return Actor(
+        cadre_id=cadre.id,
+        code=cadre.code,
+        full_name=cadre.full_name,
+        unit_id=cadre.unit_id,
+        roles=await roles_of(session, cadre, now),
+    )
+
+
+async def _attach(
+    session: AsyncSession, cadre: Cadre, telegram_user_id: int, chat_id: int, now: datetime, how: str
+) -> None:
+    """Point `cadre` at this Telegram account, moving any previous link (audited)."""
+    # The account may still hold a link to a deactivated (or other) record.
+    stale = await session.scalars(
+        select(Cadre).where(Cadre.telegram_user_id == telegram_user_id, Cadre.id != cadre.id)
+    )
+    for other in stale:
+        audit.record(
+            session, at=now, action="unlink", object_type="cadre", object_id=other.id,
+            before={"telegram_user_id": other.telegram_user_id}, after={"telegram_user_id": None},
+            note=f"account re-linked to {cadre.code}",
+        )
+        other.telegram_user_id = None
+        other.telegram_chat_id = None
+    await session.flush()
+    before = {"telegram_user_id": cadre.telegram_user_id}
+    cadre.telegram_user_id = telegram_user_id
+    cadre.telegram_chat_id = chat_id
+    cadre.linked_at = now
+    cadre.reachable = True
+    audit.record(
+        session, at=now, action="relink" if before["telegram_user_id"] else "link",
+        object_type="cadre", object_id=cadre.id, actor_label=how,
+        before=before, after={"telegram_user_id": telegram_user_id},
+    )
+
+
+async def link_by_phone(
+    session: AsyncSession, *, telegram_user_id: int, chat_id: int, phone: str, now: datetime
+) -> LinkResult:
+    normalized = normalize_phone(phone)
+    if normalized is None:
+        return LinkResult(LinkStatus.INVALID_PHONE)
+    matches = list(
+        await session.scalars(
+            select(Cadre).where(Cadre.phone == normalized, Cadre.active.is_(True)).limit(2)
+        )
+    )
+    if not matches:
+        return LinkResult(LinkStatus.NOT_FOUND)
+    if len(matches) > 1:
+        return LinkResult(LinkStatus.AMBIGUOUS)
+    cadre = matches[0]
+    if cadre.telegram_user_id == telegram_user_id:
+        cadre.telegram_chat_id = chat_id
+        return LinkResult(LinkStatus.ALREADY, cadre)
+    if cadre.telegram_user_id is not None:
+        return LinkResult(LinkStatus.TAKEN, cadre)
+    await _attach(session, cadre, telegram_user_id, chat_id, now, how="phone")
+    return LinkResult(LinkStatus.LINKED, cadre)
+
+
+async def issue_invite(
+    session: AsyncSession,
+    cadre_code: str,
+    *,
+    now: datetime,
+    days: int = DEFAULT_INVITE_DAYS,
+    created_by: str = "operator",
+) -> tuple[str, Cadre]:
+    """A fresh single-use code (only its hash is stored); earlier unused codes expire."""
+    cadre = await cadre_by_code(session, cadre_code)
+    await session.execute(
+        update(InviteCode)
+        .where(InviteCode.cadre_id == cadre.id, InviteCode.used_at.is_(None))
+        .where(InviteCode.expires_at > now)
+        .values(expires_at=now)
+    )
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+    session.add(
+        InviteCode(
+            cadre_id=cadre.id,
+            code_hash=hash_invite(code),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+            created_by=created_by,
+        )
+    )
+    audit.record(
+        session, at=now, action="invite", object_type="cadre", object_id=cadre.id,
+        actor_label=created_by, after={"expires_at": (now + timedelta(days=days)).isoformat()},
+    )
+    return code, cadre
+
+
+async def redeem_invite(
+    session: AsyncSession, *, code: str, telegram_user_id: int, chat_id: int, now: datetime
+) -> LinkResult:
+    invite = await session.scalar(
+        select(InviteCode).where(InviteCode.code_hash == hash_invite(code)).with_for_update()
+    )
+    if invite is None:
+        return LinkResult(InviteStatus.UNKNOWN)
+    if invite.used_at is not None:
+        return LinkResult(InviteStatus.USED)
+    if invite.expires_at <= now:
+        return LinkResult(InviteStatus.EXPIRED)
+    cadre = await session.get(Cadre, invite.cadre_id)
+    if cadre is None or not cadre.active:
+        return LinkResult(InviteStatus.INACTIVE)
+    # Claim the code atomically: a second redeemer racing us updates no row.
+    claimed = await session.execute(
+        update(InviteCode)
+        .where(InviteCode.id == invite.id, InviteCode.used_at.is_(None))
+        .values(used_at=now, used_by_telegram_id=telegram_user_id)
+    )
+    if claimed.rowcount != 1:
+        return LinkResult(InviteStatus.USED)
+    await _attach(session, cadre, telegram_user_id, chat_id, now, how="invite")
+    return LinkResult(InviteStatus.LINKED, cadre)
+
+
+async def grant_role(
+    session: AsyncSession, cadre_code: str, role: Role, *, now: datetime, by: str = "operator"
+) -> tuple[Cadre, bool]:
+    """Give a role; returns (cadre, created) — granting twice changes nothing."""
+    if role == Role.CADRE:
+        raise ValueError("every roster member is a cadre already")
+    cadre = await cadre_by_code(session, cadre_code)
+    existing = await session.scalar(
+        select(func.count()).select_from(RoleGrant).where(
+            RoleGrant.cadre_id == cadre.id, RoleGrant.role == role.value
+        )
+    )
+    if existing:
+        return cadre, False
+    session.add(RoleGrant(cadre_id=cadre.id, role=role.value, granted_at=now, granted_by=by))
+    audit.record(
+        session, at=now, action="grant", object_type="cadre", object_id=cadre.id,
+        actor_label=by, after={"role": role.value},
+    )
+    return cadre, True
+
+
+async def mark_unreachable(session: AsyncSession, telegram_chat_id: int) -> None:
+    await session.execute(
+        update(Cadre).where(Cadre.telegram_chat_id == telegram_chat_id).values(reachable=False)
+    )

@@ -1,0 +1,1 @@
+"""Telegram I/O, one module per feature, each exporting register(app)."""

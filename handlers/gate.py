@@ -1,0 +1,57 @@
+"""First stop of every update: private chats only, who is this, unlinked -> onboarding."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.context import BotContext
+from bot.i18n import _
+from bot.services import identity
+from handlers.onboarding import handle_unlinked
+
+log = logging.getLogger(__name__)
+
+GATE_GROUP = -100
+
+
+async def _leave_non_private(update: Update, context: BotContext) -> None:
+    chat = update.effective_chat
+    if update.message is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        try:
+            await context.bot.send_message(
+                chat.id,
+                _("Trợ lý Cán bộ works only in private chats. Please message the bot directly."),
+            )
+        except TelegramError:
+            pass
+    try:
+        await context.bot.leave_chat(chat.id)
+    except TelegramError:
+        log.info("could not leave chat %s", chat.id)
+
+
+async def gate(update: Update, context: BotContext) -> None:
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        member = update.my_chat_member
+        if member is None or member.new_chat_member.status in ("member", "administrator"):
+            await _leave_non_private(update, context)
+        raise ApplicationHandlerStop
+    if chat is None or user is None:  # inline queries, polls, …: not ours
+        raise ApplicationHandlerStop
+    if update.my_chat_member is not None:  # the user blocked/unblocked the bot
+        raise ApplicationHandlerStop
+    async with context.db.session() as session:
+        context.actor = await identity.actor_for(session, user.id, context.clock.now())
+    if context.actor is None:
+        await handle_unlinked(update, context)
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)

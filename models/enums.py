@@ -1,0 +1,116 @@
+"""Closed vocabularies stored as short strings (SPEC §4)."""
+
+from enum import StrEnum
+
+
+class UnitLevel(StrEnum):
+    PROVINCE = "tinh"
+    COMMUNE = "xa"
+
+
+class PeriodType(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+class PositionGroup(StrEnum):
+    LEADERSHIP = "lanh_dao_quan_ly"
+    PROFESSIONAL = "chuyen_mon_nghiep_vu"
+    SUPPORT = "ho_tro_phuc_vu"
+
+
+class StaffType(StrEnum):
+    CAN_BO = "can_bo"
+    CONG_CHUC = "cong_chuc"
+    VIEN_CHUC = "vien_chuc"
+
+
+class Gender(StrEnum):
+    MALE = "nam"
+    FEMALE = "nu"
+
+
+class TheoryLevel(StrEnum):
+    NONE = "none"
+    SO_CAP = "so_cap"
+    TRUNG_CAP = "trung_cap"
+    CAO_CAP = "cao_cap"
+    CU_NHAN = "cu_nhan"
+
+
+THEORY_RANK = {level: rank for rank, level in enumerate(TheoryLevel)}
+
+
+class Education(StrEnum):
+    TRUNG_CAP = "trung_cap"
+    CAO_DANG = "cao_dang"
+    DAI_HOC = "dai_hoc"
+    THAC_SI = "thac_si"
+    TIEN_SI = "tien_si"
+
+
+class Role(StrEnum):
+    CADRE = "cadre"
+    SUPERVISOR = "supervisor"
+    BOARD = "board"
+
+
+class ProductKind(StrEnum):
+    COUNT = "count"
+    RATE = "rate"
+
+
+class PeriodStatus(StrEnum):
+    OPEN = "open"
+    LOCKED = "locked"
+
+
+class EntryStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class Band(StrEnum):
+    EXCELLENT = "xuat_sac"
+    GOOD = "tot"
+    DONE = "hoan_thanh"
+    FAILED = "khong_hoan_thanh"
+
+
+class TrainingCategory(StrEnum):
+    POLITICAL_THEORY = "ly_luan_chinh_tri"
+    DEFENCE_SECURITY = "quoc_phong_an_ninh"
+    STATE_MANAGEMENT = "quan_ly_nha_nuoc"
+    JOB_SKILLS = "kien_thuc_ky_nang"
+    DIGITAL = "khcn_dmst_so"
+
+
+class TrainingStatus(StrEnum):
+    CLAIMED = "claimed"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class AckKind(StrEnum):
+    NONE = "none"
+    ACK = "ack"
+    REGISTER = "register"
+
+
+class NoticeStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"

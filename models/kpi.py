@@ -1,0 +1,156 @@
+"""Work-product catalogue, periods, targets, entries, evidence and evaluations (SPEC §4.2–4.5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigIntPK, JSONType, UTCDateTime
+
+
+class ProductType(Base):
+    __tablename__ = "product_types"
+    __table_args__ = (UniqueConstraint("position_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("job_positions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    unit_of_measure: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8), default="count")  # ProductKind
+    coefficient: Mapped[float] = mapped_column(Float, default=1.0)
+    indicator_group: Mapped[int] = mapped_column(Integer, default=1)
+    digital: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_target: Mapped[float] = mapped_column(Float, default=0.0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Period(Base):
+    __tablename__ = "periods"
+    __table_args__ = (UniqueConstraint("kind", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # PeriodType
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)  # month 1–12, quarter 1–4, 1 for a year
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    submission_deadline: Mapped[date] = mapped_column(Date)
+    review_deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # PeriodStatus
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("cadre_id", "period_id", "product_type_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    product_type_id: Mapped[int] = mapped_column(ForeignKey("product_types.id"))
+    quantity: Mapped[float] = mapped_column(Float)
+    adjusted_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    adjusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Entry(Base):
+    """One cadre × period × product type; `version` grows with each submission."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("cadre_id", "period_id", "product_type_id"),
+        Index("ix_entries_period_status", "period_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    product_type_id: Mapped[int] = mapped_column(ForeignKey("product_types.id"))
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # EntryStatus
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    # The cadre's own figures (for rate products quantity_done is the achieved %).
+    quantity_done: Mapped[float | None] = mapped_column(Float)
+    quantity_passed: Mapped[float | None] = mapped_column(Float)
+    quantity_on_time: Mapped[float | None] = mapped_column(Float)
+    failed_reviews: Mapped[int] = mapped_column(Integer, default=0)
+    delays: Mapped[int] = mapped_column(Integer, default=0)
+    exemption_note: Mapped[str | None] = mapped_column(Text)
+    exemption_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    # Figures set by the evaluator when approving with adjustment (originals kept above).
+    adjusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    adj_quantity_done: Mapped[float | None] = mapped_column(Float)
+    adj_quantity_passed: Mapped[float | None] = mapped_column(Float)
+    adj_quantity_on_time: Mapped[float | None] = mapped_column(Float)
+    adj_failed_reviews: Mapped[int | None] = mapped_column(Integer)
+    adj_delays: Mapped[int | None] = mapped_column(Integer)
+
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    decided_for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))  # delegation
+    decided_version: Mapped[int | None] = mapped_column(Integer)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # photo | document | link
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    file_unique_id: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(127))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Evaluation(Base):
+    """The rating of one cadre for one period (month, quarter or year)."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (UniqueConstraint("cadre_id", "period_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # General criteria (30 points): {"political": x, "ethics": x, "style": x, "discipline": x}
+    self_criteria: Mapped[dict | None] = mapped_column(JSONType)
+    criteria: Mapped[dict | None] = mapped_column(JSONType)
+    organising: Mapped[float | None] = mapped_column(Float)  # đ, leaders
+    rallying: Mapped[float | None] = mapped_column(Float)  # e, leaders
+    unit_result: Mapped[float | None] = mapped_column(Float)  # d, leaders
+    task_score: Mapped[float | None] = mapped_column(Float)
+    general_score: Mapped[float | None] = mapped_column(Float)
+    total_score: Mapped[float | None] = mapped_column(Float)
+    computed_band: Mapped[str | None] = mapped_column(String(20))  # Band
+    band: Mapped[str | None] = mapped_column(String(20))  # Band, final
+    band_reason: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list | None] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | rated
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    rated_for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

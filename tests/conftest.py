@@ -1,0 +1,100 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when configured), clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.migrate import upgrade_engine
+
+PG_URL = os.environ.get("CADREBOT_TEST_DATABASE_URL", "")
+_pg_status: dict[str, str | None] = {}
+
+
+def _pg_unavailable_reason() -> str | None:
+    """None when the configured PostgreSQL answers; otherwise why not (checked once)."""
+    if "reason" in _pg_status:
+        return _pg_status["reason"]
+    if not PG_URL:
+        reason = "CADREBOT_TEST_DATABASE_URL is not set"
+    else:
+        import asyncpg
+
+        async def probe() -> None:
+            dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+            conn = await asyncpg.connect(dsn, timeout=5)
+            await conn.close()
+
+        try:
+            asyncio.run(probe())
+            reason = None
+        except Exception as exc:  # noqa: BLE001
+            reason = f"PostgreSQL at {PG_URL.split('@')[-1]} does not answer ({exc.__class__.__name__})"
+    _pg_status["reason"] = reason
+    return reason
+
+
+def pytest_report_header(config):
+    reason = _pg_unavailable_reason()
+    if reason is None:
+        return f"PostgreSQL tests: against {PG_URL.split('@')[-1]}"
+    return f"PostgreSQL tests: skipped — {reason}"
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass
+class DbTarget:
+    url: str
+    engine_kwargs: dict = field(default_factory=dict)
+
+    def database(self) -> Database:
+        return Database(self.url, **self.engine_kwargs)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_target(request, tmp_path):
+    """A fresh, empty database: a file on SQLite, a new schema on PostgreSQL."""
+    if request.param == "sqlite":
+        yield DbTarget(f"sqlite+aiosqlite:///{tmp_path}/test.db")
+        return
+    reason = _pg_unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    schema = "t_" + uuid.uuid4().hex[:12]
+    import asyncpg
+
+    dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE SCHEMA "{schema}"'))
+    yield DbTarget(PG_URL, {"connect_args": {"server_settings": {"search_path": schema}}})
+    asyncio.run(admin(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+async def db(db_target):
+    database = db_target.database()
+    await upgrade_engine(database.engine)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock():
+    # A Tuesday morning in Hanoi (02:00 UTC = 09:00 ICT).
+    return FrozenClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
