@@ -70,13 +70,13 @@ def run() -> None:
 
 @app.command()
 def sandbox(
-    as_role: str = typer.Option("cadre", "--as", help="cadre | supervisor | board"),
+    as_role: str = typer.Option("cadre", "--as", help="cadre | supervisor | board | new"),
     reset: bool = typer.Option(False, "--reset", help="Start again from a fresh demo database."),
     database: Path = typer.Option(Path("data/sandbox.db"), "--db", help="Sandbox database file."),
 ) -> None:
     """The real bot against a built-in Telegram emulator, with a terminal chat."""
-    if as_role not in ("cadre", "supervisor", "board"):
-        raise CliError(_("--as must be one of: cadre, supervisor, board"))
+    if as_role not in ("cadre", "supervisor", "board", "new"):
+        raise CliError(_("--as must be one of: cadre, supervisor, board, new"))
     settings = _settings()
     from bot.sandbox.runner import run_sandbox
 
