@@ -1,0 +1,91 @@
+"""The province's policy: scoring (Decree 335/2025/NĐ-CP defaults), calendar, reminders.
+
+One configuration object, loaded from CADREBOT_POLICY_FILE (YAML or JSON) when set,
+so a province can change bands, weights or caps without code changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, model_validator
+
+
+class Bands(BaseModel):
+    """Lower bounds of the rating bands (Khánh Hòa, for example, uses 90/80/50)."""
+
+    excellent: float = 90.0
+    good: float = 70.0
+    done: float = 50.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bands:
+        if not 0 <= self.done <= self.good <= self.excellent <= 100:
+            raise ValueError("bands must satisfy 0 ≤ done ≤ good ≤ excellent ≤ 100")
+        return self
+
+
+class Criterion(BaseModel):
+    key: str
+    max_points: float
+
+
+class ScoringPolicy(BaseModel):
+    task_points: float = 70.0
+    general_points: float = 30.0
+    quality_deduction_per_failure: float = 0.25
+    timeliness_deduction_per_delay: float = 0.25
+    # "converted": coefficient × assigned quantity (the decree's converted products);
+    # "equal": every product type weighs the same.
+    weighting: Literal["converted", "equal"] = "converted"
+    general_criteria: list[Criterion] = Field(
+        default_factory=lambda: [
+            Criterion(key="political", max_points=7.5),
+            Criterion(key="ethics", max_points=7.5),
+            Criterion(key="style", max_points=7.5),
+            Criterion(key="discipline", max_points=7.5),
+        ]
+    )
+    bands: Bands = Field(default_factory=Bands)
+    unit_result_all_done: float = 1.0
+    unit_result_any_failed: float = 0.5
+    excellent_cap_ratio: float = 0.20
+    excellent_cap_ratio_outstanding: float = 0.25
+    min_months_for_annual: int = 6
+    annual_due_day: tuple[int, int] = (15, 12)  # (day, month)
+    # Disciplines at or above this level force "Không hoàn thành" for the year.
+    forcing_disciplines: list[str] = Field(
+        default_factory=lambda: ["khien_trach", "canh_cao", "ha_bac_luong", "giang_chuc",
+                                 "cach_chuc", "buoc_thoi_viec"]
+    )
+    flag_done_twice_in_planning: bool = True  # Hưng Yên
+    flag_failed_twice: bool = True
+
+    @model_validator(mode="after")
+    def _criteria_sum(self) -> ScoringPolicy:
+        total = sum(c.max_points for c in self.general_criteria)
+        if abs(total - self.general_points) > 1e-6:
+            raise ValueError("general criteria must add up to general_points")
+        return self
+
+
+class CalendarPolicy(BaseModel):
+    submission_deadline_working_days: int = 3
+    review_deadline_working_days: int = 7
+    extra_days_off: list[date] = Field(default_factory=list)
+    makeup_working_days: list[date] = Field(default_factory=list)
+
+
+class Policy(BaseModel):
+    scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
+    calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
+
+
+def load_policy(path: Path | None) -> Policy:
+    if path is None:
+        return Policy()
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return Policy.model_validate(data)

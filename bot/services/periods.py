@@ -1,0 +1,82 @@
+"""Evaluation periods (month, quarter, year): bounds, deadlines, and their rows."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.policy import CalendarPolicy
+from bot.services.calendar import WorkCalendar
+from models import Period
+from models.enums import PeriodType
+
+
+def bounds(kind: PeriodType, year: int, number: int) -> tuple[date, date]:
+    if kind == PeriodType.MONTH:
+        return date(year, number, 1), date(year, number, monthrange(year, number)[1])
+    if kind == PeriodType.QUARTER:
+        first = 3 * (number - 1) + 1
+        return date(year, first, 1), date(year, first + 2, monthrange(year, first + 2)[1])
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def number_of(kind: PeriodType, day: date) -> int:
+    if kind == PeriodType.MONTH:
+        return day.month
+    if kind == PeriodType.QUARTER:
+        return (day.month - 1) // 3 + 1
+    return 1
+
+
+def previous(kind: PeriodType, year: int, number: int) -> tuple[int, int]:
+    if kind == PeriodType.YEAR or number == 1:
+        last = {PeriodType.MONTH: 12, PeriodType.QUARTER: 4, PeriodType.YEAR: 1}[kind]
+        return year - 1, last
+    return year, number - 1
+
+
+def deadlines(ends_on: date, calendar: WorkCalendar, policy: CalendarPolicy) -> tuple[date, date]:
+    """Submission and review deadlines: the Nth working day after the period ends."""
+    return (
+        calendar.add_working_days(ends_on, policy.submission_deadline_working_days),
+        calendar.add_working_days(ends_on, policy.review_deadline_working_days),
+    )
+
+
+async def ensure_period(
+    session: AsyncSession,
+    kind: PeriodType,
+    year: int,
+    number: int,
+    calendar: WorkCalendar,
+    policy: CalendarPolicy,
+) -> Period:
+    """The period's row, created on first use (safe when two processes race)."""
+    query = select(Period).where(Period.kind == kind.value, Period.year == year,
+                                 Period.number == number)
+    period = await session.scalar(query)
+    if period is not None:
+        return period
+    starts_on, ends_on = bounds(kind, year, number)
+    submission, review = deadlines(ends_on, calendar, policy)
+    try:
+        async with session.begin_nested():
+            period = Period(
+                kind=kind.value, year=year, number=number, starts_on=starts_on, ends_on=ends_on,
+                submission_deadline=submission, review_deadline=review, status="open",
+            )
+            session.add(period)
+    except IntegrityError:
+        period = await session.scalar(query)
+    return period
+
+
+async def period_for_day(
+    session: AsyncSession, kind: PeriodType, day: date, calendar: WorkCalendar,
+    policy: CalendarPolicy,
+) -> Period:
+    return await ensure_period(session, kind, day.year, number_of(kind, day), calendar, policy)

@@ -1,0 +1,57 @@
+"""Periods and deadlines in working days, across Tết and configured days."""
+
+from datetime import date
+
+from bot.policy import CalendarPolicy
+from bot.services.calendar import WorkCalendar
+from bot.services.periods import bounds, deadlines, ensure_period, number_of, previous
+from models.enums import PeriodType
+
+POLICY = CalendarPolicy()
+CAL = WorkCalendar(POLICY)
+
+
+def test_bounds():
+    assert bounds(PeriodType.MONTH, 2026, 2) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert bounds(PeriodType.QUARTER, 2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert bounds(PeriodType.YEAR, 2026, 1) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert number_of(PeriodType.QUARTER, date(2026, 8, 15)) == 3
+    assert previous(PeriodType.MONTH, 2026, 1) == (2025, 12)
+    assert previous(PeriodType.QUARTER, 2026, 3) == (2026, 2)
+
+
+def test_tet_is_not_a_working_day_and_weekends_are_skipped():
+    assert not CAL.is_working_day(date(2027, 2, 8))  # Tết 2027
+    assert not CAL.is_working_day(date(2026, 2, 21))  # a Saturday
+    assert CAL.is_working_day(date(2026, 8, 22))  # make-up Saturday known to `holidays`
+    assert not CAL.is_working_day(date(2026, 8, 31))
+
+
+def test_deadlines_across_tet_2027():
+    # January 2027 ends on a Sunday; Tết runs 04–10/02/2027
+    submission, review = deadlines(date(2027, 1, 31), CAL, POLICY)
+    assert submission == date(2027, 2, 3)
+    assert review == date(2027, 2, 16)
+
+
+def test_deadline_after_new_year():
+    submission, review = deadlines(date(2026, 12, 31), CAL, POLICY)
+    assert submission == date(2027, 1, 6)  # 01/01 is a holiday, then a weekend
+
+
+def test_operator_days_off_and_makeup_days():
+    policy = CalendarPolicy(extra_days_off=[date(2026, 2, 2)],
+                            makeup_working_days=[date(2026, 1, 31)])
+    cal = WorkCalendar(policy)
+    # 31/01 (Sat) is a working day now but comes before the count starts; 02/02 is off
+    assert deadlines(date(2026, 1, 31), cal, policy)[0] == date(2026, 2, 5)
+    assert cal.working_days_between(date(2026, 1, 30), date(2026, 2, 3)) == 2
+
+
+async def test_period_rows_are_created_once(db):
+    async with db.session() as s:
+        p1 = await ensure_period(s, PeriodType.MONTH, 2027, 1, CAL, POLICY)
+        p2 = await ensure_period(s, PeriodType.MONTH, 2027, 1, CAL, POLICY)
+        assert p1.id == p2.id
+        assert p1.submission_deadline == date(2027, 2, 3)
+        assert p1.status == "open"
