@@ -1,0 +1,41 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.i18n import fmt_number
+from bot.services.numbers import NotANumber, parse_number
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [("125", 125), ("1.250", 1250), ("1 250", 1250), ("12,5", 12.5), ("12.5%", 12.5),
+     ("12.5", 12.5), ("0.125", 0.125), ("1.234,5", 1234.5), ("1,234.5", 1234.5),
+     ("1.234.567", 1234567), (" 98 % ", 98), ("-3", -3), ("0", 0), ("100%", 100)],
+)
+def test_vietnamese_ways_of_typing_numbers(text, value):
+    assert parse_number(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["mười", "", "abc", "1,2,3", "1.2.3", "12..5", "%", "1e5",
+                                  ",5", "5,", "1.23.456", "--1"])
+def test_not_numbers(text):
+    with pytest.raises(NotANumber):
+        parse_number(text)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_round_trip_of_vietnamese_formatted_integers(n):
+    assert parse_number(fmt_number(n)) == n
+
+
+@given(st.decimals(min_value=0, max_value=10**6, places=1, allow_nan=False))
+def test_round_trip_of_one_decimal(d):
+    assert parse_number(fmt_number(float(d), 1)) == pytest.approx(float(d))
+
+
+@given(st.text(max_size=30))
+def test_never_raises_anything_but_not_a_number(text):
+    try:
+        parse_number(text)
+    except NotANumber:
+        pass
