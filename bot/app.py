@@ -2,7 +2,8 @@
 post_init/post_shutdown. Order of handler groups matters:
 
   -100  gate: private chats only, load the actor, unlinked users -> onboarding
-     0  features: menu labels and commands first, then callbacks and flow steps
+     0  features: menu labels, commands and button taps (each stops the update)
+    10  flow steps: typed answers and files for the flow the chat is in (state in DB)
    100  fallback: unknown text, stickers, files, stale buttons
 """
 
@@ -18,11 +19,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppServices, BotContext
 from bot.db import Database
-from handlers import errors, fallback, gate, menu
+from handlers import errors, fallback, flowrouter, gate, menu, report
 
 log = logging.getLogger(__name__)
 
-FEATURE_MODULES = [menu]
+FEATURE_MODULES = [report, menu]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 
@@ -65,11 +66,12 @@ def build_application(
         # Waits on Telegram's global/per-chat limits and retries once after a 429.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()
-    app.bot_data["services"] = AppServices(settings=settings, db=db, clock=clock or Clock())
+    app.bot_data["services"] = AppServices.create(settings, db, clock or Clock())
 
     gate.register(app)
     for module in FEATURE_MODULES:
         module.register(app)
+    flowrouter.register(app)
     fallback.register(app)
     errors.register(app)
     return app

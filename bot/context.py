@@ -9,7 +9,10 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.policy import Policy, load_policy
+from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
+from bot.services.kpi import KpiService
 
 
 @dataclass
@@ -17,6 +20,15 @@ class AppServices:
     settings: Settings
     db: Database
     clock: Clock
+    policy: Policy
+    calendar: WorkCalendar
+    kpi: KpiService
+
+    @classmethod
+    def create(cls, settings: Settings, db: Database, clock: Clock) -> AppServices:
+        policy = load_policy(settings.policy_file)
+        calendar = WorkCalendar(policy.calendar)
+        return cls(settings, db, clock, policy, calendar, KpiService(policy, calendar))
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Cadre, JobPosition, OrgUnit, RoleGrant
+from models import Cadre, JobPosition, OrgUnit, ProductType, RoleGrant
 
 UNITS = [
     # code, name, parent, level, sector, period type
@@ -28,6 +28,22 @@ POSITIONS = [
     ("DC-XA", "Công chức Địa chính – Xây dựng cấp xã", "chuyen_mon_nghiep_vu"),
     ("LD-XA", "Lãnh đạo UBND cấp xã", "lanh_dao_quan_ly"),
     ("VT", "Văn thư – lưu trữ", "ho_tro_phuc_vu"),
+]
+
+# position, code, name, unit of measure, kind, coefficient, indicator group, digital, target
+PRODUCTS = [
+    ("MC-XA", "MC01", "Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả", "hồ sơ", "count", 1.0, 1, False, 120),
+    ("MC-XA", "MC02", "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "%", "rate", 1.0, 2, True, 80),
+    ("MC-XA", "MC03", "Mức độ hài lòng của người dân", "%", "rate", 1.0, 2, False, 90),
+    ("DC-XA", "DC01", "Hồ sơ đất đai được thẩm định", "hồ sơ", "count", 1.5, 1, False, 30),
+    ("DC-XA", "DC02", "Cuộc kiểm tra trật tự xây dựng", "cuộc", "count", 2.0, 1, False, 8),
+    ("CV-TH", "TH01", "Văn bản tham mưu được ban hành", "văn bản", "count", 2.0, 1, False, 10),
+    ("CV-TH", "TH02", "Báo cáo định kỳ, đột xuất", "báo cáo", "count", 1.0, 3, False, 4),
+    ("LD-XA", "LX01", "Văn bản chỉ đạo, điều hành được ký ban hành", "văn bản", "count", 1.0, 1, False, 20),
+    ("LD-XA", "LX02", "Cuộc họp, kiểm tra do lãnh đạo chủ trì", "cuộc", "count", 1.0, 3, False, 6),
+    ("LD-SO", "LS01", "Nhiệm vụ được giao hoàn thành", "nhiệm vụ", "count", 3.0, 1, False, 8),
+    ("LD-SO", "LS02", "Tỷ lệ hồ sơ giải quyết đúng hạn của đơn vị", "%", "rate", 1.0, 2, True, 95),
+    ("VT", "VT01", "Văn bản đến, đi được xử lý", "văn bản", "count", 0.5, 1, True, 300),
 ]
 
 # code, name, birth, gender, phone, unit, position, title, type, leader, evaluator
@@ -92,6 +108,12 @@ async def load_demo_province(session: AsyncSession, now: datetime, link: bool = 
         positions[code] = JobPosition(code=code, name=name, group=group)
         session.add(positions[code])
     await session.flush()
+    for position, code, name, uom, kind, coef, group, digital, target in PRODUCTS:
+        session.add(ProductType(
+            position_id=positions[position].id, code=code, name=name, unit_of_measure=uom,
+            kind=kind, coefficient=coef, indicator_group=group, digital=digital,
+            default_target=target, active=True,
+        ))
     cadres: dict[str, Cadre] = {}
     for code, name, birth, gender, phone, unit, position, title, kind, leader, evaluator in CADRES:
         cadre = Cadre(

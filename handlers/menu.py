@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.i18n import N_, _
 from bot.services import flows
 from bot.services.identity import Actor
+from handlers.common import final
 
 
 @dataclass(frozen=True)
@@ -139,19 +140,32 @@ def label_filter(item: MenuItem) -> filters.BaseFilter:
     return filters.ChatType.PRIVATE & filters.Text([_(item.label)])
 
 
+def opens_menu_item(callback):
+    """Opening a menu item leaves any flow in progress (what was saved stays saved)."""
+
+    @final
+    async def wrapper(update: Update, context: BotContext) -> None:
+        async with context.db.session() as session:
+            await flows.clear_flow(session, update.effective_chat.id)
+        await callback(update, context)
+
+    return wrapper
+
+
 def register_item(app: Application, item: MenuItem, callback, group: int = 0) -> None:
     """Route an item's menu label and its /command to `callback`."""
-    app.add_handler(CommandHandler(item.command, callback, filters.ChatType.PRIVATE), group)
-    app.add_handler(MessageHandler(label_filter(item), callback), group)
+    handler = opens_menu_item(callback)
+    app.add_handler(CommandHandler(item.command, handler, filters.ChatType.PRIVATE), group)
+    app.add_handler(MessageHandler(label_filter(item), handler), group)
 
 
 # Items whose feature module has not registered a real handler yet.
-PENDING = ["report", "results", "training", "notices", "review", "digest"]
+PENDING = ["results", "training", "notices", "review", "digest"]
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("start", on_start_linked, filters.ChatType.PRIVATE))
-    app.add_handler(CommandHandler("huy", on_cancel, filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("start", final(on_start_linked), filters.ChatType.PRIVATE))
+    app.add_handler(CommandHandler("huy", final(on_cancel), filters.ChatType.PRIVATE))
     register_item(app, ITEMS["help"], on_help)
     for key in PENDING:
         register_item(app, ITEMS[key], coming_soon(ITEMS[key]))

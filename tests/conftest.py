@@ -98,3 +98,19 @@ async def db(db_target):
 def clock():
     # A Tuesday morning in Hanoi (02:00 UTC = 09:00 ICT).
     return FrozenClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def harness(db, clock):
+    """The real bot, in-process against the emulator, on a fresh database per backend."""
+    from bot.sandbox.emulator import Emulator
+
+    from tests.harness import TOKEN, BotHarness, start_app
+
+    emulator = Emulator(token=TOKEN, bot_username="trolycanbo_bot")
+    errors: list[BaseException] = []
+    app = await start_app(emulator, db, clock, errors)
+    h = BotHarness(emulator, app, db, errors)
+    yield h
+    await h.app.shutdown()
+    assert h.errors == [], f"handlers raised: {h.errors!r}"

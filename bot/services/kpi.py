@@ -1,0 +1,280 @@
+"""KPI entries of one cadre: the period screen, saving figures, submitting (SPEC §4.2–4.4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.policy import Policy
+from bot.services import audit, periods
+from bot.services.calendar import WorkCalendar
+from bot.services.scoring import PeriodScore, ProductFigures, score_period
+from models import Cadre, Entry, Evaluation, Evidence, OrgUnit, Period, ProductType, Target
+from models.enums import EntryStatus, PeriodStatus, PeriodType, ProductKind
+
+EDITABLE = (EntryStatus.DRAFT.value, EntryStatus.RETURNED.value)
+ENTRY_FIELDS = ("quantity_done", "quantity_passed", "quantity_on_time", "failed_reviews",
+                "delays", "note", "exemption_note")
+
+
+class KpiError(Exception):
+    """A rule refused the action; `code` selects the message shown to the person."""
+
+    def __init__(self, code: str, **info) -> None:
+        super().__init__(code)
+        self.code = code
+        self.info = info
+
+
+@dataclass
+class Line:
+    entry: Entry
+    product: ProductType
+    target: float
+
+
+@dataclass
+class PeriodSheet:
+    cadre: Cadre
+    period: Period
+    lines: list[Line]
+    evaluation: Evaluation | None
+    score: PeriodScore
+
+    @property
+    def all_entered(self) -> bool:
+        return all(line.entry.quantity_done is not None for line in self.lines)
+
+    @property
+    def editable(self) -> list[Line]:
+        return [line for line in self.lines if line.entry.status in EDITABLE]
+
+    @property
+    def status(self) -> str:
+        """The sheet's overall state: the least advanced of its entries."""
+        statuses = {line.entry.status for line in self.lines}
+        for status in ("returned", "draft", "submitted", "approved"):
+            if status in statuses:
+                return status
+        return "draft"
+
+
+async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
+    """Month or quarter, inherited up the unit tree (month at the root)."""
+    seen = set()
+    while unit_id is not None and unit_id not in seen:
+        seen.add(unit_id)
+        unit = await session.get(OrgUnit, unit_id)
+        if unit is None:
+            break
+        if unit.period_type:
+            return PeriodType(unit.period_type)
+        unit_id = unit.parent_id
+    return PeriodType.MONTH
+
+
+def figures_of(line: Line, adjusted: bool = True) -> ProductFigures:
+    e, p = line.entry, line.product
+    use_adj = adjusted and e.adjusted
+    done = e.adj_quantity_done if use_adj else e.quantity_done
+    passed = e.adj_quantity_passed if use_adj else e.quantity_passed
+    on_time = e.adj_quantity_on_time if use_adj else e.quantity_on_time
+    failed = e.adj_failed_reviews if use_adj else e.failed_reviews
+    delays = e.adj_delays if use_adj else e.delays
+    return ProductFigures(
+        product_type_id=p.id, name=p.name, kind=ProductKind(p.kind), coefficient=p.coefficient,
+        assigned=line.target, done=done or 0.0, passed=passed or 0.0, on_time=on_time or 0.0,
+        failed_reviews=failed or 0, delays=delays or 0, exempt=e.exemption_accepted,
+    )
+
+
+class KpiService:
+    def __init__(self, policy: Policy, calendar: WorkCalendar) -> None:
+        self.policy = policy
+        self.calendar = calendar
+
+    async def current_period(self, session: AsyncSession, cadre: Cadre, today: date) -> Period:
+        kind = await period_type_of_unit(session, cadre.unit_id)
+        return await periods.period_for_day(session, kind, today, self.calendar,
+                                            self.policy.calendar)
+
+    async def periods_to_show(self, session: AsyncSession, cadre: Cadre, today: date) -> list[Period]:
+        """The current period, plus earlier ones still open with unfinished entries."""
+        current = await self.current_period(session, cadre, today)
+        earlier = await session.scalars(
+            select(Period)
+            .join(Entry, Entry.period_id == Period.id)
+            .where(Entry.cadre_id == cadre.id, Entry.status.in_(EDITABLE),
+                   Period.id != current.id, Period.status == PeriodStatus.OPEN.value,
+                   Period.starts_on < current.starts_on)
+            .group_by(Period.id)
+            .order_by(Period.starts_on)
+        )
+        result = list(earlier)
+        # The period just ended stays visible until its submission deadline passes.
+        kind = PeriodType(current.kind)
+        year, number = periods.previous(kind, current.year, current.number)
+        prev = await periods.ensure_period(session, kind, year, number, self.calendar,
+                                           self.policy.calendar)
+        if (prev.status == PeriodStatus.OPEN.value and today <= prev.submission_deadline
+                and prev.id not in {p.id for p in result}):
+            sheet = await self.sheet(session, cadre, prev, create=False)
+            if not sheet.lines or any(line.entry.status in EDITABLE for line in sheet.lines):
+                result.append(prev)
+        return sorted(result, key=lambda p: p.starts_on) + [current]
+
+    async def sheet(self, session: AsyncSession, cadre: Cadre, period: Period,
+                    create: bool = True) -> PeriodSheet:
+        """Every product type of the cadre's position with its target and entry."""
+        products = list(await session.scalars(
+            select(ProductType)
+            .where(ProductType.position_id == cadre.position_id, ProductType.active.is_(True))
+            .order_by(ProductType.indicator_group, ProductType.id)
+        ))
+        targets = {t.product_type_id: t for t in await session.scalars(
+            select(Target).where(Target.cadre_id == cadre.id, Target.period_id == period.id))}
+        entries = {e.product_type_id: e for e in await session.scalars(
+            select(Entry).where(Entry.cadre_id == cadre.id, Entry.period_id == period.id))}
+        lines = []
+        for product in products:
+            target = targets.get(product.id)
+            entry = entries.get(product.id)
+            if entry is None and not create:
+                continue
+            if target is None and create and period.status == PeriodStatus.OPEN.value:
+                target = Target(cadre_id=cadre.id, period_id=period.id,
+                                product_type_id=product.id, quantity=product.default_target)
+                session.add(target)
+            if entry is None:
+                entry = Entry(cadre_id=cadre.id, period_id=period.id, product_type_id=product.id,
+                              status=EntryStatus.DRAFT.value, version=0, failed_reviews=0,
+                              delays=0, exemption_accepted=False, adjusted=False, is_late=False)
+                session.add(entry)
+            quantity = target.quantity if target is not None else product.default_target
+            lines.append(Line(entry, product, quantity))
+        await session.flush()
+        evaluation = await session.scalar(
+            select(Evaluation).where(Evaluation.cadre_id == cadre.id,
+                                     Evaluation.period_id == period.id))
+        score = self.score(lines, evaluation, cadre)
+        return PeriodSheet(cadre, period, lines, evaluation, score)
+
+    def score(self, lines: list[Line], evaluation: Evaluation | None, cadre: Cadre) -> PeriodScore:
+        criteria = None
+        if evaluation is not None:
+            criteria = evaluation.criteria or evaluation.self_criteria
+        return score_period([figures_of(line) for line in lines], criteria, self.policy.scoring)
+
+    async def entry_for(self, session: AsyncSession, cadre: Cadre, entry_id: int,
+                        for_edit: bool = True) -> Line:
+        """The cadre's own entry, re-checked on every tap (ownership, state, lock)."""
+        entry = await session.get(Entry, entry_id)
+        if entry is None or entry.cadre_id != cadre.id:
+            raise KpiError("not_found")
+        period = await session.get(Period, entry.period_id)
+        if for_edit:
+            if period.status == PeriodStatus.LOCKED.value:
+                raise KpiError("locked")
+            if entry.status not in EDITABLE:
+                raise KpiError("not_editable", status=entry.status)
+        product = await session.get(ProductType, entry.product_type_id)
+        target = await session.scalar(select(Target.quantity).where(
+            Target.cadre_id == cadre.id, Target.period_id == entry.period_id,
+            Target.product_type_id == entry.product_type_id))
+        return Line(entry, product, product.default_target if target is None else target)
+
+    async def save(self, session: AsyncSession, line: Line, now: datetime, **values) -> None:
+        for name, value in values.items():
+            if name not in ENTRY_FIELDS:
+                raise ValueError(name)
+            setattr(line.entry, name, value)
+        line.entry.updated_at = now
+
+    async def save_self_assessment(self, session: AsyncSession, cadre: Cadre, period: Period,
+                                   key: str, points: float) -> Evaluation:
+        evaluation = await session.scalar(
+            select(Evaluation).where(Evaluation.cadre_id == cadre.id,
+                                     Evaluation.period_id == period.id))
+        if evaluation is None:
+            evaluation = Evaluation(cadre_id=cadre.id, period_id=period.id, unit_id=cadre.unit_id,
+                                    self_criteria={}, status="draft", version=0)
+            session.add(evaluation)
+        if evaluation.status == "rated":
+            raise KpiError("already_rated")
+        criteria = dict(evaluation.self_criteria or {})
+        criteria[key] = points
+        evaluation.self_criteria = criteria
+        await session.flush()
+        return evaluation
+
+    def self_assessment_complete(self, evaluation: Evaluation | None) -> bool:
+        if evaluation is None or not evaluation.self_criteria:
+            return False
+        return all(c.key in evaluation.self_criteria for c in self.policy.scoring.general_criteria)
+
+    async def submit(self, session: AsyncSession, cadre: Cadre, period: Period,
+                     now: datetime, today: date) -> list[Entry]:
+        """Send every editable entry of the period for review; returns what was sent."""
+        if period.status == PeriodStatus.LOCKED.value:
+            raise KpiError("locked")
+        sheet = await self.sheet(session, cadre, period)
+        pending = sheet.editable
+        if not pending:
+            raise KpiError("nothing_to_submit")
+        missing = [line.product.name for line in pending if line.entry.quantity_done is None]
+        if missing:
+            raise KpiError("missing", products=missing)
+        if not self.self_assessment_complete(sheet.evaluation):
+            raise KpiError("no_self_assessment")
+        late = today > period.submission_deadline
+        for line in pending:
+            entry = line.entry
+            entry.status = EntryStatus.SUBMITTED.value
+            entry.version += 1
+            entry.submitted_at = now
+            entry.is_late = late
+            entry.updated_at = now
+        audit.record(session, at=now, action="submit", object_type="period",
+                     object_id=period.id, actor_id=cadre.id,
+                     after={"entries": [line.entry.id for line in pending], "late": late})
+        return [line.entry for line in pending]
+
+    async def adjust_target(self, session: AsyncSession, *, supervisor: Cadre, cadre: Cadre,
+                            period: Period, product_type_id: int, quantity: float,
+                            now: datetime) -> Target:
+        """A supervisor changes one of their cadres' targets before submission (audited)."""
+        if cadre.evaluator_id != supervisor.id:
+            raise KpiError("forbidden")
+        if period.status == PeriodStatus.LOCKED.value:
+            raise KpiError("locked")
+        if quantity <= 0:
+            raise KpiError("not_positive")
+        entry = await session.scalar(select(Entry).where(
+            Entry.cadre_id == cadre.id, Entry.period_id == period.id,
+            Entry.product_type_id == product_type_id))
+        if entry is not None and entry.status not in EDITABLE:
+            raise KpiError("not_editable", status=entry.status)
+        target = await session.scalar(select(Target).where(
+            Target.cadre_id == cadre.id, Target.period_id == period.id,
+            Target.product_type_id == product_type_id))
+        if target is None:
+            product = await session.get(ProductType, product_type_id)
+            target = Target(cadre_id=cadre.id, period_id=period.id,
+                            product_type_id=product_type_id, quantity=product.default_target)
+            session.add(target)
+            await session.flush()
+        before = target.quantity
+        target.quantity = quantity
+        target.adjusted_by_id = supervisor.id
+        target.adjusted_at = now
+        audit.record(session, at=now, action="adjust_target", object_type="target",
+                     object_id=target.id, actor_id=supervisor.id,
+                     before={"quantity": before}, after={"quantity": quantity})
+        return target
+
+    async def evidence_count(self, session: AsyncSession, entry_id: int) -> int:
+        return await session.scalar(
+            select(func.count()).select_from(Evidence).where(Evidence.entry_id == entry_id)) or 0

@@ -1,0 +1,105 @@
+"""Display helpers shared by handlers: names of periods, statuses, bands; callback data."""
+
+from __future__ import annotations
+
+import functools
+import html
+
+from telegram import InlineKeyboardButton, Update
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+from bot.i18n import N_, _
+from models import Period
+from models.enums import Band, EntryStatus, PeriodType
+
+STATUS_LABELS = {
+    EntryStatus.DRAFT: N_("✏️ Draft"),
+    EntryStatus.SUBMITTED: N_("⏳ Waiting for approval"),
+    EntryStatus.APPROVED: N_("✅ Approved"),
+    EntryStatus.RETURNED: N_("↩️ Returned"),
+}
+BAND_LABELS = {
+    Band.EXCELLENT: N_("Excellently completed duties"),
+    Band.GOOD: N_("Well completed duties"),
+    Band.DONE: N_("Completed duties"),
+    Band.FAILED: N_("Did not complete duties"),
+}
+CALLBACK_LIMIT = 64  # bytes, Telegram's limit on callback_data
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[EntryStatus(status)])
+
+
+def band_label(band: str | Band) -> str:
+    return _(BAND_LABELS[Band(band)])
+
+
+def period_label(period: Period) -> str:
+    kind = PeriodType(period.kind)
+    if kind == PeriodType.MONTH:
+        return _("Month {number}/{year}").format(number=period.number, year=period.year)
+    if kind == PeriodType.QUARTER:
+        return _("Quarter {number}/{year}").format(number=period.number, year=period.year)
+    return _("Year {year}").format(year=period.year)
+
+
+def cb(*parts: object) -> str:
+    data = ":".join(str(p) for p in parts)
+    assert len(data.encode()) <= CALLBACK_LIMIT, data
+    return data
+
+
+def button(text: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb(*parts))
+
+
+def parse_ids(data: str, count: int) -> list[int] | None:
+    """The integer fields after the prefix and action, or None when malformed."""
+    fields = data.split(":")[2:]
+    if len(fields) < count:
+        return None
+    try:
+        return [int(x) for x in fields[:count]]
+    except ValueError:
+        return None
+
+
+async def edit_or_send(update: Update, context: BotContext, text: str, markup=None) -> None:
+    """Answer a button tap by editing its message; a typed message gets a new one."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            # too old to edit, or it was a photo: send a new message instead
+    await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
+                                   reply_markup=markup)
+
+
+async def refuse(update: Update, text: str) -> None:
+    """Refuse a tap politely (a small alert) or a message (a reply)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await update.effective_message.reply_text(text)
+
+
+def final(callback):
+    """Mark an update as fully handled: later handler groups (flow steps, fallback) skip it."""
+
+    @functools.wraps(callback)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        await callback(update, context)
+        raise ApplicationHandlerStop
+
+    return wrapper

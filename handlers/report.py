@@ -1,0 +1,711 @@
+"""📝 Báo cáo KPI: the period sheet, one question at a time per product, self-assessment,
+submission. State of the flow lives in the database (flow "kpi")."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score
+from bot.services import flows
+from bot.services.flows import Flow
+from bot.services.kpi import EDITABLE, KpiError, Line, PeriodSheet
+from bot.services.numbers import NotANumber, parse_number
+from handlers import flowrouter
+from handlers.common import (
+    band_label,
+    button,
+    edit_or_send,
+    esc,
+    final,
+    parse_ids,
+    period_label,
+    refuse,
+    status_label,
+)
+from handlers.menu import ITEMS, register_item
+from models import Cadre, Evidence, Period
+from models.enums import ProductKind
+
+log = logging.getLogger(__name__)
+
+FLOW = "kpi"
+PREFIX = "kp"
+ABSURD_FACTOR = 10
+MAX_NOTE = 1000
+MAX_FILE_BYTES = 20 * 1024 * 1024
+EVIDENCE_MIME = ("application/pdf", "image/", "application/msword",
+                 "application/vnd.openxmlformats-officedocument", "application/vnd.ms-excel")
+COUNT_STEPS = ["done", "passed", "on_time", "failed", "delays", "note", "evidence"]
+RATE_STEPS = ["done", "note", "evidence"]
+CRITERIA_TEXT = {
+    "political": (
+        N_("Political quality"),
+        N_("Follows the Party's guidelines and the State's policies and laws; firm political stance."),
+    ),
+    "ethics": (
+        N_("Ethics and lifestyle"),
+        N_("Keeps moral qualities and a healthy lifestyle; no corruption, negativity or waste."),
+    ),
+    "style": (
+        N_("Working style"),
+        N_("Responsible, dynamic and creative; serves the people and businesses."),
+    ),
+    "discipline": (
+        N_("Discipline"),
+        N_("Follows assignments, the agency's rules and regulations; declares assets as required."),
+    ),
+}
+
+
+# ---------------------------------------------------------------- rendering
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return fmt_number(value, 0 if float(value).is_integer() else 1)
+
+
+def _target_text(line: Line) -> str:
+    if line.product.kind == ProductKind.RATE:
+        return f"{_num(line.target)}%"
+    unit = line.product.unit_of_measure or ""
+    return f"{_num(line.target)} {esc(unit)}".strip()
+
+
+def _entry_summary(line: Line) -> str:
+    e = line.entry
+    if e.quantity_done is None:
+        return _("not entered yet")
+    if line.product.kind == ProductKind.RATE:
+        return _("achieved {value}%").format(value=_num(e.quantity_done))
+    text = _("done {done} · quality {passed} · on time {on_time}").format(
+        done=_num(e.quantity_done), passed=_num(e.quantity_passed), on_time=_num(e.quantity_on_time))
+    if e.failed_reviews or e.delays:
+        text += " · " + _("failed reviews {failed} · delays {delays}").format(
+            failed=e.failed_reviews, delays=e.delays)
+    return text
+
+
+def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy) -> tuple[str, InlineKeyboardMarkup]:
+    period = sheet.period
+    lines = [_("📝 <b>KPI report — {period}</b>").format(period=period_label(period))]
+    lines.append(_("Submission deadline: {date}").format(date=fmt_date(period.submission_deadline)))
+    if period.status == "locked":
+        lines.append(_("🔒 This period is locked: nothing can be changed."))
+    elif today > period.submission_deadline and sheet.editable:
+        lines.append(_("⚠️ The deadline has passed: a report sent now is recorded as late."))
+    lines.append("")
+    if not sheet.lines:
+        lines.append(_("No work products are assigned to your job position yet. "
+                       "Please contact the Organization Board."))
+    for index, line in enumerate(sheet.lines, 1):
+        lines.append(f"{index}. <b>{esc(line.product.name)}</b> — "
+                     + _("target {target}").format(target=_target_text(line)))
+        status = status_label(line.entry.status)
+        if line.entry.is_late and line.entry.status != "draft":
+            status += " · " + _("late")
+        lines.append(f"    {_entry_summary(line)} — {status}")
+        if line.entry.status == "returned" and line.entry.return_reason:
+            lines.append("    " + _("↩️ Reason: {reason}").format(reason=esc(line.entry.return_reason)))
+    lines.append("")
+    evaluation = sheet.evaluation
+    general = policy.scoring.general_points
+    if evaluation is not None and evaluation.self_criteria:
+        points = sum(evaluation.self_criteria.values())
+        lines.append(_("Self-assessment of general criteria: {points}/{max} points").format(
+            points=fmt_score(points), max=_num(general)))
+    else:
+        lines.append(_("Self-assessment of general criteria: not done yet"))
+    if sheet.lines:
+        lines.append(_("Projected score: <b>{score}</b> — {band}").format(
+            score=fmt_score(sheet.score.total), band=band_label(sheet.score.band)))
+
+    rows = []
+    editable = period.status != "locked"
+    for index, line in enumerate(sheet.lines, 1):
+        if editable and line.entry.status in EDITABLE:
+            name = line.product.name if len(line.product.name) <= 28 else line.product.name[:27] + "…"
+            rows.append([button(f"✏️ {index}. {name}", PREFIX, "e", line.entry.id)])
+    if editable and sheet.editable:
+        rows.append([button(_("⭐ Self-assessment"), PREFIX, "g", period.id),
+                     button(_("📤 Send for approval"), PREFIX, "sub", period.id)])
+    for other in other_periods:
+        if other.id != period.id:
+            rows.append([button(_("📅 Open {period}").format(period=period_label(other)),
+                                PREFIX, "o", other.id)])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _question(line: Line, step: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    e, p = line.entry, line.product
+    unit = esc(p.unit_of_measure or "")
+    head = f"<b>{esc(p.name)}</b> — " + _("target {target}").format(target=_target_text(line))
+    eid = e.id
+    if step == "done":
+        if p.kind == ProductKind.RATE:
+            return head + "\n" + _("What percentage did you achieve? Type a number, e.g. 92,5."), None
+        text = head + "\n" + _("How many {unit} did you complete? Type a number, e.g. 125.").format(unit=unit)
+        return text, None
+    done = _num(e.quantity_done)
+    if step == "passed":
+        text = _("Of the {done} completed, how many passed the quality review?").format(done=done)
+        return text, InlineKeyboardMarkup([[button(_("✅ All ({done})").format(done=done), PREFIX, "a", eid, step)]])
+    if step == "on_time":
+        text = _("How many were completed on time?")
+        return text, InlineKeyboardMarkup([[button(_("✅ All ({done})").format(done=done), PREFIX, "a", eid, step)]])
+    if step in ("failed", "delays"):
+        text = (_("How many times did a product fail the quality review this period?")
+                if step == "failed" else _("How many times was work delayed this period?"))
+        return text, InlineKeyboardMarkup([[button(str(n), PREFIX, "n", eid, step, n) for n in range(4)]])
+    if step == "note":
+        text = _("A note for your evaluator (optional). Type it, or tap “Skip”.")
+        return text, InlineKeyboardMarkup([[button(_("⏭ Skip"), PREFIX, "s", eid, step)]])
+    text = _("Send photos or files as evidence (optional). When finished, tap “Done”.")
+    return text, InlineKeyboardMarkup([[button(_("✅ Done"), PREFIX, "s", eid, step)]])
+
+
+def _steps(line: Line) -> list[str]:
+    return RATE_STEPS if line.product.kind == ProductKind.RATE else COUNT_STEPS
+
+
+def _next_step(line: Line, step: str) -> str | None:
+    steps = _steps(line)
+    index = steps.index(step)
+    return steps[index + 1] if index + 1 < len(steps) else None
+
+
+# ---------------------------------------------------------------- helpers
+
+async def _me(session, context: BotContext) -> Cadre:
+    return await session.get(Cadre, context.actor.cadre_id)
+
+
+def _kpi(context: BotContext):
+    return context.services.kpi
+
+
+def _today(context: BotContext):
+    return context.clock.now().astimezone(context.services.settings.tz).date()
+
+
+KPI_ERRORS = {
+    "not_found": N_("This button is no longer valid. Please open the function again from the menu."),
+    "locked": N_("This period is locked: nothing can be changed any more."),
+    "not_editable": N_("This entry has already been sent for approval and cannot be changed now."),
+    "nothing_to_submit": N_("There is nothing new to send in this period."),
+    "no_self_assessment": N_("Please do the self-assessment of the general criteria (⭐) before sending."),
+    "already_rated": N_("Your evaluator has already rated this period."),
+}
+
+
+async def _kpi_error(update: Update, error: KpiError) -> None:
+    if error.code == "missing":
+        text = _("These products have not been entered yet: {names}. Enter them first "
+                 "(type 0 if nothing was done).").format(names=", ".join(error.info["products"]))
+    else:
+        message = KPI_ERRORS.get(error.code) or KPI_ERRORS["not_found"]
+        text = _(message)
+    await refuse(update, text)
+
+
+async def show_sheet(update: Update, context: BotContext, period_id: int | None = None,
+                     prefix: str = "") -> None:
+    today = _today(context)
+    async with context.db.session() as session:
+        me = await _me(session, context)
+        shown = await _kpi(context).periods_to_show(session, me, today)
+        period = next((p for p in shown if p.id == period_id), None)
+        if period is None and period_id is not None:
+            candidate = await session.get(Period, period_id)
+            if candidate is not None:
+                period = candidate
+        if period is None:
+            returned = [p for p in shown[:-1]]
+            period = returned[0] if returned else shown[-1]
+        sheet = await _kpi(context).sheet(session, me, period)
+        text, markup = render_sheet(sheet, today, shown, context.services.policy)
+    await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + text, markup)
+
+
+async def _ask(update: Update, context: BotContext, line: Line, step: str, prefix: str = "") -> None:
+    async with context.db.session() as session:
+        await flows.set_flow(session, update.effective_chat.id,
+                             Flow(FLOW, step, {"entry_id": line.entry.id}), context.clock.now())
+    text, markup = _question(line, step)
+    if prefix:
+        text = prefix + "\n\n" + text
+    await edit_or_send(update, context, text, markup)
+
+
+async def _advance(update: Update, context: BotContext, entry_id: int, step: str,
+                   prefix: str = "") -> None:
+    """After a step is saved: the next question, or the product summary and the sheet."""
+    async with context.db.session() as session:
+        line = await _kpi(context).entry_for(session, await _me(session, context), entry_id)
+    nxt = _next_step(line, step)
+    if nxt is not None:
+        await _ask(update, context, line, nxt, prefix)
+        return
+    async with context.db.session() as session:
+        await flows.clear_flow(session, update.effective_chat.id)
+    saved = _("✅ Saved “{product}”: {summary}.").format(
+        product=esc(line.product.name), summary=_entry_summary(line))
+    await show_sheet(update, context, line.entry.period_id, prefix=saved)
+
+
+# ---------------------------------------------------------------- entry points
+
+async def on_report(update: Update, context: BotContext) -> None:
+    await show_sheet(update, context)
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    data = query.data or ""
+    action = data.split(":")[1] if data.count(":") >= 1 else ""
+    handler = CALLBACKS.get(action)
+    if handler is None:
+        await _kpi_error(update, KpiError("not_found"))
+        return
+    try:
+        await handler(update, context, data)
+    except KpiError as error:
+        await _kpi_error(update, error)  # answers the tap with an alert
+        return
+    await query.answer()
+
+
+async def cb_open(update, context, data):
+    ids = parse_ids(data, 1)
+    if ids is None:
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        period = await session.get(Period, ids[0])
+        me = await _me(session, context)
+        if period is None:
+            raise KpiError("not_found")
+        sheet = await _kpi(context).sheet(session, me, period, create=False)
+        if not sheet.lines:
+            shown = await _kpi(context).periods_to_show(session, me, _today(context))
+            if period.id not in {p.id for p in shown}:
+                raise KpiError("not_found")
+    await show_sheet(update, context, ids[0])
+
+
+async def cb_edit(update, context, data):
+    ids = parse_ids(data, 1)
+    if ids is None:
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+    await _ask(update, context, line, "done")
+
+
+async def _current_step(context, chat_id: int, entry_id: int, step: str) -> bool:
+    async with context.db.session() as session:
+        flow = await flows.get_flow(session, chat_id)
+    return (flow is not None and flow.name == FLOW and flow.step == step
+            and flow.data.get("entry_id") == entry_id)
+
+
+async def cb_all(update, context, data):
+    parts = data.split(":")
+    ids = parse_ids(data, 1)
+    if ids is None or len(parts) < 4 or parts[3] not in ("passed", "on_time"):
+        raise KpiError("not_found")
+    step = parts[3]
+    if not await _current_step(context, update.effective_chat.id, ids[0], step):
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        field = "quantity_passed" if step == "passed" else "quantity_on_time"
+        await _kpi(context).save(session, line, context.clock.now(),
+                                 **{field: line.entry.quantity_done})
+    await _advance(update, context, ids[0], step)
+
+
+async def cb_number(update, context, data):
+    parts = data.split(":")
+    if len(parts) != 5 or parts[3] not in ("failed", "delays") or not parts[4].isdigit():
+        raise KpiError("not_found")
+    ids = parse_ids(data, 1)
+    if ids is None or not await _current_step(context, update.effective_chat.id, ids[0], parts[3]):
+        raise KpiError("not_found")
+    field = "failed_reviews" if parts[3] == "failed" else "delays"
+    async with context.db.session() as session:
+        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        await _kpi(context).save(session, line, context.clock.now(), **{field: int(parts[4])})
+    await _advance(update, context, ids[0], parts[3])
+
+
+async def cb_skip(update, context, data):
+    parts = data.split(":")
+    ids = parse_ids(data, 1)
+    if ids is None or len(parts) < 4 or parts[3] not in ("note", "evidence"):
+        raise KpiError("not_found")
+    if not await _current_step(context, update.effective_chat.id, ids[0], parts[3]):
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+    await _advance(update, context, ids[0], parts[3])
+
+
+async def cb_confirm_big(update, context, data):
+    ids = parse_ids(data, 1)
+    if ids is None:
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        flow = await flows.get_flow(session, update.effective_chat.id)
+    if (flow is None or flow.step != "confirm" or flow.data.get("entry_id") != ids[0]):
+        raise KpiError("not_found")
+    step, value = flow.data["for_step"], flow.data["value"]
+    async with context.db.session() as session:
+        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        await _store_number(session, context, line, step, value)
+    await _advance(update, context, ids[0], step)
+
+
+async def cb_retype(update, context, data):
+    ids = parse_ids(data, 1)
+    if ids is None:
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        flow = await flows.get_flow(session, update.effective_chat.id)
+        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+    step = flow.data.get("for_step", "done") if flow and flow.step == "confirm" else "done"
+    await _ask(update, context, line, step)
+
+
+async def _store_number(session, context, line: Line, step: str, value: float) -> None:
+    fields = {"done": "quantity_done", "passed": "quantity_passed", "on_time": "quantity_on_time",
+              "failed": "failed_reviews", "delays": "delays"}
+    values = {fields[step]: int(value) if step in ("failed", "delays") else value}
+    if step == "done":
+        # A new "done" figure invalidates the parts that depended on the old one.
+        e = line.entry
+        if line.product.kind == ProductKind.RATE:
+            values.update(quantity_passed=value, quantity_on_time=value)
+        else:
+            if e.quantity_passed is not None and e.quantity_passed > value:
+                values["quantity_passed"] = None
+            if e.quantity_on_time is not None and e.quantity_on_time > value:
+                values["quantity_on_time"] = None
+    await _kpi(context).save(session, line, context.clock.now(), **values)
+
+
+# ---------------------------------------------------------------- self-assessment
+
+def _criterion_buttons(period_id: int, index: int, max_points: float):
+    values = sorted({max_points, max_points - 0.5, max_points - 1, max_points - 1.5,
+                     max_points - 2.5, max_points - 3.5, round(max_points / 4 * 2) / 2, 0.0},
+                    reverse=True)
+    values = [v for v in values if v >= 0]
+    row = [button(fmt_number(v, 0 if v.is_integer() else 1), PREFIX, "gc", period_id, index,
+                  int(round(v * 10))) for v in values]
+    return InlineKeyboardMarkup([row[:4], row[4:]])
+
+
+async def _ask_criterion(update, context, period_id: int, index: int, prefix: str = "") -> None:
+    criteria = context.services.policy.scoring.general_criteria
+    criterion = criteria[index]
+    title, description = CRITERIA_TEXT.get(criterion.key, (criterion.key, ""))
+    text = _("⭐ <b>Self-assessment {index}/{count}: {title}</b> (at most {max} points)").format(
+        index=index + 1, count=len(criteria), title=_(title), max=_num(criterion.max_points))
+    if description:
+        text += "\n" + _(description)
+    text += "\n" + _("Tap your points, or type a number.")
+    async with context.db.session() as session:
+        await flows.set_flow(session, update.effective_chat.id,
+                             Flow(FLOW, "self", {"period_id": period_id, "index": index}),
+                             context.clock.now())
+    await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + text,
+                       _criterion_buttons(period_id, index, criterion.max_points))
+
+
+async def cb_self(update, context, data):
+    ids = parse_ids(data, 1)
+    if ids is None:
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        period = await session.get(Period, ids[0])
+        if period is None:
+            raise KpiError("not_found")
+        if period.status == "locked":
+            raise KpiError("locked")
+    await _ask_criterion(update, context, ids[0], 0)
+
+
+async def _save_criterion(update, context, period_id: int, index: int, points: float) -> None:
+    criteria = context.services.policy.scoring.general_criteria
+    if not 0 <= index < len(criteria):
+        raise KpiError("not_found")
+    criterion = criteria[index]
+    if not 0 <= points <= criterion.max_points:
+        await update.effective_message.reply_text(
+            _("Please give between 0 and {max} points.").format(max=_num(criterion.max_points)))
+        return
+    async with context.db.session() as session:
+        period = await session.get(Period, period_id)
+        if period is None:
+            raise KpiError("not_found")
+        if period.status == "locked":
+            raise KpiError("locked")
+        await _kpi(context).save_self_assessment(session, await _me(session, context), period,
+                                                 criterion.key, points)
+    if index + 1 < len(criteria):
+        await _ask_criterion(update, context, period_id, index + 1)
+        return
+    async with context.db.session() as session:
+        await flows.clear_flow(session, update.effective_chat.id)
+    await show_sheet(update, context, period_id, prefix=_("✅ Self-assessment saved."))
+
+
+async def cb_criterion(update, context, data):
+    ids = parse_ids(data, 3)
+    if ids is None:
+        raise KpiError("not_found")
+    period_id, index, tenths = ids
+    async with context.db.session() as session:
+        flow = await flows.get_flow(session, update.effective_chat.id)
+    if (flow is None or flow.step != "self" or flow.data.get("period_id") != period_id
+            or flow.data.get("index") != index):
+        raise KpiError("not_found")
+    await _save_criterion(update, context, period_id, index, tenths / 10)
+
+
+# ---------------------------------------------------------------- submission
+
+async def cb_submit(update, context, data):
+    ids = parse_ids(data, 1)
+    if ids is None:
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        me = await _me(session, context)
+        period = await session.get(Period, ids[0])
+        if period is None:
+            raise KpiError("not_found")
+        sheet = await _kpi(context).sheet(session, me, period)
+        if not sheet.editable:
+            raise KpiError("nothing_to_submit")
+        missing = [line.product.name for line in sheet.editable if line.entry.quantity_done is None]
+        if missing:
+            raise KpiError("missing", products=missing)
+        if not _kpi(context).self_assessment_complete(sheet.evaluation):
+            raise KpiError("no_self_assessment")
+        evaluator = await session.get(Cadre, me.evaluator_id) if me.evaluator_id else None
+    who = esc(evaluator.full_name) if evaluator else _("the Organization Board")
+    text = _("Send {count} products of {period} to {who} for approval? After sending you "
+             "cannot change them unless they are returned.\nProjected score: {score} — {band}").format(
+        count=len(sheet.editable), period=period_label(period), who=who,
+        score=fmt_score(sheet.score.total), band=band_label(sheet.score.band))
+    markup = InlineKeyboardMarkup([[button(_("📤 Confirm and send"), PREFIX, "ok", period.id),
+                                    button(_("⬅️ Back"), PREFIX, "o", period.id)]])
+    await edit_or_send(update, context, text, markup)
+
+
+async def cb_submit_ok(update, context, data):
+    ids = parse_ids(data, 1)
+    if ids is None:
+        raise KpiError("not_found")
+    now = context.clock.now()
+    async with context.db.session() as session:
+        me = await _me(session, context)
+        period = await session.get(Period, ids[0])
+        if period is None:
+            raise KpiError("not_found")
+        sent = await _kpi(context).submit(session, me, period, now, _today(context))
+        evaluator = await session.get(Cadre, me.evaluator_id) if me.evaluator_id else None
+        late = any(e.is_late for e in sent)
+    text = _("📤 Sent {count} products of {period} for approval.").format(
+        count=len(sent), period=period_label(period))
+    if late:
+        text += "\n" + _("⚠️ Sent after the deadline ({date}): recorded as late.").format(
+            date=fmt_date(period.submission_deadline))
+    await show_sheet(update, context, period.id, prefix=text)
+    if evaluator is not None and evaluator.telegram_chat_id and evaluator.active:
+        note = _("📥 {name} has sent the KPI report of {period} ({count} products) for your "
+                 "approval. Open “✅ Approvals” to review it.").format(
+            name=esc(me.full_name), period=period_label(period), count=len(sent))
+        try:
+            await context.bot.send_message(evaluator.telegram_chat_id, note, parse_mode="HTML")
+        except Exception:  # noqa: BLE001 - the inbox shows it anyway
+            log.info("could not notify evaluator %s", evaluator.code)
+
+
+CALLBACKS = {
+    "o": cb_open, "e": cb_edit, "a": cb_all, "n": cb_number, "s": cb_skip,
+    "y": cb_confirm_big, "r": cb_retype, "g": cb_self, "gc": cb_criterion,
+    "sub": cb_submit, "ok": cb_submit_ok,
+}
+
+
+# ---------------------------------------------------------------- typed input and files
+
+async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
+    message = update.effective_message
+    if flow.step == "self":
+        await _typed_criterion(update, context, flow)
+        return
+    entry_id = flow.data.get("entry_id")
+    try:
+        async with context.db.session() as session:
+            line = await _kpi(context).entry_for(session, await _me(session, context), entry_id)
+    except KpiError as error:
+        async with context.db.session() as session:
+            await flows.clear_flow(session, update.effective_chat.id)
+        await _kpi_error(update, error)
+        return
+    step = flow.step
+    if step == "evidence":
+        await _evidence(update, context, line)
+        return
+    if step == "confirm":
+        text, markup = _confirm_markup(line, flow.data["value"])
+        await message.reply_text(_("Please choose one of the buttons.") + "\n\n" + text,
+                                 parse_mode="HTML", reply_markup=markup)
+        return
+    if message.text is None:
+        text, markup = _question(line, step)
+        await message.reply_text(_("Please answer by typing or with the buttons.") + "\n\n" + text,
+                                 parse_mode="HTML", reply_markup=markup)
+        return
+    if step == "note":
+        note = message.text.strip()
+        if len(note) > MAX_NOTE:
+            await message.reply_text(_("The note is too long ({length} characters); at most "
+                                       "{max}. Please shorten it.").format(
+                length=fmt_number(len(note)), max=fmt_number(MAX_NOTE)))
+            return
+        async with context.db.session() as session:
+            line = await _kpi(context).entry_for(session, await _me(session, context), entry_id)
+            await _kpi(context).save(session, line, context.clock.now(), note=note)
+        await _advance(update, context, entry_id, step, prefix=_("Note saved."))
+        return
+    await _typed_number(update, context, line, step)
+
+
+async def _typed_number(update: Update, context: BotContext, line: Line, step: str) -> None:
+    message = update.effective_message
+    text, markup = _question(line, step)
+    try:
+        value = parse_number(message.text)
+    except NotANumber:
+        shown = message.text if len(message.text) <= 30 else message.text[:30] + "…"
+        await message.reply_text(
+            _("“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
+                text=esc(shown)) + "\n\n" + text, parse_mode="HTML", reply_markup=markup)
+        return
+    problem = _check_number(line, step, value)
+    if problem:
+        await message.reply_text(problem + "\n\n" + text, parse_mode="HTML", reply_markup=markup)
+        return
+    if step == "done" and line.product.kind == ProductKind.COUNT and line.target > 0 \
+            and value > ABSURD_FACTOR * line.target:
+        async with context.db.session() as session:
+            await flows.set_flow(session, update.effective_chat.id,
+                                 Flow(FLOW, "confirm", {"entry_id": line.entry.id,
+                                                        "for_step": step, "value": value}),
+                                 context.clock.now())
+        text, markup = _confirm_markup(line, value)
+        await message.reply_text(text, parse_mode="HTML", reply_markup=markup)
+        return
+    async with context.db.session() as session:
+        line = await _kpi(context).entry_for(session, await _me(session, context), line.entry.id)
+        await _store_number(session, context, line, step, value)
+    await _advance(update, context, line.entry.id, step)
+
+
+def _confirm_markup(line: Line, value: float):
+    text = _("{value} is more than {factor} times the target ({target}). Is this number "
+             "correct?").format(value=_num(value), factor=ABSURD_FACTOR, target=_num(line.target))
+    markup = InlineKeyboardMarkup([[button(_("✅ Yes, keep it"), PREFIX, "y", line.entry.id),
+                                    button(_("✏️ Type again"), PREFIX, "r", line.entry.id)]])
+    return text, markup
+
+
+def _check_number(line: Line, step: str, value: float) -> str | None:
+    e = line.entry
+    if value < 0:
+        return _("The number cannot be negative. Please type it again.")
+    if step in ("failed", "delays"):
+        if not float(value).is_integer() or value > 99:
+            return _("Please type a whole number from 0 to 99.")
+        return None
+    if step == "done" and line.product.kind == ProductKind.RATE and value > 100:
+        return _("A percentage must be between 0 and 100.")
+    if value > 1e9:
+        return _("This number is too large. Please type it again.")
+    if step in ("passed", "on_time") and e.quantity_done is not None and value > e.quantity_done:
+        what = _("passed the quality review") if step == "passed" else _("completed on time")
+        return _("The number that {what} ({value}) cannot be larger than the number completed "
+                 "({done}). Please type it again.").format(
+            what=what, value=_num(value), done=_num(e.quantity_done))
+    return None
+
+
+async def _typed_criterion(update: Update, context: BotContext, flow: Flow) -> None:
+    message = update.effective_message
+    period_id, index = flow.data.get("period_id"), flow.data.get("index", 0)
+    try:
+        points = parse_number(message.text or "")
+    except NotANumber:
+        await message.reply_text(_("Please tap your points, or type a number such as 7 or 6,5."))
+        return
+    try:
+        await _save_criterion(update, context, period_id, index, points)
+    except KpiError as error:
+        await _kpi_error(update, error)
+
+
+async def _evidence(update: Update, context: BotContext, line: Line) -> None:
+    message = update.effective_message
+    done_markup = InlineKeyboardMarkup([[button(_("✅ Done"), PREFIX, "s", line.entry.id, "evidence")]])
+    now = context.clock.now()
+    evidence = None
+    if message.photo:
+        photo = message.photo[-1]
+        evidence = Evidence(entry_id=line.entry.id, kind="photo", file_id=photo.file_id,
+                            file_unique_id=photo.file_unique_id, file_size=photo.file_size,
+                            created_at=now)
+    elif message.document:
+        doc = message.document
+        mime = doc.mime_type or ""
+        if not any(mime.startswith(m) for m in EVIDENCE_MIME):
+            await message.reply_text(
+                _("The file “{name}” cannot be used as evidence. Accepted: photos, PDF, Word, "
+                  "Excel (up to 20 MB).").format(name=esc(doc.file_name or "")),
+                reply_markup=done_markup)
+            return
+        if (doc.file_size or 0) > MAX_FILE_BYTES:
+            await message.reply_text(_("The file is larger than 20 MB. Please send a smaller file."),
+                                     reply_markup=done_markup)
+            return
+        evidence = Evidence(entry_id=line.entry.id, kind="document", file_id=doc.file_id,
+                            file_unique_id=doc.file_unique_id, file_name=doc.file_name,
+                            mime_type=mime, file_size=doc.file_size, created_at=now)
+    elif message.text and message.text.strip().lower().startswith(("http://", "https://")):
+        evidence = Evidence(entry_id=line.entry.id, kind="link", url=message.text.strip()[:2000],
+                            created_at=now)
+    if evidence is None:
+        await message.reply_text(
+            _("Please send a photo, a file or a link as evidence, or tap “Done”."),
+            reply_markup=done_markup)
+        return
+    async with context.db.session() as session:
+        line = await _kpi(context).entry_for(session, await _me(session, context), line.entry.id)
+        session.add(evidence)
+        await session.flush()
+        count = await _kpi(context).evidence_count(session, line.entry.id)
+    await message.reply_text(
+        _("Evidence received ({count}). Send more, or tap “Done”.").format(count=count),
+        reply_markup=done_markup)
+
+
+def register(app: Application) -> None:
+    register_item(app, ITEMS["report"], on_report)
+    app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))
+    flowrouter.route(FLOW, on_flow_message)

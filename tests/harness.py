@@ -1,0 +1,136 @@
+"""Drive the real Application in-process through the Bot API emulator, as people would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.request import EmulatorRequest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+
+TOKEN = "123456:TEST-TOKEN-for-flow-tests"
+
+
+def make_settings(**overrides) -> Settings:
+    values = {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": "sqlite+aiosqlite:///unused.db"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+class Person:
+    """One Telegram user talking to the bot; every action is processed before returning."""
+
+    def __init__(self, harness: BotHarness, fake) -> None:
+        self.harness = harness
+        self.fake = fake
+
+    @property
+    def id(self) -> int:
+        return self.fake.user_id
+
+    async def send(self, text: str) -> None:
+        self.fake.text(text)
+        await self.harness.process()
+
+    async def share_contact(self, **kwargs) -> None:
+        self.fake.contact(**kwargs)
+        await self.harness.process()
+
+    async def tap(self, label: str) -> None:
+        self.fake.tap(label)
+        await self.harness.process()
+
+    async def tap_starting(self, prefix: str) -> None:
+        """Tap the inline button of the latest keyboard whose label starts with `prefix`."""
+        for message in reversed(self.fake.messages):
+            labels = [b for b in message.buttons if b.startswith(prefix)]
+            if message.buttons:
+                assert labels, f"no button starting with {prefix!r} in {message.buttons}"
+                await self.tap(labels[0])
+                return
+        raise AssertionError("no inline keyboard shown")
+
+    def buttons(self) -> list[str]:
+        """Labels of the latest inline keyboard."""
+        for message in reversed(self.fake.messages):
+            if message.buttons:
+                return list(message.buttons)
+        return []
+
+    async def tap_data(self, data: str, message_id: int | None = None) -> None:
+        self.fake.tap_data(data, message_id=message_id)
+        await self.harness.process()
+
+    async def send_document(self, **kwargs) -> None:
+        self.fake.document(**kwargs)
+        await self.harness.process()
+
+    async def send_photo(self, **kwargs) -> None:
+        self.fake.photo(**kwargs)
+        await self.harness.process()
+
+    async def send_sticker(self) -> None:
+        self.fake.sticker()
+        await self.harness.process()
+
+    @property
+    def last(self):
+        return self.fake.last
+
+    @property
+    def texts(self) -> list[str]:
+        return self.fake.texts
+
+    @property
+    def alerts(self) -> list[str]:
+        return self.fake.alerts
+
+    def keyboard_labels(self) -> list[str]:
+        """The reply keyboard currently shown to this person (flattened)."""
+        for message in reversed(self.fake.messages):
+            if message.reply_keyboard is not None:
+                return [label for row in message.reply_keyboard for label in row]
+        return []
+
+
+@dataclass
+class BotHarness:
+    emulator: Emulator
+    app: Application
+    db: Database
+    errors: list[BaseException] = field(default_factory=list)
+
+    async def process(self) -> None:
+        for data in self.emulator.pop_updates():
+            await self.app.process_update(Update.de_json(data, self.app.bot))
+
+    def person(self, user_id: int, first_name: str = "Người dùng", phone: str | None = None,
+               **kwargs) -> Person:
+        return Person(self, self.emulator.user(user_id=user_id, first_name=first_name,
+                                               phone=phone, **kwargs))
+
+    async def restart(self, clock: Clock) -> None:
+        """A new Application on the same database: what survives a bot restart."""
+        await self.app.shutdown()
+        self.app = await start_app(self.emulator, self.db, clock, self.errors)
+
+
+async def start_app(emulator: Emulator, db: Database, clock: Clock,
+                    errors: list[BaseException]) -> Application:
+    app = build_application(
+        make_settings(), db, clock,
+        request=EmulatorRequest(emulator), get_updates_request=EmulatorRequest(emulator),
+    )
+
+    async def record_error(update, context) -> None:
+        errors.append(context.error)
+
+    app.add_error_handler(record_error)
+    await app.initialize()
+    return app

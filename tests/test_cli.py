@@ -1,0 +1,90 @@
+"""Operator CLI: db upgrade/current/backup, invite, grant — run as the operator would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def cadrebot(tmp_path: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CADREBOT_"))}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/data/cli.db"
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=120,
+    )
+
+
+@pytest.fixture
+def province_db(tmp_path):
+    result = cadrebot(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "Cơ sở dữ liệu đã được cập nhật" in result.stdout
+
+    async def seed():
+        from bot.clock import Clock
+        from bot.db import Database
+        from bot.demo import load_demo_province
+
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/data/cli.db")
+        async with db.session() as s:
+            await load_demo_province(s, Clock().now(), link=False)
+        await db.dispose()
+
+    asyncio.run(seed())
+    return tmp_path
+
+
+def test_db_current_shows_the_revision(province_db):
+    result = cadrebot(province_db, "db", "current")
+    assert result.returncode == 0
+    assert "0001" in result.stdout and "mới nhất: 0001" in result.stdout
+
+
+def test_invite_prints_code_and_link(province_db):
+    result = cadrebot(province_db, "invite", "XTH004")
+    assert result.returncode == 0, result.stderr
+    assert "Mã kích hoạt cho Đinh Thị Thảo (XTH004):" in result.stdout
+    code = result.stdout.split("(XTH004): ")[1].split()[0]
+    assert len(code) == 10
+    assert f"?start={code}" in result.stdout
+    db = sqlite3.connect(province_db / "data/cli.db")
+    hashes = [row[0] for row in db.execute("select code_hash from invite_codes")]
+    assert len(hashes) == 1 and code not in hashes[0]
+
+
+def test_unknown_cadre_is_one_line_error(province_db):
+    result = cadrebot(province_db, "invite", "NOPE")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Lỗi: không có cán bộ nào có mã NOPE"
+
+
+def test_grant_board_and_twice(province_db):
+    first = cadrebot(province_db, "grant", "SNV001", "board")
+    assert first.returncode == 0 and "Đã cấp quyền board cho Lê Văn Hùng" in first.stdout
+    again = cadrebot(province_db, "grant", "SNV001", "board")
+    assert "đã có quyền board" in again.stdout
+    wrong = cadrebot(province_db, "grant", "SNV001", "king")
+    assert wrong.returncode == 1 and "board hoặc supervisor" in wrong.stderr
+
+
+def test_backup_is_a_consistent_copy(province_db):
+    result = cadrebot(province_db, "db", "backup", "backups/copy.db")
+    assert result.returncode == 0, result.stderr
+    copy = sqlite3.connect(province_db / "backups/copy.db")
+    assert copy.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("select count(*) from cadres").fetchone()[0] == 20
+
+
+def test_backup_on_postgresql_gives_pg_dump_advice(tmp_path):
+    result = cadrebot(tmp_path, "db", "backup", "x.dump",
+                      DATABASE_URL="postgresql+asyncpg://u@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "pg_dump" in result.stderr

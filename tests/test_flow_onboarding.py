@@ -1,0 +1,166 @@
+"""Onboarding and the main menu, as people use them (SPEC §2–3)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.demo import load_demo_province
+from bot.services import identity
+from models import AuditLog, Cadre
+
+SHARE = "📱 Chia sẻ số điện thoại"
+CADRE_MENU = ["📝 Báo cáo KPI", "📊 Kết quả của tôi", "📚 Bồi dưỡng", "🔔 Thông báo", "❓ Trợ giúp"]
+SUPERVISOR_MENU = ["📝 Báo cáo KPI", "📊 Kết quả của tôi", "📚 Bồi dưỡng", "🔔 Thông báo",
+                   "✅ Phê duyệt", "📈 Tổng hợp", "❓ Trợ giúp"]
+
+
+async def province(harness, clock):
+    async with harness.db.session() as s:
+        await load_demo_province(s, clock.now(), link=False)
+
+
+async def test_cadre_links_by_sharing_own_phone(harness, clock):
+    await province(harness, clock)
+    thao = harness.person(501, "Thảo", phone="+84912000015")
+    await thao.send("/start")
+    assert "Chia sẻ số điện thoại" in thao.last.text
+    assert thao.keyboard_labels() == [SHARE]
+
+    await thao.tap(SHARE)
+    assert "Chào mừng Đinh Thị Thảo" in thao.last.text
+    assert thao.keyboard_labels() == CADRE_MENU
+    async with harness.db.session() as s:
+        cadre = await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))
+        assert cadre.telegram_user_id == 501
+
+
+async def test_someone_elses_contact_is_refused(harness, clock):
+    await province(harness, clock)
+    stranger = harness.person(502, "Khách", phone="+84900000000")
+    await stranger.send("/start")
+    await stranger.share_contact(phone="+84912000015", user_id=999)
+    assert "của chính anh/chị" in stranger.last.text
+    async with harness.db.session() as s:
+        assert await identity.linked_cadre(s, 502) is None
+
+
+async def test_unknown_phone_offers_invite_code(harness, clock):
+    await province(harness, clock)
+    p = harness.person(503, "Khách", phone="+84987654321")
+    await p.send("/start")
+    await p.tap(SHARE)
+    assert "không có trong danh sách cán bộ" in p.last.text
+    assert "mã kích hoạt" in p.last.text
+    # Anything else still gets only onboarding
+    await p.send("📝 Báo cáo KPI")
+    assert "chưa được liên kết" in p.last.text
+    assert p.keyboard_labels() == [SHARE]
+
+
+async def test_invite_deep_link_and_reuse(harness, clock):
+    await province(harness, clock)
+    async with harness.db.session() as s:
+        code, _ = await identity.issue_invite(s, "XTH007", now=clock.now())  # no phone on file
+    p = harness.person(504, "Định")
+    await p.send(f"/start {code}")
+    assert "Chào mừng Cao Văn Định" in p.last.text
+    other = harness.person(505, "Ai đó")
+    await other.send(f"/start {code}")
+    assert "đã được sử dụng" in other.last.text
+    # typed by hand, with a dash and lower case, also works for a fresh code
+    async with harness.db.session() as s:
+        code2, _ = await identity.issue_invite(s, "SNV005", now=clock.now())
+    typed = harness.person(506, "Anh")
+    await typed.send(code2[:5].lower() + "-" + code2[5:])
+    assert "Chào mừng Hoàng Đức Anh" in typed.last.text
+
+
+async def test_relinking_a_linked_record_needs_a_new_code(harness, clock):
+    await province(harness, clock)
+    old_phone = harness.person(507, "Thảo", phone="+84912000015")
+    await old_phone.send("/start")
+    await old_phone.tap(SHARE)
+    new_phone = harness.person(508, "Thảo", phone="+84912000015")
+    await new_phone.send("/start")
+    await new_phone.tap(SHARE)
+    assert "đã được liên kết với một tài khoản Telegram khác" in new_phone.last.text
+    async with harness.db.session() as s:
+        code, _ = await identity.issue_invite(s, "XTH004", now=clock.now())
+    await new_phone.send(code)
+    assert "Chào mừng Đinh Thị Thảo" in new_phone.last.text
+    await old_phone.send("📝 Báo cáo KPI")
+    assert "chưa được liên kết" in old_phone.last.text
+    async with harness.db.session() as s:
+        actions = list(await s.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+    assert actions == ["link", "invite", "relink"]
+
+
+async def test_menus_by_role(harness, clock):
+    await province(harness, clock)
+    async with harness.db.session() as s:
+        for code, tg in [("XTH004", 601), ("XTH002", 602), ("BTC002", 603)]:
+            (await s.scalar(select(Cadre).where(Cadre.code == code))).telegram_user_id = tg
+    cadre, supervisor, board = (harness.person(i) for i in (601, 602, 603))
+    for p in (cadre, supervisor, board):
+        await p.send("/start")
+    assert cadre.keyboard_labels() == CADRE_MENU
+    assert supervisor.keyboard_labels() == SUPERVISOR_MENU
+    assert board.keyboard_labels() == SUPERVISOR_MENU
+
+    await cadre.send("✅ Phê duyệt")
+    assert "chỉ dành cho người đánh giá" in cadre.last.text
+    await cadre.send("/pheduyet")
+    assert "chỉ dành cho người đánh giá" in cadre.last.text
+    await supervisor.send("✅ Phê duyệt")
+    assert "Tính năng đang được hoàn thiện" in supervisor.last.text
+
+    await cadre.send("/trogiup")
+    help_text = cadre.last.text
+    for label in CADRE_MENU:
+        assert label in help_text
+    assert "Phê duyệt" not in help_text
+    await supervisor.tap("❓ Trợ giúp")
+    assert "Phê duyệt" in supervisor.last.text
+
+
+async def test_restart_keeps_the_link(harness, clock):
+    await province(harness, clock)
+    p = harness.person(509, "Thảo", phone="+84912000015")
+    await p.send("/start")
+    await p.tap(SHARE)
+    await harness.restart(clock)
+    await p.send("/start")
+    assert "Xin chào Đinh Thị Thảo" in p.last.text
+    assert p.keyboard_labels() == CADRE_MENU
+
+
+async def test_anything_unexpected_gets_a_helpful_answer(harness, clock):
+    await province(harness, clock)
+    async with harness.db.session() as s:
+        (await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))).telegram_user_id = 610
+    p = harness.person(610)
+    await p.send("xin chào")
+    assert "chưa hiểu" in p.last.text
+    await p.send("/khongco")
+    assert "/trogiup" in p.last.text
+    await p.send_sticker()
+    assert "chỉ đọc được tin nhắn chữ" in p.last.text
+    await p.send_document(file_name="a.exe", content=b"MZ", mime_type="application/octet-stream")
+    assert "Tệp này không thuộc thao tác nào" in p.last.text
+    await p.send("x" * 4096)
+    assert "chưa hiểu" in p.last.text
+    await p.tap_data("v1:forged:123")
+    assert any("hết hiệu lực" in a for a in p.alerts)
+    await p.send("/huy")
+    assert "Không có thao tác nào" in p.last.text
+
+
+async def test_group_chats_are_left(harness, clock):
+    await province(harness, clock)
+    p = harness.person(611)
+    p.fake.text_in_group("xin chào", chat_id=-100500, chat_type="supergroup")
+    await harness.process()
+    sent = [c for c in harness.emulator.calls if c.params.get("chat_id") in (-100500, "-100500")]
+    methods = [c.method for c in sent]
+    assert methods == ["sendMessage", "leaveChat"]
+    assert "trò chuyện riêng" in sent[0].params["text"]

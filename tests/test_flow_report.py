@@ -1,0 +1,230 @@
+"""📝 Báo cáo KPI as a commune one-stop officer uses it on her phone (SPEC §4.2–4.4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.demo import load_demo_province
+from models import Cadre, Entry, Evaluation, Evidence, Period
+
+THAO, ANH = 801, 802  # XTH004 (one-stop officer) and her evaluator XTH002
+
+
+async def setup(harness, clock, when=datetime(2026, 11, 20, 2, 0, tzinfo=UTC)):
+    clock.set(when)  # Friday 20/11/2026, 09:00 in Hanoi
+    async with harness.db.session() as s:
+        await load_demo_province(s, clock.now(), link=False)
+        for code, tg in [("XTH004", THAO), ("XTH002", ANH)]:
+            cadre = await s.scalar(select(Cadre).where(Cadre.code == code))
+            cadre.telegram_user_id = cadre.telegram_chat_id = tg
+    return harness.person(THAO, "Thảo"), harness.person(ANH, "Ánh")
+
+
+async def entries(harness) -> dict[str, Entry]:
+    async with harness.db.session() as s:
+        rows = await s.execute(
+            select(Entry, Cadre.code).join(Cadre, Cadre.id == Entry.cadre_id)
+            .where(Cadre.code == "XTH004").order_by(Entry.product_type_id))
+        return {f"{code}#{i}": e for i, (e, code) in enumerate(rows.all(), 1)}
+
+
+async def fill_count_product(thao):
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("125")
+    await thao.tap("✅ Tất cả (125)")
+    await thao.send("120")
+    await thao.tap("0")
+    await thao.tap("0")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.tap("✅ Xong")
+
+
+async def fill_rates(thao, first="85%", second="95"):
+    for index, value in (("2", first), ("3", second)):
+        await thao.tap_starting(f"✏️ {index}.")
+        await thao.send(value)
+        await thao.tap("⏭ Bỏ qua")
+        await thao.tap("✅ Xong")
+
+
+async def self_assess(thao):
+    await thao.tap("⭐ Tự đánh giá")
+    for _ in range(4):
+        await thao.tap("7,5")
+
+
+async def test_sheet_lists_products_with_targets(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    text = thao.last.text
+    assert "Báo cáo KPI — Tháng 11/2026" in text
+    assert "Hạn gửi: 03/12/2026" in text
+    assert "Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả" in text
+    assert "chỉ tiêu 120 hồ sơ" in text and "chỉ tiêu 80%" in text
+    assert text.count("chưa nhập") == 3
+    assert thao.buttons()[:3] == ["✏️ 1. Hồ sơ thủ tục hành chính t…",
+                                  "✏️ 2. Tỷ lệ hồ sơ tiếp nhận trực…",
+                                  "✏️ 3. Mức độ hài lòng của người dân"]
+
+
+async def test_full_journey_with_bad_inputs_and_submission(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("/baocao")
+    await thao.tap_starting("✏️ 1.")
+    assert "Anh/chị đã hoàn thành bao nhiêu hồ sơ?" in thao.last.text
+    await thao.send("mười")
+    assert "“mười” không phải là một số" in thao.last.text
+    await thao.send("-5")
+    assert "không thể âm" in thao.last.text
+    await thao.send("1.250")  # more than 10× the target of 120
+    assert "lớn hơn 10 lần chỉ tiêu (120)" in thao.last.text
+    await thao.send("gì đây")  # text where a tap is expected re-shows the buttons
+    assert "Vui lòng chọn một trong các nút" in thao.last.text
+    await thao.tap("✏️ Nhập lại")
+    await thao.send("125")
+    assert "bao nhiêu đạt yêu cầu chất lượng" in thao.last.text
+    await thao.send("130")
+    assert "không thể lớn hơn số đã hoàn thành (125)" in thao.last.text
+    await thao.tap("✅ Tất cả (125)")
+    await thao.send("12,5")  # on time: a decimal is accepted
+    await thao.tap("1")  # failed reviews
+    await thao.send("2,5")  # delays must be whole
+    assert "số nguyên" in thao.last.text
+    await thao.tap("0")
+    await thao.send("Tháng này có đợt cao điểm cấp đổi căn cước")
+    await thao.send_photo(content=b"\x89PNG fake photo")
+    assert "Đã nhận minh chứng (1)" in thao.last.text
+    await thao.send_document(file_name="virus.exe", content=b"MZ", mime_type="application/x-msdownload")
+    assert "không được nhận làm minh chứng" in thao.last.text
+    await thao.tap("✅ Xong")
+    assert "Đã lưu «Hồ sơ thủ tục hành chính" in thao.last.text
+    stored = (await entries(harness))["XTH004#1"]
+    assert (stored.quantity_done, stored.quantity_passed, stored.quantity_on_time) == (125, 125, 12.5)
+    assert (stored.failed_reviews, stored.delays, stored.status) == (1, 0, "draft")
+    assert stored.note == "Tháng này có đợt cao điểm cấp đổi căn cước"
+    async with harness.db.session() as s:
+        assert len(list(await s.scalars(select(Evidence)))) == 1
+
+    await thao.tap_starting("✏️ 2.")
+    assert "bao nhiêu phần trăm" in thao.last.text
+    await thao.send("101")  # a percentage over 100 is refused
+    assert "từ 0 đến 100" in thao.last.text
+    await thao.send("85%")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.tap("✅ Xong")
+    await thao.tap_starting("✏️ 3.")
+    await thao.send("95")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.tap("✅ Xong")
+
+    await thao.tap("📤 Gửi duyệt")
+    assert any("tự đánh giá" in a for a in thao.alerts)
+    await self_assess(thao)
+    assert "Đã lưu tự đánh giá" in thao.last.text
+    assert "30/30 điểm" in thao.last.text
+    await thao.tap("📤 Gửi duyệt")
+    assert "Gửi 3 sản phẩm của Tháng 11/2026 cho Phan Thị Ngọc Ánh duyệt?" in thao.last.text
+    await thao.tap("📤 Xác nhận gửi")
+    assert "Đã gửi 3 sản phẩm của Tháng 11/2026" in thao.last.text
+    assert "⏳ Chờ duyệt" in thao.last.text
+    assert "Đinh Thị Thảo vừa gửi báo cáo KPI Tháng 11/2026" in anh.last.text
+    for entry in (await entries(harness)).values():
+        assert entry.status == "submitted" and entry.version == 1 and not entry.is_late
+    # after submission nothing is editable any more
+    assert not any(b.startswith("✏️") for b in thao.buttons())
+
+
+async def test_restart_in_the_middle_of_a_product_loses_nothing(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("100")
+    await harness.restart(clock)
+    assert "bao nhiêu đạt yêu cầu chất lượng" in thao.last.text
+    await thao.send("90")  # the new process continues the same step
+    assert "đúng hạn" in thao.last.text
+    stored = (await entries(harness))["XTH004#1"]
+    assert (stored.quantity_done, stored.quantity_passed) == (100, 90)
+
+
+async def test_cancel_keeps_the_draft(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("100")
+    await thao.send("/huy")
+    assert "Đã hủy thao tác" in thao.last.text
+    await thao.send("50")  # no longer in the flow
+    assert "chưa hiểu" in thao.last.text
+    await thao.send("📝 Báo cáo KPI")
+    assert "hoàn thành 100" in thao.last.text
+
+
+async def test_late_submission_is_marked(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await self_assess(thao)
+    clock.set(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # after 03/12/2026
+    await thao.send("📝 Báo cáo KPI")
+    assert "Tháng 11/2026" in thao.last.text
+    assert "Đã quá hạn gửi" in thao.last.text
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    assert "ghi nhận là nộp muộn" in thao.last.text
+    assert all(e.is_late for e in (await entries(harness)).values())
+
+
+async def test_returned_entry_shows_reason_and_can_be_resubmitted(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    async with harness.db.session() as s:  # the evaluator returns the first product
+        entry = (await s.scalars(select(Entry).order_by(Entry.product_type_id))).first()
+        entry.status, entry.return_reason = "returned", "Thiếu minh chứng hồ sơ"
+    await thao.send("📝 Báo cáo KPI")
+    assert "↩️ Lý do: Thiếu minh chứng hồ sơ" in thao.last.text
+    assert thao.buttons()[0].startswith("✏️ 1.")
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("126")
+    await thao.tap("✅ Tất cả (126)")
+    await thao.tap("✅ Tất cả (126)")
+    await thao.tap("0")
+    await thao.tap("0")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.send_document(file_name="so_theo_doi.pdf", content=b"%PDF-1.4", mime_type="application/pdf")
+    await thao.tap("✅ Xong")
+    await thao.tap("📤 Gửi duyệt")
+    assert "Gửi 1 sản phẩm" in thao.last.text
+    await thao.tap("📤 Xác nhận gửi")
+    first = (await entries(harness))["XTH004#1"]
+    assert first.status == "submitted" and first.version == 2 and first.quantity_done == 126
+
+
+async def test_stale_and_forged_buttons_are_refused(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap_starting("✏️ 1.")
+    first_entry = (await entries(harness))["XTH004#1"]
+    # the evaluator forges a tap on Thảo's entry: not theirs
+    await anh.send("/start")
+    await anh.tap_data(f"kp:e:{first_entry.id}")
+    assert any("hết hiệu lực" in a for a in anh.alerts)
+    await anh.tap_data(f"kp:a:{first_entry.id}:passed")
+    await anh.tap_data("kp:ok:999999")
+    await anh.tap_data("kp:gc:1:0:75")
+    await anh.tap_data("kp:zzz")
+    await anh.tap_data("kp:e:not-a-number")
+    # Thảo taps "Tất cả" of a step she is not at yet
+    await thao.tap_data(f"kp:a:{first_entry.id}:on_time")
+    assert (await entries(harness))["XTH004#1"].quantity_on_time is None
+    async with harness.db.session() as s:
+        assert await s.scalar(select(Evaluation)) is None
+        assert all(p.status == "open" for p in await s.scalars(select(Period)))
