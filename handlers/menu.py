@@ -160,7 +160,7 @@ def register_item(app: Application, item: MenuItem, callback, group: int = 0) ->
 
 
 # Items whose feature module has not registered a real handler yet.
-PENDING = ["results", "training", "notices", "review", "digest"]
+PENDING = ["training", "notices", "review", "digest"]
 
 
 def register(app: Application) -> None:

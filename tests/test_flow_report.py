@@ -228,3 +228,29 @@ async def test_stale_and_forged_buttons_are_refused(harness, clock):
     async with harness.db.session() as s:
         assert await s.scalar(select(Evaluation)) is None
         assert all(p.status == "open" for p in await s.scalars(select(Period)))
+
+
+async def test_results_show_score_breakdown_and_chart(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📊 Kết quả của tôi")
+    assert "Chưa có kết quả" in thao.last.text
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)  # 125 done of 120, 120 on time
+    await fill_rates(thao, first="72", second="90")  # 72% of 80% → 90%; 90% of 90% → 100%
+    await self_assess(thao)
+    await thao.send("📊 Kết quả của tôi")
+    text = thao.last.text
+    # a = 1; b = 1; c = 1 for product 1 (weight 120); 0,9 for product 2 (weight 120); 1 for 3
+    # task = 70 × mean(a, b, c) with a = b = c = (120 + 108 + 120) / 360 = 0,9667 → 67,7
+    assert "Tháng 11/2026</b>: 97,7 điểm — Hoàn thành xuất sắc nhiệm vụ (✏️ Nháp)" in text
+    await thao.tap("🔎 Cách tính điểm Tháng 11/2026")
+    detail = thao.last.text
+    assert "a = 125/120 = 100%" in detail
+    assert "vượt chỉ tiêu: 104%" in detail
+    assert "đạt 72% → a = b = c = 90%" in detail
+    assert "Điểm nhiệm vụ = 70 × (a + b + c) / 3 = 67,7" in detail
+    assert "Tổng: 67,7 + 30,0 = 97,7 → Hoàn thành xuất sắc nhiệm vụ" in detail
+    await thao.tap("⬅️ Quay lại")
+    await thao.tap("📈 Biểu đồ 12 kỳ gần nhất")
+    assert thao.last.kind == "photo"
+    assert thao.last.file_bytes.startswith(b"\x89PNG")

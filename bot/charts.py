@@ -1,0 +1,35 @@
+"""Charts as PNG bytes (matplotlib, Agg backend; DejaVu Sans has Vietnamese diacritics)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams["font.family"] = "DejaVu Sans"
+
+
+def score_history_png(labels: list[str], totals: list[float], thresholds: dict[str, float],
+                      title: str, ylabel: str) -> bytes:
+    """Bars of period totals (oldest first) with the band thresholds as dashed lines."""
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    try:
+        bars = ax.bar(range(len(totals)), totals, color="#2f6db5")
+        ax.bar_label(bars, labels=[f"{t:.1f}".replace(".", ",") for t in totals], fontsize=8)
+        for name, value in thresholds.items():
+            ax.axhline(value, linestyle="--", linewidth=0.8, color="#999999")
+            ax.text(len(totals) - 0.5, value + 0.8, name, fontsize=7, ha="right", color="#555555")
+        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=8)
+        ax.set_ylim(0, 105)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)

@@ -1,0 +1,55 @@
+"""A cadre's results over time: per-period totals and the year so far (SPEC §4.5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.kpi import KpiService, PeriodSheet
+from bot.services.scoring import AnnualScore, score_year
+from models import Cadre, Entry, Period
+from models.enums import Band, PeriodType
+
+
+@dataclass
+class PeriodResult:
+    period: Period
+    sheet: PeriodSheet
+    total: float
+    band: Band
+    rated: bool  # the evaluator's rating is final; otherwise the score is projected
+    status: str
+
+
+@dataclass
+class Results:
+    periods: list[PeriodResult]  # newest first
+    year: int
+    annual: AnnualScore
+
+
+def _months(period: Period) -> int:
+    return {PeriodType.MONTH: 1, PeriodType.QUARTER: 3, PeriodType.YEAR: 12}[PeriodType(period.kind)]
+
+
+async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today: date,
+                     limit: int = 12) -> Results:
+    period_ids = select(Entry.period_id).where(Entry.cadre_id == cadre.id).distinct()
+    periods = list(await session.scalars(
+        select(Period).where(Period.id.in_(period_ids), Period.kind != PeriodType.YEAR.value)
+        .order_by(Period.starts_on.desc()).limit(limit)))
+    found = []
+    for period in periods:
+        sheet = await kpi.sheet(session, cadre, period, create=False)
+        evaluation = sheet.evaluation
+        rated = evaluation is not None and evaluation.status == "rated" and evaluation.total_score is not None
+        total = evaluation.total_score if rated else sheet.score.total
+        band = Band(evaluation.band) if rated and evaluation.band else sheet.score.band
+        found.append(PeriodResult(period, sheet, total, band, rated, sheet.status))
+    this_year = [r for r in found if r.period.year == today.year]
+    months = sum(_months(r.period) for r in this_year)
+    annual = score_year([r.total for r in this_year], months, kpi.policy.scoring)
+    return Results(found, today.year, annual)
