@@ -104,7 +104,6 @@ def clock():
 async def harness(db, clock):
     """The real bot, in-process against the emulator, on a fresh database per backend."""
     from bot.sandbox.emulator import Emulator
-
     from tests.harness import TOKEN, BotHarness, start_app
 
     emulator = Emulator(token=TOKEN, bot_username="trolycanbo_bot")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.request import EmulatorRequest
 from telegram import Update
 from telegram.ext import Application
 
@@ -13,6 +11,8 @@ from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.request import EmulatorRequest
 
 TOKEN = "123456:TEST-TOKEN-for-flow-tests"
 

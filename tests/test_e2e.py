@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.server import EmulatorServer
 
@@ -91,7 +92,7 @@ async def test_cadrebot_run_links_a_cadre_over_http(tmp_path, mode, unused_tcp_p
 
 
 def test_sandbox_reads_stdin_and_exits_at_eof(tmp_path):
-    script = "📝 Báo cáo KPI\n/trogiup\n"
+    script = "📝 Báo cáo KPI\n1\n12\n✅ Phê duyệt\n/trogiup\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "sandbox", "--as", "supervisor", "--db",
          str(tmp_path / "sb.db")],
@@ -102,6 +103,10 @@ def test_sandbox_reads_stdin_and_exits_at_eof(tmp_path):
     out = result.stdout
     assert "Phan Thị Ngọc Ánh" in out or "Ánh" in out
     assert "✅ Phê duyệt" in out  # the supervisor's menu, numbered
+    assert "Báo cáo KPI — Tháng" in out
+    assert "[1] ✏️ 1. Văn bản chỉ đạo" in out  # buttons are numbered; "1" tapped it
+    assert "Anh/chị đã hoàn thành bao nhiêu văn bản?" in out
+    assert "Trong 12 đã hoàn thành" in out
     assert "Tính năng đang được hoàn thiện" in out
     assert "Hướng dẫn sử dụng" in out
 
