@@ -6,9 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from bot.sandbox.emulator import Emulator
-from bot.sandbox.server import EmulatorServer
-from bot.sandbox.terminal import chat_loop, stdin_lines
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
@@ -19,6 +16,9 @@ from bot.db import Database
 from bot.demo import CADRES, DEMO_IDENTITIES, load_demo_province
 from bot.i18n import _
 from bot.migrate import upgrade_engine
+from bot.sandbox.emulator import Emulator
+from bot.sandbox.server import EmulatorServer
+from bot.sandbox.terminal import chat_loop, stdin_lines
 from models import Cadre
 
 SANDBOX_TOKEN = "123456789:SANDBOX-local-emulator-token"

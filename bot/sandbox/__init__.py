@@ -1,0 +1,1 @@
+"""Local Telegram Bot API emulator, its HTTP server, and the sandbox terminal chat."""
