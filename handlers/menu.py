@@ -60,6 +60,7 @@ def menu_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
 def bot_commands() -> list[BotCommand]:
     commands = [BotCommand("start", _("Start / show the menu"))]
     commands += [BotCommand(item.command, _(item.description)) for item in MENU]
+    commands.append(BotCommand("chitieu", _("Adjust targets (evaluators)")))
     commands.append(BotCommand("huy", _("Cancel what you are doing")))
     return commands
 
@@ -94,8 +95,10 @@ async def on_help(update: Update, context: BotContext) -> None:
     lines = [_("<b>How to use Trợ lý Cán bộ</b>"), ""]
     for item in visible_items(context.actor):
         lines.append(f"<b>{_(item.label)}</b> (/{item.command}): {_(HELP_LINES[item.key])}")
+    lines.append("")
+    if context.actor.is_supervisor:
+        lines.append(_("/chitieu — adjust the targets of the cadres you evaluate."))
     lines += [
-        "",
         _("/huy — cancel what you are doing at any time; what you have saved is kept."),
         _("You can type numbers such as 125, 1.250 or 12,5; everything else is done with buttons."),
         _("If something is wrong with your record, contact the Organization Board of your agency."),

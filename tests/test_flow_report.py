@@ -255,3 +255,43 @@ async def test_results_show_score_breakdown_and_chart(harness, clock):
     await thao.tap("📈 Biểu đồ 12 kỳ gần nhất")
     assert thao.last.kind == "photo"
     assert thao.last.file_bytes.startswith(b"\x89PNG")
+
+
+async def test_evaluator_adjusts_a_target_before_submission(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("/chitieu")
+    assert "Chỉ người đánh giá và Ban Tổ chức" in thao.last.text
+    await anh.send("/chitieu")
+    assert "Chọn cán bộ" in anh.last.text
+    await anh.tap("Đinh Thị Thảo")
+    assert "Chỉ tiêu của Đinh Thị Thảo — Tháng 11/2026" in anh.last.text
+    await anh.tap_starting("✏️ 1.")
+    await anh.send("một trăm")
+    assert "Vui lòng gõ chỉ tiêu mới bằng số" in anh.last.text
+    await anh.send("100")
+    assert "Đã đặt chỉ tiêu «Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả» là 100" in anh.last.text
+    assert "(mặc định 120)" in anh.last.text
+    assert "Người đánh giá đã điều chỉnh chỉ tiêu" in thao.last.text
+    await thao.send("📝 Báo cáo KPI")
+    assert "chỉ tiêu 100 hồ sơ" in thao.last.text
+    async with harness.db.session() as s:
+        from models import AuditLog
+
+        log = await s.scalar(select(AuditLog).where(AuditLog.action == "adjust_target"))
+        assert log.before == {"quantity": 120} and log.after == {"quantity": 100}
+
+    # another supervisor's cadre cannot be reached by forging the button
+    async with harness.db.session() as s:
+        other = await s.scalar(select(Cadre).where(Cadre.code == "SNV003"))
+    await anh.tap_data(f"tg:c:{other.id}")
+    assert any("hết hiệu lực" in a for a in anh.alerts)
+
+    # once submitted, the target is fixed
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    await anh.send("/chitieu")
+    await anh.tap("Đinh Thị Thảo")
+    assert not any(b.startswith("✏️") for b in anh.buttons())

@@ -244,18 +244,19 @@ class KpiService:
 
     async def adjust_target(self, session: AsyncSession, *, supervisor: Cadre, cadre: Cadre,
                             period: Period, product_type_id: int, quantity: float,
-                            now: datetime) -> Target:
-        """A supervisor changes one of their cadres' targets before submission (audited)."""
-        if cadre.evaluator_id != supervisor.id:
+                            now: datetime, as_board: bool = False) -> Target:
+        """An evaluator changes one of their cadres' targets before submission (audited);
+        board may do it for anyone, also after the period is locked."""
+        if cadre.evaluator_id != supervisor.id and not as_board:
             raise KpiError("forbidden")
-        if period.status == PeriodStatus.LOCKED.value:
+        if period.status == PeriodStatus.LOCKED.value and not as_board:
             raise KpiError("locked")
         if quantity <= 0:
             raise KpiError("not_positive")
         entry = await session.scalar(select(Entry).where(
             Entry.cadre_id == cadre.id, Entry.period_id == period.id,
             Entry.product_type_id == product_type_id))
-        if entry is not None and entry.status not in EDITABLE:
+        if entry is not None and entry.status not in EDITABLE and not as_board:
             raise KpiError("not_editable", status=entry.status)
         target = await session.scalar(select(Target).where(
             Target.cadre_id == cadre.id, Target.period_id == period.id,
