@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Database: upgrade, current, backup.")
 app.add_typer(db_app, name="db")
+period_app = typer.Typer(no_args_is_help=True, help="Periods: lock after review, reopen.")
+app.add_typer(period_app, name="period")
 
 
 class CliError(Exception):
@@ -138,6 +140,44 @@ def db_backup(path: Path) -> None:
         src.close()
         dst.close()
     typer.echo(_("Backup written to {path}").format(path=path))
+
+
+def _set_period_locked(code: str, locked: bool) -> None:
+    from bot.policy import load_policy
+    from bot.services import periods
+    from bot.services.calendar import WorkCalendar
+
+    try:
+        kind, year, number = periods.parse_period_code(code)
+    except periods.BadPeriodCode:
+        raise CliError(_("Unknown period “{code}”: write 2026-11 (month), 2026-Q4 (quarter) "
+                         "or 2026 (year).").format(code=code)) from None
+    settings = _settings()
+
+    async def work(session, now):
+        policy = load_policy(settings.policy_file)
+        period = await periods.ensure_period(session, kind, year, number,
+                                             WorkCalendar(policy.calendar), policy.calendar)
+        return await periods.set_locked(session, period, locked, now)
+
+    changed = _run_db(work)
+    if locked:
+        message = _("Period {code} is locked.") if changed else _("Period {code} was already locked.")
+    else:
+        message = _("Period {code} is open again.") if changed else _("Period {code} was already open.")
+    typer.echo(message.format(code=code))
+
+
+@period_app.command("lock")
+def period_lock(code: str) -> None:
+    """Lock a period: after this only board can change its entries (audited)."""
+    _set_period_locked(code, True)
+
+
+@period_app.command("unlock")
+def period_unlock(code: str) -> None:
+    """Reopen a locked period (audited)."""
+    _set_period_locked(code, False)
 
 
 @app.command()

@@ -88,3 +88,18 @@ def test_backup_on_postgresql_gives_pg_dump_advice(tmp_path):
                       DATABASE_URL="postgresql+asyncpg://u@127.0.0.1:1/none")
     assert result.returncode == 1
     assert "pg_dump" in result.stderr
+
+
+def test_period_lock_and_unlock(province_db):
+    result = cadrebot(province_db, "period", "lock", "2026-10")
+    assert result.returncode == 0, result.stderr
+    assert "Kỳ 2026-10 đã được khóa sổ" in result.stdout
+    again = cadrebot(province_db, "period", "lock", "2026-10")
+    assert "đã khóa sổ từ trước" in again.stdout
+    db = sqlite3.connect(province_db / "data/cli.db")
+    assert db.execute("select status from periods where year=2026 and number=10").fetchone() == ("locked",)
+    assert db.execute("select count(*) from audit_log where action='lock_period'").fetchone() == (1,)
+    reopened = cadrebot(province_db, "period", "unlock", "2026-10")
+    assert "đã được mở lại" in reopened.stdout
+    wrong = cadrebot(province_db, "period", "lock", "tháng mười")
+    assert wrong.returncode == 1 and "2026-Q4" in wrong.stderr

@@ -295,3 +295,23 @@ async def test_evaluator_adjusts_a_target_before_submission(harness, clock):
     await anh.send("/chitieu")
     await anh.tap("Đinh Thị Thảo")
     assert not any(b.startswith("✏️") for b in anh.buttons())
+
+
+async def test_locked_period_cannot_be_changed_by_the_cadre(harness, clock):
+    from bot.services.periods import set_locked
+
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap_starting("✏️ 1.")
+    entry = (await entries(harness))["XTH004#1"]
+    async with harness.db.session() as s:
+        period = await s.get(Period, entry.period_id)
+        assert await set_locked(s, period, True, clock.now())
+    await thao.send("100")  # the step she was at is refused, nothing stored
+    assert "đã khóa sổ" in thao.last.text
+    assert (await entries(harness))["XTH004#1"].quantity_done is None
+    await thao.send("📝 Báo cáo KPI")
+    assert "🔒 Kỳ này đã khóa sổ" in thao.last.text
+    assert not any(b.startswith(("✏️", "📤")) for b in thao.buttons())
+    await thao.tap_data(f"kp:e:{entry.id}")
+    assert any("khóa sổ" in a for a in thao.alerts)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.policy import CalendarPolicy
 from bot.services.calendar import WorkCalendar
 from models import Period
-from models.enums import PeriodType
+from models.enums import PeriodStatus, PeriodType
 
 
 def bounds(kind: PeriodType, year: int, number: int) -> tuple[date, date]:
@@ -80,3 +80,50 @@ async def period_for_day(
     policy: CalendarPolicy,
 ) -> Period:
     return await ensure_period(session, kind, day.year, number_of(kind, day), calendar, policy)
+
+
+class BadPeriodCode(ValueError):
+    pass
+
+
+def parse_period_code(text: str) -> tuple[PeriodType, int, int]:
+    """'2026-11' (month), '2026-Q4' (quarter), '2026' (year)."""
+    raw = text.strip().upper()
+    try:
+        if raw.isdigit() and len(raw) == 4:
+            return PeriodType.YEAR, int(raw), 1
+        year_text, _sep, rest = raw.partition("-")
+        year = int(year_text)
+        if rest.startswith("Q") and rest[1:].isdigit() and 1 <= int(rest[1:]) <= 4:
+            return PeriodType.QUARTER, year, int(rest[1:])
+        if rest.isdigit() and 1 <= int(rest) <= 12:
+            return PeriodType.MONTH, year, int(rest)
+    except ValueError:
+        pass
+    raise BadPeriodCode(text)
+
+
+def period_code(period: Period) -> str:
+    kind = PeriodType(period.kind)
+    if kind == PeriodType.MONTH:
+        return f"{period.year}-{period.number:02d}"
+    if kind == PeriodType.QUARTER:
+        return f"{period.year}-Q{period.number}"
+    return str(period.year)
+
+
+async def set_locked(session: AsyncSession, period: Period, locked: bool, now,
+                     actor_label: str = "operator") -> bool:
+    """Lock (or reopen) a period; returns whether anything changed. Audited."""
+    from bot.services import audit
+
+    status = PeriodStatus.LOCKED.value if locked else PeriodStatus.OPEN.value
+    if period.status == status:
+        return False
+    before = period.status
+    period.status = status
+    period.locked_at = now if locked else None
+    audit.record(session, at=now, action="lock_period" if locked else "unlock_period",
+                 object_type="period", object_id=period.id, actor_label=actor_label,
+                 before={"status": before}, after={"status": status})
+    return True
