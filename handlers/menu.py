@@ -98,6 +98,9 @@ async def on_help(update: Update, context: BotContext) -> None:
     lines.append("")
     if context.actor.is_supervisor:
         lines.append(_("/chitieu — adjust the targets of the cadres you evaluate."))
+    if context.actor.is_board:
+        lines.append(_("/suabaocao CODE [PERIOD] — correct a cadre's report, also after the "
+                       "period is locked (recorded in the audit log)."))
     lines += [
         _("/huy — cancel what you are doing at any time; what you have saved is kept."),
         _("You can type numbers such as 125, 1.250 or 12,5; everything else is done with buttons."),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score
@@ -27,13 +28,14 @@ from handlers.common import (
     status_label,
 )
 from handlers.menu import ITEMS, register_item
-from models import Cadre, Evidence, Period
+from models import Cadre, Entry, Evidence, Period
 from models.enums import ProductKind
 
 log = logging.getLogger(__name__)
 
 FLOW = "kpi"
 PREFIX = "kp"
+BOARD_PREFIX = "kb"
 ABSURD_FACTOR = 10
 MAX_NOTE = 1000
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -90,9 +92,14 @@ def _entry_summary(line: Line) -> str:
     return text
 
 
-def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy) -> tuple[str, InlineKeyboardMarkup]:
+def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy,
+                 board: bool = False) -> tuple[str, InlineKeyboardMarkup]:
     period = sheet.period
     lines = [_("📝 <b>KPI report — {period}</b>").format(period=period_label(period))]
+    if board:
+        lines.append(_("🛠 Organization Board correcting the report of {name} ({code}); every "
+                       "change is recorded in the audit log.").format(
+            name=esc(sheet.cadre.full_name), code=esc(sheet.cadre.code)))
     lines.append(_("Submission deadline: {date}").format(date=fmt_date(period.submission_deadline)))
     if period.status == "locked":
         lines.append(_("🔒 This period is locked: nothing can be changed."))
@@ -127,9 +134,12 @@ def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy)
     rows = []
     editable = period.status != "locked"
     for index, line in enumerate(sheet.lines, 1):
-        if editable and line.entry.status in EDITABLE:
+        if board or (editable and line.entry.status in EDITABLE):
             name = line.product.name if len(line.product.name) <= 28 else line.product.name[:27] + "…"
-            rows.append([button(f"✏️ {index}. {name}", PREFIX, "e", line.entry.id)])
+            rows.append([button(f"✏️ {index}. {name}", BOARD_PREFIX if board else PREFIX, "e",
+                                line.entry.id)])
+    if board:
+        return "\n".join(lines), InlineKeyboardMarkup(rows)
     if editable and sheet.editable:
         rows.append([button(_("⭐ Self-assessment"), PREFIX, "g", period.id),
                      button(_("📤 Send for approval"), PREFIX, "sub", period.id)])
@@ -140,7 +150,7 @@ def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-def _question(line: Line, step: str) -> tuple[str, InlineKeyboardMarkup | None]:
+def _question(line: Line, step: str, prefix: str = PREFIX) -> tuple[str, InlineKeyboardMarkup | None]:
     e, p = line.entry, line.product
     unit = esc(p.unit_of_measure or "")
     head = f"<b>{esc(p.name)}</b> — " + _("target {target}").format(target=_target_text(line))
@@ -153,19 +163,19 @@ def _question(line: Line, step: str) -> tuple[str, InlineKeyboardMarkup | None]:
     done = _num(e.quantity_done)
     if step == "passed":
         text = _("Of the {done} completed, how many passed the quality review?").format(done=done)
-        return text, InlineKeyboardMarkup([[button(_("✅ All ({done})").format(done=done), PREFIX, "a", eid, step)]])
+        return text, InlineKeyboardMarkup([[button(_("✅ All ({done})").format(done=done), prefix, "a", eid, step)]])
     if step == "on_time":
         text = _("How many were completed on time?")
-        return text, InlineKeyboardMarkup([[button(_("✅ All ({done})").format(done=done), PREFIX, "a", eid, step)]])
+        return text, InlineKeyboardMarkup([[button(_("✅ All ({done})").format(done=done), prefix, "a", eid, step)]])
     if step in ("failed", "delays"):
         text = (_("How many times did a product fail the quality review this period?")
                 if step == "failed" else _("How many times was work delayed this period?"))
-        return text, InlineKeyboardMarkup([[button(str(n), PREFIX, "n", eid, step, n) for n in range(4)]])
+        return text, InlineKeyboardMarkup([[button(str(n), prefix, "n", eid, step, n) for n in range(4)]])
     if step == "note":
         text = _("A note for your evaluator (optional). Type it, or tap “Skip”.")
-        return text, InlineKeyboardMarkup([[button(_("⏭ Skip"), PREFIX, "s", eid, step)]])
+        return text, InlineKeyboardMarkup([[button(_("⏭ Skip"), prefix, "s", eid, step)]])
     text = _("Send photos or files as evidence (optional). When finished, tap “Done”.")
-    return text, InlineKeyboardMarkup([[button(_("✅ Done"), PREFIX, "s", eid, step)]])
+    return text, InlineKeyboardMarkup([[button(_("✅ Done"), prefix, "s", eid, step)]])
 
 
 def _steps(line: Line) -> list[str]:
@@ -182,6 +192,32 @@ def _next_step(line: Line, step: str) -> str | None:
 
 async def _me(session, context: BotContext) -> Cadre:
     return await session.get(Cadre, context.actor.cadre_id)
+
+
+def _board_mode(context: BotContext) -> bool:
+    """Board correcting someone's report (also after the period is locked; audited)."""
+    return getattr(context, "kpi_board", False)
+
+
+def _prefix(context: BotContext) -> str:
+    return BOARD_PREFIX if _board_mode(context) else PREFIX
+
+
+async def _entry(session, context: BotContext, entry_id: int) -> Line:
+    """The entry the caller may edit: their own, or anyone's for board in board mode."""
+    if not _board_mode(context):
+        return await _kpi(context).entry_for(session, await _me(session, context), entry_id)
+    if not context.actor.is_board:
+        raise KpiError("not_found")
+    entry = await session.get(Entry, entry_id) if isinstance(entry_id, int) else None
+    if entry is None:
+        raise KpiError("not_found")
+    cadre = await session.get(Cadre, entry.cadre_id)
+    return await _kpi(context).entry_for(session, cadre, entry_id, override=True)
+
+
+def _save_kwargs(context: BotContext) -> dict:
+    return {"board_actor_id": context.actor.cadre_id} if _board_mode(context) else {}
 
 
 def _kpi(context: BotContext):
@@ -213,8 +249,16 @@ async def _kpi_error(update: Update, error: KpiError) -> None:
 
 
 async def show_sheet(update: Update, context: BotContext, period_id: int | None = None,
-                     prefix: str = "") -> None:
+                     prefix: str = "", subject_id: int | None = None) -> None:
     today = _today(context)
+    if _board_mode(context) and subject_id is not None:
+        async with context.db.session() as session:
+            subject = await session.get(Cadre, subject_id)
+            period = await session.get(Period, period_id)
+            sheet = await _kpi(context).sheet(session, subject, period, create=False)
+            text, markup = render_sheet(sheet, today, [], context.services.policy, board=True)
+        await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + text, markup)
+        return
     async with context.db.session() as session:
         me = await _me(session, context)
         shown = await _kpi(context).periods_to_show(session, me, today)
@@ -234,8 +278,10 @@ async def show_sheet(update: Update, context: BotContext, period_id: int | None 
 async def _ask(update: Update, context: BotContext, line: Line, step: str, prefix: str = "") -> None:
     async with context.db.session() as session:
         await flows.set_flow(session, update.effective_chat.id,
-                             Flow(FLOW, step, {"entry_id": line.entry.id}), context.clock.now())
-    text, markup = _question(line, step)
+                             Flow(FLOW, step, {"entry_id": line.entry.id,
+                                               "board": _board_mode(context)}),
+                             context.clock.now())
+    text, markup = _question(line, step, _prefix(context))
     if prefix:
         text = prefix + "\n\n" + text
     await edit_or_send(update, context, text, markup)
@@ -245,7 +291,7 @@ async def _advance(update: Update, context: BotContext, entry_id: int, step: str
                    prefix: str = "") -> None:
     """After a step is saved: the next question, or the product summary and the sheet."""
     async with context.db.session() as session:
-        line = await _kpi(context).entry_for(session, await _me(session, context), entry_id)
+        line = await _entry(session, context, entry_id)
     nxt = _next_step(line, step)
     if nxt is not None:
         await _ask(update, context, line, nxt, prefix)
@@ -254,7 +300,8 @@ async def _advance(update: Update, context: BotContext, entry_id: int, step: str
         await flows.clear_flow(session, update.effective_chat.id)
     saved = _("✅ Saved “{product}”: {summary}.").format(
         product=esc(line.product.name), summary=_entry_summary(line))
-    await show_sheet(update, context, line.entry.period_id, prefix=saved)
+    await show_sheet(update, context, line.entry.period_id, prefix=saved,
+                     subject_id=line.entry.cadre_id)
 
 
 # ---------------------------------------------------------------- entry points
@@ -268,6 +315,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
     data = query.data or ""
     action = data.split(":")[1] if data.count(":") >= 1 else ""
     handler = CALLBACKS.get(action)
+    if data.startswith(BOARD_PREFIX + ":"):
+        context.kpi_board = True
+        if action not in BOARD_ACTIONS or not context.actor.is_board:
+            handler = None
     if handler is None:
         await _kpi_error(update, KpiError("not_found"))
         return
@@ -301,7 +352,7 @@ async def cb_edit(update, context, data):
     if ids is None:
         raise KpiError("not_found")
     async with context.db.session() as session:
-        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        line = await _entry(session, context, ids[0])
     await _ask(update, context, line, "done")
 
 
@@ -321,10 +372,10 @@ async def cb_all(update, context, data):
     if not await _current_step(context, update.effective_chat.id, ids[0], step):
         raise KpiError("not_found")
     async with context.db.session() as session:
-        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        line = await _entry(session, context, ids[0])
         field = "quantity_passed" if step == "passed" else "quantity_on_time"
         await _kpi(context).save(session, line, context.clock.now(),
-                                 **{field: line.entry.quantity_done})
+                                 **{field: line.entry.quantity_done}, **_save_kwargs(context))
     await _advance(update, context, ids[0], step)
 
 
@@ -337,8 +388,9 @@ async def cb_number(update, context, data):
         raise KpiError("not_found")
     field = "failed_reviews" if parts[3] == "failed" else "delays"
     async with context.db.session() as session:
-        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
-        await _kpi(context).save(session, line, context.clock.now(), **{field: int(parts[4])})
+        line = await _entry(session, context, ids[0])
+        await _kpi(context).save(session, line, context.clock.now(), **{field: int(parts[4])},
+                                 **_save_kwargs(context))
     await _advance(update, context, ids[0], parts[3])
 
 
@@ -350,7 +402,7 @@ async def cb_skip(update, context, data):
     if not await _current_step(context, update.effective_chat.id, ids[0], parts[3]):
         raise KpiError("not_found")
     async with context.db.session() as session:
-        await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        await _entry(session, context, ids[0])
     await _advance(update, context, ids[0], parts[3])
 
 
@@ -364,7 +416,7 @@ async def cb_confirm_big(update, context, data):
         raise KpiError("not_found")
     step, value = flow.data["for_step"], flow.data["value"]
     async with context.db.session() as session:
-        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        line = await _entry(session, context, ids[0])
         await _store_number(session, context, line, step, value)
     await _advance(update, context, ids[0], step)
 
@@ -375,7 +427,7 @@ async def cb_retype(update, context, data):
         raise KpiError("not_found")
     async with context.db.session() as session:
         flow = await flows.get_flow(session, update.effective_chat.id)
-        line = await _kpi(context).entry_for(session, await _me(session, context), ids[0])
+        line = await _entry(session, context, ids[0])
     step = flow.data.get("for_step", "done") if flow and flow.step == "confirm" else "done"
     await _ask(update, context, line, step)
 
@@ -394,7 +446,8 @@ async def _store_number(session, context, line: Line, step: str, value: float) -
                 values["quantity_passed"] = None
             if e.quantity_on_time is not None and e.quantity_on_time > value:
                 values["quantity_on_time"] = None
-    await _kpi(context).save(session, line, context.clock.now(), **values)
+    await _kpi(context).save(session, line, context.clock.now(), **values,
+                             **_save_kwargs(context))
 
 
 # ---------------------------------------------------------------- self-assessment
@@ -536,6 +589,7 @@ async def cb_submit_ok(update, context, data):
             log.info("could not notify evaluator %s", evaluator.code)
 
 
+BOARD_ACTIONS = {"e", "a", "n", "s", "y", "r"}
 CALLBACKS = {
     "o": cb_open, "e": cb_edit, "a": cb_all, "n": cb_number, "s": cb_skip,
     "y": cb_confirm_big, "r": cb_retype, "g": cb_self, "gc": cb_criterion,
@@ -547,13 +601,14 @@ CALLBACKS = {
 
 async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
     message = update.effective_message
+    context.kpi_board = bool(flow.data.get("board"))
     if flow.step == "self":
         await _typed_criterion(update, context, flow)
         return
     entry_id = flow.data.get("entry_id")
     try:
         async with context.db.session() as session:
-            line = await _kpi(context).entry_for(session, await _me(session, context), entry_id)
+            line = await _entry(session, context, entry_id)
     except KpiError as error:
         async with context.db.session() as session:
             await flows.clear_flow(session, update.effective_chat.id)
@@ -564,12 +619,12 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         await _evidence(update, context, line)
         return
     if step == "confirm":
-        text, markup = _confirm_markup(line, flow.data["value"])
+        text, markup = _confirm_markup(line, flow.data["value"], _prefix(context))
         await message.reply_text(_("Please choose one of the buttons.") + "\n\n" + text,
                                  parse_mode="HTML", reply_markup=markup)
         return
     if message.text is None:
-        text, markup = _question(line, step)
+        text, markup = _question(line, step, _prefix(context))
         await message.reply_text(_("Please answer by typing or with the buttons.") + "\n\n" + text,
                                  parse_mode="HTML", reply_markup=markup)
         return
@@ -581,8 +636,9 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
                 length=fmt_number(len(note)), max=fmt_number(MAX_NOTE)))
             return
         async with context.db.session() as session:
-            line = await _kpi(context).entry_for(session, await _me(session, context), entry_id)
-            await _kpi(context).save(session, line, context.clock.now(), note=note)
+            line = await _entry(session, context, entry_id)
+            await _kpi(context).save(session, line, context.clock.now(), note=note,
+                                     **_save_kwargs(context))
         await _advance(update, context, entry_id, step, prefix=_("Note saved."))
         return
     await _typed_number(update, context, line, step)
@@ -590,7 +646,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
 
 async def _typed_number(update: Update, context: BotContext, line: Line, step: str) -> None:
     message = update.effective_message
-    text, markup = _question(line, step)
+    text, markup = _question(line, step, _prefix(context))
     try:
         value = parse_number(message.text)
     except NotANumber:
@@ -608,22 +664,23 @@ async def _typed_number(update: Update, context: BotContext, line: Line, step: s
         async with context.db.session() as session:
             await flows.set_flow(session, update.effective_chat.id,
                                  Flow(FLOW, "confirm", {"entry_id": line.entry.id,
-                                                        "for_step": step, "value": value}),
+                                                        "for_step": step, "value": value,
+                                                        "board": _board_mode(context)}),
                                  context.clock.now())
-        text, markup = _confirm_markup(line, value)
+        text, markup = _confirm_markup(line, value, _prefix(context))
         await message.reply_text(text, parse_mode="HTML", reply_markup=markup)
         return
     async with context.db.session() as session:
-        line = await _kpi(context).entry_for(session, await _me(session, context), line.entry.id)
+        line = await _entry(session, context, line.entry.id)
         await _store_number(session, context, line, step, value)
     await _advance(update, context, line.entry.id, step)
 
 
-def _confirm_markup(line: Line, value: float):
+def _confirm_markup(line: Line, value: float, prefix: str = PREFIX):
     text = _("{value} is more than {factor} times the target ({target}). Is this number "
              "correct?").format(value=_num(value), factor=ABSURD_FACTOR, target=_num(line.target))
-    markup = InlineKeyboardMarkup([[button(_("✅ Yes, keep it"), PREFIX, "y", line.entry.id),
-                                    button(_("✏️ Type again"), PREFIX, "r", line.entry.id)]])
+    markup = InlineKeyboardMarkup([[button(_("✅ Yes, keep it"), prefix, "y", line.entry.id),
+                                    button(_("✏️ Type again"), prefix, "r", line.entry.id)]])
     return text, markup
 
 
@@ -663,7 +720,8 @@ async def _typed_criterion(update: Update, context: BotContext, flow: Flow) -> N
 
 async def _evidence(update: Update, context: BotContext, line: Line) -> None:
     message = update.effective_message
-    done_markup = InlineKeyboardMarkup([[button(_("✅ Done"), PREFIX, "s", line.entry.id, "evidence")]])
+    done_markup = InlineKeyboardMarkup([[button(_("✅ Done"), _prefix(context), "s", line.entry.id,
+                                                "evidence")]])
     now = context.clock.now()
     evidence = None
     if message.photo:
@@ -696,7 +754,7 @@ async def _evidence(update: Update, context: BotContext, line: Line) -> None:
             reply_markup=done_markup)
         return
     async with context.db.session() as session:
-        line = await _kpi(context).entry_for(session, await _me(session, context), line.entry.id)
+        line = await _entry(session, context, line.entry.id)
         session.add(evidence)
         await session.flush()
         count = await _kpi(context).evidence_count(session, line.entry.id)
@@ -705,7 +763,50 @@ async def _evidence(update: Update, context: BotContext, line: Line) -> None:
         reply_markup=done_markup)
 
 
+async def on_board_edit(update: Update, context: BotContext) -> None:
+    """/suabaocao CODE [PERIOD]: board opens any cadre's report, also in a locked period."""
+    message = update.effective_message
+    if not context.actor.is_board:
+        await message.reply_text(_("Only the Organization Board can correct other people's "
+                                   "reports."))
+        return
+    if not context.args:
+        await message.reply_text(_("Usage: /suabaocao CADRE_CODE [PERIOD], e.g. /suabaocao "
+                                   "XTH004 2026-10"))
+        return
+    from bot.services import periods as period_rules
+
+    async with context.db.session() as session:
+        cadre = await session.scalar(select(Cadre).where(Cadre.code == context.args[0]))
+        if cadre is None:
+            await message.reply_text(_("No cadre with code {code}.").format(
+                code=esc(context.args[0])))
+            return
+        if len(context.args) > 1:
+            try:
+                kind, year, number = period_rules.parse_period_code(context.args[1])
+            except period_rules.BadPeriodCode:
+                await message.reply_text(_("Unknown period “{code}”: write 2026-11 (month), "
+                                           "2026-Q4 (quarter) or 2026 (year).").format(
+                    code=esc(context.args[1])))
+                return
+            period = await period_rules.ensure_period(
+                session, kind, year, number, context.services.calendar,
+                context.services.policy.calendar)
+        else:
+            period = await _kpi(context).current_period(session, cadre, _today(context))
+        sheet = await _kpi(context).sheet(session, cadre, period, create=False)
+        if not sheet.lines:
+            await message.reply_text(_("{name} has no report in {period}.").format(
+                name=esc(cadre.full_name), period=period_label(period)))
+            return
+    context.kpi_board = True
+    await show_sheet(update, context, period.id, subject_id=cadre.id)
+
+
 def register(app: Application) -> None:
     register_item(app, ITEMS["report"], on_report)
-    app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))
+    app.add_handler(CommandHandler("suabaocao", final(on_board_edit), filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(final(on_callback),
+                                         pattern=rf"^({PREFIX}|{BOARD_PREFIX}):"))
     flowrouter.route(FLOW, on_flow_message)

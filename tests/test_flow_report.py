@@ -315,3 +315,49 @@ async def test_locked_period_cannot_be_changed_by_the_cadre(harness, clock):
     assert not any(b.startswith(("✏️", "📤")) for b in thao.buttons())
     await thao.tap_data(f"kp:e:{entry.id}")
     assert any("khóa sổ" in a for a in thao.alerts)
+
+
+async def test_board_corrects_a_report_after_the_period_is_locked(harness, clock):
+    from bot.services.periods import set_locked
+    from models import AuditLog
+
+    thao, anh = await setup(harness, clock)
+    async with harness.db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 803
+    ha = harness.person(803, "Hà")
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    entry = (await entries(harness))["XTH004#1"]
+    async with harness.db.session() as s:
+        await set_locked(s, await s.get(Period, entry.period_id), True, clock.now())
+
+    await thao.send("/suabaocao XTH004")
+    assert "Chỉ Ban Tổ chức" in thao.last.text
+    await anh.send("/suabaocao XTH004")
+    assert "Chỉ Ban Tổ chức" in anh.last.text
+    await anh.tap_data(f"kb:e:{entry.id}")  # a supervisor forging the board's button
+    assert any("hết hiệu lực" in a for a in anh.alerts)
+
+    await ha.send("/suabaocao XTH004 2026-11")
+    assert "Ban Tổ chức chỉnh sửa báo cáo của Đinh Thị Thảo (XTH004)" in ha.last.text
+    await ha.tap_starting("✏️ 1.")
+    await ha.send("110")
+    await ha.tap("✅ Tất cả (110)")
+    await ha.tap("✅ Tất cả (110)")
+    await ha.tap("0")
+    await ha.tap("0")
+    await ha.tap("⏭ Bỏ qua")
+    await ha.tap("✅ Xong")
+    assert "Đã lưu «Hồ sơ thủ tục hành chính" in ha.last.text
+    corrected = (await entries(harness))["XTH004#1"]
+    assert corrected.quantity_done == 110 and corrected.status == "submitted"
+    async with harness.db.session() as s:
+        logs = list(await s.scalars(select(AuditLog).where(AuditLog.action == "board_edit_entry")))
+    assert logs and logs[0].before["quantity_done"] == 125 and logs[0].after["quantity_done"] == 110
+    await ha.send("/suabaocao XTH004 tháng-mười")
+    assert "Không nhận ra kỳ" in ha.last.text

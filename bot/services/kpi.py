@@ -169,13 +169,14 @@ class KpiService:
         return score_period([figures_of(line) for line in lines], criteria, self.policy.scoring)
 
     async def entry_for(self, session: AsyncSession, cadre: Cadre, entry_id: int,
-                        for_edit: bool = True) -> Line:
-        """The cadre's own entry, re-checked on every tap (ownership, state, lock)."""
-        entry = await session.get(Entry, entry_id)
+                        for_edit: bool = True, override: bool = False) -> Line:
+        """The cadre's own entry, re-checked on every tap (ownership, state, lock).
+        `override`: board correcting it, whatever its state or the period's lock."""
+        entry = await session.get(Entry, entry_id) if isinstance(entry_id, int) else None
         if entry is None or entry.cadre_id != cadre.id:
             raise KpiError("not_found")
         period = await session.get(Period, entry.period_id)
-        if for_edit:
+        if for_edit and not override:
             if period.status == PeriodStatus.LOCKED.value:
                 raise KpiError("locked")
             if entry.status not in EDITABLE:
@@ -186,12 +187,20 @@ class KpiService:
             Target.product_type_id == entry.product_type_id))
         return Line(entry, product, product.default_target if target is None else target)
 
-    async def save(self, session: AsyncSession, line: Line, now: datetime, **values) -> None:
+    async def save(self, session: AsyncSession, line: Line, now: datetime,
+                   board_actor_id: int | None = None, **values) -> None:
+        """Store figures; a board correction is audited with the old and new values."""
+        before = {}
         for name, value in values.items():
             if name not in ENTRY_FIELDS:
                 raise ValueError(name)
+            before[name] = getattr(line.entry, name)
             setattr(line.entry, name, value)
         line.entry.updated_at = now
+        if board_actor_id is not None and before != values:
+            audit.record(session, at=now, action="board_edit_entry", object_type="entry",
+                         object_id=line.entry.id, actor_id=board_actor_id, before=before,
+                         after=values)
 
     async def save_self_assessment(self, session: AsyncSession, cadre: Cadre, period: Period,
                                    key: str, points: float) -> Evaluation:
