@@ -19,11 +19,21 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppServices, BotContext
 from bot.db import Database
-from handlers import errors, fallback, flowrouter, gate, menu, report, results, targets
+from handlers import (
+    errors,
+    fallback,
+    flowrouter,
+    gate,
+    menu,
+    report,
+    results,
+    review,
+    targets,
+)
 
 log = logging.getLogger(__name__)
 
-FEATURE_MODULES = [report, results, targets, menu]
+FEATURE_MODULES = [report, results, review, targets, menu]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 

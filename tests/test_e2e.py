@@ -92,7 +92,7 @@ async def test_cadrebot_run_links_a_cadre_over_http(tmp_path, mode, unused_tcp_p
 
 
 def test_sandbox_reads_stdin_and_exits_at_eof(tmp_path):
-    script = "📝 Báo cáo KPI\n1\n12\n✅ Phê duyệt\n/trogiup\n"
+    script = "📝 Báo cáo KPI\n1\n12\n📈 Tổng hợp\n/trogiup\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "sandbox", "--as", "supervisor", "--db",
          str(tmp_path / "sb.db")],

@@ -1,0 +1,138 @@
+"""✅ Phê duyệt: the evaluator's side of the loop (SPEC §4.4)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.services.identity import actor_for
+from bot.services.review import Authority, Decision, ReviewError, decide
+from models import AuditLog, Cadre, Entry
+from tests.test_flow_report import entries, fill_count_product, fill_rates, self_assess, setup
+
+
+async def submitted(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    return thao, anh
+
+
+async def test_inbox_approve_all_and_no_second_decision(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    await anh.send("✅ Phê duyệt")
+    assert "3 sản phẩm trong 1 báo cáo đang chờ duyệt" in anh.last.text
+    assert "Đinh Thị Thảo — Tháng 11/2026: 3 sản phẩm" in anh.last.text
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    assert "Báo cáo Tháng 11/2026 — Đinh Thị Thảo" in anh.last.text
+    assert "hoàn thành 125 · đạt chất lượng 125 · đúng hạn 120" in anh.last.text
+    await anh.tap("✅ Duyệt tất cả")
+    assert "Duyệt cả 3 sản phẩm" in anh.last.text
+    confirm = next(b for row in anh.last.inline_buttons for b in row if b.text == "✅ Xác nhận duyệt")
+    await anh.tap("✅ Xác nhận duyệt")
+    assert "Đã duyệt 3 sản phẩm" in anh.last.text
+    assert "Không có báo cáo nào chờ duyệt" in anh.last.text
+    assert "Phan Thị Ngọc Ánh đã duyệt" in thao.last.text and "Điểm:" in thao.last.text
+    for entry in (await entries(harness)).values():
+        assert entry.status == "approved" and entry.decided_version == 1
+    # the same button again (double tap, or a second device)
+    await anh.tap_data(confirm.callback_data)
+    assert any("đã được xử lý lúc" in a for a in anh.alerts)
+    async with harness.db.session() as s:
+        assert len(list(await s.scalars(select(AuditLog).where(AuditLog.action == "approve")))) == 3
+
+
+async def test_return_with_reason_then_resubmit_needs_a_new_decision(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    await anh.send("/pheduyet")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap_starting("🔍 1.")
+    old_return = next(b for row in anh.last.inline_buttons for b in row if b.text == "↩️ Trả lại")
+    await anh.tap("↩️ Trả lại")
+    assert "Lý do trả lại" in anh.last.text
+    await anh.send("Thiếu sổ theo dõi hồ sơ tháng 11")
+    assert "Đã trả lại 1 sản phẩm cho Đinh Thị Thảo" in anh.last.text
+    assert "Lý do: Thiếu sổ theo dõi hồ sơ tháng 11" in thao.last.text
+    first = (await entries(harness))["XTH004#1"]
+    assert first.status == "returned" and first.return_reason == "Thiếu sổ theo dõi hồ sơ tháng 11"
+
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    assert (await entries(harness))["XTH004#1"].version == 2
+    await anh.tap_data(old_return.callback_data)  # a button made for version 1
+    assert any("đã được xử lý" in a for a in anh.alerts)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("↩️ Trả lại tất cả")
+    await anh.tap("Thiếu minh chứng")
+    assert "Lý do: Thiếu minh chứng" in thao.last.text
+
+
+async def test_adjust_and_approve_keeps_the_original(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap_starting("🔍 1.")
+    await anh.tap("✏️ Điều chỉnh và duyệt")
+    assert "cán bộ báo cáo 125" in anh.last.text
+    await anh.send("100")
+    await anh.send("120")  # more passed than done: refused
+    assert "không hợp lệ" in anh.last.text
+    await anh.send("95")
+    await anh.send("90")
+    assert "Đã duyệt 1 sản phẩm" in anh.last.text
+    first = (await entries(harness))["XTH004#1"]
+    assert first.status == "approved" and first.adjusted
+    assert (first.quantity_done, first.adj_quantity_done, first.adj_quantity_passed) == (125, 100, 95)
+    assert "điều chỉnh: hoàn thành 125 → 100" in thao.last.text
+
+
+async def test_only_the_evaluator_may_act(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    first = (await entries(harness))["XTH004#1"]
+    async with harness.db.session() as s:
+        other = await s.scalar(select(Cadre).where(Cadre.code == "SNV002"))
+        other.telegram_user_id = other.telegram_chat_id = 850
+    lan = harness.person(850, "Lan")
+    await lan.send("✅ Phê duyệt")
+    assert "Không có báo cáo nào chờ duyệt" in lan.last.text
+    for data in (f"rv:g:{first.cadre_id}:{first.period_id}", f"rv:ok:{first.id}:1",
+                 f"rv:adj:{first.id}:1", f"rv:e:{first.id}", "rv:g:x:y", "rv:zz"):
+        await lan.tap_data(data)
+    assert sum("không phụ trách đánh giá" in a for a in lan.alerts) == 4
+    assert sum("hết hiệu lực" in a for a in lan.alerts) == 2
+    await thao.tap_data(f"rv:ok:{first.id}:1")  # a cadre approving herself
+    assert any("hết hiệu lực" in a for a in thao.alerts)
+    assert all(e.status == "submitted" for e in (await entries(harness)).values())
+
+
+async def test_concurrent_decisions_on_one_version_only_one_wins(harness, clock):
+    await submitted(harness, clock)
+    first = (await entries(harness))["XTH004#1"]
+    async with harness.db.session() as s:
+        supervisor = await actor_for(s, 802, clock.now())
+
+    async def attempt(approve: bool):
+        try:
+            async with harness.db.session() as s:
+                await decide(s, actor=supervisor, authority=Authority(None),
+                             decisions=[Decision(first.id, 1)], approve=approve,
+                             now=clock.now(), reason=None if approve else "Sai số liệu")
+            return "ok"
+        except ReviewError as error:
+            return error.code
+        except Exception as error:  # noqa: BLE001 - a lock timeout counts as refused
+            return type(error).__name__
+
+    results = await asyncio.gather(attempt(True), attempt(False), attempt(True))
+    assert results.count("ok") == 1
+    async with harness.db.session() as s:
+        entry = await s.get(Entry, first.id)
+        assert entry.status in ("approved", "returned")
