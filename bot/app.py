@@ -25,6 +25,7 @@ from handlers import (
     flowrouter,
     gate,
     menu,
+    rating,
     report,
     results,
     review,
@@ -33,7 +34,7 @@ from handlers import (
 
 log = logging.getLogger(__name__)
 
-FEATURE_MODULES = [report, results, review, targets, menu]
+FEATURE_MODULES = [report, results, review, rating, targets, menu]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 

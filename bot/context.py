@@ -13,6 +13,7 @@ from bot.policy import Policy, load_policy
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.kpi import KpiService
+from bot.services.rating import RatingService
 
 
 @dataclass
@@ -23,12 +24,14 @@ class AppServices:
     policy: Policy
     calendar: WorkCalendar
     kpi: KpiService
+    rating: RatingService
 
     @classmethod
     def create(cls, settings: Settings, db: Database, clock: Clock) -> AppServices:
         policy = load_policy(settings.policy_file)
         calendar = WorkCalendar(policy.calendar)
-        return cls(settings, db, clock, policy, calendar, KpiService(policy, calendar))
+        kpi = KpiService(policy, calendar)
+        return cls(settings, db, clock, policy, calendar, kpi, RatingService(kpi))
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -95,11 +95,17 @@ async def refuse(update: Update, text: str) -> None:
 
 
 def final(callback):
-    """Mark an update as fully handled: later handler groups (flow steps, fallback) skip it."""
+    """Mark an update as fully handled: later handler groups (flow steps, fallback) skip it,
+    also when the handler failed (the error handlers get the exception)."""
 
     @functools.wraps(callback)
     async def wrapper(update: Update, context: BotContext) -> None:
-        await callback(update, context)
+        try:
+            await callback(update, context)
+        except ApplicationHandlerStop:
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed to the error handlers below
+            await context.application.process_error(update, exc)
         raise ApplicationHandlerStop
 
     return wrapper

@@ -24,6 +24,7 @@ from bot.services.review import (
     decide,
     inbox,
     submitted_entries,
+    to_rate,
 )
 from handlers import flowrouter
 from handlers.common import (
@@ -109,16 +110,27 @@ async def on_review(update: Update, context: BotContext) -> None:
 
 
 async def show_inbox(update: Update, context: BotContext, page: int, prefix: str = "") -> None:
+    today = _today(context)
     async with context.db.session() as session:
-        items, groups, total = await inbox(session, context.actor, _today(context), page)
+        items, groups, total = await inbox(session, context.actor, today, page)
+        ratable = await to_rate(session, context.actor, today)
     lines = [_("✅ <b>Approvals</b>")]
+    rows = []
+    if ratable:
+        lines.append(_("⭐ Waiting for your rating: {count}").format(count=len(ratable)))
+        for cadre, period in ratable:
+            rows.append([button(_("⭐ Rate {name} · {period}").format(
+                name=cadre.full_name, period=period_label(period)), "ra", "s", cadre.id,
+                period.id)])
+    rows.append([button(_("📅 Annual rating {year}").format(year=today.year), "ry", "y",
+                        today.year)])
     if not groups:
         lines.append(_("No reports are waiting for your approval. 👍"))
-        await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines))
+        await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines),
+                           InlineKeyboardMarkup(rows))
         return
     lines.append(_("{entries} products in {groups} reports are waiting, oldest first.").format(
         entries=total, groups=groups))
-    rows = []
     tz = context.services.settings.tz
     for item in items:
         mark = " ⚠️" if item.late else ""

@@ -152,3 +152,22 @@ async def submitted_entries(session: AsyncSession, cadre_id: int, period_id: int
     return list(await session.scalars(select(Entry).where(
         Entry.cadre_id == cadre_id, Entry.period_id == period_id,
         Entry.status == EntryStatus.SUBMITTED.value).order_by(Entry.product_type_id)))
+
+
+async def to_rate(session: AsyncSession, actor: Actor, today: date,
+                  limit: int = 8) -> list[tuple[Cadre, Period]]:
+    """Cadre-periods whose entries are all approved and that are not rated yet."""
+    from models import Evaluation
+
+    delegators = await delegators_of(session, actor.cadre_id, today)
+    rated = (select(Evaluation.id).where(Evaluation.cadre_id == Entry.cadre_id,
+                                         Evaluation.period_id == Entry.period_id,
+                                         Evaluation.status == "rated").exists())
+    rows = (await session.execute(
+        select(Entry.cadre_id, Entry.period_id)
+        .join(Cadre, Cadre.id == Entry.cadre_id)
+        .where(Cadre.active.is_(True), _reviewable(actor, delegators), ~rated)
+        .group_by(Entry.cadre_id, Entry.period_id)
+        .having(func.sum(case((Entry.status != EntryStatus.APPROVED.value, 1), else_=0)) == 0)
+        .order_by(Entry.period_id, Entry.cadre_id).limit(limit))).all()
+    return [(await session.get(Cadre, c), await session.get(Period, p)) for c, p in rows]

@@ -1,0 +1,130 @@
+"""⭐ Rating after approval: quota, override with reason, leaders, discipline, the year."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.policy import Policy, ScoringPolicy
+from bot.services.calendar import WorkCalendar
+from bot.services.kpi import KpiService
+from bot.services.rating import RatingService, quota_for, two_year_flags
+from models import AuditLog, Cadre, Discipline, Evaluation, OrgUnit, Period
+from models.enums import Band
+from tests.test_flow_review import submitted
+
+
+async def approved(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Duyệt tất cả")
+    await anh.tap("✅ Xác nhận duyệt")
+    return thao, anh
+
+
+async def test_quota_refuses_excellent_then_override_with_reason(harness, clock):
+    thao, anh = await approved(harness, clock)
+    assert "Chờ anh/chị xếp loại: 1" in anh.last.text
+    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    assert "Tự đánh giá tiêu chí chung" in anh.last.text
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    text = anh.last.text
+    assert "Mức xếp loại theo điểm: <b>Hoàn thành xuất sắc nhiệm vụ</b>" in text
+    assert "đã dùng 0/0" in text
+    await anh.tap("✅ Xác nhận: Hoàn thành xuất sắc nhiệm vụ")
+    assert any("dùng hết tỷ lệ" in a for a in anh.alerts)
+    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
+    assert "Gõ lý do" in anh.last.text
+    await anh.send("Đơn vị đã hết chỉ tiêu xuất sắc")
+    assert "Đã xếp loại Đinh Thị Thảo kỳ Tháng 11/2026" in anh.last.text
+    assert "Hoàn thành tốt nhiệm vụ" in thao.last.text
+    async with harness.db.session() as s:
+        evaluation = await s.scalar(select(Evaluation))
+        assert (evaluation.band, evaluation.computed_band) == ("tot", "xuat_sac")
+        assert evaluation.band_reason == "Đơn vị đã hết chỉ tiêu xuất sắc"
+        assert evaluation.total_score > 90 and evaluation.rated_by_id is not None
+        override = await s.scalar(select(AuditLog).where(AuditLog.action == "rate_override"))
+        assert override.after["band"] == "tot"
+    await thao.send("📊 Kết quả của tôi")
+    assert "Hoàn thành tốt nhiệm vụ (đã xếp loại)" in thao.last.text
+
+
+async def test_discipline_forces_failed(harness, clock):
+    thao, anh = await approved(harness, clock)
+    async with harness.db.session() as s:
+        cadre = await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))
+        s.add(Discipline(cadre_id=cadre.id, year=2026, level="khien_trach"))
+    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    assert "bắt buộc xếp loại «Không hoàn thành nhiệm vụ»" in anh.last.text
+    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
+    await anh.send("Thử")
+    assert "Có hình thức kỷ luật trong năm" in anh.last.text
+    await anh.send("/pheduyet")
+    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap("✅ Xác nhận: Không hoàn thành nhiệm vụ")
+    async with harness.db.session() as s:
+        assert (await s.scalar(select(Evaluation))).band == "khong_hoan_thanh"
+
+
+async def test_excellent_quota_at_the_boundary(db, clock):
+    """10 rated "tốt" in a unit → at most 2 "xuất sắc" (20%); 25% for outstanding units."""
+    policy = Policy()
+    kpi = KpiService(policy, WorkCalendar())
+    async with db.session() as s:
+        unit = OrgUnit(code="U", name="Đơn vị", level="xa", outstanding=False, active=True)
+        period = Period(kind="month", year=2026, number=11, starts_on=date(2026, 11, 1),
+                        ends_on=date(2026, 11, 30), submission_deadline=date(2026, 12, 3),
+                        review_deadline=date(2026, 12, 9), status="open")
+        s.add_all([unit, period])
+        await s.flush()
+        for i in range(12):
+            c = Cadre(code=f"C{i}", full_name=f"Cán bộ {i}", unit_id=unit.id, is_leader=False,
+                      party_member=False, in_planning=False, active=True, reachable=True,
+                      reminders_enabled=True)
+            s.add(c)
+            await s.flush()
+            band = "tot" if i < 10 else "xuat_sac"
+            s.add(Evaluation(cadre_id=c.id, period_id=period.id, unit_id=unit.id, band=band,
+                             status="rated", version=1, total_score=80))
+        await s.flush()
+        quota = await quota_for(s, kpi, unit.id, period.id, excluding=-1)
+        assert (quota.rated_good, quota.excellent, quota.allowed, quota.full) == (10, 2, 2, True)
+        one_less = await quota_for(s, kpi, unit.id, period.id,
+                                   excluding=(await s.scalar(select(Cadre.id).where(Cadre.code == "C11"))))
+        assert (one_less.excellent, one_less.full) == (1, False)
+        unit.outstanding = True
+        await s.flush()
+        assert (await quota_for(s, kpi, unit.id, period.id, excluding=-1)).allowed == 2  # 25% of 10
+    assert RatingService(kpi).policy.scoring.excellent_cap_ratio == ScoringPolicy().excellent_cap_ratio
+
+
+async def test_two_year_flags(db, clock):
+    policy = Policy()
+    async with db.session() as s:
+        cadre = Cadre(code="Q1", full_name="Người quy hoạch", is_leader=False, party_member=True,
+                      in_planning=True, active=True, reachable=True, reminders_enabled=True)
+        last_year = Period(kind="year", year=2025, number=1, starts_on=date(2025, 1, 1),
+                           ends_on=date(2025, 12, 31), submission_deadline=date(2026, 1, 6),
+                           review_deadline=date(2026, 1, 12), status="locked")
+        s.add_all([cadre, last_year])
+        await s.flush()
+        s.add(Evaluation(cadre_id=cadre.id, period_id=last_year.id, band="hoan_thanh",
+                         status="rated", version=1))
+        await s.flush()
+        assert await two_year_flags(s, policy, cadre, 2026, Band.DONE) == ["done_twice_in_planning"]
+        assert await two_year_flags(s, policy, cadre, 2026, Band.GOOD) == []
+
+
+async def test_annual_rating_needs_six_months(harness, clock):
+    thao, anh = await approved(harness, clock)
+    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
+    await anh.send("Theo tỷ lệ")
+    await anh.tap("📅 Xếp loại năm 2026")
+    assert "hạn 15/12/2026" in anh.last.text
+    assert "Đinh Thị Thảo: 1 tháng công tác — không xếp loại năm" in anh.last.text
