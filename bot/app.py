@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.context import AppServices, BotContext
 from bot.db import Database
 from handlers import (
+    delegation,
     errors,
     fallback,
     flowrouter,
@@ -34,7 +35,7 @@ from handlers import (
 
 log = logging.getLogger(__name__)
 
-FEATURE_MODULES = [report, results, review, rating, targets, menu]
+FEATURE_MODULES = [report, results, review, rating, delegation, targets, menu]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 

@@ -123,7 +123,8 @@ async def show_inbox(update: Update, context: BotContext, page: int, prefix: str
                 name=cadre.full_name, period=period_label(period)), "ra", "s", cadre.id,
                 period.id)])
     rows.append([button(_("📅 Annual rating {year}").format(year=today.year), "ry", "y",
-                        today.year)])
+                        today.year),
+                 button(_("🔁 Delegate"), "dl", "m")])
     if not groups:
         lines.append(_("No reports are waiting for your approval. 👍"))
         await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines),

@@ -136,3 +136,61 @@ async def test_concurrent_decisions_on_one_version_only_one_wins(harness, clock)
     async with harness.db.session() as s:
         entry = await s.get(Entry, first.id)
         assert entry.status in ("approved", "returned")
+
+
+async def test_delegation_start_decision_on_behalf_and_end(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    async with harness.db.session() as s:
+        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
+        binh.telegram_user_id = binh.telegram_chat_id = 860
+    binh = harness.person(860, "Bình")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("🔁 Ủy quyền")
+    assert "chưa ủy quyền" in anh.last.text
+    await anh.tap("➕ Ủy quyền mới")
+    await anh.send("XTH002")
+    assert "không thể tự ủy quyền" in anh.last.text
+    await anh.send("KHONGCO")
+    assert "Không có cán bộ nào đang công tác có mã này" in anh.last.text
+    await anh.send("XTH001")
+    assert "Ủy quyền cho Lý Văn Bình trong bao lâu" in anh.last.text
+    await anh.tap("7 ngày")
+    assert "Lý Văn Bình sẽ duyệt thay anh/chị từ 20/11/2026 đến 26/11/2026" in anh.last.text
+    assert "Phan Thị Ngọc Ánh đã ủy quyền cho anh/chị duyệt thay" in binh.last.text
+
+    await binh.send("✅ Phê duyệt")
+    assert "Đinh Thị Thảo — Tháng 11/2026" in binh.last.text
+    await binh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    assert "đang duyệt thay người đánh giá" in binh.last.text
+    await binh.tap_starting("🔍 1.")
+    await binh.tap("✅ Duyệt")
+    assert "(duyệt thay cho Phan Thị Ngọc Ánh)" in thao.last.text
+    first = (await entries(harness))["XTH004#1"]
+    async with harness.db.session() as s:
+        anh_id = await s.scalar(select(Cadre.id).where(Cadre.code == "XTH002"))
+    assert first.decided_for_id == anh_id and first.status == "approved"
+
+    clock.advance(days=8)  # the delegation ends by itself
+    await binh.send("✅ Phê duyệt")
+    assert "Đinh Thị Thảo" not in binh.last.text
+    second = (await entries(harness))["XTH004#2"]
+    await binh.tap_data(f"rv:ok:{second.id}:{second.version}")
+    assert any("không phụ trách đánh giá" in a for a in binh.alerts)
+
+
+async def test_delegation_can_be_cancelled(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("🔁 Ủy quyền")
+    await anh.tap("➕ Ủy quyền mới")
+    await anh.send("XTH001")
+    await anh.send("20/11/2026 - 31/02/2026")
+    assert "phải kết thúc sau khi bắt đầu" in anh.last.text
+    await anh.send("20/11/2026 - 30/11/2026")
+    assert "đến 30/11/2026" in anh.last.text
+    await anh.tap("❌ Hủy ủy quyền cho Lý Văn Bình")
+    assert "Đã hủy ủy quyền" in anh.last.text
+    async with harness.db.session() as s:
+        actions = list(await s.scalars(select(AuditLog.action).where(
+            AuditLog.action.in_(["delegate", "revoke_delegation"])).order_by(AuditLog.id)))
+    assert actions == ["delegate", "revoke_delegation"]
