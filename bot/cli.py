@@ -26,6 +26,8 @@ db_app = typer.Typer(no_args_is_help=True, help="Database: upgrade, current, bac
 app.add_typer(db_app, name="db")
 period_app = typer.Typer(no_args_is_help=True, help="Periods: lock after review, reopen.")
 app.add_typer(period_app, name="period")
+export_app = typer.Typer(no_args_is_help=True, help="Excel exports with Vietnamese headers.")
+app.add_typer(export_app, name="export")
 
 
 class CliError(Exception):
@@ -178,6 +180,34 @@ def period_lock(code: str) -> None:
 def period_unlock(code: str) -> None:
     """Reopen a locked period (audited)."""
     _set_period_locked(code, False)
+
+
+@export_app.command("evaluations")
+def export_evaluations(
+    period: str = typer.Option(..., "--period", help="2026-11, 2026-Q4 or 2026"),
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+) -> None:
+    """Evaluations of a period (one row per cadre) and the audit log of its decisions."""
+    from bot.policy import load_policy
+    from bot.services import periods
+    from bot.services.calendar import WorkCalendar
+    from bot.services.exports import export_evaluations as build
+
+    try:
+        kind, year, number = periods.parse_period_code(period)
+    except periods.BadPeriodCode:
+        raise CliError(_("Unknown period “{code}”: write 2026-11 (month), 2026-Q4 (quarter) "
+                         "or 2026 (year).").format(code=period)) from None
+    settings = _settings()
+    policy = load_policy(settings.policy_file)
+
+    async def work(session, now):
+        row = await periods.ensure_period(session, kind, year, number,
+                                          WorkCalendar(policy.calendar), policy.calendar)
+        return await build(session, row, policy, output, settings.tz)
+
+    count = _run_db(work)
+    typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
 
 
 @app.command()

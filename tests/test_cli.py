@@ -103,3 +103,15 @@ def test_period_lock_and_unlock(province_db):
     assert "đã được mở lại" in reopened.stdout
     wrong = cadrebot(province_db, "period", "lock", "tháng mười")
     assert wrong.returncode == 1 and "2026-Q4" in wrong.stderr
+
+
+def test_export_evaluations_cli(province_db):
+    from openpyxl import load_workbook
+
+    result = cadrebot(province_db, "export", "evaluations", "--period", "2026-11", "-o",
+                      "out/danh_gia.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert "Đã ghi 20 dòng vào out/danh_gia.xlsx" in result.stdout
+    wb = load_workbook(province_db / "out/danh_gia.xlsx")
+    assert wb.sheetnames == ["Đánh giá", "Nhật ký"]
+    assert wb["Đánh giá"].max_row == 21

@@ -128,3 +128,36 @@ async def test_annual_rating_needs_six_months(harness, clock):
     await anh.tap("📅 Xếp loại năm 2026")
     assert "hạn 15/12/2026" in anh.last.text
     assert "Đinh Thị Thảo: 1 tháng công tác — không xếp loại năm" in anh.last.text
+
+
+async def test_export_evaluations_file_contents(harness, clock, tmp_path):
+    from openpyxl import load_workbook
+
+    from bot.services.exports import export_evaluations
+
+    thao, anh = await approved(harness, clock)
+    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
+    await anh.send("Theo tỷ lệ của đơn vị")
+    path = tmp_path / "danh_gia.xlsx"
+    async with harness.db.session() as s:
+        period = await s.scalar(select(Period).where(Period.year == 2026, Period.number == 11))
+        count = await export_evaluations(s, period, Policy(), path, harness.app.bot_data[
+            "services"].settings.tz)
+    assert count == 20
+    wb = load_workbook(path)
+    sheet = wb["Đánh giá"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:3] == ["Mã cán bộ", "Họ và tên", "Đơn vị"]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "XTH004")
+    record = dict(zip(headers, row, strict=True))
+    assert record["Họ và tên"] == "Đinh Thị Thảo"
+    assert record["Xếp loại theo điểm"] == "Hoàn thành xuất sắc nhiệm vụ"
+    assert record["Xếp loại"] == "Hoàn thành tốt nhiệm vụ"
+    assert record["Lý do chọn mức khác"] == "Theo tỷ lệ của đơn vị"
+    assert record["Người đánh giá"] == "Phan Thị Ngọc Ánh"
+    assert record["Sản phẩm đã duyệt"] == "3/3"
+    assert record["a (số lượng) %"] == 100.0
+    actions = [r[2] for r in wb["Nhật ký"].iter_rows(min_row=2, values_only=True)]
+    assert actions.count("approve") == 3 and "rate_override" in actions

@@ -1,0 +1,154 @@
+"""Excel exports for the board (Vietnamese headers): evaluations of a period with the
+audit trail of its decisions. Bulk queries: a handful per export, not one per cadre."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, _
+from bot.policy import Policy
+from bot.services.scoring import ProductFigures, score_task
+from models import (
+    AuditLog,
+    Cadre,
+    Entry,
+    Evaluation,
+    JobPosition,
+    OrgUnit,
+    Period,
+    ProductType,
+    Target,
+)
+from models.enums import Band, ProductKind
+
+BAND_TEXT = {
+    Band.EXCELLENT.value: N_("Excellently completed duties"),
+    Band.GOOD.value: N_("Well completed duties"),
+    Band.DONE.value: N_("Completed duties"),
+    Band.FAILED.value: N_("Did not complete duties"),
+}
+EVALUATION_HEADERS = [
+    N_("Cadre code"), N_("Full name"), N_("Unit"), N_("Job position"), N_("Title"),
+    N_("a (quantity) %"), N_("b (quality) %"), N_("c (timeliness) %"), N_("Task score"),
+    N_("General criteria"), N_("Total"), N_("Band by score"), N_("Band"),
+    N_("Reason for another band"), N_("Evaluator"), N_("Rated by"), N_("On behalf of"),
+    N_("Rated at"), N_("Products approved"), N_("Sent late"), N_("Flags"),
+]
+AUDIT_HEADERS = [N_("Time"), N_("Who"), N_("Action"), N_("Object"), N_("Before"), N_("After"),
+                 N_("Note")]
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _band(value: str | None) -> str:
+    return _(BAND_TEXT[value]) if value in BAND_TEXT else ""
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], first: bool = False):
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    ws.append([_(h) for h in headers])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def _widths(ws, widths: dict[int, int]) -> None:
+    for index, width in widths.items():
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+
+async def export_evaluations(session: AsyncSession, period: Period, policy: Policy,
+                             path: Path, tz: ZoneInfo) -> int:
+    """One row per active cadre; returns the number of rows."""
+    units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
+    positions = dict((await session.execute(select(JobPosition.id, JobPosition.name))).all())
+    names = dict((await session.execute(select(Cadre.id, Cadre.full_name))).all())
+    products = {p.id: p for p in await session.scalars(select(ProductType))}
+    targets = {(t.cadre_id, t.product_type_id): t.quantity for t in await session.scalars(
+        select(Target).where(Target.period_id == period.id))}
+    entries = defaultdict(list)
+    for e in await session.scalars(select(Entry).where(Entry.period_id == period.id)):
+        entries[e.cadre_id].append(e)
+    evaluations = {e.cadre_id: e for e in await session.scalars(
+        select(Evaluation).where(Evaluation.period_id == period.id))}
+
+    wb = Workbook()
+    ws = _sheet(wb, _("Evaluations"), EVALUATION_HEADERS, first=True)
+    count = 0
+    for cadre in await session.scalars(select(Cadre).where(Cadre.active.is_(True))
+                                       .order_by(Cadre.unit_id, Cadre.code)):
+        figures = []
+        for e in entries.get(cadre.id, []):
+            p = products[e.product_type_id]
+            adj = e.adjusted
+            figures.append(ProductFigures(
+                p.id, p.name, ProductKind(p.kind), p.coefficient,
+                targets.get((cadre.id, p.id), p.default_target),
+                (e.adj_quantity_done if adj else e.quantity_done) or 0,
+                (e.adj_quantity_passed if adj else e.quantity_passed) or 0,
+                (e.adj_quantity_on_time if adj else e.quantity_on_time) or 0,
+                (e.adj_failed_reviews if adj else e.failed_reviews) or 0,
+                (e.adj_delays if adj else e.delays) or 0, e.exemption_accepted))
+        task = score_task(figures, policy.scoring) if figures else None
+        ev = evaluations.get(cadre.id)
+        own = entries.get(cadre.id, [])
+        ws.append([
+            cadre.code, cadre.full_name, units.get(cadre.unit_id, ""),
+            positions.get(cadre.position_id, ""), cadre.title or "",
+            round(task.a * 100, 1) if task else None, round(task.b * 100, 1) if task else None,
+            round(task.c * 100, 1) if task else None,
+            round(ev.task_score, 1) if ev and ev.task_score is not None else None,
+            round(ev.general_score, 1) if ev and ev.general_score is not None else None,
+            round(ev.total_score, 1) if ev and ev.total_score is not None else None,
+            _band(ev.computed_band) if ev else "", _band(ev.band) if ev else "",
+            (ev.band_reason or "") if ev else "", names.get(cadre.evaluator_id, ""),
+            names.get(ev.rated_by_id, "") if ev else "", names.get(ev.rated_for_id, "") if ev else "",
+            ev.rated_at.astimezone(tz).replace(tzinfo=None) if ev and ev.rated_at else None,
+            f"{sum(e.status == 'approved' for e in own)}/{len(own)}",
+            _("yes") if any(e.is_late for e in own) else "",
+            ", ".join(ev.flags or []) if ev else "",
+        ])
+        count += 1
+    for row in ws.iter_rows(min_row=2, min_col=18, max_col=18):
+        row[0].number_format = "DD/MM/YYYY HH:MM"
+    _widths(ws, {1: 12, 2: 26, 3: 28, 4: 26, 5: 22, 12: 28, 13: 28, 14: 30, 15: 24, 16: 24,
+                 17: 24, 18: 17})
+
+    audit_ws = _sheet(wb, _("Audit log"), AUDIT_HEADERS)
+    entry_ids = [e.id for rows in entries.values() for e in rows]
+    eval_ids = [e.id for e in evaluations.values()]
+    logs = await session.scalars(
+        select(AuditLog).where(or_(
+            (AuditLog.object_type == "entry") & AuditLog.object_id.in_(entry_ids or [-1]),
+            (AuditLog.object_type == "evaluation") & AuditLog.object_id.in_(eval_ids or [-1]),
+            (AuditLog.object_type == "period") & (AuditLog.object_id == period.id)))
+        .order_by(AuditLog.at))
+    for log in logs:
+        audit_ws.append([log.at.astimezone(tz).replace(tzinfo=None),
+                         names.get(log.actor_id, log.actor_label or ""), log.action,
+                         f"{log.object_type} #{log.object_id}", _compact(log.before),
+                         _compact(log.after), log.note or ""])
+    for row in audit_ws.iter_rows(min_row=2, max_col=1):
+        row[0].number_format = "DD/MM/YYYY HH:MM"
+    _widths(audit_ws, {1: 17, 2: 24, 3: 18, 4: 16, 5: 40, 6: 50, 7: 30})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return count
+
+
+def _compact(value: dict | None) -> str:
+    if not value:
+        return ""
+    return "; ".join(f"{k}={v}" for k, v in value.items())
+
