@@ -161,3 +161,47 @@ async def test_export_evaluations_file_contents(harness, clock, tmp_path):
     assert record["a (số lượng) %"] == 100.0
     actions = [r[2] for r in wb["Nhật ký"].iter_rows(min_row=2, values_only=True)]
     assert actions.count("approve") == 3 and "rate_override" in actions
+
+
+async def test_leader_rating_asks_organising_and_rallying(harness, clock):
+    from tests.test_flow_report import setup
+
+    thao, anh = await setup(harness, clock)
+    async with harness.db.session() as s:
+        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
+        binh.telegram_user_id = binh.telegram_chat_id = 870
+    binh = harness.person(870, "Bình")
+    await anh.send("📝 Báo cáo KPI")  # the vice-chair reports her own two products
+    for index, value in (("1", "20"), ("2", "6")):
+        await anh.tap_starting(f"✏️ {index}.")
+        await anh.send(value)
+        await anh.tap(f"✅ Tất cả ({value})")
+        await anh.tap(f"✅ Tất cả ({value})")
+        await anh.tap("0")
+        await anh.tap("0")
+        await anh.tap("⏭ Bỏ qua")
+        await anh.tap("✅ Xong")
+    await anh.tap("⭐ Tự đánh giá")
+    for _ in range(4):
+        await anh.tap("7")
+    await anh.tap("📤 Gửi duyệt")
+    await anh.tap("📤 Xác nhận gửi")
+    await binh.send("✅ Phê duyệt")
+    await binh.tap("Phan Thị Ngọc Ánh · Tháng 11/2026")
+    await binh.tap("✅ Duyệt tất cả")
+    await binh.tap("✅ Xác nhận duyệt")
+    await binh.tap("⭐ Xếp loại Phan Thị Ngọc Ánh · Tháng 11/2026")
+    await binh.tap("✅ Đồng ý với tự đánh giá")
+    assert "năng lực tổ chức thực hiện nhiệm vụ" in binh.last.text
+    await binh.tap("90%")
+    assert "năng lực tập hợp, đoàn kết" in binh.last.text
+    await binh.tap("80%")
+    # task = 70 × (1 + 1 + 1 + d 1 + đ 0,9 + e 0,8) / 6 = 66,5; general 28 → 94,5
+    assert "Lãnh đạo: d = 100% · đ = 90% · e = 80%" in binh.last.text
+    assert "= <b>94,5</b>" in binh.last.text
+    await binh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
+    await binh.send("Đơn vị chưa có ai được xếp loại")
+    async with harness.db.session() as s:
+        ev = await s.scalar(select(Evaluation).where(Evaluation.band.is_not(None)))
+        assert (ev.organising, ev.rallying, ev.unit_result) == (0.9, 0.8, 1.0)
+    assert "Hoàn thành tốt nhiệm vụ" in anh.last.text
