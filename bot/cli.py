@@ -11,6 +11,7 @@ from urllib.parse import quote
 import typer
 from sqlalchemy.engine import make_url
 
+from bot.cli_import import ImportFailed, import_app
 from bot.clock import Clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
@@ -28,6 +29,8 @@ period_app = typer.Typer(no_args_is_help=True, help="Periods: lock after review,
 app.add_typer(period_app, name="period")
 export_app = typer.Typer(no_args_is_help=True, help="Excel exports with Vietnamese headers.")
 app.add_typer(export_app, name="export")
+
+app.add_typer(import_app, name="import")
 
 
 class CliError(Exception):
@@ -270,6 +273,8 @@ def main() -> None:
             sys.exit(result)
     except (ConfigError, CliError) as exc:
         typer.echo(_("Error: {message}").format(message=exc), err=True)
+        sys.exit(1)
+    except ImportFailed:
         sys.exit(1)
     except identity.UnknownCadre as exc:
         typer.echo(_("Error: no cadre with code {code}").format(code=exc.args[0]), err=True)

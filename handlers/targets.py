@@ -13,7 +13,16 @@ from bot.services.flows import Flow
 from bot.services.kpi import EDITABLE, KpiError
 from bot.services.numbers import NotANumber, parse_number
 from handlers import flowrouter
-from handlers.common import button, edit_or_send, esc, final, parse_ids, period_label, refuse
+from handlers.common import (
+    button,
+    edit_or_send,
+    esc,
+    final,
+    parse_ids,
+    period_label,
+    refuse,
+    vietnamese_name_key,
+)
 from models import Cadre, ProductType
 from models.enums import ProductKind
 
@@ -45,14 +54,14 @@ async def on_targets(update: Update, context: BotContext) -> None:
 
 
 async def _show_cadres(update: Update, context: BotContext, page: int) -> None:
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     async with context.db.session() as session:
-        query = select(Cadre).where(Cadre.evaluator_id == context.actor.cadre_id,
-                                    Cadre.active.is_(True))
-        total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        cadres = list(await session.scalars(query.order_by(Cadre.full_name)
-                                            .offset(page * PAGE).limit(PAGE)))
+        people = (await session.execute(select(Cadre.id, Cadre.full_name).where(
+            Cadre.evaluator_id == context.actor.cadre_id, Cadre.active.is_(True)))).all()
+    people.sort(key=lambda row: vietnamese_name_key(row.full_name))
+    total = len(people)
+    cadres = people[page * PAGE:(page + 1) * PAGE]
     if not cadres:
         await edit_or_send(update, context, _("You do not evaluate any cadre."))
         return

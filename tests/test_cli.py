@@ -80,7 +80,7 @@ def test_backup_is_a_consistent_copy(province_db):
     assert result.returncode == 0, result.stderr
     copy = sqlite3.connect(province_db / "backups/copy.db")
     assert copy.execute("pragma integrity_check").fetchone()[0] == "ok"
-    assert copy.execute("select count(*) from cadres").fetchone()[0] == 20
+    assert copy.execute("select count(*) from cadres").fetchone()[0] == 60
 
 
 def test_backup_on_postgresql_gives_pg_dump_advice(tmp_path):
@@ -111,7 +111,7 @@ def test_export_evaluations_cli(province_db):
     result = cadrebot(province_db, "export", "evaluations", "--period", "2026-11", "-o",
                       "out/danh_gia.xlsx")
     assert result.returncode == 0, result.stderr
-    assert "Đã ghi 20 dòng vào out/danh_gia.xlsx" in result.stdout
+    assert "Đã ghi 60 dòng vào out/danh_gia.xlsx" in result.stdout
     wb = load_workbook(province_db / "out/danh_gia.xlsx")
     assert wb.sheetnames == ["Đánh giá", "Nhật ký"]
-    assert wb["Đánh giá"].max_row == 21
+    assert wb["Đánh giá"].max_row == 61

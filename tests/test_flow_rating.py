@@ -145,7 +145,7 @@ async def test_export_evaluations_file_contents(harness, clock, tmp_path):
         period = await s.scalar(select(Period).where(Period.year == 2026, Period.number == 11))
         count = await export_evaluations(s, period, Policy(), path, harness.app.bot_data[
             "services"].settings.tz)
-    assert count == 20
+    assert count == 60
     wb = load_workbook(path)
     sheet = wb["Đánh giá"]
     headers = [c.value for c in sheet[1]]

@@ -263,6 +263,8 @@ async def test_evaluator_adjusts_a_target_before_submission(harness, clock):
     assert "Chỉ người đánh giá và Ban Tổ chức" in thao.last.text
     await anh.send("/chitieu")
     assert "Chọn cán bộ" in anh.last.text
+    assert anh.buttons()[0] == "Cao Văn Định"  # ordered by given name, as Vietnamese lists are
+    await anh.tap("Tiếp ▶️")
     await anh.tap("Đinh Thị Thảo")
     assert "Chỉ tiêu của Đinh Thị Thảo — Tháng 11/2026" in anh.last.text
     await anh.tap_starting("✏️ 1.")
@@ -293,6 +295,7 @@ async def test_evaluator_adjusts_a_target_before_submission(harness, clock):
     await thao.tap("📤 Gửi duyệt")
     await thao.tap("📤 Xác nhận gửi")
     await anh.send("/chitieu")
+    await anh.tap("Tiếp ▶️")
     await anh.tap("Đinh Thị Thảo")
     assert not any(b.startswith("✏️") for b in anh.buttons())
 

@@ -13,7 +13,7 @@ from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
-from bot.demo import CADRES, DEMO_IDENTITIES, load_demo_province
+from bot.demo import DEMO_IDENTITIES, load_demo_province, roster_phone
 from bot.i18n import _
 from bot.migrate import upgrade_engine
 from bot.sandbox.emulator import Emulator
@@ -26,11 +26,6 @@ SANDBOX_BOT = "trolycanbo_bot"
 # `--as new`: someone in the roster whose Telegram is not linked yet (tries onboarding).
 NEW_USER_CODE = "XTH003"
 NEW_USER_TELEGRAM_ID = 700_000_099
-
-
-def _roster_phone(code: str) -> str:
-    raw = next(row[4] for row in CADRES if row[0] == code)
-    return "+84" + raw[1:]
 
 
 async def run_sandbox(
@@ -96,7 +91,7 @@ async def _sandbox_user(db: Database, emulator: Emulator, as_role: str):
     if as_role == "new":
         return emulator.user(
             user_id=NEW_USER_TELEGRAM_ID, first_name="Người dùng mới",
-            phone=_roster_phone(NEW_USER_CODE),
+            phone=roster_phone(NEW_USER_CODE),
         )
     identity = DEMO_IDENTITIES[as_role]
     async with db.session() as session:
