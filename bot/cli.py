@@ -281,14 +281,18 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # click's usage errors and the rest: one line, not a traceback
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: typer's own message and exit code
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(exc.format_message(), err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback
         typer.echo(_("Error: {message}").format(message=exc), err=True)
         sys.exit(1)
 

@@ -115,3 +115,19 @@ def test_export_evaluations_cli(province_db):
     wb = load_workbook(province_db / "out/danh_gia.xlsx")
     assert wb.sheetnames == ["Đánh giá", "Nhật ký"]
     assert wb["Đánh giá"].max_row == 61
+
+
+def test_import_cli_reports_problems_and_dry_run(tmp_path):
+    units = tmp_path / "don_vi.csv"
+    units.write_text("Mã đơn vị;Tên đơn vị;Đơn vị cấp trên;Cấp\r\nT;Tỉnh;;Tỉnh\r\nX;Xã;KHONGCO;Xã\r\n",
+                     encoding="utf-8-sig")
+    failed = cadrebot(tmp_path, "import", "units", str(units))
+    assert failed.returncode == 1
+    assert 'Dòng 3, cột "Đơn vị cấp trên": đơn vị KHONGCO không có trong tệp' in failed.stdout
+    assert "Chưa nhập dòng nào" in failed.stdout
+    dry = cadrebot(tmp_path, "import", "units", str(units), "--dry-run", "--skip-invalid")
+    assert dry.returncode == 0 and "thêm đơn vị T" in dry.stdout and "Chạy thử" in dry.stdout
+    ok = cadrebot(tmp_path, "import", "units", str(units), "--skip-invalid")
+    assert "Thêm mới 1 · cập nhật 0 · không đổi 0 · ngừng hoạt động 0 · bị loại 1" in ok.stdout
+    missing = cadrebot(tmp_path, "import", "roster", str(tmp_path / "khong_co.xlsx"))
+    assert missing.returncode == 1 and missing.stderr.startswith("Lỗi: không tìm thấy tệp")

@@ -95,11 +95,11 @@ def parse_decimal(value) -> float | None:
         raise CellError(_("“{value}” is not a number").format(value=text(value))) from None
 
 
-def choice(value, options: dict[str, str], what: str):
-    """Map a cell to one of `options` (folded label -> stored value)."""
+def choice(value, options: dict[str, str], what: str, labels: str):
+    """Map a cell to one of `options` (folded label -> stored value); `labels` lists the
+    accepted words as people write them."""
     raw = fold(value)
     if raw in options:
         return options[raw]
-    labels = ", ".join(sorted({k for k in options if k}))
     raise CellError(_("“{value}” is not a valid {what} ({labels})").format(
         value=text(value), what=what, labels=labels))

@@ -91,11 +91,13 @@ def read_table(path: Path, columns: list[Column], sheet: str | None = None) -> T
     for column in columns:
         headers.setdefault(column.key, column.header)
 
+    keys = [c.key for c in columns]  # optional columns missing from the file read as empty
+
     def rows() -> Iterator[tuple[int, dict]]:
         for number, row in enumerate(raw, start=2):
             values = {key: (row[i] if i < len(row) else None) for key, i in positions.items()}
             if all(v is None or text(v) == "" for v in values.values()):
                 continue  # blank line
-            yield number, values
+            yield number, {key: values.get(key) for key in keys}
 
     return Table(positions, headers, unknown, rows(), total - 1 if total else None)

@@ -79,10 +79,10 @@ class UnitRow(BaseModel):
     _name = field_validator("name", mode="before")(lambda v: _required_text(v))
     _parent = field_validator("parent", mode="before")(lambda v: _optional_code(v))
     _level = field_validator("level", mode="before")(
-        lambda v: cells.choice(v, LEVELS, _("level")))
+        lambda v: cells.choice(v, LEVELS, _("level"), "Tỉnh, Xã"))
     _sector = field_validator("sector", mode="before")(lambda v: _optional_text(v, 120))
     _period = field_validator("period_type", mode="before")(
-        lambda v: cells.choice(v, PERIODS, _("evaluation period")))
+        lambda v: cells.choice(v, PERIODS, _("evaluation period"), "Tháng, Quý"))
 
 
 UNIT_COLUMNS = [
@@ -108,10 +108,10 @@ class CatalogueRow(BaseModel):
     _pc = field_validator("position_code", "code", mode="before")(lambda v: _code(v))
     _pn = field_validator("position_name", "name", mode="before")(lambda v: _required_text(v))
     _pg = field_validator("position_group", mode="before")(
-        lambda v: cells.choice(v, POSITION_GROUPS, _("position group")))
+        lambda v: cells.choice(v, POSITION_GROUPS, _("position group"), "Lãnh đạo quản lý, Chuyên môn nghiệp vụ, Hỗ trợ phục vụ"))
     _uom = field_validator("unit_of_measure", mode="before")(lambda v: _optional_text(v, 64))
     _kind = field_validator("kind", mode="before")(
-        lambda v: cells.choice(v, KINDS, _("kind")))
+        lambda v: cells.choice(v, KINDS, _("kind"), "Số lượng, Tỷ lệ"))
     _digital = field_validator("digital", mode="before")(lambda v: cells.parse_flag(v))
 
     @field_validator("coefficient", mode="before")
@@ -174,17 +174,17 @@ class RosterRow(BaseModel):
     _dates = field_validator("birth_date", "start_date", mode="before")(
         lambda v: cells.parse_date(v))
     _gender = field_validator("gender", mode="before")(
-        lambda v: cells.choice(v, {**GENDERS, "": None}, _("gender")))
+        lambda v: cells.choice(v, {**GENDERS, "": None}, _("gender"), "Nam, Nữ"))
     _title = field_validator("title", mode="before")(lambda v: _optional_text(v))
     _staff = field_validator("staff_type", mode="before")(
-        lambda v: cells.choice(v, STAFF, _("staff type")))
+        lambda v: cells.choice(v, STAFF, _("staff type"), "Cán bộ, Công chức, Viên chức"))
     _flags = field_validator("is_leader", "party_member", "in_planning", mode="before")(
         lambda v: cells.parse_flag(v))
     _evaluator = field_validator("evaluator", mode="before")(lambda v: _optional_code(v))
     _education = field_validator("education", mode="before")(
-        lambda v: cells.choice(v, EDUCATION, _("education level")))
+        lambda v: cells.choice(v, EDUCATION, _("education level"), "Trung cấp, Cao đẳng, Đại học, Thạc sĩ, Tiến sĩ"))
     _theory = field_validator("theory_level", mode="before")(
-        lambda v: cells.choice(v, THEORY, _("political theory level")))
+        lambda v: cells.choice(v, THEORY, _("political theory level"), "Không, Sơ cấp, Trung cấp, Cao cấp, Cử nhân"))
 
     @field_validator("phone", mode="before")
     @classmethod
@@ -244,9 +244,9 @@ def parse_applies_to(value) -> dict:
                     value=part))
             result[flags[key]] = True
         elif key == "cap":
-            result["levels"] = [cells.choice(x, LEVELS, _("level")) for x in items]
+            result["levels"] = [cells.choice(x, LEVELS, _("level"), "Tỉnh, Xã") for x in items]
         elif key == "loai":
-            result["staff_types"] = [cells.choice(x, STAFF, _("staff type")) for x in items]
+            result["staff_types"] = [cells.choice(x, STAFF, _("staff type"), "Cán bộ, Công chức, Viên chức") for x in items]
         elif key == "don vi":
             result["units"] = items
         elif key == "vi tri":
@@ -270,11 +270,11 @@ class TrainingRow(BaseModel):
 
     _code = field_validator("code", mode="before")(lambda v: _code(v))
     _category = field_validator("category", mode="before")(
-        lambda v: cells.choice(v, CATEGORIES, _("training category")))
+        lambda v: cells.choice(v, CATEGORIES, _("training category"), "Lý luận chính trị; Quốc phòng và an ninh; Quản lý nhà nước; Kiến thức, kỹ năng theo vị trí việc làm; Khoa học công nghệ, đổi mới sáng tạo, kỹ năng số"))
     _title = field_validator("title", mode="before")(lambda v: _required_text(v))
     _applies = field_validator("applies_to", mode="before")(lambda v: parse_applies_to(v))
     _level = field_validator("level_required", mode="before")(
-        lambda v: None if not cells.text(v) else cells.choice(v, THEORY, _("political theory level")))
+        lambda v: None if not cells.text(v) else cells.choice(v, THEORY, _("political theory level"), "Không, Sơ cấp, Trung cấp, Cao cấp, Cử nhân"))
     _due = field_validator("due_date", mode="before")(lambda v: cells.parse_date(v))
     _basis = field_validator("legal_basis", mode="before")(lambda v: _optional_text(v, 1000))
 
