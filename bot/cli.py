@@ -213,6 +213,47 @@ def export_evaluations(
     typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
 
 
+@app.command("demo-data")
+def demo_data(
+    cadres: int = typer.Option(2000, "--cadres", min=20, max=500_000, help="How many cadres."),
+    months: int = typer.Option(12, "--months", min=0, max=36, help="Past months of entries."),
+    seed: int = typer.Option(1, "--seed", help="Same seed, same province."),
+) -> None:
+    """Fill an empty database with a synthetic province (for trials and benchmarks)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from bot.migrate import upgrade
+    from bot.services.demo_data import generate
+
+    settings = _settings()
+    upgrade(settings.database_url)
+
+    async def main():
+        db = Database(settings.database_url)
+        try:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                          transient=True) as bar:
+                task = bar.add_task(_("Generating the province…"), total=None)
+
+                def progress(stage: str, count: int) -> None:
+                    bar.update(task, description=_("Generating: {stage} ({count})").format(
+                        stage=stage, count=count))
+
+                async with db.session() as session:
+                    return await generate(session, cadres=cadres, months=months, seed=seed,
+                                          now=Clock().now(), progress=progress)
+        finally:
+            await db.dispose()
+
+    try:
+        summary = asyncio.run(main())
+    except ValueError as exc:
+        raise CliError(_("the database is not empty: use a new DATABASE_URL for demo data")) from exc
+    typer.echo(_("Synthetic province: {units} units, {cadres} cadres ({supervisors} evaluators), "
+                 "{entries} entries, {evaluations} ratings, {trainings} training records.").format(
+        **summary.__dict__))
+
+
 @app.command()
 def invite(
     cadre_code: str,

@@ -131,3 +131,22 @@ def test_import_cli_reports_problems_and_dry_run(tmp_path):
     assert "Thêm mới 1 · cập nhật 0 · không đổi 0 · ngừng hoạt động 0 · bị loại 1" in ok.stdout
     missing = cadrebot(tmp_path, "import", "roster", str(tmp_path / "khong_co.xlsx"))
     assert missing.returncode == 1 and missing.stderr.startswith("Lỗi: không tìm thấy tệp")
+
+
+def test_demo_data_is_deterministic_and_refuses_a_full_database(tmp_path):
+    first = cadrebot(tmp_path, "demo-data", "--cadres", "120", "--months", "2", "--seed", "5")
+    assert first.returncode == 0, first.stderr
+    assert "Tỉnh mô phỏng: " in first.stdout and "120 cán bộ" in first.stdout
+    db = sqlite3.connect(tmp_path / "data/cli.db")
+    names = [r[0] for r in db.execute("select full_name from cadres order by code")]
+    counts = db.execute("select count(*) from entries").fetchone()[0]
+    assert len(names) == 120 and counts > 200
+    assert db.execute("select count(*) from cadres where evaluator_id is null").fetchone()[0] == 1
+    again = cadrebot(tmp_path, "demo-data", "--cadres", "120", "--seed", "5")
+    assert again.returncode == 1 and "không trống" in again.stderr
+    other = tmp_path / "other"
+    other.mkdir()
+    second = cadrebot(other, "demo-data", "--cadres", "120", "--months", "2", "--seed", "5")
+    assert second.returncode == 0
+    db2 = sqlite3.connect(other / "data/cli.db")
+    assert [r[0] for r in db2.execute("select full_name from cadres order by code")] == names

@@ -108,8 +108,9 @@ async def _write_rows(session: AsyncSession, model, creates: list[dict],
                       updates: list[tuple[int, dict]]) -> None:
     for start in range(0, len(creates), CHUNK):
         await session.execute(insert(model), creates[start:start + CHUNK])
-    for object_id, values in updates:
-        await session.execute(update(model).where(model.id == object_id).values(**values))
+    rows = [{"id": object_id, **values} for object_id, values in updates]
+    for start in range(0, len(rows), CHUNK):  # ORM bulk UPDATE by primary key
+        await session.execute(update(model), rows[start:start + CHUNK])
 
 
 def _finish(report: Report, rows, skip_invalid: bool) -> list:
@@ -168,8 +169,7 @@ async def import_units(session: AsyncSession, path: Path, *, now: datetime, shee
     for _number, row in good:
         wanted = ids.get(row.parent) if row.parent else None
         if parents.get(row.code, "new") != wanted:
-            await session.execute(update(OrgUnit).where(OrgUnit.id == ids[row.code])
-                                  .values(parent_id=wanted))
+            await session.execute(update(OrgUnit), [{"id": ids[row.code], "parent_id": wanted}])
             if row.code in parents:
                 audits.append((ids[row.code], {"parent_id": parents[row.code]},
                                {"parent_id": wanted}))
@@ -356,13 +356,15 @@ async def import_roster(session: AsyncSession, path: Path, *, now: datetime, she
         return report
     await _write_rows(session, Cadre, creates, updates)
     ids = dict((await session.execute(select(Cadre.code, Cadre.id))).all())
+    evaluator_rows = []
     for code, evaluator, current in evaluator_changes:
-        new_id = ids.get(evaluator) if evaluator else None
-        await session.execute(update(Cadre).where(Cadre.id == ids[code])
-                              .values(evaluator_id=new_id))
+        evaluator_rows.append({"id": ids[code],
+                               "evaluator_id": ids.get(evaluator) if evaluator else None})
         if current is not None:
             audits.append((current.id, {"evaluator": code_by_id.get(current.evaluator_id)},
                            {"evaluator": evaluator}))
+    for start in range(0, len(evaluator_rows), CHUNK):
+        await session.execute(update(Cadre), evaluator_rows[start:start + CHUNK])
     if deactivate:
         deactivated_ids = [r.id for r in deactivate]
         for start in range(0, len(deactivated_ids), CHUNK):
