@@ -31,11 +31,12 @@ from handlers import (
     results,
     review,
     targets,
+    training,
 )
 
 log = logging.getLogger(__name__)
 
-FEATURE_MODULES = [report, results, review, rating, delegation, targets, menu]
+FEATURE_MODULES = [report, results, review, rating, delegation, targets, training, menu]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 
