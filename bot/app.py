@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppServices, BotContext
 from bot.db import Database
+from bot.outbox import OutboxWorker
 from handlers import (
     delegation,
     errors,
@@ -26,6 +27,7 @@ from handlers import (
     flowrouter,
     gate,
     menu,
+    notices,
     rating,
     report,
     results,
@@ -36,16 +38,24 @@ from handlers import (
 
 log = logging.getLogger(__name__)
 
-FEATURE_MODULES = [report, results, review, rating, delegation, targets, training, menu]
+FEATURE_MODULES = [
+    report, results, review, rating, delegation, targets, training, notices, menu,
+]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 
 async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands(menu.bot_commands())
+    worker = OutboxWorker(app)
+    app.bot_data["outbox"] = worker
+    worker.start()
     log.info("bot @%s ready", app.bot.username)
 
 
 async def _post_shutdown(app: Application) -> None:
+    worker = app.bot_data.get("outbox")
+    if worker is not None:
+        await worker.stop()
     await app.bot_data["services"].db.dispose()
 
 

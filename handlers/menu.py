@@ -166,7 +166,7 @@ def register_item(app: Application, item: MenuItem, callback, group: int = 0) ->
 
 
 # Items whose feature module has not registered a real handler yet.
-PENDING = ["notices", "digest"]
+PENDING = ["digest"]
 
 
 def register(app: Application) -> None:

@@ -76,8 +76,8 @@ async def run_sandbox(
                 await app.updater.stop()
             if app.running:
                 await app.stop()
+            await app.post_shutdown(app)  # stops the outbox worker, closes the database
             await app.shutdown()
-            await db.dispose()
 
 
 async def _with_start(lines: AsyncIterator[str]) -> AsyncIterator[str]:

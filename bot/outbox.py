@@ -1,0 +1,167 @@
+"""The outbox worker: sends notice deliveries through the bot's rate limiter, records the
+result of each one, and keeps the composer's status message up to date."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.i18n import _, fmt_number
+from bot.services import notices
+from models import Cadre, Notice, NoticeDelivery
+from models.enums import AckKind, DeliveryStatus
+
+log = logging.getLogger(__name__)
+CAPTION_LIMIT = 1024
+
+
+def ack_markup(notice: Notice, delivery_id: int) -> InlineKeyboardMarkup | None:
+    if notice.ack_kind == AckKind.ACK.value:
+        label = _("✅ Received")
+    elif notice.ack_kind == AckKind.REGISTER.value:
+        label = _("📝 Register to attend")
+    else:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"nt:a:{delivery_id}")]])
+
+
+async def deliver(bot, notice: Notice, chat_id: int, markup) -> int:
+    """Send the notice as the recipient will see it; returns the Telegram message id."""
+    text = _("📢 <b>Notice from the Organization Board</b>") + "\n\n" + notice.text
+    if notice.attachment_kind and len(text) <= CAPTION_LIMIT:
+        send = bot.send_photo if notice.attachment_kind == "photo" else bot.send_document
+        message = await send(chat_id, notice.attachment_file_id, caption=text, parse_mode="HTML",
+                             reply_markup=markup)
+        return message.message_id
+    if notice.attachment_kind:
+        send = bot.send_photo if notice.attachment_kind == "photo" else bot.send_document
+        await send(chat_id, notice.attachment_file_id)
+    message = await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+    return message.message_id
+
+
+def progress_text(notice: Notice, stats: notices.Stats, done: bool) -> str:
+    head = (_("✅ Notice #{id} sent.") if done else _("📣 Sending notice #{id}…")).format(
+        id=notice.id)
+    return head + "\n" + _("Sent {sent}/{total} · failed {failed} · blocked the bot {blocked} · "
+                           "acknowledged {ack}").format(
+        sent=fmt_number(stats.sent), total=fmt_number(stats.total),
+        failed=fmt_number(stats.failed), blocked=fmt_number(stats.blocked),
+        ack=fmt_number(stats.acknowledged))
+
+
+class OutboxWorker:
+    def __init__(self, app: Application, batch: int = 25, idle_seconds: float = 1.0,
+                 progress_every: float = 2.0) -> None:
+        self.app = app
+        self.worker_id = f"w-{uuid.uuid4().hex[:8]}"
+        self.batch = batch
+        self.idle_seconds = idle_seconds
+        self.progress_every = progress_every
+        self._last_progress: dict[int, float] = {}
+        self._task: asyncio.Task | None = None
+
+    @property
+    def services(self):
+        return self.app.bot_data["services"]
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - keep the worker alive; the next tick retries
+                log.exception("outbox tick failed")
+                sent = 0
+            if not sent:
+                await asyncio.sleep(self.idle_seconds)
+
+    async def tick(self) -> int:
+        """Claim a batch and send it; returns how many rows were handled."""
+        db, clock = self.services.db, self.services.clock
+        async with db.session() as session:
+            now = clock.now()
+            await notices.start_due(session, now)
+            await notices.requeue_stale(session, now)
+            ids = await notices.claim(session, self.worker_id, now, self.batch)
+        touched: set[int] = set()
+        for delivery_id in ids:
+            touched.add(await self._send_one(delivery_id))
+        async with db.session() as session:
+            finished = await notices.finish_done(session, clock.now())
+            finished_ids = {n.id for n in finished}
+        for notice_id in touched | finished_ids:
+            await self._progress(notice_id, notice_id in finished_ids)
+        return len(ids)
+
+    async def _send_one(self, delivery_id: int) -> int:
+        db, clock = self.services.db, self.services.clock
+        async with db.session() as session:
+            delivery = await session.get(NoticeDelivery, delivery_id)
+            notice = await session.get(Notice, delivery.notice_id)
+            cadre = await session.get(Cadre, delivery.cadre_id)
+        markup = ack_markup(notice, delivery.id)
+        status, message_id, error, retry_at = DeliveryStatus.SENT, None, None, None
+        try:
+            if not cadre.telegram_chat_id:
+                raise BadRequest("Chat not found")
+            message_id = await deliver(self.app.bot, notice, cadre.telegram_chat_id, markup)
+        except RetryAfter as exc:
+            status, error = DeliveryStatus.QUEUED, "429"
+            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else \
+                exc.retry_after.total_seconds()
+            retry_at = clock.now() + timedelta(seconds=wait)
+        except Forbidden as exc:
+            status, error = DeliveryStatus.BLOCKED, str(exc)[:200]
+        except BadRequest as exc:
+            status, error = DeliveryStatus.FAILED, str(exc)[:200]
+        except TelegramError as exc:  # timeouts, 5xx: retry with backoff, then give up
+            error = str(exc)[:200]
+            if delivery.attempts + 1 >= notices.MAX_ATTEMPTS:
+                status = DeliveryStatus.FAILED
+            else:
+                status = DeliveryStatus.QUEUED
+                retry_at = clock.now() + timedelta(seconds=5 * 2 ** delivery.attempts)
+        async with db.session() as session:
+            await notices.mark(session, delivery_id, status=status, now=clock.now(),
+                               message_id=message_id, error=error, retry_at=retry_at)
+            if status == DeliveryStatus.BLOCKED:
+                target = await session.get(Cadre, delivery.cadre_id)
+                target.reachable = False
+        return notice.id
+
+    async def _progress(self, notice_id: int, done: bool) -> None:
+        now = time.monotonic()
+        if not done and now - self._last_progress.get(notice_id, 0) < self.progress_every:
+            return
+        self._last_progress[notice_id] = now
+        async with self.services.db.session() as session:
+            notice = await session.get(Notice, notice_id)
+            stats = await notices.stats(session, notice_id)
+        if not notice.status_chat_id or not notice.status_message_id:
+            return
+        try:
+            await self.app.bot.edit_message_text(progress_text(notice, stats, done),
+                                                 chat_id=notice.status_chat_id,
+                                                 message_id=notice.status_message_id)
+        except TelegramError:
+            pass  # "not modified", or the message is gone: the statistics screen has it all
