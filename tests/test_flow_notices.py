@@ -1,0 +1,140 @@
+"""🔔 Thông báo: composing, the durable outbox, acknowledgements, statistics (SPEC §4.7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.outbox import OutboxWorker
+from bot.services import notices as rules
+from models import Cadre, Notice, NoticeDelivery
+from tests.test_flow_report import setup
+
+
+async def province(harness, clock):
+    thao, anh = await setup(harness, clock)
+    async with harness.db.session() as s:
+        for code, tg in [("BTC002", 880), ("XTH005", 881), ("SNV003", 882)]:
+            c = await s.scalar(select(Cadre).where(Cadre.code == code))
+            c.telegram_user_id = c.telegram_chat_id = tg
+    return thao, anh, harness.person(880, "Hà"), harness.person(881, "Trường"), harness.person(882, "Tuấn")
+
+
+async def drain(harness) -> None:
+    worker = OutboxWorker(harness.app, progress_every=0)
+    for _ in range(20):
+        if not await worker.tick():
+            break
+
+
+def notice_messages(person) -> list:
+    return [m for m in person.fake.messages if "Thông báo của Ban Tổ chức" in (m.text or "")]
+
+
+async def compose(ha, text="Mời dự lớp bồi dưỡng kỹ năng số ngày 28/11/2026."):
+    await ha.send("🔔 Thông báo")
+    await ha.tap("📣 Soạn thông báo")
+    await ha.send(text)
+    await ha.tap("Không đính kèm")
+
+
+async def test_board_broadcast_to_commune_level_with_acknowledgement(harness, clock):
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    await thao.tap_data("nt:new")  # not board
+    assert any("hết hiệu lực" in a for a in thao.alerts)
+    await compose(ha)
+    assert "tất cả mọi người — 5 người" in ha.last.text
+    await ha.tap("▫️ Cấp xã")
+    assert "cấp xã — 3 người" in ha.last.text
+    await ha.tap("➡️ Tiếp tục (3 người nhận)")
+    await ha.tap("✅ Nút «Đã nhận»")
+    await ha.tap("🚀 Gửi ngay")
+    preview = ha.fake.messages[-2]
+    assert "Mời dự lớp bồi dưỡng kỹ năng số" in preview.text and preview.buttons == ["✅ Đã nhận"]
+    assert "Gửi tới <b>3</b> người (cấp xã)" in ha.last.text
+    await ha.tap("📤 Xác nhận gửi")
+    assert "Đang gửi thông báo #1" in ha.last.text
+    await drain(harness)
+    for person in (thao, anh, truong):
+        assert len(notice_messages(person)) == 1
+    assert notice_messages(tuan) == [] and len(notice_messages(ha)) == 1  # the preview only
+    assert "Đã gửi xong thông báo #1" in ha.last.text and "Đã gửi 3/3" in ha.last.text
+
+    await thao.tap("✅ Đã nhận")
+    assert thao.alerts[-1] == "✅ Đã ghi nhận: anh/chị đã nhận thông báo này."
+    await thao.tap("✅ Đã nhận")
+    assert "đã xác nhận lúc" in thao.alerts[-1]
+    await thao.send("🔔 Thông báo")
+    assert "✅ đã xác nhận" in thao.last.text
+
+    await ha.send("🔔 Thông báo")
+    await ha.tap("📊 Thống kê thông báo")
+    await ha.tap_starting("#1")
+    assert "đã xác nhận 1" in ha.last.text
+    await ha.tap("🔁 Nhắc lại người chưa xác nhận")
+    assert "Sẽ nhắc lại tới 2 người" in ha.last.text
+    await drain(harness)
+    assert "Nhắc lại" in notice_messages(anh)[-1].text
+    await anh.tap("✅ Đã nhận")  # on the reminder: counts for the original notice too
+    async with harness.db.session() as s:
+        stats = await rules.stats(s, 1)
+    assert stats.acknowledged == 2
+
+
+async def test_outbox_429_403_and_resume_after_a_crash(harness, clock):
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    async with harness.db.session() as s:
+        notice = await rules.create(s, author_id=None, text="Họp giao ban", audience={},
+                                    ack_kind="none", attachment_kind=None,
+                                    attachment_file_id=None, scheduled_at=None, now=clock.now())
+        assert await rules.queue(s, notice, clock.now(), clock.now().date()) == 5
+    harness.emulator.block(881)
+    # the rate limiter retries a 429 up to 3 times; a longer storm puts the row back in queue
+    harness.emulator.fail("sendMessage", status=429, retry_after=1, times=4, chat_id=882)
+    # a crash: rows claimed by a worker that died before sending them
+    async with harness.db.session() as s:
+        claimed = await rules.claim(s, "dead-worker", clock.now(), 2)
+    assert len(claimed) == 2
+    await drain(harness)
+    async with harness.db.session() as s:
+        rows = {d.cadre_id: d for d in await s.scalars(select(NoticeDelivery))}
+        truong_row = rows[await s.scalar(select(Cadre.id).where(Cadre.code == "XTH005"))]
+        assert truong_row.status == "blocked"
+        assert (await s.scalar(select(Cadre).where(Cadre.code == "XTH005"))).reachable is False
+    clock.advance(minutes=3)  # the dead worker's claims are stale now
+    await drain(harness)
+    clock.advance(seconds=2)  # after Telegram's retry_after
+    await drain(harness)
+    for person in (thao, anh, ha, tuan):
+        assert len([m for m in person.fake.messages if "Họp giao ban" in (m.text or "")]) == 1
+    async with harness.db.session() as s:
+        stats = await rules.stats(s, notice.id)
+        assert (stats.sent, stats.blocked, stats.queued) == (4, 1, 0)
+        assert (await s.get(Notice, notice.id)).status == "done"
+
+
+async def test_audience_filters_and_scheduling(harness, clock):
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    today = clock.now().date()
+    async with harness.db.session() as s:
+        assert len(await rules.recipients(s, {"units": ["XTH"]}, today)) == 3
+        assert len(await rules.recipients(s, {"units": ["XTH-VP"]}, today)) == 1
+        assert len(await rules.recipients(s, {"positions": ["MC-XA"]}, today)) == 1
+        assert len(await rules.recipients(s, {"missing": "BD-VTVL"}, today)) == 1
+        assert len(await rules.recipients(s, {"staff_types": ["can_bo"]}, today)) == 1
+    await compose(ha, "Hội nghị trực tuyến")
+    await ha.tap("🏢 Đơn vị…")
+    await ha.send("XTH")
+    assert "đơn vị XTH — 3 người" in ha.last.text
+    await ha.tap("➡️ Tiếp tục (3 người nhận)")
+    await ha.tap("Không cần xác nhận")
+    await ha.send("25/11/2026 8:00")
+    assert "Thời điểm này đã qua" not in ha.last.text
+    await ha.tap("📤 Xác nhận gửi")
+    assert "sẽ được gửi tới 3 người lúc 08:00 25/11/2026" in ha.last.text
+    await drain(harness)
+    assert not [m for m in thao.fake.messages if "Hội nghị trực tuyến" in (m.text or "")]
+    clock.set(clock.now() + timedelta(days=5))
+    await drain(harness)
+    assert len([m for m in thao.fake.messages if "Hội nghị trực tuyến" in (m.text or "")]) == 1
