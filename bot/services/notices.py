@@ -57,7 +57,8 @@ async def recipients(session: AsyncSession, audience: dict, today: date) -> list
     parents, units = await _unit_tree(session)
     code_of = {i: u.code for i, u in units.items()}
     positions = dict((await session.execute(select(JobPosition.id, JobPosition.code))).all())
-    query = select(Cadre).where(Cadre.active.is_(True), Cadre.telegram_chat_id.is_not(None))
+    query = (select(Cadre).where(Cadre.active.is_(True), Cadre.telegram_chat_id.is_not(None))
+             .order_by(Cadre.id))
     if audience.get("cadre_ids"):
         query = query.where(Cadre.id.in_(audience["cadre_ids"]))
     if audience.get("staff_types"):
