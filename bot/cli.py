@@ -29,6 +29,8 @@ period_app = typer.Typer(no_args_is_help=True, help="Periods: lock after review,
 app.add_typer(period_app, name="period")
 export_app = typer.Typer(no_args_is_help=True, help="Excel exports with Vietnamese headers.")
 app.add_typer(export_app, name="export")
+notice_app = typer.Typer(no_args_is_help=True, help="Board notices from a file.")
+app.add_typer(notice_app, name="notice")
 
 app.add_typer(import_app, name="import")
 
@@ -252,6 +254,84 @@ def demo_data(
     typer.echo(_("Synthetic province: {units} units, {cadres} cadres ({supervisors} evaluators), "
                  "{entries} entries, {evaluations} ratings, {trainings} training records.").format(
         **summary.__dict__))
+
+
+@export_app.command("notices")
+def export_notices(
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+) -> None:
+    """Every notice with its statistics, and each recipient's delivery and acknowledgement."""
+    from bot.services.exports import export_notices as build
+
+    settings = _settings()
+
+    async def work(session, now):
+        return await build(session, output, settings.tz)
+
+    count = _run_db(work)
+    typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
+
+
+@notice_app.command("send")
+def notice_send(
+    file: Path,
+    audience: str = typer.Option("Tất cả", "--audience",
+                                 help="e.g. \"Cấp: Xã; Loại: Công chức; Thiếu: BD-SO\""),
+    ack: str = typer.Option("none", "--ack", help="none | nhan | dangky"),
+    at: str = typer.Option("", "--at", help="dd/mm/yyyy HH:MM (default: now)"),
+) -> None:
+    """Queue a text notice from a UTF-8 file; the running bot sends it."""
+    from datetime import datetime
+
+    from bot.services import notices
+    from bot.services.imports.cells import CellError
+    from bot.services.imports.schemas import parse_applies_to
+
+    settings = _settings()
+    if not file.exists():
+        raise CliError(_("file not found: {path}").format(path=file))
+    text = file.read_text(encoding="utf-8-sig").strip()
+    if not text or len(text) > 3500:
+        raise CliError(_("the notice must have between 1 and 3.500 characters"))
+    kinds = {"none": "none", "nhan": "ack", "dangky": "register"}
+    if ack not in kinds:
+        raise CliError(_("--ack must be none, nhan or dangky"))
+    parts, missing = [], None
+    for part in audience.split(";"):
+        name, _sep, value = part.partition(":")
+        if name.strip().lower() in ("thiếu", "thieu"):
+            missing = value.strip()
+        elif part.strip():
+            parts.append(part)
+    try:
+        filters = parse_applies_to("; ".join(parts))
+    except CellError as exc:
+        raise CliError(str(exc)) from None
+    if missing:
+        filters["missing"] = missing
+    scheduled = None
+    if at:
+        try:
+            scheduled = datetime.strptime(at.strip(), "%d/%m/%Y %H:%M").replace(tzinfo=settings.tz)
+        except ValueError:
+            raise CliError(_("--at must look like 25/11/2026 08:00")) from None
+
+    async def work(session, now):
+        notice = await notices.create(session, author_id=None, text=esc_html(text),
+                                      audience=filters, ack_kind=kinds[ack], attachment_kind=None,
+                                      attachment_file_id=None, scheduled_at=scheduled, now=now)
+        count = await notices.queue(session, notice, now, now.astimezone(settings.tz).date())
+        return notice.id, count
+
+    notice_id, count = _run_db(work)
+    typer.echo(_("Notice #{id} queued for {count} people; the running bot sends it.").format(
+        id=notice_id, count=count))
+
+
+def esc_html(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
 
 
 @app.command()

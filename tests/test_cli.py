@@ -150,3 +150,26 @@ def test_demo_data_is_deterministic_and_refuses_a_full_database(tmp_path):
     assert second.returncode == 0
     db2 = sqlite3.connect(other / "data/cli.db")
     assert [r[0] for r in db2.execute("select full_name from cadres order by code")] == names
+
+
+def test_notice_send_and_export_cli(province_db):
+    from openpyxl import load_workbook
+
+    db = sqlite3.connect(province_db / "data/cli.db")
+    with db:
+        db.execute("update cadres set telegram_chat_id = 100 + id where code like 'XTH%'")
+    text = province_db / "thong_bao.txt"
+    text.write_text("Đề nghị hoàn thành bồi dưỡng kỹ năng số trước 30/11.", encoding="utf-8")
+    result = cadrebot(province_db, "notice", "send", str(text), "--audience",
+                      "Cấp: Xã; Thiếu: BD-SO", "--ack", "nhan")
+    assert result.returncode == 0, result.stderr
+    linked = db.execute("select count(*) from cadres where code like 'XTH%'").fetchone()[0]
+    assert f"Đã xếp hàng thông báo #1 cho {linked} người" in result.stdout
+    bad = cadrebot(province_db, "notice", "send", str(text), "--audience", "Mọi người")
+    assert bad.returncode == 1 and "Áp dụng cho" in bad.stderr
+    export = cadrebot(province_db, "export", "notices", "-o", "tb.xlsx")
+    assert export.returncode == 0, export.stderr
+    wb = load_workbook(province_db / "tb.xlsx")
+    assert wb.sheetnames == ["Thông báo", "Người nhận"]
+    assert wb["Người nhận"].max_row == linked + 1
+    assert {r[4] for r in wb["Người nhận"].iter_rows(min_row=2, values_only=True)} == {"đang chờ"}

@@ -152,3 +152,46 @@ def _compact(value: dict | None) -> str:
         return ""
     return "; ".join(f"{k}={v}" for k, v in value.items())
 
+
+
+NOTICE_HEADERS = [N_("Notice"), N_("Created"), N_("Text"), N_("Recipients"), N_("Sent"),
+                  N_("Failed"), N_("Blocked the bot"), N_("Acknowledged")]
+DELIVERY_HEADERS = [N_("Notice"), N_("Cadre code"), N_("Full name"), N_("Unit"), N_("Status"),
+                    N_("Sent at"), N_("Acknowledged at"), N_("Error")]
+DELIVERY_STATUS = {"queued": N_("waiting"), "sending": N_("sending"), "sent": N_("sent"),
+                   "failed": N_("failed"), "blocked": N_("blocked the bot")}
+
+
+async def export_notices(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
+    """Every notice with its statistics, and one row per recipient (who got it, who confirmed)."""
+    from models import Notice, NoticeDelivery
+
+    def local(value):
+        return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+    units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
+    cadres = {c.id: c for c in await session.scalars(select(Cadre))}
+    wb = Workbook()
+    ws = _sheet(wb, _("Notices"), NOTICE_HEADERS, first=True)
+    per_notice: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    deliveries = list(await session.scalars(select(NoticeDelivery).order_by(
+        NoticeDelivery.notice_id, NoticeDelivery.id)))
+    for d in deliveries:
+        per_notice[d.notice_id][d.status] += 1
+        per_notice[d.notice_id]["ack"] += d.acknowledged_at is not None
+    notices = list(await session.scalars(select(Notice).order_by(Notice.id)))
+    for n in notices:
+        counts = per_notice[n.id]
+        ws.append([n.id, local(n.created_at), n.text, n.recipient_count, counts["sent"],
+                   counts["failed"], counts["blocked"], counts["ack"]])
+    _widths(ws, {2: 17, 3: 60})
+    rows = _sheet(wb, _("Recipients"), DELIVERY_HEADERS)
+    for d in deliveries:
+        cadre = cadres.get(d.cadre_id)
+        rows.append([d.notice_id, cadre.code if cadre else "", cadre.full_name if cadre else "",
+                     units.get(cadre.unit_id, "") if cadre else "", _(DELIVERY_STATUS[d.status]),
+                     local(d.sent_at), local(d.acknowledged_at), d.error or ""])
+    _widths(rows, {2: 12, 3: 26, 4: 30, 5: 16, 6: 17, 7: 17, 8: 40})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return len(notices)

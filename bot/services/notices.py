@@ -84,7 +84,8 @@ async def recipients(session: AsyncSession, audience: dict, today: date) -> list
         level = units[chain[0]].level if chain else None
         who = Profile(cadre.staff_type, level, codes, positions.get(cadre.position_id),
                       cadre.is_leader, cadre.in_planning, cadre.birth_date, cadre.theory_level)
-        rule = {k: audience[k] for k in ("levels", "positions", "young") if audience.get(k)}
+        rule = {k: audience[k] for k in ("levels", "positions", "young", "leaders")
+                if audience.get(k)}
         if rule and not applies(rule, who, today):
             continue
         if audience.get("missing"):
