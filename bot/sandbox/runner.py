@@ -3,6 +3,7 @@ with a demo province and a terminal chat. No token, no network."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -38,6 +39,10 @@ async def run_sandbox(
     write: Callable[[str], None] | None = None,
 ) -> None:
     write = write or (lambda text: print(text, flush=True))
+    # The terminal is the chat: only warnings and errors of the bot interleave with it.
+    if logging.getLogger().level < logging.WARNING:
+        logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
     if reset:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
