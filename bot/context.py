@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -52,3 +53,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def clock(self) -> Clock:
         return self.services.clock
+
+    @property
+    def today(self) -> date:
+        """Today in the province's time zone."""
+        return self.clock.now().astimezone(self.services.settings.tz).date()

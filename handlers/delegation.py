@@ -29,13 +29,10 @@ ERRORS = {
 }
 
 
-def _today(context: BotContext) -> date:
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 async def show(update: Update, context: BotContext, prefix: str = "") -> None:
     async with context.db.session() as session:
-        active = await rules.current(session, context.actor.cadre_id, _today(context))
+        active = await rules.current(session, context.actor.cadre_id, context.today)
     lines = [_("🔁 <b>Delegation of reviews</b>")]
     rows = []
     if not active:
@@ -72,7 +69,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
                 flow = await flows.get_flow(session, chat_id)
             if flow is None or flow.name != FLOW or flow.step != "range":
                 raise ReviewError("not_found")
-            today = _today(context)
+            today = context.today
             await _create(update, context, flow.data["code"], today,
                           today + timedelta(days=ids[0] - 1))
         elif action == "x" and (ids := parse_ids(data, 1)):

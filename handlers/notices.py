@@ -34,9 +34,6 @@ LABELS = {"tinh": N_("provincial level"), "xa": N_("commune level"), "can_bo": N
           "cong_chuc": N_("công chức"), "vien_chuc": N_("viên chức")}
 
 
-def _today(context: BotContext):
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 # ---------------------------------------------------------------- cadre side
 
@@ -136,7 +133,7 @@ async def _flow(context, update) -> Flow:
 async def show_audience(update: Update, context: BotContext, data: dict) -> None:
     audience = data.setdefault("audience", {})
     async with context.db.session() as session:
-        count = len(await rules.recipients(session, audience, _today(context)))
+        count = len(await rules.recipients(session, audience, context.today))
     await _save(context, update, "audience", data)
 
     def toggle(label: str, on: bool, *parts) -> object:
@@ -228,7 +225,7 @@ async def _ask_when(update: Update, context: BotContext, data: dict) -> None:
 async def _preview(update: Update, context: BotContext, data: dict) -> None:
     await _save(context, update, "preview", data)
     async with context.db.session() as session:
-        count = len(await rules.recipients(session, data.get("audience", {}), _today(context)))
+        count = len(await rules.recipients(session, data.get("audience", {}), context.today))
     sample = Notice(id=0, text=data["text"], ack_kind=data["ack"],
                     attachment_kind=data.get("attachment_kind"),
                     attachment_file_id=data.get("attachment_file_id"))
@@ -259,7 +256,7 @@ async def _queue(update: Update, context: BotContext) -> None:
             attachment_kind=data.get("attachment_kind"),
             attachment_file_id=data.get("attachment_file_id"),
             scheduled_at=datetime.fromisoformat(data["at"]) if data.get("at") else None, now=now)
-        count = await rules.queue(session, notice, now, _today(context),
+        count = await rules.queue(session, notice, now, context.today,
                                   status_chat=(update.effective_chat.id, status.message_id))
         await flows.clear_flow(session, update.effective_chat.id)
         stats = await rules.stats(session, notice.id)
@@ -297,7 +294,7 @@ async def _follow_up(update: Update, context: BotContext, notice_id: int) -> Non
         notice = await session.get(Notice, notice_id)
         if notice is None:
             raise LookupError
-        again = await rules.follow_up(session, notice, context.clock.now(), _today(context),
+        again = await rules.follow_up(session, notice, context.clock.now(), context.today,
                                       _("🔁 Reminder: please confirm.") + "\n\n" + notice.text)
     text = (_("🔁 The reminder goes to {count} people.").format(
         count=fmt_number(again.recipient_count)) if again else

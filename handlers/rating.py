@@ -12,7 +12,7 @@ from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score
 from bot.services import flows, periods
 from bot.services.flows import Flow
 from bot.services.rating import FLAG_DONE_TWICE, FLAG_FAILED_TWICE, annual_draft
-from bot.services.review import Authority, ReviewError, authority_over
+from bot.services.review import ReviewError
 from handlers import flowrouter
 from handlers.common import (
     band_label,
@@ -25,6 +25,7 @@ from handlers.common import (
     refuse,
 )
 from handlers.report import CRITERIA_TEXT
+from handlers.review import reviewable
 from models import Cadre, Evaluation, Period
 from models.enums import Band, PeriodType
 
@@ -51,22 +52,11 @@ RATING_ERRORS = {
 }
 
 
-def _today(context: BotContext):
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 def _rating(context: BotContext):
     return context.services.rating
 
 
-async def _subject(session, context: BotContext, cadre_id: int) -> tuple[Cadre, Authority]:
-    cadre = await session.get(Cadre, cadre_id)
-    if cadre is None or not cadre.active:
-        raise ReviewError("not_found")
-    authority = await authority_over(session, context.actor, cadre, _today(context))
-    if authority is None:
-        raise ReviewError("forbidden")
-    return cadre, authority
 
 
 async def _error(update: Update, context: BotContext, error: ReviewError) -> None:
@@ -108,7 +98,7 @@ async def _save_flow(context: BotContext, chat_id: int, data: dict, step: str = 
 
 async def start(update: Update, context: BotContext, cadre_id: int, period_id: int) -> None:
     async with context.db.session() as session:
-        cadre, _authority = await _subject(session, context, cadre_id)
+        cadre, _authority = await reviewable(session, context, cadre_id)
         period = await session.get(Period, period_id)
         if period is None:
             raise ReviewError("not_found")
@@ -138,7 +128,7 @@ def _points(value) -> str:
 
 async def _after_criteria(update, context, cadre_id: int, period_id: int, data: dict) -> None:
     async with context.db.session() as session:
-        cadre, _a = await _subject(session, context, cadre_id)
+        cadre, _a = await reviewable(session, context, cadre_id)
     if cadre.is_leader and "organising" not in data:
         await _ask_ability(update, context, cadre_id, period_id, "o")
     elif cadre.is_leader and "rallying" not in data:
@@ -159,7 +149,7 @@ async def _ask_ability(update, context, cadre_id, period_id, which: str) -> None
 async def summary(update: Update, context: BotContext, cadre_id: int, period_id: int) -> None:
     data = await _flow_data(context, update.effective_chat.id, cadre_id, period_id)
     async with context.db.session() as session:
-        cadre, authority = await _subject(session, context, cadre_id)
+        cadre, authority = await reviewable(session, context, cadre_id)
         period = await session.get(Period, period_id)
         draft = await _rating(context).draft(session, cadre, period, criteria=data.get("criteria"),
                                              organising=data.get("organising"),
@@ -198,7 +188,7 @@ async def _rate(update, context, cadre_id: int, period_id: int, band: Band, vers
                 reason: str | None) -> None:
     data = await _flow_data(context, update.effective_chat.id, cadre_id, period_id)
     async with context.db.session() as session:
-        cadre, authority = await _subject(session, context, cadre_id)
+        cadre, authority = await reviewable(session, context, cadre_id)
         period = await session.get(Period, period_id)
         draft = await _rating(context).draft(session, cadre, period, criteria=data.get("criteria"),
                                              organising=data.get("organising"),
@@ -268,7 +258,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
                 await _rate(update, context, cadre_id, period_id, band, version, None)
             else:
                 async with context.db.session() as session:
-                    await _subject(session, context, cadre_id)
+                    await reviewable(session, context, cadre_id)
                 flow = await _flow_data(context, chat_id, cadre_id, period_id)
                 flow.update(band=parts[4], version=version)
                 await _save_flow(context, chat_id, flow, step="reason")
@@ -288,7 +278,7 @@ async def _ask_criterion(update, context, cadre_id: int, period_id: int, index: 
     if not 0 <= index < len(criteria):
         raise ReviewError("not_found")
     async with context.db.session() as session:
-        await _subject(session, context, cadre_id)
+        await reviewable(session, context, cadre_id)
     c = criteria[index]
     title, description = CRITERIA_TEXT.get(c.key, (c.key, ""))
     values = sorted({c.max_points, c.max_points - 0.5, c.max_points - 1, c.max_points - 1.5,
@@ -369,7 +359,7 @@ async def show_year(update: Update, context: BotContext, year: int) -> None:
 
 async def show_year_cadre(update: Update, context: BotContext, cadre_id: int, year: int) -> None:
     async with context.db.session() as session:
-        cadre, _a = await _subject(session, context, cadre_id)
+        cadre, _a = await reviewable(session, context, cadre_id)
         d = await annual_draft(session, context.services.policy, cadre, year)
     if d.total is None:
         raise ReviewError("not_ready")
@@ -393,7 +383,7 @@ async def _rate_year(update, context, cadre_id: int, year: int, band: Band,
 
     now = context.clock.now()
     async with context.db.session() as session:
-        cadre, authority = await _subject(session, context, cadre_id)
+        cadre, authority = await reviewable(session, context, cadre_id)
         d = await annual_draft(session, context.services.policy, cadre, year)
         if d.total is None:
             raise ReviewError("not_ready")
@@ -453,7 +443,7 @@ async def on_year_callback(update: Update, context: BotContext) -> None:
                 await _rate_year(update, context, ids[0], ids[1], BAND_CODES[parts[4]], None)
             else:
                 async with context.db.session() as session:
-                    await _subject(session, context, ids[0])
+                    await reviewable(session, context, ids[0])
                 await _save_flow(context, update.effective_chat.id,
                                  {"cadre_id": ids[0], "year": ids[1], "band": parts[4]},
                                  step="reason")

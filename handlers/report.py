@@ -224,9 +224,6 @@ def _kpi(context: BotContext):
     return context.services.kpi
 
 
-def _today(context: BotContext):
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 KPI_ERRORS = {
     "not_found": N_("This button is no longer valid. Please open the function again from the menu."),
@@ -250,7 +247,7 @@ async def _kpi_error(update: Update, error: KpiError) -> None:
 
 async def show_sheet(update: Update, context: BotContext, period_id: int | None = None,
                      prefix: str = "", subject_id: int | None = None) -> None:
-    today = _today(context)
+    today = context.today
     if _board_mode(context) and subject_id is not None:
         async with context.db.session() as session:
             subject = await session.get(Cadre, subject_id)
@@ -341,7 +338,7 @@ async def cb_open(update, context, data):
             raise KpiError("not_found")
         sheet = await _kpi(context).sheet(session, me, period, create=False)
         if not sheet.lines:
-            shown = await _kpi(context).periods_to_show(session, me, _today(context))
+            shown = await _kpi(context).periods_to_show(session, me, context.today)
             if period.id not in {p.id for p in shown}:
                 raise KpiError("not_found")
     await show_sheet(update, context, ids[0])
@@ -570,7 +567,7 @@ async def cb_submit_ok(update, context, data):
         period = await session.get(Period, ids[0])
         if period is None:
             raise KpiError("not_found")
-        sent = await _kpi(context).submit(session, me, period, now, _today(context))
+        sent = await _kpi(context).submit(session, me, period, now, context.today)
         evaluator = await session.get(Cadre, me.evaluator_id) if me.evaluator_id else None
         late = any(e.is_late for e in sent)
     text = _("📤 Sent {count} products of {period} for approval.").format(
@@ -794,7 +791,7 @@ async def on_board_edit(update: Update, context: BotContext) -> None:
                 session, kind, year, number, context.services.calendar,
                 context.services.policy.calendar)
         else:
-            period = await _kpi(context).current_period(session, cadre, _today(context))
+            period = await _kpi(context).current_period(session, cadre, context.today)
         sheet = await _kpi(context).sheet(session, cadre, period, create=False)
         if not sheet.lines:
             await message.reply_text(_("{name} has no report in {period}.").format(

@@ -29,9 +29,6 @@ from models.enums import ProductKind
 PREFIX = "rs"
 
 
-def _today(context: BotContext):
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 def _pct(value: float) -> str:
     return fmt_percent(value)
@@ -135,7 +132,7 @@ def render_breakdown(result: PeriodResult, score: PeriodScore, policy) -> str:
 async def _results(context: BotContext):
     async with context.db.session() as session:
         me = await session.get(Cadre, context.actor.cadre_id)
-        return await results_of(session, context.services.kpi, me, _today(context))
+        return await results_of(session, context.services.kpi, me, context.today)
 
 
 async def on_results(update: Update, context: BotContext) -> None:

@@ -60,9 +60,6 @@ REVIEW_ERRORS = {
 }
 
 
-def _today(context: BotContext):
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 def _n(value) -> str:
     if value is None:
@@ -87,11 +84,12 @@ async def _error(update: Update, context: BotContext, error: ReviewError) -> Non
     await refuse(update, text)
 
 
-async def _subject(session, context: BotContext, cadre_id: int) -> tuple[Cadre, Authority]:
+async def reviewable(session, context: BotContext, cadre_id: int) -> tuple[Cadre, Authority]:
+    """The cadre, if the caller may review them today (re-checked on every tap)."""
     cadre = await session.get(Cadre, cadre_id)
     if cadre is None or not cadre.active:
         raise ReviewError("not_found")
-    authority = await authority_over(session, context.actor, cadre, _today(context))
+    authority = await authority_over(session, context.actor, cadre, context.today)
     if authority is None:
         raise ReviewError("forbidden")
     return cadre, authority
@@ -110,7 +108,7 @@ async def on_review(update: Update, context: BotContext) -> None:
 
 
 async def show_inbox(update: Update, context: BotContext, page: int, prefix: str = "") -> None:
-    today = _today(context)
+    today = context.today
     async with context.db.session() as session:
         items, groups, total = await inbox(session, context.actor, today, page)
         ratable = await to_rate(session, context.actor, today)
@@ -184,7 +182,7 @@ async def _group_view(session, context: BotContext, cadre: Cadre, period: Period
 async def show_group(update: Update, context: BotContext, cadre_id: int, period_id: int,
                      prefix: str = "") -> None:
     async with context.db.session() as session:
-        cadre, authority = await _subject(session, context, cadre_id)
+        cadre, authority = await reviewable(session, context, cadre_id)
         period = await session.get(Period, period_id)
         if period is None:
             raise ReviewError("not_found")
@@ -236,7 +234,7 @@ async def show_entry(update: Update, context: BotContext, entry_id: int) -> None
         entry = await session.get(Entry, entry_id)
         if entry is None:
             raise ReviewError("not_found")
-        cadre, _authority = await _subject(session, context, entry.cadre_id)
+        cadre, _authority = await reviewable(session, context, entry.cadre_id)
         if entry.status != "submitted":
             raise ReviewError("already_decided", at=entry.decided_at)
         line = await context.services.kpi.entry_for(session, cadre, entry.id, for_edit=False)
@@ -289,7 +287,7 @@ async def _apply(update: Update, context: BotContext, cadre_id: int, period_id: 
                  adjusted: dict | None = None) -> None:
     now = context.clock.now()
     async with context.db.session() as session:
-        cadre, authority = await _subject(session, context, cadre_id)
+        cadre, authority = await reviewable(session, context, cadre_id)
         period = await session.get(Period, period_id)
         done = await decide(session, actor=context.actor, authority=authority,
                             decisions=decisions, approve=approve, now=now, reason=reason,
@@ -323,7 +321,7 @@ async def cb_approve_one(update, context, data):
 
 async def _group_decisions(context, cadre_id: int, period_id: int, sig: str) -> list[Decision]:
     async with context.db.session() as session:
-        await _subject(session, context, cadre_id)
+        await reviewable(session, context, cadre_id)
         entries = await submitted_entries(session, cadre_id, period_id)
         if not entries:
             decided = await session.scalar(
@@ -369,7 +367,8 @@ async def _ask_reason(update, context, cadre_id: int, period_id: int,
                        InlineKeyboardMarkup(rows))
 
 
-async def cb_return_one(update, context, data):
+async def _submitted_entry(context: BotContext, data: str) -> tuple[Entry, int]:
+    """The entry a button was made for, still submitted at that version, and reviewable."""
     ids = parse_ids(data, 2)
     if ids is None:
         raise ReviewError("not_found")
@@ -377,10 +376,16 @@ async def cb_return_one(update, context, data):
         entry = await session.get(Entry, ids[0])
         if entry is None:
             raise ReviewError("not_found")
-        await _subject(session, context, entry.cadre_id)
+        await reviewable(session, context, entry.cadre_id)
         if entry.status != "submitted" or entry.version != ids[1]:
             raise ReviewError("already_decided", at=entry.decided_at)
-    await _ask_reason(update, context, entry.cadre_id, entry.period_id, [Decision(ids[0], ids[1])])
+    return entry, ids[1]
+
+
+async def cb_return_one(update, context, data):
+    entry, version = await _submitted_entry(context, data)
+    await _ask_reason(update, context, entry.cadre_id, entry.period_id,
+                      [Decision(entry.id, version)])
 
 
 async def cb_return_all(update, context, data):
@@ -412,16 +417,8 @@ ADJUST_STEPS = ["done", "passed", "on_time"]
 
 
 async def cb_adjust(update, context, data):
-    ids = parse_ids(data, 2)
-    if ids is None:
-        raise ReviewError("not_found")
+    entry, _version = await _submitted_entry(context, data)
     async with context.db.session() as session:
-        entry = await session.get(Entry, ids[0])
-        if entry is None:
-            raise ReviewError("not_found")
-        await _subject(session, context, entry.cadre_id)
-        if entry.status != "submitted" or entry.version != ids[1]:
-            raise ReviewError("already_decided", at=entry.decided_at)
         product = await session.get(ProductType, entry.product_type_id)
         await flows.set_flow(session, update.effective_chat.id, Flow(FLOW, "adj_done", {
             "entry_id": entry.id, "version": entry.version, "values": {},
@@ -500,7 +497,7 @@ async def cb_evidence(update, context, data):
     if ids is None:
         raise ReviewError("not_found")
     async with context.db.session() as session:
-        await _subject(session, context, ids[0])
+        await reviewable(session, context, ids[0])
         rows = (await session.execute(
             select(Evidence.kind, Evidence.file_id, Evidence.url)
             .join(Entry, Entry.id == Evidence.entry_id)

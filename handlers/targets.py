@@ -31,9 +31,6 @@ FLOW = "target"
 PAGE = 8
 
 
-def _today(context: BotContext):
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 async def _cadre_i_may_adjust(session, context: BotContext, cadre_id: int) -> Cadre:
     cadre = await session.get(Cadre, cadre_id)
@@ -81,7 +78,7 @@ async def _show_targets(update: Update, context: BotContext, cadre_id: int, pref
     kpi = context.services.kpi
     async with context.db.session() as session:
         cadre = await _cadre_i_may_adjust(session, context, cadre_id)
-        period = await kpi.current_period(session, cadre, _today(context))
+        period = await kpi.current_period(session, cadre, context.today)
         sheet = await kpi.sheet(session, cadre, period)
     lines = [_("🎯 <b>Targets of {name} — {period}</b>").format(
         name=esc(cadre.full_name), period=period_label(period))]
@@ -131,7 +128,7 @@ async def _ask_value(update: Update, context: BotContext, cadre_id: int, product
         product = await session.get(ProductType, product_id)
         if product is None or product.position_id != cadre.position_id:
             raise KpiError("not_found")
-        period = await kpi.current_period(session, cadre, _today(context))
+        period = await kpi.current_period(session, cadre, context.today)
         sheet = await kpi.sheet(session, cadre, period)
         line = next(line for line in sheet.lines if line.product.id == product_id)
         if line.entry.status not in EDITABLE:
@@ -161,7 +158,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         async with context.db.session() as session:
             cadre = await _cadre_i_may_adjust(session, context, flow.data["cadre_id"])
             me = await session.get(Cadre, context.actor.cadre_id)
-            period = await kpi.current_period(session, cadre, _today(context))
+            period = await kpi.current_period(session, cadre, context.today)
             if period.id != flow.data["period_id"]:
                 raise KpiError("not_found")
             product = await session.get(ProductType, flow.data["product_id"])

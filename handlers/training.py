@@ -48,9 +48,6 @@ MAX_FILE = 20 * 1024 * 1024
 STEPS = ["title", "category", "provider", "dates", "hours", "cert_no", "file", "confirm"]
 
 
-def _today(context: BotContext) -> date:
-    return context.clock.now().astimezone(context.services.settings.tz).date()
-
 
 def _hours(value: float) -> str:
     return fmt_number(value, 0 if float(value).is_integer() else 1)
@@ -70,7 +67,7 @@ async def on_training(update: Update, context: BotContext) -> None:
 
 
 async def show(update: Update, context: BotContext, prefix: str = "") -> None:
-    today = _today(context)
+    today = context.today
     async with context.db.session() as session:
         me = await session.get(Cadre, context.actor.cadre_id)
         items = await rules.obligations(session, me, today)
@@ -230,7 +227,7 @@ async def _dates(update: Update, context: BotContext, data: dict, text: str) -> 
         await update.effective_message.reply_text(
             _("Please type the dates as dd/mm/yyyy, e.g. 03/11/2026 - 07/11/2026."))
         return
-    if end < start or end > _today(context) or start.year < 2000:
+    if end < start or end > context.today or start.year < 2000:
         await update.effective_message.reply_text(
             _("The dates are not possible: the course must have ended, and end after it starts."))
         return

@@ -113,7 +113,7 @@ async def _write_rows(session: AsyncSession, model, creates: list[dict],
         await session.execute(update(model), rows[start:start + CHUNK])
 
 
-def _finish(report: Report, rows, skip_invalid: bool) -> list:
+def _finish(report: Report, rows) -> list:
     bad_rows = {p.row for p in report.problems if p.row is not None}
     report.rejected = len(bad_rows)
     return [(n, r) for n, r in rows if r is not None and n not in bad_rows]
@@ -138,7 +138,7 @@ async def import_units(session: AsyncSession, path: Path, *, now: datetime, shee
         if row.parent == row.code:
             report.problems.append(Problem(number, table.headers["parent"],
                                            _("a unit cannot be its own parent")))
-    good = _finish(report, rows, skip_invalid)
+    good = _finish(report, rows)
     if report.problems and not skip_invalid:
         return report
     fields = ("name", "level", "sector", "period_type")
@@ -191,7 +191,7 @@ async def import_catalogue(session: AsyncSession, path: Path, *, now: datetime, 
     table, rows = _validated(path, sheet, schemas.CATALOGUE_COLUMNS, schemas.CatalogueRow, report,
                              progress)
     _duplicates(rows, lambda r: (r.position_code, r.code), table.headers["code"], report)
-    good = _finish(report, rows, skip_invalid)
+    good = _finish(report, rows)
     if report.problems and not skip_invalid:
         return report
     positions = {p.code: p for p in await session.scalars(select(JobPosition))}
@@ -310,7 +310,7 @@ async def import_roster(session: AsyncSession, path: Path, *, now: datetime, she
             report.problems.append(Problem(number, h["evaluator"], _(
                 "evaluator cycle: {code} is, through others, evaluated by themself").format(
                 code=row.code)))
-    good = _finish(report, rows, skip_invalid)
+    good = _finish(report, rows)
     if report.problems and not skip_invalid:
         return report
     creates, updates, audits, seen = [], [], [], set()
@@ -392,7 +392,7 @@ async def import_training(session: AsyncSession, path: Path, *, now: datetime, s
         if row is not None and row.hours_required is None and row.level_required is None:
             report.problems.append(Problem(number, table.headers["hours_required"], _(
                 "give the number of hours, or the minimum level in “Trình độ tối thiểu”")))
-    good = _finish(report, rows, skip_invalid)
+    good = _finish(report, rows)
     if report.problems and not skip_invalid:
         return report
     existing = {t.code: t for t in await session.scalars(select(TrainingRequirement))}
