@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     listen: str = Field(default="127.0.0.1:8443", alias="CADREBOT_LISTEN")
     policy_file: Path | None = Field(default=None, alias="CADREBOT_POLICY_FILE")
     log_level: str = Field(default="INFO", alias="CADREBOT_LOG_LEVEL")
+    # After how long the claim of a process that died is given to another (or a restart).
+    outbox_stale_seconds: int = Field(default=120, ge=5, alias="CADREBOT_OUTBOX_STALE_SECONDS")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod

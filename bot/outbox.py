@@ -101,7 +101,8 @@ class OutboxWorker:
         async with db.session() as session:
             now = clock.now()
             await notices.start_due(session, now)
-            await notices.requeue_stale(session, now)
+            stale = timedelta(seconds=self.services.settings.outbox_stale_seconds)
+            await notices.requeue_stale(session, now, stale)
             ids = await notices.claim(session, self.worker_id, now, self.batch)
         touched: set[int] = set()
         for delivery_id in ids:

@@ -12,3 +12,11 @@ def test_import_roster_benchmark_smoke():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "roster import: 300 rows" in result.stdout
+
+
+def test_broadcast_benchmark_smoke():
+    """60 recipients through `cadrebot run` with a SIGKILL half-way: none lost, ≤ 1 twice."""
+    result = subprocess.run([sys.executable, str(ROOT / "bench/broadcast.py"), "--recipients",
+                             "60"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "lost 0" in result.stdout

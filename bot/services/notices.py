@@ -25,7 +25,6 @@ from models.enums import DeliveryStatus, NoticeStatus
 
 CHUNK = 2000
 MAX_ATTEMPTS = 5
-STALE_CLAIM = timedelta(minutes=2)
 
 
 @dataclass
@@ -136,11 +135,11 @@ async def start_due(session: AsyncSession, now: datetime) -> None:
         .values(status=NoticeStatus.SENDING.value))
 
 
-async def requeue_stale(session: AsyncSession, now: datetime) -> int:
+async def requeue_stale(session: AsyncSession, now: datetime, stale: timedelta) -> int:
     """Rows claimed by a process that died go back to the queue."""
     result = await session.execute(update(NoticeDelivery).where(
         NoticeDelivery.status == DeliveryStatus.SENDING.value,
-        NoticeDelivery.claimed_at < now - STALE_CLAIM).values(status=DeliveryStatus.QUEUED.value,
+        NoticeDelivery.claimed_at < now - stale).values(status=DeliveryStatus.QUEUED.value,
                                                                claimed_by=None))
     return result.rowcount or 0
 
