@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from bot import reminder_job
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppServices, BotContext
@@ -29,6 +30,7 @@ from handlers import (
     menu,
     notices,
     rating,
+    reminder_settings,
     report,
     results,
     review,
@@ -39,7 +41,7 @@ from handlers import (
 log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
-    report, results, review, rating, delegation, targets, training, notices, menu,
+    report, results, review, rating, delegation, targets, training, notices, reminder_settings, menu,
 ]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
@@ -49,6 +51,7 @@ async def _post_init(app: Application) -> None:
     worker = OutboxWorker(app)
     app.bot_data["outbox"] = worker
     worker.start()
+    reminder_job.schedule(app)
     log.info("bot @%s ready", app.bot.username)
 
 

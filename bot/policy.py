@@ -79,9 +79,24 @@ class CalendarPolicy(BaseModel):
     makeup_working_days: list[date] = Field(default_factory=list)
 
 
+class ReminderPolicy(BaseModel):
+    """When reminders go out (SPEC §5); steps are working days relative to the deadline."""
+
+    entry_steps: dict[str, int] = Field(
+        default_factory=lambda: {"before3": -3, "before1": -1, "due": 0, "after1": 1, "after3": 3})
+    mandatory_steps: list[str] = Field(default_factory=lambda: ["after1", "after3"])
+    relevance_days: int = 2  # a missed step is still sent this many working days late
+    review_waiting_days: int = 2
+    training_days_before: list[int] = Field(default_factory=lambda: [30, 7])
+    notice_ack_days: int = 2
+    work_start: str = "07:30"
+    work_end: str = "17:00"
+
+
 class Policy(BaseModel):
     scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
+    reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
 
 
 def load_policy(path: Path | None) -> Policy:

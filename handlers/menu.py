@@ -102,6 +102,7 @@ async def on_help(update: Update, context: BotContext) -> None:
         lines.append(_("/suabaocao CODE [PERIOD] — correct a cadre's report, also after the "
                        "period is locked (recorded in the audit log)."))
     lines += [
+        _("/caidat — turn reminders on or off."),
         _("/huy — cancel what you are doing at any time; what you have saved is kept."),
         _("You can type numbers such as 125, 1.250 or 12,5; everything else is done with buttons."),
         _("If something is wrong with your record, contact the Organization Board of your agency."),

@@ -338,7 +338,9 @@ async def on_callback(update: Update, context: BotContext) -> None:
     data = query.data or ""
     action = data.split(":")[1] if ":" in data else ""
     try:
-        if action == "new":
+        if action == "m":
+            await show(update, context)
+        elif action == "new":
             await _ask(update, context, "title", {})
         elif action == "c" and (ids := parse_ids(data, 1)) and 0 <= ids[0] < len(CATEGORIES):
             flow = await _flow(context, update, "category")
