@@ -23,6 +23,7 @@ from bot.db import Database
 from bot.outbox import OutboxWorker
 from handlers import (
     delegation,
+    digest,
     errors,
     fallback,
     flowrouter,
@@ -41,7 +42,8 @@ from handlers import (
 log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
-    report, results, review, rating, delegation, targets, training, notices, reminder_settings, menu,
+    report, results, review, rating, delegation, targets, training, notices, reminder_settings,
+    digest, menu,
 ]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 

@@ -33,3 +33,28 @@ def score_history_png(labels: list[str], totals: list[float], thresholds: dict[s
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def bars_png(labels: list[str], values: list[float], title: str, ylabel: str,
+             limit: float | None = 100) -> bytes:
+    """Horizontal bars (long Vietnamese names read better sideways)."""
+    height = max(3.0, 0.35 * len(labels) + 1.2)
+    fig, ax = plt.subplots(figsize=(8, height), dpi=100)
+    try:
+        positions = range(len(values))
+        ax.barh(list(positions), values, color="#2f6db5")
+        ax.set_yticks(list(positions), [label[:40] for label in labels], fontsize=8)
+        ax.invert_yaxis()
+        if limit is not None:
+            ax.set_xlim(0, limit)
+        for y, value in zip(positions, values, strict=True):
+            ax.text(value + (limit or max(values or [1])) * 0.01, y,
+                    f"{value:.1f}".replace(".", ","), va="center", fontsize=7)
+        ax.set_xlabel(ylabel)
+        ax.set_title(title)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)

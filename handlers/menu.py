@@ -167,7 +167,7 @@ def register_item(app: Application, item: MenuItem, callback, group: int = 0) ->
 
 
 # Items whose feature module has not registered a real handler yet.
-PENDING = ["digest"]
+PENDING: list[str] = []
 
 
 def register(app: Application) -> None:

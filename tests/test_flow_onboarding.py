@@ -113,8 +113,8 @@ async def test_menus_by_role(harness, clock):
     assert "chỉ dành cho người đánh giá" in cadre.last.text
     await supervisor.send("✅ Phê duyệt")
     assert "Không có báo cáo nào chờ duyệt" in supervisor.last.text
-    await supervisor.send("📈 Tổng hợp")
-    assert "Tính năng đang được hoàn thiện" in supervisor.last.text
+    await cadre.send("📈 Tổng hợp")
+    assert "chỉ dành cho người đánh giá" in cadre.last.text
 
     await cadre.send("/trogiup")
     help_text = cadre.last.text

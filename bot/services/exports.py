@@ -195,3 +195,26 @@ async def export_notices(session: AsyncSession, path: Path, tz: ZoneInfo) -> int
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return len(notices)
+
+
+def digest_workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """An .xlsx of titled tables (headers already in Vietnamese), as bytes to send."""
+    import io
+
+    wb = Workbook()
+    for index, (title, headers, rows) in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        ws.title = title[:31]
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+        for row in rows:
+            ws.append(row)
+        ws.freeze_panes = "A2"
+        for column in ws.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 50)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,221 @@
+"""Digests for supervisors and the board (SPEC §6–7), computed with a handful of bulk
+queries per digest (never one query per cadre)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.policy import Policy
+from bot.services.scoring import ProductFigures, band_for, score_period
+from models import (
+    Cadre,
+    Entry,
+    Evaluation,
+    Notice,
+    NoticeDelivery,
+    OrgUnit,
+    Period,
+    ProductType,
+    Target,
+    TrainingRecord,
+)
+from models.enums import Band, ProductKind
+
+
+@dataclass
+class CadreLine:
+    cadre_id: int
+    code: str
+    name: str
+    unit: str
+    submitted: bool
+    late: bool
+    waiting: int
+    total: float | None
+    band: str | None
+
+
+@dataclass
+class Digest:
+    period: Period
+    lines: list[CadreLine]
+    bands: Counter = field(default_factory=Counter)
+
+    @property
+    def submitted(self) -> list[CadreLine]:
+        return [line for line in self.lines if line.submitted]
+
+    @property
+    def missing(self) -> list[CadreLine]:
+        return [line for line in self.lines if not line.submitted]
+
+    @property
+    def late(self) -> list[CadreLine]:
+        return [line for line in self.lines if line.late]
+
+    @property
+    def waiting(self) -> int:
+        return sum(line.waiting for line in self.lines)
+
+    @property
+    def average(self) -> float | None:
+        totals = [line.total for line in self.lines if line.total is not None]
+        return sum(totals) / len(totals) if totals else None
+
+
+async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], policy: Policy
+                 ) -> list[CadreLine]:
+    ids = [c.id for c in cadres]
+    units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
+    products = {p.id: p for p in await session.scalars(select(ProductType))}
+    entries: dict[int, list[Entry]] = defaultdict(list)
+    targets: dict[tuple[int, int], float] = {}
+    evaluations: dict[int, Evaluation] = {}
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start:start + 900]
+        for e in await session.scalars(select(Entry).where(Entry.period_id == period.id,
+                                                           Entry.cadre_id.in_(chunk))):
+            entries[e.cadre_id].append(e)
+        for t in await session.scalars(select(Target).where(Target.period_id == period.id,
+                                                            Target.cadre_id.in_(chunk))):
+            targets[(t.cadre_id, t.product_type_id)] = t.quantity
+        for ev in await session.scalars(select(Evaluation).where(
+                Evaluation.period_id == period.id, Evaluation.cadre_id.in_(chunk))):
+            evaluations[ev.cadre_id] = ev
+    lines = []
+    for cadre in cadres:
+        own = entries.get(cadre.id, [])
+        submitted = bool(own) and all(e.status in ("submitted", "approved") for e in own)
+        ev = evaluations.get(cadre.id)
+        total, band = None, None
+        if ev is not None and ev.status == "rated":
+            total, band = ev.total_score, ev.band
+        elif submitted:
+            figures = []
+            for e in own:
+                p = products[e.product_type_id]
+                figures.append(ProductFigures(
+                    p.id, p.name, ProductKind(p.kind), p.coefficient,
+                    targets.get((cadre.id, p.id), p.default_target), e.quantity_done or 0,
+                    e.quantity_passed or 0, e.quantity_on_time or 0, e.failed_reviews or 0,
+                    e.delays or 0, e.exemption_accepted))
+            criteria = (ev.criteria or ev.self_criteria) if ev else None
+            total = score_period(figures, criteria, policy.scoring).total
+        lines.append(CadreLine(cadre.id, cadre.code, cadre.full_name,
+                               units.get(cadre.unit_id, ""), submitted,
+                               any(e.is_late for e in own),
+                               sum(e.status == "submitted" for e in own), total, band))
+    return lines
+
+
+async def supervisor_digest(session: AsyncSession, supervisor_id: int, period: Period,
+                            policy: Policy) -> Digest:
+    cadres = list(await session.scalars(select(Cadre).where(
+        Cadre.evaluator_id == supervisor_id, Cadre.active.is_(True)).order_by(Cadre.full_name)))
+    lines = await _lines(session, period, cadres, policy)
+    return Digest(period, lines, Counter(line.band for line in lines if line.band))
+
+
+@dataclass
+class UnitRow:
+    unit: str
+    cadres: int
+    submitted: int
+    average: float | None
+
+    @property
+    def rate(self) -> float:
+        return self.submitted / self.cadres if self.cadres else 0.0
+
+
+@dataclass
+class BoardDigest:
+    period: Period
+    units: list[UnitRow]  # worst submission rate first
+    bands: Counter
+    excellent_cap: int
+    training: dict[str, float]  # category -> share of cadres with verified training this year
+    notices: list[tuple[int, str, int, int]]  # id, text, sent, acknowledged
+    cadres: int
+    submitted: int
+
+
+async def board_digest(session: AsyncSession, period: Period, policy: Policy,
+                       today: date) -> BoardDigest:
+    """Province overview by top-level unit, with aggregate SQL (no per-cadre queries)."""
+    units = {u.id: u for u in await session.scalars(select(OrgUnit))}
+    top: dict[int, int] = {}
+
+    def top_of(unit_id: int | None) -> int | None:
+        if unit_id in top:
+            return top[unit_id]
+        chain, current = [], unit_id
+        while current is not None and units[current].parent_id is not None \
+                and units[units[current].parent_id].parent_id is not None:
+            chain.append(current)
+            current = units[current].parent_id
+        for u in chain + [unit_id]:
+            top[u] = current
+        return current
+
+    cadre_units = dict((await session.execute(select(Cadre.id, Cadre.unit_id).where(
+        Cadre.active.is_(True)))).all())
+    per_unit_cadres: Counter = Counter(top_of(u) for u in cadre_units.values() if u in units)
+    statuses = await session.execute(
+        select(Entry.cadre_id, func.min(Entry.status), func.max(Entry.status))
+        .where(Entry.period_id == period.id).group_by(Entry.cadre_id))
+    submitted_ids = {cid for cid, low, high in statuses.all()
+                     if {low, high} <= {"submitted", "approved"}}
+    per_unit_submitted: Counter = Counter(top_of(cadre_units[c]) for c in submitted_ids
+                                          if c in cadre_units)
+    totals: dict[int, list[float]] = defaultdict(list)
+    bands: Counter = Counter()
+    for cadre_id, total, band in (await session.execute(
+            select(Evaluation.cadre_id, Evaluation.total_score, Evaluation.band).where(
+                Evaluation.period_id == period.id, Evaluation.status == "rated"))).all():
+        if cadre_id in cadre_units and total is not None:
+            totals[top_of(cadre_units[cadre_id])].append(total)
+            bands[band or band_for(total, policy.scoring).value] += 1
+    rows = [UnitRow(units[u].name, n, per_unit_submitted.get(u, 0),
+                    sum(totals[u]) / len(totals[u]) if totals.get(u) else None)
+            for u, n in per_unit_cadres.items() if u is not None]
+    rows.sort(key=lambda r: (r.rate, r.average or 0))
+    trained = dict((await session.execute(
+        select(TrainingRecord.category, func.count(func.distinct(TrainingRecord.cadre_id)))
+        .where(TrainingRecord.status == "verified",
+               func.coalesce(TrainingRecord.end_date, TrainingRecord.start_date)
+               >= date(today.year, 1, 1))
+        .group_by(TrainingRecord.category))).all())
+    active = len(cadre_units) or 1
+    notices = []
+    for notice in await session.scalars(select(Notice).where(Notice.ack_kind != "none")
+                                        .order_by(Notice.id.desc()).limit(5)):
+        sent, acked = (await session.execute(select(
+            func.count(NoticeDelivery.id).filter(NoticeDelivery.status == "sent"),
+            func.count(NoticeDelivery.acknowledged_at)).where(
+            NoticeDelivery.notice_id == notice.id))).one()
+        notices.append((notice.id, notice.text[:60], sent, acked))
+    cap = int(bands.get(Band.GOOD.value, 0) * policy.scoring.excellent_cap_ratio)
+    return BoardDigest(period, rows, bands, cap, {k: v / active for k, v in trained.items()},
+                       notices, len(cadre_units), len(submitted_ids))
+
+
+async def digest_period(session: AsyncSession, today: date) -> Period | None:
+    """A period whose deadline passed in the last week (the "day after the deadline" digest),
+    else the period under way."""
+    from datetime import timedelta
+
+    just_closed = await session.scalar(select(Period).where(
+        Period.kind != "year", Period.submission_deadline < today,
+        Period.submission_deadline >= today - timedelta(days=7))
+        .order_by(Period.submission_deadline.desc()).limit(1))
+    if just_closed is not None:
+        return just_closed
+    return await session.scalar(select(Period).where(
+        Period.kind != "year", Period.starts_on <= today)
+        .order_by(Period.starts_on.desc()).limit(1))

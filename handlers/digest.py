@@ -1,0 +1,170 @@
+"""📈 Tổng hợp: the supervisor's digest of the cadres they evaluate, and the board's province
+overview; each with a chart, "📥 Tải Excel" and a way on to ✅ Phê duyệt."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.charts import bars_png
+from bot.context import BotContext
+from bot.i18n import _, fmt_number, fmt_percent, fmt_score
+from bot.services import digests
+from bot.services.exports import digest_workbook
+from handlers.common import band_label, button, esc, final, parse_ids, period_label, refuse
+from handlers.menu import ITEMS, register_item
+from handlers.training import category_name
+from models import Period
+from models.enums import Band
+
+PREFIX = "dg"
+BAND_ORDER = [Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED]
+
+
+def _bands(counter) -> str:
+    return " · ".join(f"{band_label(b)}: {counter.get(b.value, 0)}" for b in BAND_ORDER)
+
+
+def supervisor_text(d: digests.Digest) -> str:
+    lines = [_("📈 <b>Summary of {period}</b> — {count} cadres you evaluate").format(
+        period=period_label(d.period), count=len(d.lines))]
+    lines.append(_("Sent: {sent}/{total} · late: {late} · waiting for your approval: {waiting} "
+                   "products").format(sent=len(d.submitted), total=len(d.lines),
+                                      late=len(d.late), waiting=d.waiting))
+    if d.missing:
+        names = ", ".join(esc(line.name) for line in d.missing[:30])
+        more = len(d.missing) - 30
+        lines.append(_("Not sent yet: {names}").format(names=names) +
+                     (" " + _("and {count} more").format(count=more) if more > 0 else ""))
+    if d.average is not None:
+        lines.append(_("Average score: {score}").format(score=fmt_score(d.average)))
+    if d.bands:
+        lines.append(_("Ratings: {bands}").format(bands=_bands(d.bands)))
+    return "\n".join(lines)
+
+
+def board_text(d: digests.BoardDigest) -> str:
+    lines = [_("📈 <b>Province overview — {period}</b>").format(period=period_label(d.period)),
+             _("Reports sent: {sent}/{total} ({rate})").format(
+                 sent=fmt_number(d.submitted), total=fmt_number(d.cadres),
+                 rate=fmt_percent(d.submitted / d.cadres if d.cadres else 0))]
+    if d.units:
+        lines.append(_("<b>Units with the lowest submission</b>"))
+        for row in d.units[:5]:
+            avg = fmt_score(row.average) if row.average is not None else "—"
+            lines.append(_("• {unit}: {rate} sent, average score {avg}").format(
+                unit=esc(row.unit), rate=fmt_percent(row.rate), avg=avg))
+    if d.bands:
+        lines.append(_("Ratings: {bands}").format(bands=_bands(d.bands)))
+        lines.append(_("“Excellent”: {count} for a cap of {cap} (20% of those rated “Good”)")
+                     .format(count=d.bands.get(Band.EXCELLENT.value, 0), cap=d.excellent_cap))
+    if d.training:
+        lines.append(_("<b>Training this year</b> (cadres with a verified course)"))
+        for category, share in sorted(d.training.items()):
+            lines.append(f"• {category_name(category)}: {fmt_percent(share)}")
+    for notice_id, text, sent, acked in d.notices:
+        lines.append(_("🔔 #{id} {text}: {ack}/{sent} confirmed").format(
+            id=notice_id, text=esc(text), ack=fmt_number(acked), sent=fmt_number(sent)))
+    return "\n".join(lines)
+
+
+async def _period(context: BotContext, period_id: int | None = None) -> Period | None:
+    async with context.db.session() as session:
+        if period_id is not None:
+            return await session.get(Period, period_id)
+        return await digests.digest_period(session, context.today)
+
+
+async def on_digest(update: Update, context: BotContext) -> None:
+    if not context.actor.is_supervisor:
+        label = ITEMS["digest"].label
+        await update.effective_message.reply_text(
+            _("“{label}” is only for evaluators and the Organization Board.").format(
+                label=_(label)))
+        return
+    await send_digest(update, context, None)
+
+
+async def send_digest(update: Update, context: BotContext, period_id: int | None) -> None:
+    period = await _period(context, period_id)
+    chat = update.effective_chat.id
+    if period is None:
+        await context.bot.send_message(chat, _("There is no period to summarise yet."))
+        return
+    policy = context.services.policy
+    async with context.db.session() as session:
+        if context.actor.is_board:
+            board = await digests.board_digest(session, period, policy, context.today)
+        mine = await digests.supervisor_digest(session, context.actor.cadre_id, period, policy)
+    rows = [[button(_("📥 Download Excel"), PREFIX, "x", period.id),
+             button(_("✅ Approvals"), "rv", "p", 0)]]
+    if context.actor.is_board:
+        png = bars_png([r.unit for r in board.units[:15]], [r.rate * 100 for r in board.units[:15]],
+                       _("Reports sent by unit (%)"), _("% of cadres"))
+        await context.bot.send_photo(chat, InputFile(png, "tong_hop.png"))
+        await context.bot.send_message(chat, board_text(board), parse_mode="HTML",
+                                       reply_markup=InlineKeyboardMarkup(rows))
+    if mine.lines:
+        scored = [line for line in mine.lines if line.total is not None]
+        if scored:
+            png = bars_png([line.name for line in scored], [line.total for line in scored],
+                           _("Scores of {period}").format(period=period_label(period)),
+                           _("Points"))
+            await context.bot.send_photo(chat, InputFile(png, "diem.png"))
+        await context.bot.send_message(chat, supervisor_text(mine), parse_mode="HTML",
+                                       reply_markup=InlineKeyboardMarkup(rows))
+    elif not context.actor.is_board:
+        await context.bot.send_message(chat, _("You do not evaluate any cadre."))
+
+
+async def send_excel(update: Update, context: BotContext, period_id: int) -> None:
+    period = await _period(context, period_id)
+    if period is None:
+        raise LookupError
+    policy = context.services.policy
+    sheets = []
+    async with context.db.session() as session:
+        mine = await digests.supervisor_digest(session, context.actor.cadre_id, period, policy)
+        if context.actor.is_board:
+            board = await digests.board_digest(session, period, policy, context.today)
+    headers = [_("Cadre code"), _("Full name"), _("Unit"), _("Sent"), _("Sent late"),
+               _("Waiting for approval"), _("Total"), _("Band")]
+    sheets.append((_("Cadres"), headers, [
+        [line.code, line.name, line.unit, _("yes") if line.submitted else _("no"),
+         _("yes") if line.late else "", line.waiting,
+         round(line.total, 1) if line.total is not None else None,
+         band_label(line.band) if line.band else ""] for line in mine.lines]))
+    if context.actor.is_board:
+        sheets.append((_("Units"), [_("Unit"), _("Cadres"), _("Sent"), _("Sent %"),
+                                    _("Average score")],
+                       [[r.unit, r.cadres, r.submitted, round(r.rate * 100, 1),
+                         round(r.average, 1) if r.average is not None else None]
+                        for r in board.units]))
+        sheets.append((_("Training"), [_("Group"), _("Cadres with a verified course %")],
+                       [[category_name(k), round(v * 100, 1)] for k, v in board.training.items()]))
+    data = digest_workbook(sheets)
+    await context.bot.send_document(update.effective_chat.id, InputFile(
+        data, f"tong_hop_{period.year}_{period.number:02d}.xlsx"),
+        caption=_("📥 Summary of {period}").format(period=period_label(period)))
+
+
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    data = query.data or ""
+    try:
+        if not context.actor.is_supervisor:
+            raise LookupError
+        ids = parse_ids(data, 1)
+        if data.startswith(f"{PREFIX}:x:") and ids and await _period(context, ids[0]):
+            await query.answer()
+            await send_excel(update, context, ids[0])
+            return
+        raise LookupError
+    except LookupError:
+        await refuse(update, _("This button is no longer valid. Please open the function again "
+                               "from the menu."))
+
+
+def register(app: Application) -> None:
+    register_item(app, ITEMS["digest"], on_digest)
+    app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))

@@ -1,0 +1,51 @@
+"""📈 Tổng hợp on a small known dataset: numbers checked, chart and Excel readable."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from models import Cadre
+from tests.test_flow_rating import approved
+
+
+async def test_supervisor_and_board_digests(harness, clock):
+    thao, anh = await approved(harness, clock)
+    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
+    await anh.send("Theo tỷ lệ")
+    await anh.send("📈 Tổng hợp")
+    async with harness.db.session() as s:
+        evaluatees = list(await s.scalars(select(Cadre.full_name).where(
+            Cadre.evaluator_id == select(Cadre.id).where(Cadre.code == "XTH002").scalar_subquery())))
+    text = anh.last.text
+    assert f"Tổng hợp Tháng 11/2026</b> — {len(evaluatees)} cán bộ do anh/chị đánh giá" in text
+    assert f"Đã gửi: 1/{len(evaluatees)} · nộp muộn: 0 · chờ anh/chị duyệt: 0 sản phẩm" in text
+    assert "Chưa gửi: " in text and "Trịnh Văn Nam" in text and "Đinh Thị Thảo" not in text.split("Chưa gửi")[1]
+    assert "Xếp loại: Hoàn thành xuất sắc nhiệm vụ: 0 · Hoàn thành tốt nhiệm vụ: 1" in text
+    chart = anh.fake.messages[-2]
+    assert chart.kind == "photo" and chart.file_bytes.startswith(b"\x89PNG")
+    await anh.tap("📥 Tải Excel")
+    document = anh.last
+    assert document.kind == "document" and document.file_name == "tong_hop_2026_11.xlsx"
+    wb = load_workbook(io.BytesIO(document.file_bytes))
+    rows = {r[1]: r for r in wb["Cán bộ"].iter_rows(min_row=2, values_only=True)}
+    assert rows["Đinh Thị Thảo"][3] == "có" and rows["Đinh Thị Thảo"][7] == "Hoàn thành tốt nhiệm vụ"
+    assert rows["Trịnh Văn Nam"][3] == "chưa"
+
+    async with harness.db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 890
+    ha = harness.person(890, "Hà")
+    await ha.send("📈 Tổng hợp")
+    overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
+    assert "Đã gửi báo cáo: 1/60 (2%)" in overview
+    assert "Đơn vị có tỷ lệ gửi báo cáo thấp nhất" in overview
+    assert "«Xuất sắc»: 0 trên mức trần 0" in overview
+    await ha.tap_data("dg:x:0")  # a forged period id
+    assert any("hết hiệu lực" in a for a in ha.alerts)
+    await thao.tap_data("dg:x:1")  # not an evaluator
+    assert any("hết hiệu lực" in a for a in thao.alerts)
