@@ -335,6 +335,83 @@ def esc_html(text: str) -> str:
 
 
 @app.command()
+def digest(
+    supervisor: str = typer.Option("", "--supervisor", help="The evaluator's Mã cán bộ."),
+    board: bool = typer.Option(False, "--board", help="The province overview."),
+    period: str = typer.Option("", "--period", help="2026-11, 2026-Q4 (default: the latest)."),
+    send: bool = typer.Option(False, "--send", help="Send it on Telegram instead of printing."),
+) -> None:
+    """Print (or send) a supervisor's digest or the board's province overview."""
+    import html
+    import re
+
+    from bot.policy import load_policy
+    from bot.services import digests, periods
+    from bot.services.calendar import WorkCalendar
+    from handlers.digest import board_text, supervisor_text
+
+    if bool(supervisor) == board:
+        raise CliError(_("Give either --supervisor CODE or --board."))
+    settings = _settings()
+    policy = load_policy(settings.policy_file)
+
+    async def work(session, now):
+        today = now.astimezone(settings.tz).date()
+        if period:
+            try:
+                kind, year, number = periods.parse_period_code(period)
+            except periods.BadPeriodCode:
+                raise CliError(_("Unknown period “{code}”: write 2026-11 (month), 2026-Q4 "
+                                 "(quarter) or 2026 (year).").format(code=period)) from None
+            row = await periods.ensure_period(session, kind, year, number,
+                                              WorkCalendar(policy.calendar), policy.calendar)
+        else:
+            row = await digests.digest_period(session, today)
+        if row is None:
+            raise CliError(_("There is no period to summarise yet."))
+        if board:
+            return None, row, board_text(await digests.board_digest(session, row, policy, today))
+        person = await identity.cadre_by_code(session, supervisor)
+        return person, row, supervisor_text(await digests.supervisor_digest(session, person.id,
+                                                                            row, policy))
+
+    person, row, text = _run_db(work)
+    if not send:
+        typer.echo(html.unescape(re.sub(r"<[^>]+>", "", text)))
+        return
+    if not settings.token:
+        raise CliError(_("TELEGRAM_BOT_TOKEN is needed to send."))
+
+    async def deliver_all():
+        from sqlalchemy import select
+        from telegram import Bot
+
+        from models import Cadre, RoleGrant
+
+        db = Database(settings.database_url)
+        bot = Bot(settings.token, base_url=settings.telegram_api_base_url,
+                  base_file_url=settings.telegram_api_file_url)
+        try:
+            async with db.session() as session:
+                if board:
+                    chats = list(await session.scalars(
+                        select(Cadre.telegram_chat_id)
+                        .join(RoleGrant, RoleGrant.cadre_id == Cadre.id)
+                        .where(RoleGrant.role == "board", Cadre.telegram_chat_id.is_not(None))))
+                else:
+                    chats = [person.telegram_chat_id] if person.telegram_chat_id else []
+            async with bot:
+                for chat in chats:
+                    await bot.send_message(chat, text, parse_mode="HTML")
+            return len(chats)
+        finally:
+            await db.dispose()
+
+    count = asyncio.run(deliver_all())
+    typer.echo(_("Sent to {count} people.").format(count=count))
+
+
+@app.command()
 def invite(
     cadre_code: str,
     days: int = typer.Option(identity.DEFAULT_INVITE_DAYS, min=1, max=90, help="Days valid."),

@@ -3,7 +3,11 @@ overview; each with a chart, "📥 Tải Excel" and a way on to ✅ Phê duyệt
 
 from __future__ import annotations
 
+from datetime import time
+
+from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.charts import bars_png
@@ -87,34 +91,95 @@ async def on_digest(update: Update, context: BotContext) -> None:
 
 async def send_digest(update: Update, context: BotContext, period_id: int | None) -> None:
     period = await _period(context, period_id)
-    chat = update.effective_chat.id
     if period is None:
-        await context.bot.send_message(chat, _("There is no period to summarise yet."))
+        await context.bot.send_message(update.effective_chat.id,
+                                       _("There is no period to summarise yet."))
         return
-    policy = context.services.policy
-    async with context.db.session() as session:
-        if context.actor.is_board:
-            board = await digests.board_digest(session, period, policy, context.today)
-        mine = await digests.supervisor_digest(session, context.actor.cadre_id, period, policy)
-    rows = [[button(_("📥 Download Excel"), PREFIX, "x", period.id),
-             button(_("✅ Approvals"), "rv", "p", 0)]]
-    if context.actor.is_board:
+    sent = await deliver(context.bot, context.services, update.effective_chat.id,
+                         context.actor.cadre_id, context.actor.is_board, period, context.today)
+    if not sent:
+        await context.bot.send_message(update.effective_chat.id, _("You do not evaluate any cadre."))
+
+
+async def deliver(bot, services, chat: int, cadre_id: int, is_board: bool, period: Period,
+                  today) -> bool:
+    """Send the digest(s) this person gets: the board overview and/or their cadres'."""
+    policy = services.policy
+    async with services.db.session() as session:
+        board = (await digests.board_digest(session, period, policy, today)) if is_board else None
+        mine = await digests.supervisor_digest(session, cadre_id, period, policy)
+    rows = InlineKeyboardMarkup([[button(_("📥 Download Excel"), PREFIX, "x", period.id),
+                                  button(_("✅ Approvals"), "rv", "p", 0)]])
+    if board is not None:
         png = bars_png([r.unit for r in board.units[:15]], [r.rate * 100 for r in board.units[:15]],
                        _("Reports sent by unit (%)"), _("% of cadres"))
-        await context.bot.send_photo(chat, InputFile(png, "tong_hop.png"))
-        await context.bot.send_message(chat, board_text(board), parse_mode="HTML",
-                                       reply_markup=InlineKeyboardMarkup(rows))
+        await bot.send_photo(chat, InputFile(png, "tong_hop.png"))
+        await bot.send_message(chat, board_text(board), parse_mode="HTML", reply_markup=rows)
     if mine.lines:
         scored = [line for line in mine.lines if line.total is not None]
         if scored:
             png = bars_png([line.name for line in scored], [line.total for line in scored],
                            _("Scores of {period}").format(period=period_label(period)),
                            _("Points"))
-            await context.bot.send_photo(chat, InputFile(png, "diem.png"))
-        await context.bot.send_message(chat, supervisor_text(mine), parse_mode="HTML",
-                                       reply_markup=InlineKeyboardMarkup(rows))
-    elif not context.actor.is_board:
-        await context.bot.send_message(chat, _("You do not evaluate any cadre."))
+            await bot.send_photo(chat, InputFile(png, "diem.png"))
+        await bot.send_message(chat, supervisor_text(mine), parse_mode="HTML", reply_markup=rows)
+    return board is not None or bool(mine.lines)
+
+
+async def send_scheduled(app: Application, today) -> int:
+    """Monday mornings and the working day after a submission deadline: every linked
+    evaluator and board member gets their digest once (claimed in the reminder log)."""
+    from bot.services import reminders
+    from models import Cadre, RoleGrant
+
+    services = app.bot_data["services"]
+    async with services.db.session() as session:
+        period = await digests.digest_period(session, today)
+        evaluator_ids = set(await session.scalars(select(Cadre.evaluator_id).where(
+            Cadre.active.is_(True), Cadre.evaluator_id.is_not(None)).distinct()))
+        board_ids = set(await session.scalars(select(RoleGrant.cadre_id).where(
+            RoleGrant.role == "board")))
+        people = list(await session.scalars(select(Cadre).where(
+            Cadre.id.in_(evaluator_ids | board_ids), Cadre.active.is_(True),
+            Cadre.telegram_chat_id.is_not(None), Cadre.reachable.is_(True))))
+    if period is None:
+        return 0
+    sent = 0
+    now = services.clock.now()
+    for person in people:
+        async with services.db.session() as session:
+            claim = reminders.Reminder(person.id, person.telegram_chat_id,
+                                       f"digest:{today.isoformat()}", "digest", "digest")
+            if not await reminders.claim(session, claim, now):
+                continue
+            is_board = person.id in board_ids
+        try:
+            if await deliver(app.bot, services, person.telegram_chat_id, person.id, is_board,
+                             period, today):
+                sent += 1
+        except TelegramError:
+            continue
+    return sent
+
+
+def digest_day(today, calendar, periods_deadlines) -> bool:
+    """Monday, or the first working day after a submission deadline."""
+    if today.weekday() == 0:
+        return True
+    previous = calendar.add_working_days(today, -1)
+    return any(previous <= d < today for d in periods_deadlines)
+
+
+async def _daily(context) -> None:
+    services = context.application.bot_data["services"]
+    today = services.clock.now().astimezone(services.settings.tz).date()
+    if not services.calendar.is_working_day(today):
+        return
+    async with services.db.session() as session:
+        deadlines = list(await session.scalars(select(Period.submission_deadline).where(
+            Period.kind != "year")))
+    if digest_day(today, services.calendar, deadlines):
+        await send_scheduled(context.application, today)
 
 
 async def send_excel(update: Update, context: BotContext, period_id: int) -> None:
@@ -167,4 +232,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:
     register_item(app, ITEMS["digest"], on_digest)
+    if app.job_queue is not None:
+        tz = app.bot_data["services"].settings.tz
+        app.job_queue.run_daily(_daily, time=time(8, 0, tzinfo=tz), name="digests")
     app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))

@@ -173,3 +173,14 @@ def test_notice_send_and_export_cli(province_db):
     assert wb.sheetnames == ["Thông báo", "Người nhận"]
     assert wb["Người nhận"].max_row == linked + 1
     assert {r[4] for r in wb["Người nhận"].iter_rows(min_row=2, values_only=True)} == {"đang chờ"}
+
+
+def test_digest_cli_prints_supervisor_and_board(province_db):
+    sup = cadrebot(province_db, "digest", "--supervisor", "XTH002", "--period", "2026-11")
+    assert sup.returncode == 0, sup.stderr
+    assert "Tổng hợp Tháng 11/2026 — " in sup.stdout and "Chưa gửi: " in sup.stdout
+    assert "<b>" not in sup.stdout
+    board = cadrebot(province_db, "digest", "--board", "--period", "2026-11")
+    assert board.returncode == 0 and "Tổng hợp toàn tỉnh — Tháng 11/2026" in board.stdout
+    both = cadrebot(province_db, "digest")
+    assert both.returncode == 1 and "--supervisor" in both.stderr

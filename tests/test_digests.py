@@ -49,3 +49,23 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert any("hết hiệu lực" in a for a in ha.alerts)
     await thao.tap_data("dg:x:1")  # not an evaluator
     assert any("hết hiệu lực" in a for a in thao.alerts)
+
+
+async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness, clock):
+    from datetime import date
+
+    from bot.services.calendar import WorkCalendar
+    from handlers.digest import digest_day, send_scheduled
+
+    cal = WorkCalendar()
+    deadlines = [date(2026, 12, 3)]
+    assert digest_day(date(2026, 11, 30), cal, deadlines)  # a Monday
+    assert digest_day(date(2026, 12, 4), cal, deadlines)  # the working day after the deadline
+    assert not digest_day(date(2026, 12, 2), cal, deadlines)
+    assert not digest_day(date(2026, 12, 3), cal, deadlines)
+    thao, anh = await approved(harness, clock)
+    before = len(anh.fake.messages)
+    assert await send_scheduled(harness.app, date(2026, 11, 23)) == 1  # Ánh, the only linked evaluator
+    assert "Tổng hợp Tháng 11/2026" in anh.last.text and len(anh.fake.messages) > before
+    assert await send_scheduled(harness.app, date(2026, 11, 23)) == 0  # never twice
+    assert not any("Tổng hợp" in (m.text or "") for m in thao.fake.messages)
