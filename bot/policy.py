@@ -93,10 +93,44 @@ class ReminderPolicy(BaseModel):
     work_end: str = "17:00"
 
 
+class IndicatorTarget(BaseModel):
+    """A resolution target the board watches (SPEC §7); `metric` names a computed indicator."""
+
+    metric: Literal["trained_share", "young_leaders_share", "masters_leaders_share",
+                    "commune_leaders_theory_share", "digital_trained_leaders_share",
+                    "good_or_better_share", "on_time_share"]
+    name: str
+    target: float  # a share, 0–1
+    deadline: str  # as the resolution writes it, e.g. "2030" or "31/12/2026"
+
+
+def _default_targets() -> list[IndicatorTarget]:
+    return [
+        IndicatorTarget(metric="trained_share", name="Cán bộ được bồi dưỡng trong năm",
+                        target=1.0, deadline="31/12/2026"),
+        IndicatorTarget(metric="young_leaders_share",
+                        name="Cán bộ lãnh đạo dưới 42 tuổi", target=0.15, deadline="2030"),
+        IndicatorTarget(metric="masters_leaders_share",
+                        name="Lãnh đạo có trình độ thạc sĩ trở lên", target=0.25, deadline="2030"),
+        IndicatorTarget(metric="commune_leaders_theory_share",
+                        name="Lãnh đạo cấp xã có lý luận chính trị cao cấp, cử nhân",
+                        target=0.20, deadline="2030"),
+        IndicatorTarget(metric="digital_trained_leaders_share",
+                        name="Lãnh đạo được bồi dưỡng chuyển đổi số", target=0.10,
+                        deadline="31/12/2026"),
+        IndicatorTarget(metric="good_or_better_share",
+                        name="Cán bộ xếp loại hoàn thành tốt trở lên", target=0.90,
+                        deadline="hằng kỳ"),
+        IndicatorTarget(metric="on_time_share", name="Báo cáo gửi đúng hạn", target=0.95,
+                        deadline="hằng kỳ"),
+    ]
+
+
 class Policy(BaseModel):
     scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    targets: list[IndicatorTarget] = Field(default_factory=_default_targets)
 
 
 def load_policy(path: Path | None) -> Policy:

@@ -47,11 +47,28 @@ def supervisor_text(d: digests.Digest) -> str:
     return "\n".join(lines)
 
 
+def indicator_line(item) -> str:
+    value = fmt_percent(item.value, 1) if item.value is not None else "—"
+    trend = ""
+    if item.value is not None and item.previous is not None:
+        trend = " ↗" if item.value > item.previous else " ↘" if item.value < item.previous else " →"
+    status = (_("reached") if item.gap == 0 else
+              _("{gap} short").format(gap=fmt_percent(item.gap, 1)))
+    return _("• {name}: {value}{trend} / target {target} by {deadline} — {status}").format(
+        name=esc(item.target.name), value=value, trend=trend,
+        target=fmt_percent(item.target.target), deadline=esc(item.target.deadline),
+        status=status)
+
+
 def board_text(d: digests.BoardDigest) -> str:
     lines = [_("📈 <b>Province overview — {period}</b>").format(period=period_label(d.period)),
              _("Reports sent: {sent}/{total} ({rate})").format(
                  sent=fmt_number(d.submitted), total=fmt_number(d.cadres),
                  rate=fmt_percent(d.submitted / d.cadres if d.cadres else 0))]
+    if d.indicators:
+        lines.append(_("<b>Resolution targets</b> (largest gap first)"))
+        for item in d.indicators:
+            lines.append(indicator_line(item))
     if d.units:
         lines.append(_("<b>Units with the lowest submission</b>"))
         for row in d.units[:5]:
@@ -205,6 +222,11 @@ async def send_excel(update: Update, context: BotContext, period_id: int) -> Non
                        [[r.unit, r.cadres, r.submitted, round(r.rate * 100, 1),
                          round(r.average, 1) if r.average is not None else None]
                         for r in board.units]))
+        sheets.append((_("Resolution targets"), [_("Indicator"), _("Value %"), _("Target %"),
+                                                 _("Deadline"), _("Gap %")],
+                       [[i.target.name, round(i.value * 100, 1) if i.value is not None else None,
+                         round(i.target.target * 100, 1), i.target.deadline,
+                         round(i.gap * 100, 1)] for i in board.indicators]))
         sheets.append((_("Training"), [_("Group"), _("Cadres with a verified course %")],
                        [[category_name(k), round(v * 100, 1)] for k, v in board.training.items()]))
     data = digest_workbook(sheets)

@@ -45,6 +45,11 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert "Đã gửi báo cáo: 1/60 (2%)" in overview
     assert "Đơn vị có tỷ lệ gửi báo cáo thấp nhất" in overview
     assert "«Xuất sắc»: 0 trên mức trần 0" in overview
+    assert "Chỉ tiêu nghị quyết" in overview
+    assert "• Cán bộ được bồi dưỡng trong năm: 0,0% / mục tiêu 100% đến 31/12/2026 — còn thiếu 100,0%" in overview
+    assert "• Cán bộ xếp loại hoàn thành tốt trở lên: 100,0% / mục tiêu 90% đến hằng kỳ — đã đạt" in overview
+    targets_section = overview.split("Chỉ tiêu nghị quyết")[1]
+    assert targets_section.index("bồi dưỡng trong năm") < targets_section.index("hoàn thành tốt")
     await ha.tap_data("dg:x:0")  # a forged period id
     assert any("hết hiệu lực" in a for a in ha.alerts)
     await thao.tap_data("dg:x:1")  # not an evaluator

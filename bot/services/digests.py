@@ -143,6 +143,8 @@ class BoardDigest:
     notices: list[tuple[int, str, int, int]]  # id, text, sent, acknowledged
     cadres: int
     submitted: int
+    indicators: list = field(default_factory=list)
+    indicators: list = field(default_factory=list)
 
 
 async def board_digest(session: AsyncSession, period: Period, policy: Policy,
@@ -201,8 +203,11 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
             NoticeDelivery.notice_id == notice.id))).one()
         notices.append((notice.id, notice.text[:60], sent, acked))
     cap = int(bands.get(Band.GOOD.value, 0) * policy.scoring.excellent_cap_ratio)
+    from bot.services.indicators import indicators
+
     return BoardDigest(period, rows, bands, cap, {k: v / active for k, v in trained.items()},
-                       notices, len(cadre_units), len(submitted_ids))
+                       notices, len(cadre_units), len(submitted_ids),
+                       await indicators(session, policy, period, today))
 
 
 async def digest_period(session: AsyncSession, today: date) -> Period | None:
