@@ -125,22 +125,37 @@ async def deliver(bot, services, chat: int, cadre_id: int, is_board: bool, perio
     async with services.db.session() as session:
         board = (await digests.board_digest(session, period, policy, today)) if is_board else None
         mine = await digests.supervisor_digest(session, cadre_id, period, policy)
+    return await send_rendered(bot, chat, period, mine, board)
+
+
+def render_supervisor(period: Period, mine: digests.Digest) -> tuple[str, bytes | None]:
+    scored = [line for line in mine.lines if line.total is not None]
+    png = bars_png([line.name for line in scored], [line.total for line in scored],
+                   _("Scores of {period}").format(period=period_label(period)),
+                   _("Points")) if scored else None
+    return supervisor_text(mine), png
+
+
+def render_board(board: digests.BoardDigest) -> tuple[str, bytes]:
+    png = bars_png([r.unit for r in board.units[:15]], [r.rate * 100 for r in board.units[:15]],
+                   _("Reports sent by unit (%)"), _("% of cadres"))
+    return board_text(board), png
+
+
+async def send_rendered(bot, chat: int, period: Period, mine: digests.Digest | None,
+                        board: digests.BoardDigest | None) -> bool:
     rows = InlineKeyboardMarkup([[button(_("📥 Download Excel"), PREFIX, "x", period.id),
                                   button(_("✅ Approvals"), "rv", "p", 0)]])
     if board is not None:
-        png = bars_png([r.unit for r in board.units[:15]], [r.rate * 100 for r in board.units[:15]],
-                       _("Reports sent by unit (%)"), _("% of cadres"))
+        text, png = render_board(board)
         await bot.send_photo(chat, InputFile(png, "tong_hop.png"))
-        await bot.send_message(chat, board_text(board), parse_mode="HTML", reply_markup=rows)
-    if mine.lines:
-        scored = [line for line in mine.lines if line.total is not None]
-        if scored:
-            png = bars_png([line.name for line in scored], [line.total for line in scored],
-                           _("Scores of {period}").format(period=period_label(period)),
-                           _("Points"))
+        await bot.send_message(chat, text, parse_mode="HTML", reply_markup=rows)
+    if mine is not None and mine.lines:
+        text, png = render_supervisor(period, mine)
+        if png:
             await bot.send_photo(chat, InputFile(png, "diem.png"))
-        await bot.send_message(chat, supervisor_text(mine), parse_mode="HTML", reply_markup=rows)
-    return board is not None or bool(mine.lines)
+        await bot.send_message(chat, text, parse_mode="HTML", reply_markup=rows)
+    return board is not None or bool(mine and mine.lines)
 
 
 async def send_scheduled(app: Application, today) -> int:
@@ -161,6 +176,10 @@ async def send_scheduled(app: Application, today) -> int:
             Cadre.telegram_chat_id.is_not(None), Cadre.reachable.is_(True))))
     if period is None:
         return 0
+    async with services.db.session() as session:  # bulk: one pass for every evaluator
+        all_digests = await digests.all_supervisor_digests(session, period, services.policy)
+        board = (await digests.board_digest(session, period, services.policy, today)
+                 if board_ids else None)
     sent = 0
     now = services.clock.now()
     for person in people:
@@ -169,10 +188,10 @@ async def send_scheduled(app: Application, today) -> int:
                                        f"digest:{today.isoformat()}", "digest", "digest")
             if not await reminders.claim(session, claim, now):
                 continue
-            is_board = person.id in board_ids
         try:
-            if await deliver(app.bot, services, person.telegram_chat_id, person.id, is_board,
-                             period, today):
+            if await send_rendered(app.bot, person.telegram_chat_id, period,
+                                   all_digests.get(person.id),
+                                   board if person.id in board_ids else None):
                 sent += 1
         except TelegramError:
             continue

@@ -20,3 +20,10 @@ def test_broadcast_benchmark_smoke():
                              "60"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "lost 0" in result.stdout
+
+
+def test_digest_benchmark_smoke():
+    result = subprocess.run([sys.executable, str(ROOT / "bench/digests.py"), "--cadres", "200",
+                             "--months", "1"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "supervisors" in result.stdout and "peak RSS" in result.stdout

@@ -76,16 +76,24 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
     entries: dict[int, list[Entry]] = defaultdict(list)
     targets: dict[tuple[int, int], float] = {}
     evaluations: dict[int, Evaluation] = {}
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        chunk = ids[start:start + 900]
-        for e in await session.scalars(select(Entry).where(Entry.period_id == period.id,
-                                                           Entry.cadre_id.in_(chunk))):
-            entries[e.cadre_id].append(e)
-        for t in await session.scalars(select(Target).where(Target.period_id == period.id,
-                                                            Target.cadre_id.in_(chunk))):
+    wanted = set(ids)
+    if len(ids) > 900:  # many people: one scan of the period beats thousands of IN lists
+        chunks = [None]
+    else:
+        chunks = [ids[start:start + 900] for start in range(0, len(ids), 900)]
+    for chunk in chunks:
+        def restrict(query, column, chunk=chunk):
+            return query if chunk is None else query.where(column.in_(chunk))
+
+        for e in await session.scalars(restrict(select(Entry).where(
+                Entry.period_id == period.id), Entry.cadre_id)):
+            if e.cadre_id in wanted:
+                entries[e.cadre_id].append(e)
+        for t in await session.scalars(restrict(select(Target).where(
+                Target.period_id == period.id), Target.cadre_id)):
             targets[(t.cadre_id, t.product_type_id)] = t.quantity
-        for ev in await session.scalars(select(Evaluation).where(
-                Evaluation.period_id == period.id, Evaluation.cadre_id.in_(chunk))):
+        for ev in await session.scalars(restrict(select(Evaluation).where(
+                Evaluation.period_id == period.id), Evaluation.cadre_id)):
             evaluations[ev.cadre_id] = ev
     lines = []
     for cadre in cadres:
@@ -224,3 +232,16 @@ async def digest_period(session: AsyncSession, today: date) -> Period | None:
     return await session.scalar(select(Period).where(
         Period.kind != "year", Period.starts_on <= today)
         .order_by(Period.starts_on.desc()).limit(1))
+
+
+async def all_supervisor_digests(session: AsyncSession, period: Period,
+                                 policy: Policy) -> dict[int, Digest]:
+    """Every evaluator's digest at once: one pass over the period's rows for all cadres."""
+    cadres = list(await session.scalars(select(Cadre).where(
+        Cadre.active.is_(True), Cadre.evaluator_id.is_not(None)).order_by(Cadre.full_name)))
+    lines = await _lines(session, period, cadres, policy)
+    by_evaluator: dict[int, list[CadreLine]] = defaultdict(list)
+    for cadre, line in zip(cadres, lines, strict=True):
+        by_evaluator[cadre.evaluator_id].append(line)
+    return {evaluator: Digest(period, group, Counter(line.band for line in group if line.band))
+            for evaluator, group in by_evaluator.items()}
