@@ -15,7 +15,16 @@ from bot.context import BotContext
 from bot.i18n import _, fmt_number, fmt_percent, fmt_score
 from bot.services import digests
 from bot.services.exports import digest_workbook
-from handlers.common import band_label, button, esc, final, parse_ids, period_label, refuse
+from handlers.common import (
+    band_label,
+    button,
+    edit_or_send,
+    esc,
+    final,
+    parse_ids,
+    period_label,
+    refuse,
+)
 from handlers.menu import ITEMS, register_item
 from handlers.training import category_name
 from models import Period
@@ -144,8 +153,12 @@ def render_board(board: digests.BoardDigest) -> tuple[str, bytes]:
 
 async def send_rendered(bot, chat: int, period: Period, mine: digests.Digest | None,
                         board: digests.BoardDigest | None) -> bool:
-    rows = InlineKeyboardMarkup([[button(_("📥 Download Excel"), PREFIX, "x", period.id),
-                                  button(_("✅ Approvals"), "rv", "p", 0)]])
+    buttons = [[button(_("📥 Download Excel"), PREFIX, "x", period.id),
+                button(_("✅ Approvals"), "rv", "p", 0)],
+               [button(_("📅 Another period"), PREFIX, "pp")]]
+    if board is not None:
+        buttons.append([button(_("🏢 By unit"), PREFIX, "u", period.id, 0)])
+    rows = InlineKeyboardMarkup(buttons)
     if board is not None:
         text, png = render_board(board)
         await bot.send_photo(chat, InputFile(png, "tong_hop.png"))
@@ -254,18 +267,63 @@ async def send_excel(update: Update, context: BotContext, period_id: int) -> Non
         caption=_("📥 Summary of {period}").format(period=period_label(period)))
 
 
+async def show_periods(update: Update, context: BotContext) -> None:
+    async with context.db.session() as session:
+        recent = list(await session.scalars(select(Period).where(
+            Period.kind != "year", Period.starts_on <= context.today)
+            .order_by(Period.starts_on.desc()).limit(8)))
+    rows = [[button(period_label(p), PREFIX, "p", p.id)] for p in recent]
+    await edit_or_send(update, context, _("Which period?"), InlineKeyboardMarkup(rows))
+
+
+async def show_unit(update: Update, context: BotContext, period_id: int, unit_id: int) -> None:
+    period = await _period(context, period_id)
+    if period is None:
+        raise LookupError
+    async with context.db.session() as session:
+        view = await digests.unit_breakdown(session, period, context.services.policy,
+                                            unit_id or None)
+    title = view.unit.name if view.unit else _("the province")
+    lines = [_("🏢 <b>{unit}</b> — {period}").format(unit=esc(title), period=period_label(period))]
+    rows = []
+    for unit, row in view.children[:20]:
+        avg = fmt_score(row.average) if row.average is not None else "—"
+        lines.append(_("• {unit}: {sent}/{total} sent, average {avg}").format(
+            unit=esc(unit.name), sent=row.submitted, total=row.cadres, avg=avg))
+        rows.append([button(unit.name[:40], PREFIX, "u", period.id, unit.id)])
+    for line in view.cadres:
+        state = _("sent") if line.submitted else _("not sent")
+        score = fmt_score(line.total) if line.total is not None else "—"
+        lines.append(f"• {esc(line.name)}: {state} · {score}")
+    if view.unit is not None and view.unit.parent_id is not None:
+        rows.append([button(_("⬆️ Up"), PREFIX, "u", period.id, view.unit.parent_id)])
+    await edit_or_send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = query.data or ""
+    action = data.split(":")[1] if ":" in data else ""
     try:
         if not context.actor.is_supervisor:
             raise LookupError
         ids = parse_ids(data, 1)
-        if data.startswith(f"{PREFIX}:x:") and ids and await _period(context, ids[0]):
+        if action == "x" and ids and await _period(context, ids[0]):
             await query.answer()
             await send_excel(update, context, ids[0])
             return
-        raise LookupError
+        if action == "pp":
+            await show_periods(update, context)
+        elif action == "p" and ids and await _period(context, ids[0]):
+            await query.answer()
+            await send_digest(update, context, ids[0])
+            return
+        elif action == "u" and context.actor.is_board and (two := parse_ids(data, 2)):
+            await show_unit(update, context, two[0], two[1])
+        else:
+            raise LookupError
+        await query.answer()
+        return
     except LookupError:
         await refuse(update, _("This button is no longer valid. Please open the function again "
                                "from the menu."))

@@ -74,3 +74,27 @@ async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness,
     assert "Tổng hợp Tháng 11/2026" in anh.last.text and len(anh.fake.messages) > before
     assert await send_scheduled(harness.app, date(2026, 11, 23)) == 0  # never twice
     assert not any("Tổng hợp" in (m.text or "") for m in thao.fake.messages)
+
+
+async def test_board_drills_down_and_changes_period(harness, clock):
+    thao, anh = await approved(harness, clock)
+    async with harness.db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 891
+    ha = harness.person(891, "Hà")
+    await ha.send("📈 Tổng hợp")
+    await ha.tap("🏢 Theo đơn vị")
+    assert "Tỉnh Hưng Yên</b> — Tháng 11/2026" in ha.last.text
+    assert "• UBND xã Tân Hưng: 1/" in ha.last.text
+    await ha.tap("UBND xã Tân Hưng")
+    assert "Văn phòng HĐND và UBND xã Tân Hưng: 1/" in ha.last.text
+    await ha.tap("Văn phòng HĐND và UBND xã Tân Hưng")
+    assert "• Đinh Thị Thảo: đã gửi" in ha.last.text
+    await ha.tap("⬆️ Lên cấp trên")
+    assert "UBND xã Tân Hưng</b>" in ha.last.text
+    await anh.tap_data(f"dg:u:{1}:0")  # a supervisor cannot browse the province
+    assert any("hết hiệu lực" in a for a in anh.alerts)
+    await ha.send("📈 Tổng hợp")
+    await ha.tap("📅 Chọn kỳ khác")
+    await ha.tap("Tháng 10/2026")
+    assert any("Tổng hợp toàn tỉnh — Tháng 10/2026" in (m.text or "") for m in ha.fake.messages)

@@ -245,3 +245,60 @@ async def all_supervisor_digests(session: AsyncSession, period: Period,
         by_evaluator[cadre.evaluator_id].append(line)
     return {evaluator: Digest(period, group, Counter(line.band for line in group if line.band))
             for evaluator, group in by_evaluator.items()}
+
+
+@dataclass
+class Breakdown:
+    unit: OrgUnit | None
+    children: list[tuple[OrgUnit, UnitRow]]
+    cadres: list[CadreLine]  # people directly in this unit
+
+
+async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
+                         unit_id: int | None) -> Breakdown:
+    """One level of the drill-down: the sub-units of `unit_id` (the province when None)
+    with their submission and average score, and the people directly in it."""
+    units = {u.id: u for u in await session.scalars(select(OrgUnit))}
+    if unit_id is None:
+        roots = [u for u in units.values() if u.parent_id is None]
+        unit_id = roots[0].id if len(roots) == 1 else None
+    children = {u.id: u for u in units.values() if u.parent_id == unit_id}
+
+    def child_of(uid: int | None) -> int | None:
+        seen = set()
+        while uid is not None and uid not in seen:
+            if uid in children:
+                return uid
+            seen.add(uid)
+            uid = units[uid].parent_id if uid in units else None
+        return None
+
+    people = (await session.execute(select(Cadre.id, Cadre.unit_id).where(
+        Cadre.active.is_(True)))).all()
+    statuses = await session.execute(
+        select(Entry.cadre_id, func.min(Entry.status), func.max(Entry.status))
+        .where(Entry.period_id == period.id).group_by(Entry.cadre_id))
+    submitted = {cid for cid, low, high in statuses.all() if {low, high} <= {"submitted", "approved"}}
+    totals = dict((await session.execute(select(Evaluation.cadre_id, Evaluation.total_score).where(
+        Evaluation.period_id == period.id, Evaluation.status == "rated"))).all())
+    counts: Counter = Counter()
+    sent: Counter = Counter()
+    scores: dict[int, list[float]] = defaultdict(list)
+    direct = []
+    for cadre_id, uid in people:
+        child = child_of(uid)
+        if child is not None:
+            counts[child] += 1
+            sent[child] += cadre_id in submitted
+            if totals.get(cadre_id) is not None:
+                scores[child].append(totals[cadre_id])
+        elif uid == unit_id:
+            direct.append(cadre_id)
+    rows = [(children[c], UnitRow(children[c].name, counts[c], sent[c],
+                                  sum(scores[c]) / len(scores[c]) if scores.get(c) else None))
+            for c in children if counts[c]]
+    rows.sort(key=lambda item: (item[1].rate, item[0].name))
+    direct_cadres = list(await session.scalars(select(Cadre).where(Cadre.id.in_(direct[:40]))
+                                               .order_by(Cadre.full_name))) if direct else []
+    lines = await _lines(session, period, direct_cadres, policy)
+    return Breakdown(units.get(unit_id), rows, lines)
