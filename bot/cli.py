@@ -372,8 +372,8 @@ def digest(
         if board:
             return None, row, board_text(await digests.board_digest(session, row, policy, today))
         person = await identity.cadre_by_code(session, supervisor)
-        return person, row, supervisor_text(await digests.supervisor_digest(session, person.id,
-                                                                            row, policy))
+        return person, row, supervisor_text(await digests.supervisor_digest(
+            session, person.id, row, policy, today))
 
     person, row, text = _run_db(work)
     if not send:

@@ -51,6 +51,9 @@ def supervisor_text(d: digests.Digest) -> str:
                      (" " + _("and {count} more").format(count=more) if more > 0 else ""))
     if d.average is not None:
         lines.append(_("Average score: {score}").format(score=fmt_score(d.average)))
+    if d.overdue:
+        lines.append(_("Training overdue: {names}").format(
+            names=", ".join(esc(line.name) for line in d.overdue[:30])))
     if d.bands:
         lines.append(_("Ratings: {bands}").format(bands=_bands(d.bands)))
     return "\n".join(lines)
@@ -133,7 +136,7 @@ async def deliver(bot, services, chat: int, cadre_id: int, is_board: bool, perio
     policy = services.policy
     async with services.db.session() as session:
         board = (await digests.board_digest(session, period, policy, today)) if is_board else None
-        mine = await digests.supervisor_digest(session, cadre_id, period, policy)
+        mine = await digests.supervisor_digest(session, cadre_id, period, policy, today)
     return await send_rendered(bot, chat, period, mine, board)
 
 
@@ -190,7 +193,8 @@ async def send_scheduled(app: Application, today) -> int:
     if period is None:
         return 0
     async with services.db.session() as session:  # bulk: one pass for every evaluator
-        all_digests = await digests.all_supervisor_digests(session, period, services.policy)
+        all_digests = await digests.all_supervisor_digests(session, period, services.policy,
+                                                           today)
         board = (await digests.board_digest(session, period, services.policy, today)
                  if board_ids else None)
     sent = 0
@@ -238,7 +242,8 @@ async def send_excel(update: Update, context: BotContext, period_id: int) -> Non
     policy = context.services.policy
     sheets = []
     async with context.db.session() as session:
-        mine = await digests.supervisor_digest(session, context.actor.cadre_id, period, policy)
+        mine = await digests.supervisor_digest(session, context.actor.cadre_id, period, policy,
+                                               context.today)
         if context.actor.is_board:
             board = await digests.board_digest(session, period, policy, context.today)
     headers = [_("Cadre code"), _("Full name"), _("Unit"), _("Sent"), _("Sent late"),

@@ -26,6 +26,12 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert f"Đã gửi: 1/{len(evaluatees)} · nộp muộn: 0 · chờ anh/chị duyệt: 0 sản phẩm" in text
     assert "Chưa gửi: " in text and "Trịnh Văn Nam" in text and "Đinh Thị Thảo" not in text.split("Chưa gửi")[1]
     assert "Xếp loại: Hoàn thành xuất sắc nhiệm vụ: 0 · Hoàn thành tốt nhiệm vụ: 1" in text
+    assert "Quá hạn bồi dưỡng" not in text  # nothing is past due on 20/11/2026
+    clock.advance(days=11)  # 01/12/2026: the digital-skills course (due 30/11) is overdue
+    await anh.send("📈 Tổng hợp")
+    assert "Quá hạn bồi dưỡng: " in anh.last.text and "Đinh Thị Thảo" in anh.last.text.split(
+        "Quá hạn bồi dưỡng: ")[1]
+    clock.advance(days=-11)
     chart = anh.fake.messages[-2]
     assert chart.kind == "photo" and chart.file_bytes.startswith(b"\x89PNG")
     await anh.tap("📥 Tải Excel")

@@ -38,6 +38,7 @@ class CadreLine:
     waiting: int
     total: float | None
     band: str | None
+    overdue_training: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -63,13 +64,17 @@ class Digest:
         return sum(line.waiting for line in self.lines)
 
     @property
+    def overdue(self) -> list[CadreLine]:
+        return [line for line in self.lines if line.overdue_training]
+
+    @property
     def average(self) -> float | None:
         totals = [line.total for line in self.lines if line.total is not None]
         return sum(totals) / len(totals) if totals else None
 
 
-async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], policy: Policy
-                 ) -> list[CadreLine]:
+async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], policy: Policy,
+                 today: date | None = None) -> list[CadreLine]:
     ids = [c.id for c in cadres]
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
     products = {p.id: p for p in await session.scalars(select(ProductType))}
@@ -95,6 +100,7 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
         for ev in await session.scalars(restrict(select(Evaluation).where(
                 Evaluation.period_id == period.id), Evaluation.cadre_id)):
             evaluations[ev.cadre_id] = ev
+    overdue = await overdue_training(session, cadres, today) if today else {}
     lines = []
     for cadre in cadres:
         own = entries.get(cadre.id, [])
@@ -117,15 +123,47 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
         lines.append(CadreLine(cadre.id, cadre.code, cadre.full_name,
                                units.get(cadre.unit_id, ""), submitted,
                                any(e.is_late for e in own),
-                               sum(e.status == "submitted" for e in own), total, band))
+                               sum(e.status == "submitted" for e in own), total, band,
+                               overdue.get(cadre.id, [])))
     return lines
 
 
+async def overdue_training(session: AsyncSession, cadres: list[Cadre],
+                           today: date) -> dict[int, list[str]]:
+    """Training obligations past their due date and not met, per cadre, in bulk."""
+    from bot.services.training import Profile, Status, applies, status_of
+    from models import JobPosition, TrainingRequirement
+
+    requirements = list(await session.scalars(select(TrainingRequirement).where(
+        TrainingRequirement.active.is_(True), TrainingRequirement.due_date < today)))
+    if not requirements or not cadres:
+        return {}
+    units = {u.id: u for u in await session.scalars(select(OrgUnit))}
+    positions = dict((await session.execute(select(JobPosition.id, JobPosition.code))).all())
+    records: dict[int, list[TrainingRecord]] = defaultdict(list)
+    for record in await session.scalars(select(TrainingRecord)):
+        records[record.cadre_id].append(record)
+    result: dict[int, list[str]] = {}
+    for cadre in cadres:
+        codes, level, uid = set(), None, cadre.unit_id
+        while uid is not None and uid in units and units[uid].code not in codes:
+            level = level or units[uid].level
+            codes.add(units[uid].code)
+            uid = units[uid].parent_id
+        who = Profile(cadre.staff_type, level, frozenset(codes), positions.get(cadre.position_id),
+                      cadre.is_leader, cadre.in_planning, cadre.birth_date, cadre.theory_level)
+        titles = [req.title for req in requirements if applies(req.applies_to or {}, who, today)
+                  and status_of(req, who, records.get(cadre.id, []), today).status == Status.OVERDUE]
+        if titles:
+            result[cadre.id] = titles
+    return result
+
+
 async def supervisor_digest(session: AsyncSession, supervisor_id: int, period: Period,
-                            policy: Policy) -> Digest:
+                            policy: Policy, today: date | None = None) -> Digest:
     cadres = list(await session.scalars(select(Cadre).where(
         Cadre.evaluator_id == supervisor_id, Cadre.active.is_(True)).order_by(Cadre.full_name)))
-    lines = await _lines(session, period, cadres, policy)
+    lines = await _lines(session, period, cadres, policy, today)
     return Digest(period, lines, Counter(line.band for line in lines if line.band))
 
 
@@ -234,12 +272,12 @@ async def digest_period(session: AsyncSession, today: date) -> Period | None:
         .order_by(Period.starts_on.desc()).limit(1))
 
 
-async def all_supervisor_digests(session: AsyncSession, period: Period,
-                                 policy: Policy) -> dict[int, Digest]:
+async def all_supervisor_digests(session: AsyncSession, period: Period, policy: Policy,
+                                 today: date | None = None) -> dict[int, Digest]:
     """Every evaluator's digest at once: one pass over the period's rows for all cadres."""
     cadres = list(await session.scalars(select(Cadre).where(
         Cadre.active.is_(True), Cadre.evaluator_id.is_not(None)).order_by(Cadre.full_name)))
-    lines = await _lines(session, period, cadres, policy)
+    lines = await _lines(session, period, cadres, policy, today)
     by_evaluator: dict[int, list[CadreLine]] = defaultdict(list)
     for cadre, line in zip(cadres, lines, strict=True):
         by_evaluator[cadre.evaluator_id].append(line)
