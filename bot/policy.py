@@ -91,6 +91,9 @@ class ReminderPolicy(BaseModel):
     notice_ack_days: int = 2
     work_start: str = "07:30"
     work_end: str = "17:00"
+    digest_time: str = "08:00"
+    digest_weekday: int = 0  # Monday; digests also go out the working day after a deadline
+    digest_after_deadline: bool = True
 
 
 class IndicatorTarget(BaseModel):

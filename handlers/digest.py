@@ -215,12 +215,13 @@ async def send_scheduled(app: Application, today) -> int:
     return sent
 
 
-def digest_day(today, calendar, periods_deadlines) -> bool:
-    """Monday, or the first working day after a submission deadline."""
-    if today.weekday() == 0:
+def digest_day(today, calendar, periods_deadlines, weekday: int = 0,
+               after_deadline: bool = True) -> bool:
+    """The digest weekday (Monday), or the first working day after a submission deadline."""
+    if today.weekday() == weekday:
         return True
     previous = calendar.add_working_days(today, -1)
-    return any(previous <= d < today for d in periods_deadlines)
+    return after_deadline and any(previous <= d < today for d in periods_deadlines)
 
 
 async def _daily(context) -> None:
@@ -231,7 +232,9 @@ async def _daily(context) -> None:
     async with services.db.session() as session:
         deadlines = list(await session.scalars(select(Period.submission_deadline).where(
             Period.kind != "year")))
-    if digest_day(today, services.calendar, deadlines):
+    rules = services.policy.reminders
+    if digest_day(today, services.calendar, deadlines, rules.digest_weekday,
+                  rules.digest_after_deadline):
         await send_scheduled(context.application, today)
 
 
@@ -337,6 +340,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:
     register_item(app, ITEMS["digest"], on_digest)
     if app.job_queue is not None:
-        tz = app.bot_data["services"].settings.tz
-        app.job_queue.run_daily(_daily, time=time(8, 0, tzinfo=tz), name="digests")
+        services = app.bot_data["services"]
+        hours, minutes = (int(x) for x in services.policy.reminders.digest_time.split(":"))
+        app.job_queue.run_daily(_daily, time=time(hours, minutes, tzinfo=services.settings.tz),
+                                name="digests")
     app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))

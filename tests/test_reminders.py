@@ -84,3 +84,62 @@ async def test_no_reminder_after_submission_and_snooze(harness, clock):
     await thao.tap("📤 Xác nhận gửi")
     await tick(harness, clock, at(8, 12))  # T+3, but she has sent it
     assert len(kpi_reminders(thao)) == 3
+
+
+async def test_no_reminders_during_tet_and_the_next_step_after_it(harness, clock):
+    thao, anh = await setup(harness, clock, when=at(15, 1).replace(year=2027))
+    await thao.send("📝 Báo cáo KPI")
+    assert "Tháng 1/2027" in thao.last.text and "Hạn gửi: 03/02/2027" in thao.last.text
+
+    def jan(day, month=2, hour=9):
+        return at(day, month, hour).replace(year=2027)
+
+    def texts():
+        return [m.text for m in thao.fake.messages if "KPI Tháng 1/2027" in (m.text or "")]
+
+    await tick(harness, clock, jan(29, 1))  # Friday = T-3
+    assert len(texts()) == 1
+    await tick(harness, clock, jan(2))  # T-1
+    await tick(harness, clock, jan(3))  # the deadline
+    assert len(texts()) == 3
+    for day in range(4, 11):  # Tết: 04–10/02/2027, no reminder at all
+        await tick(harness, clock, jan(day))
+    assert len(texts()) == 3
+    await tick(harness, clock, jan(11))  # the first working day after Tết = T+1
+    assert len(texts()) == 4 and "đã quá hạn" in texts()[-1]
+
+
+async def test_review_training_and_notice_reminders(harness, clock):
+    from bot.services import notices as notice_rules
+    from tests.test_flow_notices import drain
+
+    thao, anh = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")  # submitted Friday 20/11
+    async with harness.db.session() as s:
+        notice = await notice_rules.create(s, author_id=None, text="Đề nghị xác nhận", audience={
+            "cadre_ids": [await s.scalar(select(Cadre.id).where(Cadre.code == "XTH004"))]},
+            ack_kind="ack", attachment_kind=None, attachment_file_id=None, scheduled_at=None,
+            now=clock.now())
+        await notice_rules.queue(s, notice, clock.now(), clock.now().date())
+    await drain(harness)
+    await tick(harness, clock, at(23))  # Monday: 1 working day waiting (24/11 is a holiday)
+    assert not any("chờ anh/chị duyệt" in (m.text or "") for m in anh.fake.messages)
+    # the digital-skills course is due 30/11: "due in 7 days" on Monday 23/11
+    assert any("«Kỹ năng số và chuyển đổi số cho cán bộ, công chức» đến hạn vào 30/11/2026"
+               in (m.text or "") for m in thao.fake.messages)
+    await tick(harness, clock, at(26))  # Thursday: waiting > 2 working days; notice unconfirmed
+    assert any("đã chờ anh/chị duyệt hơn 2 ngày làm việc" in (m.text or "")
+               for m in anh.fake.messages)
+    assert any("chưa xác nhận một thông báo" in (m.text or "") for m in thao.fake.messages)
+    await tick(harness, clock, at(1, 12))  # overdue training
+    assert any("đã quá hạn (30/11/2026)" in (m.text or "") for m in thao.fake.messages)
+    reminders_seen = [m.text for m in thao.fake.messages + anh.fake.messages
+                      if (m.text or "").startswith(("📥", "🔔 Anh/chị chưa", "📚", "❌"))]
+    await tick(harness, clock, at(1, 12, hour=15))
+    assert [m.text for m in thao.fake.messages + anh.fake.messages
+            if (m.text or "").startswith(("📥", "🔔 Anh/chị chưa", "📚", "❌"))] == reminders_seen
