@@ -267,6 +267,10 @@ async def send_excel(update: Update, context: BotContext, period_id: int) -> Non
                        [[i.target.name, round(i.value * 100, 1) if i.value is not None else None,
                          round(i.target.target * 100, 1), i.target.deadline,
                          round(i.gap * 100, 1)] for i in board.indicators]))
+        sheets.append((_("Ratings"), [_("Band"), _("Cadres")],
+                       [[band_label(b), board.bands.get(b.value, 0)] for b in BAND_ORDER]))
+        sheets.append((_("Notices"), [_("Notice"), _("Text"), _("Sent"), _("Acknowledged")],
+                       [list(n) for n in board.notices]))
         sheets.append((_("Training"), [_("Group"), _("Cadres with a verified course %")],
                        [[category_name(k), round(v * 100, 1)] for k, v in board.training.items()]))
     data = digest_workbook(sheets)

@@ -56,6 +56,10 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert "• Cán bộ xếp loại hoàn thành tốt trở lên: 100,0% / mục tiêu 90% đến hằng kỳ — đã đạt" in overview
     targets_section = overview.split("Chỉ tiêu nghị quyết")[1]
     assert targets_section.index("bồi dưỡng trong năm") < targets_section.index("hoàn thành tốt")
+    await ha.tap("📥 Tải Excel")
+    board_book = load_workbook(io.BytesIO(ha.last.file_bytes))
+    assert board_book.sheetnames == ["Cán bộ", "Đơn vị", "Chỉ tiêu nghị quyết", "Xếp loại",
+                                     "Thông báo", "Bồi dưỡng"]
     await ha.tap_data("dg:x:0")  # a forged period id
     assert any("hết hiệu lực" in a for a in ha.alerts)
     await thao.tap_data("dg:x:1")  # not an evaluator
