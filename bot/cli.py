@@ -272,6 +272,52 @@ def export_notices(
     typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
 
 
+@export_app.command("person")
+def export_person(
+    cadre_code: str,
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+) -> None:
+    """Everything stored about one person (a sheet per kind of record)."""
+    from bot.services.exports import digest_workbook
+    from bot.services.privacy import everything_about
+
+    settings = _settings()
+
+    async def work(session, now):
+        cadre = await identity.cadre_by_code(session, cadre_code)
+        return await everything_about(session, cadre)
+
+    data = _run_db(work)
+
+    def cell(value):
+        if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+            return value.astimezone(settings.tz).replace(tzinfo=None)
+        return value if isinstance(value, int | float | str | type(None)) or hasattr(
+            value, "isoformat") else str(value)
+
+    sheets = [(name, list(rows[0].keys()) if rows else ["—"],
+               [[cell(v) for v in row.values()] for row in rows]) for name, rows in data.items()]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(digest_workbook(sheets))
+    typer.echo(_("Wrote {count} rows to {path}").format(
+        count=sum(len(rows) for rows in data.values()), path=output))
+
+
+@app.command()
+def forget(cadre_code: str) -> None:
+    """Unlink a person's Telegram and remove their contact data (evaluations are kept)."""
+    from bot.services.privacy import forget as forget_person
+
+    async def work(session, now):
+        cadre = await identity.cadre_by_code(session, cadre_code)
+        await forget_person(session, cadre, now)
+        return cadre
+
+    cadre = _run_db(work)
+    typer.echo(_("Telegram link and contact data of {name} ({code}) removed; evaluations are "
+                 "kept as the law requires.").format(name=cadre.full_name, code=cadre.code))
+
+
 @notice_app.command("send")
 def notice_send(
     file: Path,

@@ -184,3 +184,23 @@ def test_digest_cli_prints_supervisor_and_board(province_db):
     assert board.returncode == 0 and "Tổng hợp toàn tỉnh — Tháng 11/2026" in board.stdout
     both = cadrebot(province_db, "digest")
     assert both.returncode == 1 and "--supervisor" in both.stderr
+
+
+def test_export_person_and_forget(province_db):
+    from openpyxl import load_workbook
+
+    db = sqlite3.connect(province_db / "data/cli.db")
+    with db:
+        db.execute("update cadres set telegram_user_id = 4242, telegram_chat_id = 4242 "
+                   "where code = 'XTH004'")
+    export = cadrebot(province_db, "export", "person", "XTH004", "-o", "thao.xlsx")
+    assert export.returncode == 0, export.stderr
+    wb = load_workbook(province_db / "thao.xlsx")
+    assert "cadres" in wb.sheetnames and "evaluations" in wb.sheetnames
+    row = [c.value for c in wb["cadres"][2]]
+    assert "Đinh Thị Thảo" in row and "+84912000015" in row
+    gone = cadrebot(province_db, "forget", "XTH004")
+    assert gone.returncode == 0 and "Đã xóa liên kết Telegram" in gone.stdout
+    assert db.execute("select phone, telegram_user_id, full_name from cadres where code='XTH004'"
+                      ).fetchone() == (None, None, "Đinh Thị Thảo")
+    assert db.execute("select count(*) from audit_log where action='forget'").fetchone() == (1,)
