@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(default=None, alias="CADREBOT_POLICY_FILE")
     log_level: str = Field(default="INFO", alias="CADREBOT_LOG_LEVEL")
     # After how long the claim of a process that died is given to another (or a restart).
+    # A person sending more updates than this in 3 seconds is slowed down.
+    flood_max_updates: int = Field(default=12, ge=1, alias="CADREBOT_FLOOD_MAX_UPDATES")
     outbox_stale_seconds: int = Field(default=120, ge=5, alias="CADREBOT_OUTBOX_STALE_SECONDS")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -17,6 +19,30 @@ from handlers.onboarding import handle_unlinked
 log = logging.getLogger(__name__)
 
 GATE_GROUP = -100
+
+
+class FloodControl:
+    """Per-person sliding window (per process: enough to stop one person hammering);
+    updates past the limit are dropped with one polite notice per window."""
+
+    def __init__(self, max_updates: int, window: float = 3.0) -> None:
+        self.max_updates = max_updates
+        self.window = window
+        self.seen: dict[int, deque[float]] = {}
+        self.warned: dict[int, float] = {}
+
+    def allow(self, user_id: int, now: float) -> tuple[bool, bool]:
+        """(allowed, warn now)"""
+        times = self.seen.setdefault(user_id, deque())
+        while times and now - times[0] > self.window:
+            times.popleft()
+        if len(times) >= self.max_updates:
+            warn = now - self.warned.get(user_id, -1e9) > self.window
+            if warn:
+                self.warned[user_id] = now
+            return False, warn
+        times.append(now)
+        return True, False
 
 
 async def _leave_non_private(update: Update, context: BotContext) -> None:
@@ -45,6 +71,21 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if chat is None or user is None:  # inline queries, polls, …: not ours
         raise ApplicationHandlerStop
+    flood: FloodControl = context.application.bot_data["flood"]
+    allowed, warn = flood.allow(user.id, time.monotonic())
+    if not allowed:
+        if warn:
+            try:
+                await context.bot.send_message(chat.id, _(
+                    "You are sending messages very fast. Please wait a moment, then continue."))
+            except TelegramError:
+                pass
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                pass
+        raise ApplicationHandlerStop
     if update.my_chat_member is not None:  # the user blocked/unblocked the bot
         raise ApplicationHandlerStop
     async with context.db.session() as session:
@@ -54,4 +95,6 @@ async def gate(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
+    settings = app.bot_data["services"].settings
+    app.bot_data["flood"] = FloodControl(settings.flood_max_updates)
     app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)

@@ -166,3 +166,21 @@ async def test_group_chats_are_left(harness, clock):
     methods = [c.method for c in sent]
     assert methods == ["sendMessage", "leaveChat"]
     assert "trò chuyện riêng" in sent[0].params["text"]
+
+
+async def test_a_flooding_user_is_slowed_with_one_notice_others_unaffected(harness, clock):
+    await province(harness, clock)
+    async with harness.db.session() as s:
+        for code, tg in [("XTH004", 620), ("XTH003", 621)]:
+            (await s.scalar(select(Cadre).where(Cadre.code == code))).telegram_user_id = tg
+    from handlers.gate import FloodControl
+
+    harness.app.bot_data["flood"] = FloodControl(10)  # the limit a real deployment has
+    flooder, other = harness.person(620), harness.person(621)
+    for _ in range(25):
+        await flooder.send("/trogiup")
+    notices = [t for t in flooder.texts if "quá nhanh" in t]
+    assert len(notices) == 1
+    assert len([t for t in flooder.texts if "Hướng dẫn sử dụng" in t]) == 10
+    await other.send("/trogiup")
+    assert "Hướng dẫn sử dụng" in other.last.text
