@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from datetime import date, datetime
-
-from openpyxl.utils.datetime import from_excel
 
 from bot.i18n import _
 
@@ -33,25 +30,16 @@ def fold(value: str) -> str:
 
 
 DATE_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
-# Excel's serial day numbers for 18/05/1927 … 31/12/2100: what a date cell holds when it lost
-# its date format (pasted as a number). Smaller numbers are more likely a bare year (1990).
-EXCEL_SERIALS = range(10_000, 73_416)
+ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 def parse_date(value) -> date | None:
-    """Excel date cells, Excel serial numbers, dd/mm/yyyy or d/m/yyyy (also with . or -),
-    and yyyy-mm-dd as CSV exports sometimes write it."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer() and int(value) in EXCEL_SERIALS:
-            return from_excel(int(value)).date()
-        raise CellError(_("“{value}” is not a date (write dd/mm/yyyy)").format(value=text(value)))
     raw = text(value)
     if not raw:
         return None
@@ -85,36 +73,26 @@ def parse_flag(value) -> bool:
     raise CellError(_("“{value}” is not Có/Không").format(value=text(value)))
 
 
-NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
 def parse_decimal(value) -> float | None:
-    """Numbers as cells or text: `1,5` = `1.5`; thousands separators `1.234.567`, `1.234,5`,
-    `1,234.5`; a trailing `%` is allowed (targets of rate products). Never NaN or infinite."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise CellError(_("“{value}” is not a number").format(value=value))
     if isinstance(value, int | float):
-        number = float(value)
-    else:
-        raw = text(value).replace(" ", "").replace("\u00a0", "").removesuffix("%")
-        if not raw:
-            return None
-        if raw.count(",") == 1 and "." not in raw:
-            raw = raw.replace(",", ".")  # 1,5
-        elif raw.count(",") == 1 and raw.rfind(",") > raw.rfind("."):
-            raw = raw.replace(".", "").replace(",", ".")  # 1.234,5
-        elif raw.count(",") >= 1 and raw.count(".") <= 1:
-            raw = raw.replace(",", "")  # 1,234.5 or 1,234,567
-        elif raw.count(".") > 1 and "," not in raw:
-            raw = raw.replace(".", "")  # 1.234.567
-        if not NUMBER_RE.match(raw):
-            raise CellError(_("“{value}” is not a number").format(value=text(value)))
-        number = float(raw)
-    if not math.isfinite(number):
-        raise CellError(_("“{value}” is not a number").format(value=text(value)))
-    return number
+        return float(value)
+    raw = text(value).replace(" ", "").replace("\u00a0", "")
+    if not raw:
+        return None
+    if raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")
+    elif raw.count(",") == 1 and raw.count(".") >= 1 and raw.rfind(",") > raw.rfind("."):
+        raw = raw.replace(".", "").replace(",", ".")  # 1.234,5
+    elif raw.count(",") >= 1 and raw.count(".") <= 1:
+        raw = raw.replace(",", "")  # 1,234.5
+    try:
+        return float(raw)
+    except ValueError:
+        raise CellError(_("“{value}” is not a number").format(value=text(value))) from None
 
 
 def choice(value, options: dict[str, str], what: str, labels: str):

@@ -87,9 +87,8 @@ class UnitRow(BaseModel):
 
 UNIT_COLUMNS = [
     Column("code", "Mã đơn vị"), Column("name", "Tên đơn vị"),
-    Column("parent", "Đơn vị cấp trên", required=False, aliases=("Mã đơn vị cấp trên",)),
-    Column("level", "Cấp"), Column("sector", "Khối", required=False),
-    Column("period_type", "Kỳ đánh giá", required=False),
+    Column("parent", "Đơn vị cấp trên", required=False), Column("level", "Cấp"),
+    Column("sector", "Khối", required=False), Column("period_type", "Kỳ đánh giá", required=False),
 ]
 
 
@@ -142,15 +141,13 @@ class CatalogueRow(BaseModel):
 
 
 CATALOGUE_COLUMNS = [
-    Column("position_code", "Mã vị trí", aliases=("Mã vị trí việc làm",)),
-    Column("position_name", "Tên vị trí", aliases=("Tên vị trí việc làm",)),
+    Column("position_code", "Mã vị trí"), Column("position_name", "Tên vị trí"),
     Column("position_group", "Nhóm vị trí", required=False),
     Column("code", "Mã sản phẩm"), Column("name", "Tên sản phẩm"),
     Column("unit_of_measure", "Đơn vị tính", required=False), Column("kind", "Loại"),
-    Column("coefficient", "Hệ số", required=False, aliases=("Hệ số quy đổi",)),
-    Column("indicator_group", "Nhóm chỉ số"),
+    Column("coefficient", "Hệ số", required=False), Column("indicator_group", "Nhóm chỉ số"),
     Column("digital", "Chuyển đổi số", required=False),
-    Column("default_target", "Chỉ tiêu mặc định", aliases=("Chỉ tiêu",)),
+    Column("default_target", "Chỉ tiêu mặc định"),
 ]
 
 
@@ -210,23 +207,18 @@ class RosterRow(BaseModel):
 
 
 ROSTER_COLUMNS = [
-    Column("code", "Mã cán bộ", aliases=("Mã CB", "Mã số cán bộ")),
-    Column("full_name", "Họ và tên", aliases=("Họ tên",)),
-    Column("birth_date", "Ngày sinh", required=False, aliases=("Ngày tháng năm sinh",)),
+    Column("code", "Mã cán bộ"), Column("full_name", "Họ và tên"),
+    Column("birth_date", "Ngày sinh", required=False),
     Column("gender", "Giới tính", required=False),
-    Column("phone", "Số điện thoại", required=False, aliases=("Điện thoại", "SĐT", "Số ĐT")),
-    Column("unit", "Đơn vị", aliases=("Mã đơn vị",)),
-    Column("position", "Vị trí việc làm", aliases=("Mã vị trí", "Mã vị trí việc làm")),
-    Column("title", "Chức vụ", required=False),
-    Column("staff_type", "Loại", aliases=("Loại cán bộ",)),
-    Column("is_leader", "Lãnh đạo", required=False),
-    Column("evaluator", "Người đánh giá", required=False, aliases=("Mã người đánh giá",)),
+    Column("phone", "Số điện thoại", required=False), Column("unit", "Đơn vị"),
+    Column("position", "Vị trí việc làm"), Column("title", "Chức vụ", required=False),
+    Column("staff_type", "Loại"), Column("is_leader", "Lãnh đạo", required=False),
+    Column("evaluator", "Người đánh giá", required=False),
     Column("education", "Trình độ chuyên môn", required=False),
-    Column("theory_level", "Lý luận chính trị", required=False,
-           aliases=("Trình độ lý luận chính trị", "LLCT")),
+    Column("theory_level", "Lý luận chính trị", required=False),
     Column("party_member", "Đảng viên", required=False),
-    Column("in_planning", "Quy hoạch", required=False, aliases=("Diện quy hoạch",)),
-    Column("start_date", "Ngày vào cơ quan", required=False, aliases=("Ngày tuyển dụng",)),
+    Column("in_planning", "Quy hoạch", required=False),
+    Column("start_date", "Ngày vào cơ quan", required=False),
 ]
 
 
@@ -328,59 +320,3 @@ def validate(model: type[BaseModel], values: dict) -> tuple[BaseModel | None, li
                 message = _("must not be empty")
             problems.append((key, message))
         return None, problems
-
-
-# Stored values written back as the files write them (for --dry-run lines).
-THEORY_LABELS = {"none": "Không", "so_cap": "Sơ cấp", "trung_cap": "Trung cấp",
-                 "cao_cap": "Cao cấp", "cu_nhan": "Cử nhân"}
-LABELS: dict[str, dict[str, str]] = {
-    "level": {"tinh": "Tỉnh", "xa": "Xã"},
-    "period_type": {"month": "Tháng", "quarter": "Quý"},
-    "kind": {"count": "Số lượng", "rate": "Tỷ lệ"},
-    "gender": {"nam": "Nam", "nu": "Nữ"},
-    "staff_type": {"can_bo": "Cán bộ", "cong_chuc": "Công chức", "vien_chuc": "Viên chức"},
-    "education": {"trung_cap": "Trung cấp", "cao_dang": "Cao đẳng", "dai_hoc": "Đại học",
-                  "thac_si": "Thạc sĩ", "tien_si": "Tiến sĩ"},
-    "theory_level": THEORY_LABELS,
-    "level_required": THEORY_LABELS,
-    "position_group": {"lanh_dao_quan_ly": "Lãnh đạo quản lý",
-                       "chuyen_mon_nghiep_vu": "Chuyên môn nghiệp vụ",
-                       "ho_tro_phuc_vu": "Hỗ trợ phục vụ"},
-    "category": {
-        TrainingCategory.POLITICAL_THEORY.value: "Lý luận chính trị",
-        TrainingCategory.DEFENCE_SECURITY.value: "Quốc phòng và an ninh",
-        TrainingCategory.STATE_MANAGEMENT.value: "Quản lý nhà nước",
-        TrainingCategory.JOB_SKILLS.value: "Kiến thức, kỹ năng theo vị trí việc làm",
-        TrainingCategory.DIGITAL.value: "Khoa học công nghệ, đổi mới sáng tạo, kỹ năng số"},
-}
-
-
-def format_applies_to(applies_to: dict | None) -> str:
-    """The inverse of parse_applies_to: {"leaders": True, "levels": ["xa"]} -> 'Lãnh đạo; Cấp: Xã'."""
-    if not applies_to:
-        return "Tất cả"
-    parts = []
-    for key, word in (("leaders", "Lãnh đạo"), ("in_planning", "Quy hoạch"), ("young", "Trẻ")):
-        if applies_to.get(key):
-            parts.append(word)
-    for key, word, labels in (("levels", "Cấp", LABELS["level"]),
-                              ("staff_types", "Loại", LABELS["staff_type"]),
-                              ("units", "Đơn vị", {}), ("positions", "Vị trí", {})):
-        if applies_to.get(key):
-            parts.append(f"{word}: " + ", ".join(labels.get(v, v) for v in applies_to[key]))
-    return "; ".join(parts)
-
-
-def show(key: str, value) -> str:
-    """A stored value as a person reads it in the file."""
-    if value is None or value == "":
-        return _("(empty)")
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
-    if key == "applies_to":
-        return format_applies_to(value)
-    return LABELS.get(key, {}).get(value, str(value))
