@@ -9,17 +9,18 @@ post_init/post_shutdown. Order of handler groups matters:
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from urllib.parse import urlsplit
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import reminder_job
+from bot import leadership, reminder_job, webhook
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppServices, BotContext
 from bot.db import Database
+from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.outbox import OutboxWorker
 from handlers import (
     delegation,
@@ -53,14 +54,20 @@ async def _post_init(app: Application) -> None:
     worker = OutboxWorker(app)
     app.bot_data["outbox"] = worker
     worker.start()
+    leadership.schedule(app, duties=[take_over_stale])
     reminder_job.schedule(app)
     log.info("bot @%s ready", app.bot.username)
 
 
-async def _post_shutdown(app: Application) -> None:
+async def _post_stop(app: Application) -> None:
+    """Updates and jobs are finished: let the outbox finish its message, give up the lease."""
     worker = app.bot_data.get("outbox")
     if worker is not None:
         await worker.stop()
+    await leadership.step_down(app)
+
+
+async def _post_shutdown(app: Application) -> None:
     await app.bot_data["services"].db.dispose()
 
 
@@ -83,8 +90,10 @@ def build_application(
         .base_file_url(settings.telegram_api_file_url)
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(False)
+        .concurrent_updates(ChatOrderProcessor(db, settings.update_concurrency,
+                                               ordered=bool(settings.webhook_url)))
     )
     if request is not None:
         builder = builder.request(request)
@@ -109,15 +118,6 @@ def run(settings: Settings, db: Database) -> None:
     """Blocking: polling by default, webhook when CADREBOT_WEBHOOK_URL is set."""
     app = build_application(settings, db)
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        url_path = urlsplit(settings.webhook_url).path.strip("/")
-        app.run_webhook(
-            listen=settings.listen_host,
-            port=settings.listen_port,
-            url_path=url_path,
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
+        asyncio.run(webhook.serve(app, settings, ALLOWED_UPDATES))
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     # A person sending more updates than this in 3 seconds is slowed down.
     flood_max_updates: int = Field(default=12, ge=1, alias="CADREBOT_FLOOD_MAX_UPDATES")
     outbox_stale_seconds: int = Field(default=120, ge=5, alias="CADREBOT_OUTBOX_STALE_SECONDS")
+    # Messages per second for broadcasts, shared by every bot process (Telegram: ~30/s).
+    broadcast_rate: float = Field(default=28.0, gt=0, le=1000, alias="CADREBOT_BROADCAST_RATE")
+    # Updates of different chats handled at once by one process (0 = 1 on SQLite, 4 otherwise).
+    concurrent_updates: int = Field(default=0, ge=0, le=256, alias="CADREBOT_CONCURRENT_UPDATES")
+    # The process running the scheduler renews its lease; others take over when it lapses.
+    scheduler_lease_seconds: int = Field(default=40, ge=3, le=600,
+                                         alias="CADREBOT_SCHEDULER_LEASE_SECONDS")
+    webhook_max_connections: int = Field(default=40, ge=1, le=100,
+                                         alias="CADREBOT_WEBHOOK_MAX_CONNECTIONS")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
@@ -110,6 +119,12 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value().strip() if self.telegram_bot_token else None
+
+    @property
+    def update_concurrency(self) -> int:
+        if self.concurrent_updates:
+            return self.concurrent_updates
+        return 1 if self.is_sqlite else 4
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.i18n import _, fmt_number
+from bot.pace import SharedPace
 from bot.services import notices
 from models import Cadre, Notice, NoticeDelivery
 from models.enums import AckKind, DeliveryStatus
@@ -67,6 +68,8 @@ class OutboxWorker:
         self.progress_every = progress_every
         self._last_progress: dict[int, float] = {}
         self._task: asyncio.Task | None = None
+        self._stopping = False
+        self.pace = SharedPace(self.services.db, self.services.settings.broadcast_rate)
 
     @property
     def services(self):
@@ -75,8 +78,14 @@ class OutboxWorker:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, grace_seconds: float = 15.0) -> None:
+        """Finish the message being sent, hand the rest of the batch back, then stop."""
+        self._stopping = True
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
+        except (TimeoutError, asyncio.CancelledError, Exception):  # noqa: BLE001
             self._task.cancel()
             try:
                 await self._task
@@ -84,7 +93,7 @@ class OutboxWorker:
                 pass
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.tick()
             except asyncio.CancelledError:
@@ -92,7 +101,7 @@ class OutboxWorker:
             except Exception:  # noqa: BLE001 - keep the worker alive; the next tick retries
                 log.exception("outbox tick failed")
                 sent = 0
-            if not sent:
+            if not sent and not self._stopping:
                 await asyncio.sleep(self.idle_seconds)
 
     async def tick(self) -> int:
@@ -105,7 +114,14 @@ class OutboxWorker:
             await notices.requeue_stale(session, now, stale)
             ids = await notices.claim(session, self.worker_id, now, self.batch)
         touched: set[int] = set()
-        for delivery_id in ids:
+        if ids:
+            await self.pace.reserve(len(ids))  # one send rate across every bot process
+        for index, delivery_id in enumerate(ids):
+            if self._stopping:
+                async with db.session() as session:
+                    await notices.release(session, ids[index:])
+                break
+            await self.pace.wait_slot(index)
             touched.add(await self._send_one(delivery_id))
         async with db.session() as session:
             finished = await notices.finish_done(session, clock.now())

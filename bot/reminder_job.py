@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot import leadership
 from bot.i18n import _, fmt_date
 from bot.services import reminders
 from bot.services.identity import mark_unreachable
@@ -85,7 +86,8 @@ async def tick(app: Application) -> int:
 
 
 async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(context.application)
+    if await leadership.is_leader(context.application):
+        await tick(context.application)
 
 
 def schedule(app: Application) -> None:

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot import leadership
 from bot.charts import bars_png
 from bot.context import BotContext
 from bot.i18n import _, fmt_number, fmt_percent, fmt_score
@@ -227,7 +228,8 @@ def digest_day(today, calendar, periods_deadlines, weekday: int = 0,
 async def _daily(context) -> None:
     services = context.application.bot_data["services"]
     today = services.clock.now().astimezone(services.settings.tz).date()
-    if not services.calendar.is_working_day(today):
+    if not services.calendar.is_working_day(today) or not await leadership.is_leader(
+            context.application):
         return
     async with services.db.session() as session:
         deadlines = list(await session.scalars(select(Period.submission_deadline).where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import models
@@ -12,6 +13,7 @@ from bot.db import create_engine
 
 config = context.config
 target_metadata = models.Base.metadata
+MIGRATION_LOCK = 0x43424F54  # "CBOT"
 
 
 def _url() -> str:
@@ -31,6 +33,10 @@ def _configure(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several bot processes starting together: one migrates, the others wait for it
+            # and then find the schema current (the lock ends with the transaction).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -4,7 +4,14 @@ from models.access import InviteCode
 from models.base import Base
 from models.kpi import Entry, Evaluation, Evidence, Period, ProductType, Target
 from models.notices import Notice, NoticeDelivery
-from models.ops import AuditLog, FlowState, ReminderLog, SchedulerLease
+from models.ops import (
+    AuditLog,
+    FlowState,
+    InboundUpdate,
+    ReminderLog,
+    SchedulerLease,
+    SendPace,
+)
 from models.org import Cadre, Delegation, Discipline, JobPosition, OrgUnit, RoleGrant
 from models.training import TrainingRecord, TrainingRequirement
 
@@ -18,6 +25,7 @@ __all__ = [
     "Evaluation",
     "Evidence",
     "FlowState",
+    "InboundUpdate",
     "InviteCode",
     "JobPosition",
     "Notice",
@@ -28,6 +36,7 @@ __all__ = [
     "ReminderLog",
     "RoleGrant",
     "SchedulerLease",
+    "SendPace",
     "Target",
     "TrainingRecord",
     "TrainingRequirement",

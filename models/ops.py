@@ -1,10 +1,11 @@
-"""Operational tables: audit log, reminder log, per-chat flow state, scheduler lease."""
+"""Operational tables: audit log, reminder log, per-chat flow state, scheduler lease,
+inbound webhook updates, shared send pace."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntPK, JSONType, UTCDateTime
@@ -59,3 +60,26 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboundUpdate(Base):
+    """An update received by webhook, recorded before Telegram is answered: several processes
+    apply one chat's updates in update_id order, and a dead process's updates are taken over."""
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (Index("ix_inbound_updates_chat", "chat_id", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    holder: Mapped[str] = mapped_column(String(64))
+
+
+class SendPace(Base):
+    """A token bucket shared by every process: the next free send slot, in epoch seconds."""
+
+    __tablename__ = "send_pace"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)

@@ -20,7 +20,7 @@ TOKEN = "123456:TEST-TOKEN-for-flow-tests"
 def make_settings(**overrides) -> Settings:
     # Tests act much faster than people: flood control is tested on its own.
     values = {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": "sqlite+aiosqlite:///unused.db",
-              "CADREBOT_FLOOD_MAX_UPDATES": 100_000}
+              "CADREBOT_FLOOD_MAX_UPDATES": 100_000, "CADREBOT_BROADCAST_RATE": 1000}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

@@ -45,7 +45,10 @@ def province_db(tmp_path):
 def test_db_current_shows_the_revision(province_db):
     result = cadrebot(province_db, "db", "current")
     assert result.returncode == 0
-    assert "0001" in result.stdout and "mới nhất: 0001" in result.stdout
+    from bot.migrate import head_revision
+
+    head = head_revision()
+    assert f"hiện tại: {head} (mới nhất: {head})" in result.stdout
 
 
 def test_invite_prints_code_and_link(province_db):

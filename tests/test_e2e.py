@@ -83,10 +83,20 @@ async def test_cadrebot_run_links_a_cadre_over_http(tmp_path, mode, unused_tcp_p
             thao.tap("📱 Chia sẻ số điện thoại")
             await emulator.wait_idle(quiet=0.5, timeout=20)
             assert "Chào mừng Đinh Thị Thảo" in thao.last.text
+            if mode == "webhook":  # what a load balancer and a forger see
+                import httpx
+
+                base = f"http://127.0.0.1:{unused_tcp_port}"
+                async with httpx.AsyncClient() as client:
+                    health = await client.get(f"{base}/healthz")
+                    forged = await client.post(f"{base}/hook", json={"update_id": 1})
+                assert health.status_code == 200 and health.json()["status"] == "ok"
+                assert forged.status_code == 403
         finally:
             proc.terminate()
-            proc.wait(timeout=20)
+            returncode = proc.wait(timeout=20)
         output = log_path.read_text()
+        assert returncode == 0, output  # SIGTERM is a graceful stop
         assert TOKEN not in output and TOKEN.split(":")[1] not in output
         assert "912000015" not in output
 

@@ -260,6 +260,10 @@ class Emulator:
         self._last_activity = time.monotonic()
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
+        # Stands in for a load balancer: when set, webhook deliveries go round-robin to these
+        # URLs (several bot processes) instead of the URL given to setWebhook.
+        self.webhook_targets: list[str] = []
+        self.webhook_deliveries: list[tuple[int, str]] = []  # (update_id, target) answered 200
         self._webhook_task: asyncio.Task | None = None
         self._webhook_queue: asyncio.Queue | None = None
 
@@ -464,6 +468,7 @@ class Emulator:
         import httpx
 
         async with httpx.AsyncClient(timeout=10) as client:
+            turn = 0
             while True:
                 update = await self._webhook_queue.get()
                 for _attempt in range(20):
@@ -471,10 +476,14 @@ class Emulator:
                         break
                     headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} \
                         if self.webhook_secret else {}
+                    target = self.webhook_url
+                    if self.webhook_targets:  # a process that is down: the next one retries
+                        target = self.webhook_targets[turn % len(self.webhook_targets)]
+                        turn += 1
                     try:
-                        response = await client.post(self.webhook_url, json=update,
-                                                     headers=headers)
+                        response = await client.post(target, json=update, headers=headers)
                         if response.status_code == 200:
+                            self.webhook_deliveries.append((update["update_id"], target))
                             self._pending = [x for x in self._pending
                                              if x["update_id"] != update["update_id"]]
                             break

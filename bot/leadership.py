@@ -1,0 +1,88 @@
+"""Exactly one process runs the scheduler ticks: a lease row renewed by its holder; when
+the holder dies the lease expires and another process takes it over within a minute."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, or_, update
+from sqlalchemy.exc import IntegrityError
+from telegram.ext import Application, ContextTypes
+
+from bot.db import Database
+from models import SchedulerLease
+
+log = logging.getLogger(__name__)
+LEASE_NAME = "scheduler"
+# A dead holder's lease lapses after CADREBOT_SCHEDULER_LEASE_SECONDS (40) and the others try
+# every third of that: take-over in under a minute.
+
+
+async def acquire(db: Database, holder: str, now: datetime, seconds: int,
+                  name: str = LEASE_NAME) -> bool:
+    """Take or renew the lease; True when `holder` holds it until now + seconds."""
+    expires = now + timedelta(seconds=seconds)
+    async with db.session() as session:
+        result = await session.execute(
+            update(SchedulerLease).where(
+                SchedulerLease.name == name,
+                or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+            .values(holder=holder, expires_at=expires))
+        if result.rowcount:
+            return True
+        try:
+            async with session.begin_nested():
+                await session.execute(insert(SchedulerLease).values(
+                    name=name, holder=holder, expires_at=expires))
+            return True
+        except IntegrityError:
+            return False
+
+
+async def release(db: Database, holder: str, name: str = LEASE_NAME) -> None:
+    async with db.session() as session:
+        await session.execute(delete(SchedulerLease).where(SchedulerLease.name == name,
+                                                           SchedulerLease.holder == holder))
+
+
+def process_id(app: Application) -> str:
+    return app.bot_data.setdefault("process_id", f"p-{uuid.uuid4().hex[:10]}")
+
+
+async def is_leader(app: Application) -> bool:
+    """Renew (or take) the lease now; scheduled jobs run only when this is True."""
+    services = app.bot_data["services"]
+    held = await acquire(services.db, process_id(app), services.clock.now(),
+                         services.settings.scheduler_lease_seconds)
+    if held != app.bot_data.get("leader"):
+        log.info("scheduler lease %s by this process", "taken" if held else "not held")
+        app.bot_data["leader"] = held
+    return held
+
+
+async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    app = context.application
+    try:
+        if await is_leader(app):
+            for duty in context.job.data:
+                await duty(app, process_id(app))
+    except Exception:  # noqa: BLE001 - the database may be briefly away; try again next time
+        log.exception("scheduler heartbeat failed")
+
+
+def schedule(app: Application, duties: list[Callable[[Application, str], Awaitable]]) -> None:
+    """Renew the lease every third of its length; the holder also runs `duties(app, holder)`."""
+    if app.job_queue is not None:
+        every = max(1.0, app.bot_data["services"].settings.scheduler_lease_seconds / 3)
+        app.job_queue.run_repeating(_heartbeat, interval=every, first=0,
+                                    name="scheduler-lease", data=duties)
+
+
+async def step_down(app: Application) -> None:
+    """At shutdown: give the lease up so another process need not wait for it to lapse."""
+    if app.bot_data.get("leader"):
+        await release(app.bot_data["services"].db, process_id(app))
+        app.bot_data["leader"] = False
