@@ -138,3 +138,12 @@ async def test_audience_filters_and_scheduling(harness, clock):
     clock.set(clock.now() + timedelta(days=5))
     await drain(harness)
     assert len([m for m in thao.fake.messages if "Hội nghị trực tuyến" in (m.text or "")]) == 1
+
+
+async def test_a_follow_up_to_tens_of_thousands_fits_postgresql(harness, clock):
+    """A follow-up names its recipients: more ids than PostgreSQL's 32,767 parameters."""
+    await setup(harness, clock)
+    async with harness.db.session() as s:
+        linked = list(await s.scalars(select(Cadre.id).where(Cadre.telegram_chat_id.is_not(None))))
+        wanted = [linked[0], *range(10_000_000, 10_040_000)]  # one real, 40,000 unknown
+        assert await rules.recipients(s, {"cadre_ids": wanted}, clock.now().date()) == [linked[0]]

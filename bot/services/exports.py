@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, _
@@ -45,6 +45,7 @@ EVALUATION_HEADERS = [
 AUDIT_HEADERS = [N_("Time"), N_("Who"), N_("Action"), N_("Object"), N_("Before"), N_("After"),
                  N_("Note")]
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+ID_CHUNK = 10_000
 
 
 def _band(value: str | None) -> str:
@@ -128,12 +129,13 @@ async def export_evaluations(session: AsyncSession, period: Period, policy: Poli
     audit_ws = _sheet(wb, _("Audit log"), AUDIT_HEADERS)
     entry_ids = [e.id for rows in entries.values() for e in rows]
     eval_ids = [e.id for e in evaluations.values()]
-    logs = await session.scalars(
-        select(AuditLog).where(or_(
-            (AuditLog.object_type == "entry") & AuditLog.object_id.in_(entry_ids or [-1]),
-            (AuditLog.object_type == "evaluation") & AuditLog.object_id.in_(eval_ids or [-1]),
-            (AuditLog.object_type == "period") & (AuditLog.object_id == period.id)))
-        .order_by(AuditLog.at))
+    logs = list(await session.scalars(select(AuditLog).where(
+        AuditLog.object_type == "period", AuditLog.object_id == period.id)))
+    for kind, ids in (("entry", entry_ids), ("evaluation", eval_ids)):
+        for start in range(0, len(ids), ID_CHUNK):  # PostgreSQL: ≤ 32,767 parameters
+            logs += await session.scalars(select(AuditLog).where(
+                AuditLog.object_type == kind, AuditLog.object_id.in_(ids[start:start + ID_CHUNK])))
+    logs.sort(key=lambda log: (log.at, log.id))
     for log in logs:
         audit_ws.append([log.at.astimezone(tz).replace(tzinfo=None),
                          names.get(log.actor_id, log.actor_label or ""), log.action,

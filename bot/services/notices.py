@@ -58,8 +58,9 @@ async def recipients(session: AsyncSession, audience: dict, today: date) -> list
     positions = dict((await session.execute(select(JobPosition.id, JobPosition.code))).all())
     query = (select(Cadre).where(Cadre.active.is_(True), Cadre.telegram_chat_id.is_not(None))
              .order_by(Cadre.id))
-    if audience.get("cadre_ids"):
-        query = query.where(Cadre.id.in_(audience["cadre_ids"]))
+    chosen = set(audience.get("cadre_ids") or [])
+    if chosen and len(chosen) <= 5_000:  # bigger lists (a follow-up) are filtered below:
+        query = query.where(Cadre.id.in_(chosen))  # PostgreSQL takes ≤ 32,767 parameters
     if audience.get("staff_types"):
         query = query.where(Cadre.staff_type.in_(audience["staff_types"]))
     if audience.get("in_planning"):
@@ -76,6 +77,8 @@ async def recipients(session: AsyncSession, audience: dict, today: date) -> list
     wanted_units = set(audience.get("units") or [])
     result = []
     for cadre in await session.scalars(query):
+        if chosen and cadre.id not in chosen:
+            continue
         chain = _ancestors(cadre.unit_id, parents)
         codes = frozenset(code_of[i] for i in chain)
         if wanted_units and not wanted_units & codes:
@@ -160,6 +163,13 @@ async def claim(session: AsyncSession, worker: str, now: datetime, limit: int) -
             NoticeDelivery.id.in_(ids), NoticeDelivery.status == DeliveryStatus.QUEUED.value)
             .values(status=DeliveryStatus.SENDING.value, claimed_by=worker, claimed_at=now))
     return ids
+
+
+async def release(session: AsyncSession, ids: list[int]) -> None:
+    """Hand claimed, unsent rows back to the queue (a worker stopping gracefully)."""
+    await session.execute(update(NoticeDelivery).where(
+        NoticeDelivery.id.in_(ids), NoticeDelivery.status == DeliveryStatus.SENDING.value)
+        .values(status=DeliveryStatus.QUEUED.value, claimed_by=None, claimed_at=None))
 
 
 async def mark(session: AsyncSession, delivery_id: int, *, status: DeliveryStatus, now: datetime,
