@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.phones import normalize_phone
 from bot.services import audit
@@ -94,43 +95,27 @@ async def linked_cadre(session: AsyncSession, telegram_user_id: int) -> Cadre | 
     )
 
 
-async def roles_of(session: AsyncSession, cadre: Cadre, now: datetime) -> frozenset[Role]:
-    roles = {Role.CADRE}
-    granted = await session.scalars(select(RoleGrant.role).where(RoleGrant.cadre_id == cadre.id))
-    roles.update(Role(r) for r in granted)
-    if Role.SUPERVISOR not in roles:
-        evaluates = await session.scalar(
-            select(
-                exists().where(Cadre.evaluator_id == cadre.id, Cadre.active.is_(True))
-            )
-        )
-        today = now.date()
-        delegated = await session.scalar(
-            select(
-                exists().where(
-                    Delegation.delegate_id == cadre.id,
-                    Delegation.revoked_at.is_(None),
-                    Delegation.starts_on <= today,
-                    Delegation.ends_on >= today,
-                )
-            )
-        )
-        if evaluates or delegated:
-            roles.add(Role.SUPERVISOR)
-    return frozenset(roles)
-
-
 async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime) -> Actor | None:
-    cadre = await linked_cadre(session, telegram_user_id)
-    if cadre is None:
+    """Who is behind this Telegram account, with their roles (read on every update: the
+    record and the "evaluates someone / holds a delegation" facts come in one query)."""
+    today = now.date()
+    evaluated = aliased(Cadre)
+    evaluates = exists().where(evaluated.evaluator_id == Cadre.id, evaluated.active.is_(True))
+    delegated = exists().where(Delegation.delegate_id == Cadre.id, Delegation.revoked_at.is_(None),
+                               Delegation.starts_on <= today, Delegation.ends_on >= today)
+    row = (await session.execute(
+        select(Cadre, evaluates.label("evaluates"), delegated.label("delegated")).where(
+            Cadre.telegram_user_id == telegram_user_id, Cadre.active.is_(True)))).first()
+    if row is None:
         return None
-    return Actor(
-        cadre_id=cadre.id,
-        code=cadre.code,
-        full_name=cadre.full_name,
-        unit_id=cadre.unit_id,
-        roles=await roles_of(session, cadre, now),
-    )
+    cadre = row[0]
+    roles = {Role.CADRE}
+    roles.update(Role(r) for r in await session.scalars(
+        select(RoleGrant.role).where(RoleGrant.cadre_id == cadre.id)))
+    if row.evaluates or row.delegated:
+        roles.add(Role.SUPERVISOR)
+    return Actor(cadre_id=cadre.id, code=cadre.code, full_name=cadre.full_name,
+                 unit_id=cadre.unit_id, roles=frozenset(roles))
 
 
 async def _attach(
