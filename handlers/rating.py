@@ -314,13 +314,16 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
     if flow.step != "reason" or not text:
         await message.reply_text(_("Please type the reason."))
         return
+    if len(text) > 500:
+        await message.reply_text(_("The reason is too long; please keep it under 500 characters."))
+        return
     try:
         if flow.data.get("year"):
             await _rate_year(update, context, flow.data["cadre_id"], flow.data["year"],
-                             BAND_CODES[flow.data["band"]], text[:500])
+                             BAND_CODES[flow.data["band"]], text)
         else:
             await _rate(update, context, flow.data["cadre_id"], flow.data["period_id"],
-                        BAND_CODES[flow.data["band"]], flow.data["version"], text[:500])
+                        BAND_CODES[flow.data["band"]], flow.data["version"], text)
     except ReviewError as error:
         await _error(update, context, error)
 

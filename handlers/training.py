@@ -326,8 +326,12 @@ async def _reject(update, context, record_id: int, text: str) -> None:
     if not text.strip():
         await update.effective_message.reply_text(_("Please type the reason."))
         return
+    if len(text) > 500:
+        await update.effective_message.reply_text(_(
+            "The reason is too long; please keep it under 500 characters."))
+        return
     try:
-        await _decide(update, context, record_id, False, text)
+        await _decide(update, context, record_id, False, text.strip())
     except ReviewError:
         await update.effective_message.reply_text(_(
             "This button is no longer valid. Please open the function again from the menu."))

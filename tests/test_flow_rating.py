@@ -37,6 +37,8 @@ async def test_quota_refuses_excellent_then_override_with_reason(harness, clock)
     assert any("dùng hết tỷ lệ" in a for a in anh.alerts)
     await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
     assert "Gõ lý do" in anh.last.text
+    await anh.send("y" * 501)
+    assert "Lý do quá dài" in anh.last.text  # asked again, nothing rated yet
     await anh.send("Đơn vị đã hết chỉ tiêu xuất sắc")
     assert "Đã xếp loại Đinh Thị Thảo kỳ Tháng 11/2026" in anh.last.text
     assert "Hoàn thành tốt nhiệm vụ" in thao.last.text

@@ -112,6 +112,8 @@ async def test_declare_verify_and_reject(harness, clock):
     await anh.send("📚 Bồi dưỡng")
     await anh.tap("🗂 Xác nhận bồi dưỡng (1)")
     await anh.tap("❌ Không xác nhận")
+    await anh.send("x" * 501)
+    assert "Lý do quá dài" in anh.last.text  # asked again; nothing decided yet
     await anh.send("Không có giấy chứng nhận")
     assert "Lý do: Không có giấy chứng nhận" in thao.last.text
     async with harness.db.session() as s:
