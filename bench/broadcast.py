@@ -60,12 +60,12 @@ def sent_per_chat(emulator, chats: set[int]) -> Counter:
                     if emulator.sent.get(chat)})
 
 
-async def run(recipients: int, limit: int) -> dict:
+async def run(recipients: int, limit: int, url: str | None = None) -> dict:
     from bot.sandbox.emulator import Emulator
     from bot.sandbox.server import EmulatorServer
 
     folder = Path(tempfile.mkdtemp())
-    url = f"sqlite+aiosqlite:///{folder}/bench.db"
+    url = url or f"sqlite+aiosqlite:///{folder}/bench.db"
     chats = await prepare(url, recipients)
     emulator = Emulator(token=TOKEN, bot_username="bench_bot")
     for chat in chats:
@@ -102,8 +102,8 @@ async def run(recipients: int, limit: int) -> dict:
                 break
             await asyncio.sleep(0.2)
         await asyncio.sleep(1.0)
-        proc.terminate()
-        proc.wait(timeout=30)
+        proc.terminate()  # the emulator keeps answering while the bot stops
+        await asyncio.to_thread(proc.wait, 60)
     per_chat = sent_per_chat(emulator, wanted)
     rejected = sum(1 for c in emulator.calls if c.method == "sendMessage") - sum(per_chat.values())
     return {"recipients": recipients, "limit": limit, "half": half_count,
@@ -120,8 +120,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=50_000)
     parser.add_argument("--limit", type=int, default=30, help="messages/s the emulator allows")
+    parser.add_argument("--database-url", default=None,
+                        help="an EMPTY database, e.g. postgresql+asyncpg://…/db (default SQLite)")
     args = parser.parse_args()
-    r = asyncio.run(run(args.recipients, args.limit))
+    r = asyncio.run(run(args.recipients, args.limit, args.database_url))
     print(f"broadcast: {r['recipients']} recipients, emulator limit {r['limit']}/s; before the "
           f"SIGKILL {r['half']} sent at {r['rate']:.1f}/s ({r['rate'] / r['limit']:.0%} of the "
           f"limit); lost {r['lost']}, duplicates {r['duplicates']} (in-flight bound 1); "

@@ -29,7 +29,8 @@ def _chart(args) -> bytes:
     return bars_png(labels, values, title, ylabel) if values else b""
 
 
-async def run(db_path: Path | None, cadres: int, months: int, workers: int) -> dict:
+async def run(db_path: Path | None, cadres: int, months: int, workers: int,
+              url: str | None = None) -> dict:
     from sqlalchemy import func, select
 
     from bot.clock import Clock
@@ -41,9 +42,11 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int) -> d
     from handlers.digest import render_board, supervisor_text
     from models import Entry, Period
 
-    if db_path is None:
-        db_path = Path(tempfile.mkdtemp()) / "bench.db"
-    db = Database(f"sqlite+aiosqlite:///{db_path}")
+    if url is None:
+        if db_path is None:
+            db_path = Path(tempfile.mkdtemp()) / "bench.db"
+        url = f"sqlite+aiosqlite:///{db_path}"
+    db = Database(url)
     await upgrade_engine(db.engine)
     now = Clock().now()
     async with db.session() as s:
@@ -87,9 +90,11 @@ def main() -> None:
     parser.add_argument("--cadres", type=int, default=50_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--database-url", default=None,
+                        help="e.g. postgresql+asyncpg://…/db (filled when empty) instead of --db")
     parser.add_argument("--workers", type=int, default=2, help="processes rendering charts")
     args = parser.parse_args()
-    r = asyncio.run(run(args.db, args.cadres, args.months, args.workers))
+    r = asyncio.run(run(args.db, args.cadres, args.months, args.workers, args.database_url))
     print(f"digests: {r['supervisors']} supervisors ({r['cadres']} cadres) + board: computed "
           f"{r['computed']:.1f} s, rendered (text + chart, {r['workers']} processes) "
           f"{r['rendered']:.1f} s, total "

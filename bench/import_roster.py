@@ -96,6 +96,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", default=None,
+                        help="an EMPTY database, e.g. postgresql+asyncpg://…/db (default SQLite)")
     args = parser.parse_args()
     if args.generate:
         generate(args.generate, args.rows)
@@ -104,7 +106,8 @@ def main() -> None:
         folder = Path(tmp)
         subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--generate",
                         str(folder)], check=True)
-        result = asyncio.run(run_import(folder, f"sqlite+aiosqlite:///{folder}/bench.db"))
+        url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        result = asyncio.run(run_import(folder, url))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"roster import: {result['rows']} rows in {result['first']:.1f} s "
           f"({result['rows'] / result['first']:.0f} rows/s); re-import (nothing changes) "

@@ -27,3 +27,12 @@ def test_digest_benchmark_smoke():
                              "--months", "1"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "supervisors" in result.stdout and "peak RSS" in result.stdout
+
+
+def test_throughput_benchmark_smoke():
+    result = subprocess.run([sys.executable, str(ROOT / "bench/throughput.py"), "--cadres", "200",
+                             "--months", "1", "--users", "6", "--seconds", "3"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "echo bot:" in result.stdout and "full bot:" in result.stdout
+    assert "full / echo throughput" in result.stdout
