@@ -68,15 +68,20 @@ def button(text: str, *parts: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=cb(*parts))
 
 
+ID_LIMIT = 2**63  # ids are BIGINT: a larger (forged) number must not reach the database
+
+
 def parse_ids(data: str, count: int) -> list[int] | None:
     """The integer fields after the prefix and action, or None when malformed."""
     fields = data.split(":")[2:]
     if len(fields) < count:
         return None
-    try:
-        return [int(x) for x in fields[:count]]
-    except ValueError:
+    # plain ASCII digits only: int() would also take "١٢", " 1" and "1_0"
+    if not all(x.removeprefix("-").isascii() and x.removeprefix("-").isdigit()
+               for x in fields[:count]):
         return None
+    numbers = [int(x) for x in fields[:count]]
+    return numbers if all(-ID_LIMIT < n < ID_LIMIT for n in numbers) else None
 
 
 async def edit_or_send(update: Update, context: BotContext, text: str, markup=None) -> None:

@@ -228,6 +228,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
         if ids is None:
             raise ReviewError("not_found")
         cadre_id, period_id = ids
+        async with context.db.session() as session:  # before any step state is saved
+            await reviewable(session, context, cadre_id)
         if action == "s":
             await start(update, context, cadre_id, period_id)
         elif action == "c":

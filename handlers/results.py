@@ -146,10 +146,12 @@ async def on_callback(update: Update, context: BotContext) -> None:
     data = query.data or ""
     results = await _results(context)
     if data == f"{PREFIX}:c":
-        await query.answer()
         chronological = list(reversed(results.periods))
-        if not chronological:
+        if not chronological:  # the button is shown only with results: a forged tap
+            await refuse(update, _("This button is no longer valid. Please open the function "
+                                   "again from the menu."))
             return
+        await query.answer()
         bands = context.services.policy.scoring.bands
         png = score_history_png(
             [period_label(r.period) for r in chronological], [r.total for r in chronological],

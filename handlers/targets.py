@@ -47,6 +47,21 @@ async def on_targets(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(
             _("Only evaluators and the Organization Board can adjust targets."))
         return
+    if context.args:  # /chitieu CODE: one cadre directly (the board's way in)
+        from sqlalchemy import select
+
+        code = context.args[0].strip().upper()
+        async with context.db.session() as session:
+            cadre_id = await session.scalar(select(Cadre.id).where(Cadre.code == code))
+        try:
+            if cadre_id is None:
+                raise KpiError("not_found")
+            await _show_targets(update, context, cadre_id)
+        except KpiError:
+            await update.effective_message.reply_text(
+                _("You cannot adjust the targets of {code}: no such cadre, or not one you "
+                  "evaluate.").format(code=esc(code)))
+        return
     await _show_cadres(update, context, 0)
 
 
@@ -60,7 +75,11 @@ async def _show_cadres(update: Update, context: BotContext, page: int) -> None:
     total = len(people)
     cadres = people[page * PAGE:(page + 1) * PAGE]
     if not cadres:
-        await edit_or_send(update, context, _("You do not evaluate any cadre."))
+        text = _("You do not evaluate any cadre.")
+        if context.actor.is_board:
+            text += "\n" + _("Organization Board: type /chitieu and the cadre's code, "
+                              "e.g. /chitieu XTH004.")
+        await edit_or_send(update, context, text)
         return
     rows = [[button(c.full_name, PREFIX, "c", c.id)] for c in cadres]
     nav = []

@@ -1,0 +1,483 @@
+"""The access-control matrix (SPEC §10): every command, menu label, conversation step and
+button the bot registers, tried by every kind of person, against one table of what each may
+do. A handler, a button action or a flow the table does not name fails the test.
+
+How a cell is checked. The province is set up once (a submitted report, a declared course,
+a notice delivered, delegations) and saved; every cell starts from that saved database.
+Commands and menu labels are sent by the actor. Buttons are first collected by walking the
+bot's screens as the people they are made for ("the owner" of each button), then each
+button's exact callback data is tapped by every actor — for anyone but its owner that is a
+forged or replayed tap.
+
+- ✓: the actor gets a screen (a message or an edit), not a refusal.
+- ✗: the actor gets only a refusal — an alert or a one-line reply — and nothing stored
+  changes (except their own conversation state).
+In every cell, whatever the actor sees names no person they may not see (only themselves,
+their evaluator, the cadres they evaluate or review as a delegate, or anyone for the board).
+
+The table runs on SQLite only: it restores a file snapshot between cells; the rules it
+checks live in the handlers and services, the same code on both backends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+
+from bot.demo import load_demo_province
+from handlers.flowrouter import ROUTES
+from models import Base, Cadre, Delegation
+from tests.test_flow_notices import compose, drain
+from tests.test_flow_report import fill_count_product, fill_rates, self_assess
+
+pytestmark = pytest.mark.parametrize("db_target", ["sqlite"], indirect=True)
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 20/11/2026, 09:00 in Hanoi
+TODAY = date(2026, 11, 20)
+
+# -------------------------------------------------------------------------------- actors
+# (roster code or None, Telegram id). The report, course and notices belong to "cadre".
+ACTORS: dict[str, tuple[str | None, int]] = {
+    "unlinked": (None, 9001),  # on no roster
+    "deactivated": ("XTH008", 9002),  # linked once, then deactivated
+    "cadre": ("XTH004", 9003),  # Đinh Thị Thảo, evaluated by XTH002
+    "peer": ("XTH005", 9004),  # same commune, same evaluator
+    "other_cadre": ("SNV003", 9005),  # another unit
+    "evaluator": ("XTH002", 9006),  # Phan Thị Ngọc Ánh, evaluates the commune's staff
+    "other_supervisor": ("SNV002", 9007),  # evaluates another unit
+    "delegate": ("XTH003", 9008),  # Ánh's reviews are delegated to him this week
+    "past_delegate": ("XTH006", 9009),  # Ánh's delegation to her ended yesterday
+    "board": ("BTC002", 9010),  # Organization Board
+}
+NAMES = list(ACTORS)
+SON = ("XTH009", 9011)  # another of Ánh's cadres, whose report waits for review
+# The people whose screens are walked to collect buttons (the owners of buttons).
+OWNERS = ["cadre", "evaluator", "delegate", "board", "other_supervisor", "peer"]
+
+
+def row(allowed: str) -> dict[str, bool]:
+    """'cadre peer …' → a full row: those actors may, every other actor is refused."""
+    names = allowed.split()
+    unknown = set(names) - set(NAMES)
+    assert not unknown, unknown
+    return {name: name in names for name in NAMES}
+
+
+EVERY_LINKED = "cadre peer other_cadre evaluator other_supervisor delegate past_delegate board"
+SUPERVISORS = "evaluator other_supervisor delegate board"  # who sees the supervisor menus
+# ------------------------------------------------------------------------------ the table
+# Commands and menu labels: who gets the screen; the others get the onboarding, the
+# "deactivated" answer or a refusal.
+MESSAGES: dict[str, dict[str, bool]] = {
+    "/start": row(EVERY_LINKED),
+    "/huy": row(EVERY_LINKED),
+    "/trogiup": row(EVERY_LINKED),
+    "❓ Trợ giúp": row(EVERY_LINKED),
+    "/baocao": row(EVERY_LINKED),
+    "📝 Báo cáo KPI": row(EVERY_LINKED),
+    "/ketqua": row(EVERY_LINKED),
+    "📊 Kết quả của tôi": row(EVERY_LINKED),
+    "/boiduong": row(EVERY_LINKED),
+    "📚 Bồi dưỡng": row(EVERY_LINKED),
+    "/thongbao": row(EVERY_LINKED),
+    "🔔 Thông báo": row(EVERY_LINKED),
+    "/caidat": row(EVERY_LINKED),
+    "/pheduyet": row(SUPERVISORS),
+    "✅ Phê duyệt": row(SUPERVISORS),
+    # a delegate reviews reports; digests and targets stay with the evaluator
+    "/tonghop": row("evaluator other_supervisor board"),
+    "📈 Tổng hợp": row("evaluator other_supervisor board"),
+    "/chitieu": row("evaluator other_supervisor"),  # the board is told to add a code
+
+    "/chitieu XTH004": row("evaluator board"),
+    "/suabaocao": row("board"),
+    "/suabaocao XTH004 2026-11": row("board"),
+}
+
+# Buttons, by "prefix:action" of their callback data (the owner in brackets): who may tap
+# the owner's button. Rows marked "own data" act on whoever taps (a replay shows or changes
+# only the tapper's own things, never the owner's).
+CADRES = "cadre peer other_cadre evaluator other_supervisor delegate past_delegate board"
+REVIEWERS = "evaluator delegate board"  # Thảo's and Sơn's evaluator, her delegate, the board
+BUTTONS: dict[str, dict[str, bool]] = {
+    # 📝 Báo cáo KPI — own data
+    "kp:e": row("evaluator"),  # [evaluator] open a product of her own report
+    "kp:g": row(CADRES),  # [evaluator] self-assessment of the general criteria: own data
+    "kp:gc": row("evaluator"),  # [evaluator] a choice inside her own self-assessment
+    "kp:sub": row(CADRES),  # [evaluator] send for approval: own data
+    "kb:e": row("board"),  # [board] the board corrects someone's product
+    # 📊 Kết quả của tôi — own data
+    "rs:b": row(CADRES),
+    "rs:c": row("cadre"),  # [cadre] chart of own scores: others have none to chart
+    "rs:d": row("cadre"),  # [cadre] breakdown of a period of her own results
+    # ✅ Phê duyệt
+    "rv:p": row(SUPERVISORS),  # [evaluator] inbox page: each sees their own inbox
+    "rv:rr": row("evaluator"),  # [evaluator] a ready-made reason in her own "return" step
+    "rv:g": row(REVIEWERS),  # [evaluator] Sơn's report
+    "rv:e": row(REVIEWERS),  # [evaluator] one product of it
+    "rv:ok": row(REVIEWERS),  # [evaluator] approve it
+    "rv:adj": row(REVIEWERS),  # [evaluator] adjust and approve
+    "rv:rt": row(REVIEWERS),  # [evaluator] return it
+    "rv:A": row(REVIEWERS),  # [evaluator] approve all
+    "rv:AA": row(REVIEWERS),  # [evaluator] confirm approve all
+    "rv:R": row(REVIEWERS),  # [evaluator] return all
+    # ⭐ xếp loại (rating) of Thảo's approved month
+    "ra:s": row(REVIEWERS),
+    "ra:c": row(REVIEWERS),
+    "ra:e": row(REVIEWERS),
+    "ra:k": row(REVIEWERS),
+    "ra:ok": row(REVIEWERS),
+    "ra:b": row(REVIEWERS),
+    "ry:y": row("evaluator other_supervisor"),  # [evaluator] the year's ratings: own cadres
+    # 🔁 Ủy quyền
+    "dl:m": row(SUPERVISORS),  # [evaluator] delegation screen: each sees their own
+    "dl:n": row(SUPERVISORS),  # [evaluator] start a new delegation of one's own
+    "dl:x": row("evaluator"),  # [evaluator] revoke her delegation to Nam
+    # 🎯 /chitieu
+    "tg:l": row("evaluator other_supervisor"),  # [evaluator] list of one's own cadres
+    "tg:c": row("evaluator board"),  # [evaluator] targets of one of Ánh's cadres
+    "tg:p": row("evaluator board"),  # [evaluator] change one of them
+    # 📚 Bồi dưỡng
+    "tr:new": row(CADRES),  # [cadre] declare a course: own data
+    "tr:req": row("board"),  # [board] the province's requirements
+    "tr:v": row(SUPERVISORS),  # [evaluator] courses waiting: each sees their own queue
+    "tr:a": row("evaluator board"),  # [evaluator] verify Thảo's course
+    "tr:x": row("evaluator board"),  # [evaluator] reject it
+    # 🔔 Thông báo
+    "nt:o": row("cadre"),  # [cadre] open the notice delivered to her
+    "nt:a": row("cadre"),  # [cadre] acknowledge it: her delivery, not anyone else's
+    "nt:new": row("board"),  # [board] compose
+    "nt:sl": row("board"),  # [board] statistics list
+    "nt:st": row("board"),  # [board] one notice's statistics
+    "nt:fu": row("board"),  # [board] follow-up reminder
+    # ⚙️ /caidat — own data
+    "rm:t": row(CADRES),
+    # 📈 Tổng hợp
+    "dg:p": row("evaluator other_supervisor board"),  # [evaluator] digest of a period: own units
+    "dg:pp": row(SUPERVISORS),  # [evaluator] choose a period
+    "dg:x": row(SUPERVISORS),  # [evaluator] the Excel file offer for one's own digest
+    "dg:u": row("board"),  # [board] drill down into a unit
+}
+
+# Conversation steps (flows that take typed text or files): the button or command that
+# starts each. Who may be in a flow is who may tap its starting button; a step re-checks
+# the rights before it stores anything.
+FLOWS: dict[str, set[str]] = {
+    "kpi": {"kp:e", "kp:g", "kb:e"},
+    "review": {"rv:adj", "rv:rt", "rv:R"},
+    "rating": {"ra:s", "ra:c", "ra:k", "ra:b"},
+    "delegate": {"dl:n"},
+    "target": {"tg:p"},
+    "course": {"tr:new", "tr:x"},
+    "notice": {"nt:new"},
+}
+
+
+# ------------------------------------------------------------------------------ helpers
+@dataclass
+class Screen:
+    """What one person sees: their messages (text and edit count) and alerts."""
+
+    messages: dict[int, tuple[str, int]]
+    alerts: int
+
+
+def seen(person) -> Screen:
+    return Screen({m.message_id: (m.text or m.file_name or "", m.edits)
+                   for m in person.fake.messages}, len(person.alerts))
+
+
+def news(person, before: Screen) -> tuple[list[str], list[str]]:
+    """(texts newly shown or edited, new alerts) since `before`."""
+    texts = [text for mid, (text, edits) in seen(person).messages.items()
+             if before.messages.get(mid) != (text, edits)]
+    return texts, person.alerts[before.alerts:]
+
+
+class Province:
+    """The saved province every cell starts from."""
+
+    def __init__(self, harness, tmp_path: Path) -> None:
+        self.harness = harness
+        self.path = Path(harness.db.url.split("///", 1)[1])
+        self.saved = tmp_path / "saved.db"
+        self.people = {}
+        self.names: dict[str, str] = {}  # roster code → full name
+        self.may_see: dict[str, set[str]] = {}  # actor → full names they may see
+
+    async def save(self) -> None:
+        await self.harness.db.engine.dispose()
+        shutil.copyfile(self.path, self.saved)
+
+    async def restore(self) -> None:
+        await self.harness.db.engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.saved, self.path)
+
+    async def stored(self) -> str:
+        """A fingerprint of everything stored."""
+        digest = hashlib.sha256()
+        async with self.harness.db.session() as s:
+            for table in sorted(Base.metadata.tables):
+                if table in ("inbound_updates", "send_pace", "scheduler_leases"):
+                    continue
+                rows = (await s.execute(text(f"SELECT * FROM {table}"))).all()
+                digest.update(repr((table, sorted(map(repr, rows)))).encode())
+        return digest.hexdigest()
+
+    def leaks(self, actor: str, texts: list[str]) -> list[str]:
+        hidden = set(self.names.values()) - self.may_see[actor]
+        return sorted({name for name in hidden for t in texts if name in t})
+
+
+async def build(harness, clock, tmp_path) -> Province:
+    clock.set(NOW)
+    province = Province(harness, tmp_path)
+    async with harness.db.session() as s:
+        await load_demo_province(s, clock.now(), link=False)
+        cadres = {c.code: c for c in await s.scalars(select(Cadre))}
+        for code, tg in [*ACTORS.values(), SON]:
+            if code:
+                cadres[code].telegram_user_id = cadres[code].telegram_chat_id = tg
+                cadres[code].linked_at = NOW
+        evaluator = cadres["XTH002"]
+        for delegate, starts, ends in [("XTH003", TODAY - timedelta(days=2), TODAY + timedelta(days=5)),
+                                       ("XTH006", TODAY - timedelta(days=10), TODAY - timedelta(days=1))]:
+            s.add(Delegation(delegator_id=evaluator.id, delegate_id=cadres[delegate].id,
+                             starts_on=starts, ends_on=ends, created_at=NOW - timedelta(days=10)))
+        province.names = {c.code: c.full_name for c in cadres.values()}
+        by_id = {c.id: c for c in cadres.values()}
+
+        def evaluatees(code: str) -> set[str]:
+            return {c.full_name for c in cadres.values()
+                    if c.evaluator_id == cadres[code].id}
+
+        for name, (code, _tg) in ACTORS.items():
+            if code is None:
+                province.may_see[name] = set()
+                continue
+            me = cadres[code]
+            names = {me.full_name}
+            if me.evaluator_id:
+                names.add(by_id[me.evaluator_id].full_name)
+            names |= evaluatees(code)
+            province.may_see[name] = names
+        province.may_see["delegate"] |= evaluatees("XTH002") | {evaluator.full_name}
+        province.may_see["evaluator"] |= {cadres["XTH003"].full_name, cadres["XTH006"].full_name}
+        province.may_see["board"] = set(province.names.values())
+    for name, (_code, tg) in ACTORS.items():
+        province.people[name] = harness.person(tg, name)
+    people = province.people
+    thao, anh, board = people["cadre"], people["evaluator"], people["board"]
+    # Thảo's November report is approved and waits for her rating; Sơn's waits for review;
+    # Thảo declared a course; the board sent a notice everyone received.
+    son = harness.person(SON[1], "Sơn")
+    for person in (thao, son):
+        await person.send("📝 Báo cáo KPI")
+        await fill_count_product(person)
+        await fill_rates(person)
+        await self_assess(person)
+        await person.tap("📤 Gửi duyệt")
+        await person.tap("📤 Xác nhận gửi")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Duyệt tất cả")
+    await anh.tap("✅ Xác nhận duyệt")
+    await thao.send("📚 Bồi dưỡng")
+    await thao.tap("➕ Khai báo khóa học")
+    await thao.send("Lớp QLNN")
+    await thao.tap("Quản lý nhà nước")
+    await thao.send("Trường Chính trị tỉnh")
+    await thao.send("10/10/2026")
+    await thao.send("8")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.tap("📤 Gửi xác nhận")
+    await compose(board)
+    await board.tap_starting("➡️ Tiếp tục")
+    await board.tap("✅ Nút «Đã nhận»")
+    await board.tap("🚀 Gửi ngay")
+    await board.tap("📤 Xác nhận gửi")
+    await drain(harness)
+    async with harness.db.session() as s:
+        (await s.scalar(select(Cadre).where(Cadre.code == "XTH008"))).active = False
+    await province.save()
+    return province
+
+
+def registered(app) -> tuple[set[str], set[str], set[str]]:
+    """(commands, menu labels, callback prefixes) of every handler the Application has."""
+    commands, labels, prefixes = set(), set(), set()
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CommandHandler):
+                commands |= set(handler.commands)
+            elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+                head = handler.pattern.pattern.lstrip("^").split(":")[0]
+                prefixes |= set(head.strip("()").split("|"))
+            elif isinstance(handler, MessageHandler):
+                labels |= _text_labels(handler.filters)
+    return commands, labels, prefixes
+
+
+def _text_labels(flt) -> set[str]:
+    found = set(getattr(flt, "strings", None) or ())
+    for part in ("base_filter", "and_filter", "or_filter", "f"):
+        inner = getattr(flt, part, None)
+        if inner is not None:
+            found |= _text_labels(inner)
+    return found
+
+
+def buttons(person, before: Screen) -> list[str]:
+    """Callback data of every button on messages shown or edited since `before`."""
+    result = []
+    for message in person.fake.messages:
+        if before.messages.get(message.message_id) == (message.text or message.file_name or "",
+                                                       message.edits):
+            continue
+        result += [b.callback_data for r in message.inline_buttons for b in r if b.callback_data]
+    return result
+
+
+@dataclass
+class Found:
+    """A button as its owner met it: sent `entry`, tapped `path`, then saw `data`."""
+
+    owner: str
+    entry: str
+    path: list[str]
+    data: str
+
+    async def replay(self, province: Province) -> None:
+        """Bring the owner back to the screen that offered the button."""
+        owner = province.people[self.owner]
+        await owner.send(self.entry)
+        for data in self.path:
+            await owner.tap_data(data)
+
+
+async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
+    """Walk each owner's screens from every entry point, tapping every button; the first
+    button met per 'prefix:action', with the way to it."""
+    found: dict[str, Found] = {}
+    for owner in OWNERS:
+        person = province.people[owner]
+        for entry in MESSAGES:
+            await province.restore()
+            before = seen(person)
+            await person.send(entry)
+            queue = [(data, []) for data in buttons(person, before)]
+            taps = 0
+            while queue and taps < budget:
+                data, path = queue.pop(0)
+                key = ":".join(data.split(":")[:2])
+                if key in found:
+                    continue
+                found[key] = Found(owner, entry, path, data)
+                mark = seen(person)
+                await person.tap_data(data)
+                taps += 1
+                queue += [(more, [*path, data]) for more in buttons(person, mark)]
+    return found
+
+
+REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "chỉ dành cho", "Chỉ người đánh giá",
+            "Chỉ Ban Tổ chức", "không phụ trách đánh giá", "hết hiệu lực", "đã được xử lý",
+            "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu"]
+
+
+def refused(texts: list[str], alerts: list[str]) -> bool:
+    shown = [*texts, *alerts]
+    return bool(shown) and all(any(r in t for r in REFUSALS) for t in shown)
+
+
+async def flow_of(province: Province, person) -> str | None:
+    async with province.harness.db.session() as s:
+        return await s.scalar(text("SELECT flow FROM flow_states WHERE chat_id = :c"),
+                              {"c": person.id})
+
+
+def test_every_handler_and_flow_has_a_row(harness):
+    commands, labels, prefixes = registered(harness.app)
+    sent = {m if m in labels else m.split()[0] for m in MESSAGES}
+    assert {f"/{c}" for c in commands} <= sent, "a command without a row in MESSAGES"
+    assert labels <= sent, "a menu label without a row in MESSAGES"
+    assert prefixes <= {key.split(":")[0] for key in BUTTONS}, "a button prefix without a row"
+    assert set(ROUTES) == set(FLOWS), "a conversation flow without a row in FLOWS"
+    assert all(key in BUTTONS for keys in FLOWS.values() for key in keys)
+
+
+async def test_access_matrix(harness, clock, tmp_path):
+    province = await build(harness, clock, tmp_path)
+    found = await crawl(province)
+    unknown = sorted(set(found) - set(BUTTONS))
+    assert not unknown, f"buttons the table does not name: {unknown}"
+    assert set(BUTTONS) <= set(found), f"rows never offered: {sorted(set(BUTTONS) - set(found))}"
+
+    wrong: list[str] = []
+    started: dict[str, set[str]] = {}
+    cells = [(entry, None, allowed) for entry, allowed in MESSAGES.items()]
+    cells += [(key, found[key], allowed) for key, allowed in BUTTONS.items()]
+    for label, button, allowed in cells:
+        for actor in NAMES:
+            await province.restore()
+            if button is not None:
+                await button.replay(province)
+            person = province.people[actor]
+            stored = await province.stored()
+            flow_before = await flow_of(province, person)
+            before = seen(person)
+            await (person.send(label) if button is None else person.tap_data(button.data))
+            texts, alerts = news(person, before)
+            if leaked := province.leaks(actor, [*texts, *alerts]):
+                wrong.append(f"{label} × {actor}: shows {leaked}")
+            if not texts and not alerts:
+                wrong.append(f"{label} × {actor}: no answer at all")
+            if allowed[actor]:
+                if refused(texts, alerts):
+                    wrong.append(f"{label} × {actor}: refused, should be allowed: {alerts or texts}")
+                if (flow := await flow_of(province, person)) not in (None, flow_before):
+                    started.setdefault(flow, set()).add(label)
+            else:
+                if not refused(texts, alerts):
+                    wrong.append(f"{label} × {actor}: allowed, should be refused: "
+                                 f"{[t[:60] for t in [*alerts, *texts]]}")
+                if stored != await province.stored():
+                    wrong.append(f"{label} × {actor}: refused but something stored changed")
+    assert not wrong, "\n".join(wrong)
+    for flow, keys in started.items():
+        assert keys <= FLOWS[flow], f"flow {flow} started by {keys - FLOWS[flow]}"
+
+
+async def test_forged_and_malformed_buttons_are_refused(harness, clock, tmp_path):
+    """Any prefix with junk, huge or non-ASCII ids, a payload over 64 bytes, or a decision
+    button of an older version of the report: a refusal, nothing stored, no error."""
+    province = await build(harness, clock, tmp_path)
+    found = await crawl(province)
+    prefixes = registered(harness.app)[2]
+    junk = ["", "zz", "o:abc", "e:١٢", "e: 1", "e:1_0", "e:99999999999999999999999",
+            "e:-1", "g:0:0:0:0:0", "x" * 80]
+    payloads = [f"{p}:{j}" for p in sorted(prefixes) for j in junk]
+    entry_id, version = found["rv:ok"].data.split(":")[2:4]  # rv:ok:<entry>:<version>
+    payloads += [f"rv:ok:{entry_id}:{int(version) - 1}", f"rv:ok:{entry_id}:{int(version) + 1}"]
+    payloads.append(found["rv:AA"].data[:-4] + "0000")  # the report as it was: another hash
+    for actor in ("cadre", "evaluator", "board"):
+        person = province.people[actor]
+        await province.restore()
+        stored = await province.stored()
+        for payload in payloads:
+            before = seen(person)
+            await person.tap_data(payload)
+            texts, alerts = news(person, before)
+            assert refused(texts, alerts), (actor, payload, texts, alerts)
+            assert not texts, (actor, payload, texts)
+        assert stored == await province.stored(), actor
