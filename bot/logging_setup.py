@@ -30,7 +30,12 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+OWN_LOGGERS = ("bot", "handlers", "models", "__main__")
+
+
 def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
+    """DEBUG applies to the bot's own loggers only: libraries log request parameters and SQL
+    arguments at DEBUG (message bodies, phone numbers), so they stay at INFO or above."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     redactor = RedactingFilter(secrets)
@@ -39,8 +44,11 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level.upper())
+    wanted = logging.getLevelName(level.upper())
+    root.setLevel(max(wanted, logging.INFO))
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(wanted)
     # httpx logs every request URL, and Bot API URLs carry the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for name in ("httpx", "httpcore", "apscheduler", "alembic", "aiosqlite", "asyncpg",
+                 "sqlalchemy", "tornado.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
