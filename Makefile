@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint messages clean
+.PHONY: run test lint messages audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,5 +35,13 @@ lint: $(TEST_STAMP)
 messages: $(TEST_STAMP)
 	$(BIN)/python scripts/i18n_sync.py
 
+## make audit: check the pinned dependencies against known vulnerabilities (needs internet
+## access to pypi.org's advisory API; runs pip-audit from its own throwaway environment)
+PIP_AUDIT_VERSION := 2.10.1
+audit:
+	$(PYTHON) -m venv .venv-audit
+	.venv-audit/bin/pip install --quiet pip-audit==$(PIP_AUDIT_VERSION)
+	.venv-audit/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-audit .pytest_cache .ruff_cache
