@@ -35,7 +35,8 @@ from bot.demo import load_demo_province
 from handlers.flowrouter import ROUTES
 from models import Base, Cadre, Delegation
 from tests.test_flow_notices import compose, drain
-from tests.test_flow_report import fill_count_product, fill_rates, self_assess
+from tests.test_flow_report import fill_and_submit
+from tests.test_flow_training import declare_course
 
 pytestmark = pytest.mark.parametrize("db_target", ["sqlite"], indirect=True)
 
@@ -282,25 +283,13 @@ async def build(harness, clock, tmp_path) -> Province:
     son = harness.person(SON[1], "Sơn")
     for person in (thao, son):
         await person.send("📝 Báo cáo KPI")
-        await fill_count_product(person)
-        await fill_rates(person)
-        await self_assess(person)
-        await person.tap("📤 Gửi duyệt")
-        await person.tap("📤 Xác nhận gửi")
+        await fill_and_submit(person)
     await anh.send("✅ Phê duyệt")
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("✅ Duyệt tất cả")
     await anh.tap("✅ Xác nhận duyệt")
     await thao.send("📚 Bồi dưỡng")
-    await thao.tap("➕ Khai báo khóa học")
-    await thao.send("Lớp QLNN")
-    await thao.tap("Quản lý nhà nước")
-    await thao.send("Trường Chính trị tỉnh")
-    await thao.send("10/10/2026")
-    await thao.send("8")
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("📤 Gửi xác nhận")
+    await declare_course(thao, "Lớp QLNN")
     await compose(board)
     await board.tap_starting("➡️ Tiếp tục")
     await board.tap("✅ Nút «Đã nhận»")

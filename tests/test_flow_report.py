@@ -55,6 +55,15 @@ async def self_assess(thao):
         await thao.tap("7,5")
 
 
+async def fill_and_submit(person):
+    """The whole November sheet of a one-stop-shop officer (MC-XA), sent for approval."""
+    await fill_count_product(person)
+    await fill_rates(person)
+    await self_assess(person)
+    await person.tap("📤 Gửi duyệt")
+    await person.tap("📤 Xác nhận gửi")
+
+
 async def test_sheet_lists_products_with_targets(harness, clock):
     thao, _ = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
@@ -182,11 +191,7 @@ async def test_late_submission_is_marked(harness, clock):
 async def test_returned_entry_shows_reason_and_can_be_resubmitted(harness, clock):
     thao, _ = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
-    await thao.tap("📤 Gửi duyệt")
-    await thao.tap("📤 Xác nhận gửi")
+    await fill_and_submit(thao)
     async with harness.db.session() as s:  # the evaluator returns the first product
         entry = (await s.scalars(select(Entry).order_by(Entry.product_type_id))).first()
         entry.status, entry.return_reason = "returned", "Thiếu minh chứng hồ sơ"
@@ -289,11 +294,7 @@ async def test_evaluator_adjusts_a_target_before_submission(harness, clock):
     assert any("hết hiệu lực" in a for a in anh.alerts)
 
     # once submitted, the target is fixed
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
-    await thao.tap("📤 Gửi duyệt")
-    await thao.tap("📤 Xác nhận gửi")
+    await fill_and_submit(thao)
     await anh.send("/chitieu")
     await anh.tap("Tiếp ▶️")
     await anh.tap("Đinh Thị Thảo")
@@ -330,11 +331,7 @@ async def test_board_corrects_a_report_after_the_period_is_locked(harness, clock
         board.telegram_user_id = board.telegram_chat_id = 803
     ha = harness.person(803, "Hà")
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
-    await thao.tap("📤 Gửi duyệt")
-    await thao.tap("📤 Xác nhận gửi")
+    await fill_and_submit(thao)
     entry = (await entries(harness))["XTH004#1"]
     async with harness.db.session() as s:
         await set_locked(s, await s.get(Period, entry.period_id), True, clock.now())

@@ -9,17 +9,18 @@ from sqlalchemy import select
 from bot.services.identity import actor_for
 from bot.services.review import Authority, Decision, ReviewError, decide
 from models import AuditLog, Cadre, Entry
-from tests.test_flow_report import entries, fill_count_product, fill_rates, self_assess, setup
+from tests.test_flow_report import (
+    entries,
+    fill_and_submit,
+    fill_count_product,
+    setup,
+)
 
 
 async def submitted(harness, clock):
     thao, anh = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
-    await thao.tap("📤 Gửi duyệt")
-    await thao.tap("📤 Xác nhận gửi")
+    await fill_and_submit(thao)
     return thao, anh
 
 

@@ -11,6 +11,19 @@ from models import Cadre, TrainingRecord, TrainingRequirement
 from tests.test_flow_report import setup
 
 
+async def declare_course(person, title: str) -> None:
+    """A one-day state-management course of 8 hours, without certificate: sent to verify."""
+    await person.tap("➕ Khai báo khóa học")
+    await person.send(title)
+    await person.tap("Quản lý nhà nước")
+    await person.send("Trường Chính trị tỉnh")
+    await person.send("10/10/2026")
+    await person.send("8")
+    await person.tap("⏭ Bỏ qua")
+    await person.tap("⏭ Bỏ qua")
+    await person.tap("📤 Gửi xác nhận")
+
+
 def profile(**kw) -> Profile:
     base = dict(staff_type="cong_chuc", level="xa", unit_codes=frozenset({"XTH-VP", "XTH", "TINH"}),
                 position_code="MC-XA", is_leader=False, in_planning=False,
@@ -100,15 +113,7 @@ async def test_declare_verify_and_reject(harness, clock):
     assert "16/16 giờ" in thao.last.text
 
     # a second declaration, rejected with a reason
-    await thao.tap("➕ Khai báo khóa học")
-    await thao.send("Lớp QLNN")
-    await thao.tap("Quản lý nhà nước")
-    await thao.send("Trường Chính trị tỉnh")
-    await thao.send("10/10/2026")
-    await thao.send("8")
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("📤 Gửi xác nhận")
+    await declare_course(thao, "Lớp QLNN")
     await anh.send("📚 Bồi dưỡng")
     await anh.tap("🗂 Xác nhận bồi dưỡng (1)")
     await anh.tap("❌ Không xác nhận")

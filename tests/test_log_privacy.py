@@ -13,7 +13,11 @@ import pytest
 from bot.logging_setup import setup_logging
 from tests.harness import TOKEN
 from tests.test_flow_notices import compose, drain
-from tests.test_flow_report import fill_count_product, fill_rates, self_assess, setup
+from tests.test_flow_report import (
+    fill_and_submit,
+    setup,
+)
+from tests.test_flow_training import declare_course
 
 REASON = "Thiếu sổ theo dõi hồ sơ QX-7731"
 COURSE = "Lớp bồi dưỡng QX-7732"
@@ -46,11 +50,7 @@ async def test_a_full_journey_leaves_no_personal_data_in_the_logs(harness, clock
     assert "Chào mừng Mai Xuân Trường" in truong.last.text
 
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
-    await thao.tap("📤 Gửi duyệt")
-    await thao.tap("📤 Xác nhận gửi")
+    await fill_and_submit(thao)
     await anh.send("✅ Phê duyệt")
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap_starting("🔍 1.")
@@ -63,15 +63,7 @@ async def test_a_full_journey_leaves_no_personal_data_in_the_logs(harness, clock
     await anh.tap("✅ Xác nhận duyệt")
 
     await thao.send("📚 Bồi dưỡng")
-    await thao.tap("➕ Khai báo khóa học")
-    await thao.send(COURSE)
-    await thao.tap("Quản lý nhà nước")
-    await thao.send("Trường Chính trị tỉnh")
-    await thao.send("10/10/2026")
-    await thao.send("8")
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("📤 Gửi xác nhận")
+    await declare_course(thao, COURSE)
     assert f"Đã gửi «{COURSE}» để xác nhận" in thao.last.text
 
     from sqlalchemy import select

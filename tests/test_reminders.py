@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from bot import reminder_job
 from models import Cadre, ReminderLog
-from tests.test_flow_report import fill_count_product, fill_rates, self_assess, setup
+from tests.test_flow_report import (
+    fill_and_submit,
+    fill_count_product,
+    fill_rates,
+    self_assess,
+    setup,
+)
 
 
 def at(day: int, month: int = 11, hour: int = 9) -> datetime:
@@ -77,11 +83,7 @@ async def test_no_reminder_after_submission_and_snooze(harness, clock):
     await tick(harness, clock, at(4, 12))  # overdue: always sent
     assert len(kpi_reminders(thao)) == 3
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
-    await thao.tap("📤 Gửi duyệt")
-    await thao.tap("📤 Xác nhận gửi")
+    await fill_and_submit(thao)
     await tick(harness, clock, at(8, 12))  # T+3, but she has sent it
     assert len(kpi_reminders(thao)) == 3
 
