@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import leadership, reminder_job, webhook
@@ -22,6 +22,7 @@ from bot.context import AppServices, BotContext
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.outbox import OutboxWorker
+from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
     delegation,
     digest,
@@ -100,8 +101,8 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     if rate_limiter:
-        # Waits on Telegram's global/per-chat limits and retries once after a 429.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Waits on Telegram's global/per-chat limits, retries after a 429, a timeout or a 5xx.
+        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data["services"] = AppServices.create(settings, db, clock or Clock())
 

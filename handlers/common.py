@@ -107,9 +107,10 @@ async def refuse(update: Update, text: str) -> None:
         await update.effective_message.reply_text(text)
 
 
-def final(callback):
-    """Mark an update as fully handled: later handler groups (flow steps, fallback) skip it,
-    also when the handler failed (the error handlers get the exception)."""
+def stop_on_error(callback):
+    """When the handler fails, the error handlers get the exception and no later handler
+    group sees the update: one "an error occurred", not that and then "I did not
+    understand" from the fallback."""
 
     @functools.wraps(callback)
     async def wrapper(update: Update, context: BotContext) -> None:
@@ -117,8 +118,21 @@ def final(callback):
             await callback(update, context)
         except ApplicationHandlerStop:
             raise
-        except Exception as exc:  # noqa: BLE001 - handed to the error handlers below
+        except Exception as exc:  # noqa: BLE001 - handed to the error handlers
             await context.application.process_error(update, exc)
+            raise ApplicationHandlerStop from None
+
+    return wrapper
+
+
+def final(callback):
+    """Mark an update as fully handled: later handler groups (flow steps, fallback) skip it,
+    also when the handler failed (the error handlers get the exception)."""
+    guarded = stop_on_error(callback)
+
+    @functools.wraps(callback)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        await guarded(update, context)
         raise ApplicationHandlerStop
 
     return wrapper

@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, fi
 from bot.context import BotContext
 from bot.services import flows
 from bot.services.flows import Flow
+from handlers.common import stop_on_error
 
 StepHandler = Callable[[Update, BotContext, Flow], Awaitable[None]]
 ROUTES: dict[str, StepHandler] = {}
@@ -34,6 +35,6 @@ def register(app: Application) -> None:
     content = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & content,
-                       on_message),
+                       stop_on_error(on_message)),
         FLOW_GROUP,
     )

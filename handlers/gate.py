@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from bot.context import BotContext
 from bot.i18n import _
 from bot.services import identity
+from handlers.common import stop_on_error
 from handlers.onboarding import handle_unlinked
 
 log = logging.getLogger(__name__)
@@ -97,4 +98,4 @@ async def gate(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:
     settings = app.bot_data["services"].settings
     app.bot_data["flood"] = FloodControl(settings.flood_max_updates)
-    app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
+    app.add_handler(TypeHandler(Update, stop_on_error(gate)), group=GATE_GROUP)

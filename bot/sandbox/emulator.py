@@ -359,6 +359,8 @@ class Emulator:
     # ---------------------------------------------------------------- faults
     def fail(self, method: str | None = "sendMessage", status: int = 429, retry_after: int | None = 1,
              times: int = 1, chat_id: int | None = None, description: str | None = None) -> None:
+        """The next `times` calls of `method` fail with HTTP `status` (0: the call times out,
+        nothing is done and no answer reaches the bot)."""
         self._faults.append(Fault(method, status, retry_after if status == 429 else None, times,
                                   chat_id, description))
 
@@ -383,6 +385,7 @@ class Emulator:
             default = {429: f"Too Many Requests: retry after {fault.retry_after}",
                        403: "Forbidden: bot was blocked by the user",
                        400: "Bad Request: injected", 500: "Internal Server Error",
+                       0: "Timed out",
                        502: "Bad Gateway"}.get(fault.status, "Error")
             raise ApiError(fault.status, fault.description or default, fault.retry_after)
         if self.rate_limit and method.startswith("send"):

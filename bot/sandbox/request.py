@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.sandbox.emulator import Emulator
@@ -34,4 +35,6 @@ class EmulatorRequest(BaseRequest):
         params = dict(request_data.json_parameters) if request_data else {}
         uploads = dict(request_data.multipart_data) if request_data and request_data.contains_files else {}
         status, body = await self.emulator.handle(api_method, params, uploads)
+        if status == 0:  # an injected timeout: no answer reaches the bot
+            raise TimedOut("Timed out (injected by the emulator)")
         return status, json.dumps(body).encode()

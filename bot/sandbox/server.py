@@ -32,7 +32,7 @@ class _ApiHandler(RequestHandler):
             for name, files in self.request.files.items()
         }
         status, body = await self.emulator.handle(method, params, uploads)
-        self.set_status(status)
+        self.set_status(status or 504)  # an injected timeout: a gateway timeout over HTTP
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
