@@ -41,11 +41,20 @@ def _pg_unavailable_reason() -> str | None:
     return reason
 
 
-def pytest_report_header(config):
+def _pg_line() -> str:
     reason = _pg_unavailable_reason()
     if reason is None:
         return f"PostgreSQL tests: against {PG_URL.split('@')[-1]}"
     return f"PostgreSQL tests: skipped — {reason}"
+
+
+def pytest_report_header(config):
+    return _pg_line()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The header is hidden under -q (our default), so the one line is repeated at the end.
+    terminalreporter.write_line(_pg_line())
 
 
 BACKENDS = ["sqlite", "postgresql"]
