@@ -64,6 +64,25 @@ async def test_two_paces_share_one_rate(db):
     assert min(gaps) >= 10 / rate - 1e-6
 
 
+async def test_a_late_sender_catches_up_without_a_burst(db):
+    """One slow send (a database hiccup) puts the sender behind its schedule; the messages
+    after it go out at most 5 % faster than the rate, never back to back (a burst would
+    exceed Telegram's limit and earn 429s)."""
+    rate = 50.0
+    pace = SharedPace(db, rate)
+    await pace.reserve(20)
+    sent: list[float] = []
+    for i in range(20):
+        await pace.wait_slot(i)
+        sent.append(time.monotonic())
+        if i == 2:
+            await asyncio.sleep(0.2)  # 10 slots' worth of lateness
+    gaps = [later - earlier for earlier, later in zip(sent[3:], sent[4:], strict=False)]
+    assert min(gaps) >= 1 / (rate * 1.05) - 0.002
+    # without the bound, the ten overdue messages would have gone out at once
+    assert sent[13] - sent[3] >= 10 / (rate * 1.05) - 0.01
+
+
 def _payload(update_id: int, chat_id: int, text: str = "xin chào") -> dict:
     return {"update_id": update_id, "message": {
         "message_id": update_id, "date": 0, "text": text,
