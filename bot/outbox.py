@@ -145,7 +145,6 @@ class OutboxWorker:
         """Send one claimed delivery (a row of id, notice_id, cadre_id, attempts and the
         cadre's telegram_chat_id) and record the outcome."""
         db, clock = self.services.db, self.services.clock
-        delivery_id = delivery.id
         markup = ack_markup(notice, delivery.id)
         status, message_id, error, retry_at = DeliveryStatus.SENT, None, None, None
         try:
@@ -169,7 +168,7 @@ class OutboxWorker:
                 status = DeliveryStatus.QUEUED
                 retry_at = clock.now() + timedelta(seconds=5 * 2 ** delivery.attempts)
         async with db.session() as session:
-            await notices.mark(session, delivery_id, status=status, now=clock.now(),
+            await notices.mark(session, delivery.id, status=status, now=clock.now(),
                                message_id=message_id, error=error, retry_at=retry_at)
             if status == DeliveryStatus.BLOCKED:
                 target = await session.get(Cadre, delivery.cadre_id)
