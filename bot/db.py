@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.sqlite_driver import use_one_trip_cursors
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -37,6 +39,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     ensure_sqlite_dir(url)
     engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"), **kwargs)
     if engine.dialect.name == "sqlite":
+        use_one_trip_cursors(engine)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

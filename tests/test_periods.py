@@ -55,3 +55,36 @@ async def test_period_rows_are_created_once(db):
         assert p1.id == p2.id
         assert p1.submission_deadline == date(2027, 2, 3)
         assert p1.status == "open"
+
+
+async def test_a_unit_inherits_its_period_type_from_the_nearest_ancestor_that_sets_one(db):
+    from bot.services.kpi import period_type_of_unit
+    from models import OrgUnit
+
+    async with db.session() as s:
+        province = OrgUnit(code="T", name="Tỉnh", level="tinh", period_type="quarter")
+        s.add(province)
+        await s.flush()
+        district = OrgUnit(code="H", name="Huyện", level="xa", parent_id=province.id,
+                           period_type="")
+        s.add(district)
+        await s.flush()
+        commune = OrgUnit(code="X", name="Xã", level="xa", parent_id=district.id)
+        monthly = OrgUnit(code="M", name="Sở", level="xa", parent_id=province.id,
+                          period_type="month")
+        s.add_all([commune, monthly])
+        await s.flush()
+        below_monthly = OrgUnit(code="P", name="Phòng", level="xa", parent_id=monthly.id)
+        lone = OrgUnit(code="L", name="Đơn vị", level="xa")
+        s.add_all([below_monthly, lone])
+        await s.flush()
+        assert await period_type_of_unit(s, commune.id) == PeriodType.QUARTER
+        assert await period_type_of_unit(s, district.id) == PeriodType.QUARTER
+        assert await period_type_of_unit(s, below_monthly.id) == PeriodType.MONTH
+        assert await period_type_of_unit(s, lone.id) == PeriodType.MONTH  # the default
+        assert await period_type_of_unit(s, None) == PeriodType.MONTH
+        # a cycle in a badly imported tree ends in the default, not a hang
+        province.parent_id = commune.id
+        province.period_type = None
+        await s.flush()
+        assert await period_type_of_unit(s, commune.id) == PeriodType.MONTH

@@ -96,26 +96,27 @@ async def linked_cadre(session: AsyncSession, telegram_user_id: int) -> Cadre | 
 
 
 async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime) -> Actor | None:
-    """Who is behind this Telegram account, with their roles (read on every update: the
-    record and the "evaluates someone / holds a delegation" facts come in one query)."""
+    """Who is behind this Telegram account, with their roles (read on every update, in one
+    query: the record, its granted roles and the "evaluates someone / holds a delegation"
+    facts)."""
     today = now.date()
     evaluated = aliased(Cadre)
     evaluates = exists().where(evaluated.evaluator_id == Cadre.id, evaluated.active.is_(True))
     delegated = exists().where(Delegation.delegate_id == Cadre.id, Delegation.revoked_at.is_(None),
                                Delegation.starts_on <= today, Delegation.ends_on >= today)
-    row = (await session.execute(
-        select(Cadre, evaluates.label("evaluates"), delegated.label("delegated")).where(
-            Cadre.telegram_user_id == telegram_user_id, Cadre.active.is_(True)))).first()
-    if row is None:
+    rows = (await session.execute(
+        select(Cadre.id, Cadre.code, Cadre.full_name, Cadre.unit_id, evaluates.label("evaluates"),
+               delegated.label("delegated"), RoleGrant.role)
+        .outerjoin(RoleGrant, RoleGrant.cadre_id == Cadre.id)
+        .where(Cadre.telegram_user_id == telegram_user_id, Cadre.active.is_(True)))).all()
+    if not rows:
         return None
-    cadre = row[0]
-    roles = {Role.CADRE}
-    roles.update(Role(r) for r in await session.scalars(
-        select(RoleGrant.role).where(RoleGrant.cadre_id == cadre.id)))
-    if row.evaluates or row.delegated:
+    first = rows[0]
+    roles = {Role.CADRE} | {Role(row.role) for row in rows if row.role}
+    if first.evaluates or first.delegated:
         roles.add(Role.SUPERVISOR)
-    return Actor(cadre_id=cadre.id, code=cadre.code, full_name=cadre.full_name,
-                 unit_id=cadre.unit_id, roles=frozenset(roles))
+    return Actor(cadre_id=first.id, code=first.code, full_name=first.full_name,
+                 unit_id=first.unit_id, roles=frozenset(roles))
 
 
 async def _attach(

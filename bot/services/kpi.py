@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.policy import Policy
 from bot.services import audit, periods
@@ -18,6 +19,7 @@ from models.enums import EntryStatus, PeriodStatus, PeriodType, ProductKind
 EDITABLE = (EntryStatus.DRAFT.value, EntryStatus.RETURNED.value)
 ENTRY_FIELDS = ("quantity_done", "quantity_passed", "quantity_on_time", "failed_reviews",
                 "delays", "note", "exemption_note")
+MAX_UNIT_DEPTH = 50  # a unit tree is a handful of levels; this only stops a cycle
 
 
 class KpiError(Exception):
@@ -63,17 +65,21 @@ class PeriodSheet:
 
 
 async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
-    """Month or quarter, inherited up the unit tree (month at the root)."""
-    seen = set()
-    while unit_id is not None and unit_id not in seen:
-        seen.add(unit_id)
-        unit = await session.get(OrgUnit, unit_id)
-        if unit is None:
-            break
-        if unit.period_type:
-            return PeriodType(unit.period_type)
-        unit_id = unit.parent_id
-    return PeriodType.MONTH
+    """Month or quarter, inherited up the unit tree (month at the root); one query."""
+    if unit_id is None:
+        return PeriodType.MONTH
+    chain = (select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.period_type,
+                    literal(0).label("depth"))
+             .where(OrgUnit.id == unit_id).cte("chain", recursive=True))
+    up = aliased(OrgUnit)
+    chain = chain.union_all(
+        select(up.id, up.parent_id, up.period_type, chain.c.depth + 1)
+        .join(chain, up.id == chain.c.parent_id)
+        .where(func.coalesce(chain.c.period_type, "") == "", chain.c.depth < MAX_UNIT_DEPTH))
+    kind = await session.scalar(
+        select(chain.c.period_type).where(func.coalesce(chain.c.period_type, "") != "")
+        .order_by(chain.c.depth).limit(1))
+    return PeriodType(kind) if kind else PeriodType.MONTH
 
 
 def figures_of(line: Line, adjusted: bool = True) -> ProductFigures:
@@ -121,19 +127,23 @@ class KpiService:
                                            self.policy.calendar)
         if (prev.status == PeriodStatus.OPEN.value and today <= prev.submission_deadline
                 and prev.id not in {p.id for p in result}):
-            sheet = await self.sheet(session, cadre, prev, create=False)
-            if not sheet.lines or any(line.entry.status in EDITABLE for line in sheet.lines):
+            entries, editable = (await session.execute(
+                select(func.count(), func.count().filter(Entry.status.in_(EDITABLE)))
+                .join(ProductType, ProductType.id == Entry.product_type_id)
+                .where(Entry.cadre_id == cadre.id, Entry.period_id == prev.id,
+                       ProductType.position_id == cadre.position_id,
+                       ProductType.active.is_(True)))).one()
+            if not entries or editable:
                 result.append(prev)
         return sorted(result, key=lambda p: p.starts_on) + [current]
 
     async def sheet(self, session: AsyncSession, cadre: Cadre, period: Period,
                     create: bool = True) -> PeriodSheet:
-        """Every product type of the cadre's position with its target and entry."""
-        products = list(await session.scalars(
-            select(ProductType)
-            .where(ProductType.position_id == cadre.position_id, ProductType.active.is_(True))
-            .order_by(ProductType.indicator_group, ProductType.id)
-        ))
+        """Every product type of the cadre's position with its target and entry; with
+        `create`, the missing entries (and targets of an open period) are created."""
+        if not create:
+            return (await self.sheets(session, cadre, [period]))[0]
+        products = await self._products(session, cadre)
         targets = {t.product_type_id: t for t in await session.scalars(
             select(Target).where(Target.cadre_id == cadre.id, Target.period_id == period.id))}
         entries = {e.product_type_id: e for e in await session.scalars(
@@ -161,6 +171,37 @@ class KpiService:
                                      Evaluation.period_id == period.id))
         score = self.score(lines, evaluation, cadre)
         return PeriodSheet(cadre, period, lines, evaluation, score)
+
+    async def sheets(self, session: AsyncSession, cadre: Cadre,
+                     periods: list[Period]) -> list[PeriodSheet]:
+        """The sheets of several periods as they are (nothing created), in four queries:
+        only the products with an entry in that period."""
+        if not periods:
+            return []
+        ids = [period.id for period in periods]
+        products = await self._products(session, cadre)
+        targets = {(t.period_id, t.product_type_id): t.quantity for t in await session.scalars(
+            select(Target).where(Target.cadre_id == cadre.id, Target.period_id.in_(ids)))}
+        entries = {(e.period_id, e.product_type_id): e for e in await session.scalars(
+            select(Entry).where(Entry.cadre_id == cadre.id, Entry.period_id.in_(ids)))}
+        evaluations = {e.period_id: e for e in await session.scalars(
+            select(Evaluation).where(Evaluation.cadre_id == cadre.id,
+                                     Evaluation.period_id.in_(ids)))}
+        result = []
+        for period in periods:
+            lines = [Line(entries[key], product, targets.get(key, product.default_target))
+                     for product in products if (key := (period.id, product.id)) in entries]
+            evaluation = evaluations.get(period.id)
+            result.append(PeriodSheet(cadre, period, lines, evaluation,
+                                      self.score(lines, evaluation, cadre)))
+        return result
+
+    async def _products(self, session: AsyncSession, cadre: Cadre) -> list[ProductType]:
+        """The active product types of the cadre's position, in the sheet's order."""
+        return list(await session.scalars(
+            select(ProductType)
+            .where(ProductType.position_id == cadre.position_id, ProductType.active.is_(True))
+            .order_by(ProductType.indicator_group, ProductType.id)))
 
     def score(self, lines: list[Line], evaluation: Evaluation | None, cadre: Cadre) -> PeriodScore:
         criteria = None

@@ -42,8 +42,7 @@ async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today
         select(Period).where(Period.id.in_(period_ids), Period.kind != PeriodType.YEAR.value)
         .order_by(Period.starts_on.desc()).limit(limit)))
     found = []
-    for period in periods:
-        sheet = await kpi.sheet(session, cadre, period, create=False)
+    for period, sheet in zip(periods, await kpi.sheets(session, cadre, periods), strict=True):
         evaluation = sheet.evaluation
         rated = evaluation is not None and evaluation.status == "rated" and evaluation.total_score is not None
         total = evaluation.total_score if rated else sheet.score.total
