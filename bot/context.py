@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.policy import Policy, load_policy
 from bot.services.calendar import WorkCalendar
+from bot.services.flows import Flow
 from bot.services.identity import Actor
 from bot.services.kpi import KpiService
 from bot.services.rating import RatingService
@@ -41,6 +42,9 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def __init__(self, application: Application, chat_id=None, user_id=None) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.actor: Actor | None = None
+        # The chat's flow as the update began (read with the actor, for typed messages only):
+        # a feature handler ends the update, so the flow router sees it unchanged.
+        self.flow: Flow | None = None
 
     @property
     def services(self) -> AppServices:

@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.services import flows
 from bot.services.flows import Flow
 from handlers.common import stop_on_error
 
@@ -23,8 +22,7 @@ def route(flow_name: str, handler: StepHandler) -> None:
 
 
 async def on_message(update: Update, context: BotContext) -> None:
-    async with context.db.session() as session:
-        flow = await flows.get_flow(session, update.effective_chat.id)
+    flow = context.flow  # read by the gate; no feature handler took this update
     if flow is None or flow.name not in ROUTES:
         return  # not in a flow: the fallback answers
     await ROUTES[flow.name](update, context, flow)

@@ -13,7 +13,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotContext
 from bot.i18n import _
-from bot.services import identity
+from bot.services import flows, identity
 from handlers.common import stop_on_error
 from handlers.onboarding import handle_unlinked
 
@@ -91,6 +91,8 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     async with context.db.session() as session:
         context.actor = await identity.actor_for(session, user.id, context.clock.now())
+        if context.actor is not None and update.message is not None:
+            context.flow = await flows.get_flow(session, chat.id)
     if context.actor is None:
         await handle_unlinked(update, context)
 

@@ -152,8 +152,10 @@ def opens_menu_item(callback):
 
     @final
     async def wrapper(update: Update, context: BotContext) -> None:
-        async with context.db.session() as session:
-            await flows.clear_flow(session, update.effective_chat.id)
+        if context.flow is not None:
+            async with context.db.session() as session:
+                await flows.clear_flow(session, update.effective_chat.id)
+            context.flow = None
         await callback(update, context)
 
     return wrapper
