@@ -67,10 +67,12 @@ app.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 async def prepare(url: str, cadres: int, months: int, people: int):
     """The synthetic province; `people` cadres and their evaluators linked to Telegram, the
-    cadres' latest month sent for approval. Returns (cadre chats, evaluator chats, now)."""
+    cadres' last generated month sent for approval. Returns (cadre chats, evaluator chats,
+    now)."""
     from sqlalchemy import func, select, update
 
     from bot.clock import Clock
+    from bot.config import load_settings
     from bot.db import Database
     from bot.migrate import upgrade_engine
     from bot.services.demo_data import generate
@@ -89,7 +91,11 @@ async def prepare(url: str, cadres: int, months: int, people: int):
         await s.execute(update(Cadre).where(Cadre.id.in_(ids)).values(
             telegram_chat_id=Cadre.id + BASE_ID, telegram_user_id=Cadre.id + BASE_ID,
             linked_at=now))
+        # the last generated month (before this one) goes to the evaluators' inboxes; this
+        # month's entries are created as drafts when a cadre opens the report, for typing
+        this_month = now.astimezone(load_settings().tz).date().replace(day=1)
         latest = await s.scalar(select(Period.id).join(Entry, Entry.period_id == Period.id)
+                                .where(Period.starts_on < this_month)
                                 .order_by(Period.starts_on.desc()).limit(1))
         if latest is not None:
             await s.execute(update(Entry).where(Entry.cadre_id.in_([c.id for c in chosen]),
