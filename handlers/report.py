@@ -206,14 +206,13 @@ def _prefix(context: BotContext) -> str:
 async def _entry(session, context: BotContext, entry_id: int) -> Line:
     """The entry the caller may edit: their own, or anyone's for board in board mode."""
     if not _board_mode(context):
-        return await _kpi(context).entry_for(session, await _me(session, context), entry_id)
+        return await _kpi(context).entry_for(session, context.actor.cadre_id, entry_id)
     if not context.actor.is_board:
         raise KpiError("not_found")
     entry = await session.get(Entry, entry_id) if isinstance(entry_id, int) else None
     if entry is None:
         raise KpiError("not_found")
-    cadre = await session.get(Cadre, entry.cadre_id)
-    return await _kpi(context).entry_for(session, cadre, entry_id, override=True)
+    return await _kpi(context).entry_for(session, entry.cadre_id, entry_id, override=True)
 
 
 def _save_kwargs(context: BotContext) -> dict:
@@ -284,11 +283,10 @@ async def _ask(update: Update, context: BotContext, line: Line, step: str, prefi
     await edit_or_send(update, context, text, markup)
 
 
-async def _advance(update: Update, context: BotContext, entry_id: int, step: str,
+async def _advance(update: Update, context: BotContext, line: Line, step: str,
                    prefix: str = "") -> None:
-    """After a step is saved: the next question, or the product summary and the sheet."""
-    async with context.db.session() as session:
-        line = await _entry(session, context, entry_id)
+    """After a step is saved (`line` as the saving transaction left it): the next question,
+    or the product summary and the sheet."""
     nxt = _next_step(line, step)
     if nxt is not None:
         await _ask(update, context, line, nxt, prefix)
@@ -373,7 +371,7 @@ async def cb_all(update, context, data):
         field = "quantity_passed" if step == "passed" else "quantity_on_time"
         await _kpi(context).save(session, line, context.clock.now(),
                                  **{field: line.entry.quantity_done}, **_save_kwargs(context))
-    await _advance(update, context, ids[0], step)
+    await _advance(update, context, line, step)
 
 
 async def cb_number(update, context, data):
@@ -388,7 +386,7 @@ async def cb_number(update, context, data):
         line = await _entry(session, context, ids[0])
         await _kpi(context).save(session, line, context.clock.now(), **{field: int(parts[4])},
                                  **_save_kwargs(context))
-    await _advance(update, context, ids[0], parts[3])
+    await _advance(update, context, line, parts[3])
 
 
 async def cb_skip(update, context, data):
@@ -399,8 +397,8 @@ async def cb_skip(update, context, data):
     if not await _current_step(context, update.effective_chat.id, ids[0], parts[3]):
         raise KpiError("not_found")
     async with context.db.session() as session:
-        await _entry(session, context, ids[0])
-    await _advance(update, context, ids[0], parts[3])
+        line = await _entry(session, context, ids[0])
+    await _advance(update, context, line, parts[3])
 
 
 async def cb_confirm_big(update, context, data):
@@ -415,7 +413,7 @@ async def cb_confirm_big(update, context, data):
     async with context.db.session() as session:
         line = await _entry(session, context, ids[0])
         await _store_number(session, context, line, step, value)
-    await _advance(update, context, ids[0], step)
+    await _advance(update, context, line, step)
 
 
 async def cb_retype(update, context, data):
@@ -636,7 +634,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
             line = await _entry(session, context, entry_id)
             await _kpi(context).save(session, line, context.clock.now(), note=note,
                                      **_save_kwargs(context))
-        await _advance(update, context, entry_id, step, prefix=_("Note saved."))
+        await _advance(update, context, line, step, prefix=_("Note saved."))
         return
     await _typed_number(update, context, line, step)
 
@@ -670,7 +668,7 @@ async def _typed_number(update: Update, context: BotContext, line: Line, step: s
     async with context.db.session() as session:
         line = await _entry(session, context, line.entry.id)
         await _store_number(session, context, line, step, value)
-    await _advance(update, context, line.entry.id, step)
+    await _advance(update, context, line, step)
 
 
 def _confirm_markup(line: Line, value: float, prefix: str = PREFIX):

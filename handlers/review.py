@@ -237,7 +237,7 @@ async def show_entry(update: Update, context: BotContext, entry_id: int) -> None
         cadre, _authority = await reviewable(session, context, entry.cadre_id)
         if entry.status != "submitted":
             raise ReviewError("already_decided", at=entry.decided_at)
-        line = await context.services.kpi.entry_for(session, cadre, entry.id, for_edit=False)
+        line = await context.services.kpi.entry_for(session, cadre.id, entry.id, for_edit=False)
         period = await session.get(Period, entry.period_id)
     text = "\n".join([
         _("🔍 <b>{product}</b> — {name}, {period}").format(

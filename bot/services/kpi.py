@@ -209,23 +209,28 @@ class KpiService:
             criteria = evaluation.criteria or evaluation.self_criteria
         return score_period([figures_of(line) for line in lines], criteria, self.policy.scoring)
 
-    async def entry_for(self, session: AsyncSession, cadre: Cadre, entry_id: int,
+    async def entry_for(self, session: AsyncSession, cadre_id: int, entry_id: int,
                         for_edit: bool = True, override: bool = False) -> Line:
         """The cadre's own entry, re-checked on every tap (ownership, state, lock).
         `override`: board correcting it, whatever its state or the period's lock."""
-        entry = await session.get(Entry, entry_id) if isinstance(entry_id, int) else None
-        if entry is None or entry.cadre_id != cadre.id:
+        row = None
+        if isinstance(entry_id, int):  # the entry, its period, product and target: one query
+            row = (await session.execute(
+                select(Entry, Period, ProductType, Target.quantity)
+                .join(Period, Period.id == Entry.period_id)
+                .join(ProductType, ProductType.id == Entry.product_type_id)
+                .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
+                           & (Target.period_id == Entry.period_id)
+                           & (Target.product_type_id == Entry.product_type_id))
+                .where(Entry.id == entry_id))).first()
+        if row is None or row.Entry.cadre_id != cadre_id:
             raise KpiError("not_found")
-        period = await session.get(Period, entry.period_id)
+        entry, period, product, target = row
         if for_edit and not override:
             if period.status == PeriodStatus.LOCKED.value:
                 raise KpiError("locked")
             if entry.status not in EDITABLE:
                 raise KpiError("not_editable", status=entry.status)
-        product = await session.get(ProductType, entry.product_type_id)
-        target = await session.scalar(select(Target.quantity).where(
-            Target.cadre_id == cadre.id, Target.period_id == entry.period_id,
-            Target.product_type_id == entry.product_type_id))
         return Line(entry, product, product.default_target if target is None else target)
 
     async def save(self, session: AsyncSession, line: Line, now: datetime,
