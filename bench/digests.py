@@ -1,5 +1,6 @@
 """Benchmark 2: every supervisor digest plus the board digest of a province, computed and
-rendered (text + chart), against one aggregate SQL scan of the period's entries.
+rendered (text + chart), against one aggregate SQL scan of the period's entries; and the
+"📥 Tải Excel" workbooks made on demand (a sample of supervisors', and the board's).
 
     .venv/bin/python bench/digests.py --cadres 50000 --months 12     # full size
     .venv/bin/python bench/digests.py --cadres 300 --months 1        # smoke size (tests)
@@ -20,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TELEGRAM_RATE = 30  # messages per second Telegram allows a bot
+EXCEL_SAMPLE = 200  # supervisors whose workbook is timed (the largest teams)
 
 
 def _chart(args) -> bytes:
@@ -39,7 +41,7 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
     from bot.policy import Policy
     from bot.services import digests
     from bot.services.demo_data import generate
-    from handlers.digest import render_board, supervisor_text
+    from handlers.digest import excel_workbook, render_board, supervisor_text
     from models import Entry, Period
 
     if url is None:
@@ -76,12 +78,22 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
         pngs = list(pool.map(_chart, charts, chunksize=32))
     rendered = time.perf_counter() - started
     assert len(pngs) == len(texts)
+    # On demand: one supervisor's workbook (the largest teams first), and the board's.
+    sample = sorted(everyone.values(), key=lambda d: len(d.lines), reverse=True)[:EXCEL_SAMPLE]
+    started = time.perf_counter()
+    for digest in sample:
+        assert excel_workbook(digest, None)[:2] == b"PK"
+    excel = (time.perf_counter() - started) / max(len(sample), 1)
+    started = time.perf_counter()
+    excel_board = len(excel_workbook(sample[0], board))
+    excel_board_time = time.perf_counter() - started
     await db.dispose()
     total = computed + rendered
     messages = 2 * (len(everyone) + 1)  # a chart and a text each
     return {"supervisors": len(everyone), "cadres": sum(len(d.lines) for d in everyone.values()),
             "scan": scan, "computed": computed, "rendered": rendered, "total": total,
-            "send_time": messages / TELEGRAM_RATE,
+            "send_time": messages / TELEGRAM_RATE, "excel": excel, "excel_sample": len(sample),
+            "excel_board": excel_board_time, "excel_board_kb": excel_board / 1024,
             "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "workers": workers}
 
 
@@ -100,7 +112,10 @@ def main() -> None:
           f"{r['rendered']:.1f} s, total "
           f"{r['total']:.1f} s = {r['send_time'] / r['total']:.1f}× faster than Telegram can "
           f"send them ({r['send_time']:.0f} s at {TELEGRAM_RATE}/s); one aggregate scan of the "
-          f"period's entries {r['scan'] * 1000:.0f} ms; peak RSS {r['rss']:.0f} MB")
+          f"period's entries {r['scan'] * 1000:.0f} ms; on demand: a supervisor's Excel "
+          f"{r['excel'] * 1000:.0f} ms (mean of the {r['excel_sample']} largest teams), the "
+          f"board's {r['excel_board'] * 1000:.0f} ms ({r['excel_board_kb']:.0f} KB); "
+          f"peak RSS {r['rss']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -240,17 +240,9 @@ async def _daily(context) -> None:
         await send_scheduled(context.application, today)
 
 
-async def send_excel(update: Update, context: BotContext, period_id: int) -> None:
-    period = await _period(context, period_id)
-    if period is None:
-        raise LookupError
-    policy = context.services.policy
+def excel_workbook(mine: digests.Digest, board: digests.BoardDigest | None) -> bytes:
+    """"📥 Tải Excel": the cadres one evaluates, and for the board the province's sheets."""
     sheets = []
-    async with context.db.session() as session:
-        mine = await digests.supervisor_digest(session, context.actor.cadre_id, period, policy,
-                                               context.today)
-        if context.actor.is_board:
-            board = await digests.board_digest(session, period, policy, context.today)
     headers = [_("Cadre code"), _("Full name"), _("Unit"), _("Sent"), _("Sent late"),
                _("Waiting for approval"), _("Total"), _("Band")]
     sheets.append((_("Cadres"), headers, [
@@ -258,7 +250,7 @@ async def send_excel(update: Update, context: BotContext, period_id: int) -> Non
          _("yes") if line.late else "", line.waiting,
          round(line.total, 1) if line.total is not None else None,
          band_label(line.band) if line.band else ""] for line in mine.lines]))
-    if context.actor.is_board:
+    if board is not None:
         sheets.append((_("Units"), [_("Unit"), _("Cadres"), _("Sent"), _("Sent %"),
                                     _("Average score")],
                        [[r.unit, r.cadres, r.submitted, round(r.rate * 100, 1),
@@ -275,9 +267,22 @@ async def send_excel(update: Update, context: BotContext, period_id: int) -> Non
                        [list(n) for n in board.notices]))
         sheets.append((_("Training"), [_("Group"), _("Cadres with a verified course %")],
                        [[category_name(k), round(v * 100, 1)] for k, v in board.training.items()]))
-    data = digest_workbook(sheets)
+    return digest_workbook(sheets)
+
+
+async def send_excel(update: Update, context: BotContext, period_id: int) -> None:
+    period = await _period(context, period_id)
+    if period is None:
+        raise LookupError
+    policy = context.services.policy
+    board = None
+    async with context.db.session() as session:
+        mine = await digests.supervisor_digest(session, context.actor.cadre_id, period, policy,
+                                               context.today)
+        if context.actor.is_board:
+            board = await digests.board_digest(session, period, policy, context.today)
     await context.bot.send_document(update.effective_chat.id, InputFile(
-        data, f"tong_hop_{period.year}_{period.number:02d}.xlsx"),
+        excel_workbook(mine, board), f"tong_hop_{period.year}_{period.number:02d}.xlsx"),
         caption=_("📥 Summary of {period}").format(period=period_label(period)))
 
 

@@ -27,6 +27,7 @@ def test_digest_benchmark_smoke():
                              "--months", "1"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "supervisors" in result.stdout and "peak RSS" in result.stdout
+    assert "a supervisor's Excel" in result.stdout and "the board's" in result.stdout
 
 
 def test_throughput_benchmark_smoke():

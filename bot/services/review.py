@@ -86,13 +86,23 @@ async def inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0,
         select(func.count(), func.coalesce(func.sum(grouped.c.n), 0)).select_from(grouped))).one()
     rows = (await session.execute(base.order_by(func.min(Entry.submitted_at))
                                   .offset(page * page_size).limit(page_size))).all()
+    cadres, periods = await _cadres_and_periods(session, [(r[0], r[1]) for r in rows])
     items = []
     for cadre_id, period_id, count, late, oldest in rows:
-        cadre = await session.get(Cadre, cadre_id)
-        period = await session.get(Period, period_id)
+        cadre = cadres[cadre_id]
         behalf = cadre.evaluator_id if cadre.evaluator_id in delegators else None
-        items.append(InboxItem(cadre, period, count, bool(late), oldest, behalf))
+        items.append(InboxItem(cadre, periods[period_id], count, bool(late), oldest, behalf))
     return items, int(groups[0]), int(groups[1])
+
+
+async def _cadres_and_periods(session: AsyncSession, pairs: list[tuple[int, int]]
+                              ) -> tuple[dict[int, Cadre], dict[int, Period]]:
+    """The cadres and periods of a page of (cadre id, period id) rows, in two queries."""
+    if not pairs:
+        return {}, {}
+    cadres = await session.scalars(select(Cadre).where(Cadre.id.in_({c for c, _ in pairs})))
+    periods = await session.scalars(select(Period).where(Period.id.in_({p for _, p in pairs})))
+    return {c.id: c for c in cadres}, {p.id: p for p in periods}
 
 
 @dataclass
@@ -170,4 +180,5 @@ async def to_rate(session: AsyncSession, actor: Actor, today: date,
         .group_by(Entry.cadre_id, Entry.period_id)
         .having(func.sum(case((Entry.status != EntryStatus.APPROVED.value, 1), else_=0)) == 0)
         .order_by(Entry.period_id, Entry.cadre_id).limit(limit))).all()
-    return [(await session.get(Cadre, c), await session.get(Period, p)) for c, p in rows]
+    cadres, periods = await _cadres_and_periods(session, [(c, p) for c, p in rows])
+    return [(cadres[c], periods[p]) for c, p in rows]
