@@ -752,7 +752,7 @@ async def _evidence(update: Update, context: BotContext, line: Line) -> None:
         line = await _entry(session, context, line.entry.id)
         session.add(evidence)
         await session.flush()
-        count = await _kpi(context).evidence_count(session, line.entry.id)
+        count = (await _kpi(context).evidence_counts(session, [line.entry.id]))[line.entry.id]
     await message.reply_text(
         _("Evidence received ({count}). Send more, or tap “Done”.").format(count=count),
         reply_markup=done_markup)

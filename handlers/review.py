@@ -173,9 +173,8 @@ def _figures(line: Line, adjusted: bool = False) -> str:
 async def _group_view(session, context: BotContext, cadre: Cadre, period: Period):
     sheet = await context.services.kpi.sheet(session, cadre, period, create=False)
     submitted = [line for line in sheet.lines if line.entry.status == "submitted"]
-    evidence = {}
-    for line in submitted:
-        evidence[line.entry.id] = await context.services.kpi.evidence_count(session, line.entry.id)
+    evidence = await context.services.kpi.evidence_counts(
+        session, [line.entry.id for line in submitted])
     return sheet, submitted, evidence
 
 
@@ -259,7 +258,9 @@ async def _notify_cadre(context: BotContext, cadre: Cadre, period: Period, entri
     if not cadre.telegram_chat_id or not cadre.reachable:
         return
     async with context.db.session() as session:
-        names = [(await session.get(ProductType, e.product_type_id)).name for e in entries]
+        by_id = dict((await session.execute(select(ProductType.id, ProductType.name).where(
+            ProductType.id.in_({e.product_type_id for e in entries})))).all())
+        names = [by_id[e.product_type_id] for e in entries]
         sheet = await context.services.kpi.sheet(session, cadre, period, create=False)
     who = esc(by) + (" " + _("(on behalf of {name})").format(name=esc(on_behalf)) if on_behalf else "")
     products = ", ".join(f"«{esc(n)}»" for n in names)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.services.identity import actor_for
 from bot.services.review import Authority, Decision, ReviewError, decide
-from models import AuditLog, Cadre, Entry
+from models import AuditLog, Cadre, Entry, Evidence
 from tests.test_flow_report import (
     entries,
     fill_and_submit,
@@ -46,6 +46,20 @@ async def test_inbox_approve_all_and_no_second_decision(harness, clock):
     assert any("đã được xử lý lúc" in a for a in anh.alerts)
     async with harness.db.session() as s:
         assert len(list(await s.scalars(select(AuditLog).where(AuditLog.action == "approve")))) == 3
+
+
+async def test_the_report_shows_each_products_evidence_count(harness, clock):
+    thao, anh = await submitted(harness, clock)
+    stored = await entries(harness)
+    async with harness.db.session() as s:
+        for url in ("https://a.example/1", "https://a.example/2"):
+            s.add(Evidence(entry_id=stored["XTH004#1"].id, kind="link", url=url,
+                           created_at=clock.now()))
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    assert anh.last.text.count("Minh chứng: 2 tệp") == 1
+    assert "Minh chứng: 0" not in anh.last.text
+    assert "📎 Xem minh chứng" in anh.buttons()
 
 
 async def test_return_with_reason_then_resubmit_needs_a_new_decision(harness, clock):

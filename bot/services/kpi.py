@@ -331,6 +331,11 @@ class KpiService:
                      before={"quantity": before}, after={"quantity": quantity})
         return target
 
-    async def evidence_count(self, session: AsyncSession, entry_id: int) -> int:
-        return await session.scalar(
-            select(func.count()).select_from(Evidence).where(Evidence.entry_id == entry_id)) or 0
+    async def evidence_counts(self, session: AsyncSession, entry_ids: list[int]
+                              ) -> dict[int, int]:
+        """How many evidence items each entry has (entries without any are left out)."""
+        if not entry_ids:
+            return {}
+        return dict((await session.execute(
+            select(Evidence.entry_id, func.count()).where(Evidence.entry_id.in_(entry_ids))
+            .group_by(Evidence.entry_id))).all())
