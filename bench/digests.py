@@ -11,24 +11,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import resource
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import aclosing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TELEGRAM_RATE = 30  # messages per second Telegram allows a bot
 EXCEL_SAMPLE = 200  # supervisors whose workbook is timed (the largest teams)
-
-
-def _chart(args) -> bytes:
-    from bot.charts import bars_png
-
-    labels, values, title, ylabel = args
-    return bars_png(labels, values, title, ylabel) if values else b""
 
 
 async def run(db_path: Path | None, cadres: int, months: int, workers: int,
@@ -41,7 +35,7 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
     from bot.policy import Policy
     from bot.services import digests
     from bot.services.demo_data import generate
-    from handlers.digest import excel_workbook, render_board, supervisor_text
+    from handlers.digest import excel_workbook, render_stream
     from models import Entry, Period
 
     if url is None:
@@ -67,17 +61,20 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
         everyone = await digests.all_supervisor_digests(s, period, policy)
         board = await digests.board_digest(s, period, policy, now.date())
         computed = time.perf_counter() - started
+    # What the bot does on a digest morning (handlers/digest.py send_scheduled), minus the
+    # sending: every digest drawn (text + chart) by the worker processes, in order.
+    items = [(cadre_id, period, digest, None) for cadre_id, digest in everyone.items()]
+    items.append(("board", period, None, board))
     started = time.perf_counter()
-    texts = [supervisor_text(digest) for digest in everyone.values()]
-    render_board(board)
-    charts = [([line.name for line in d.lines if line.total is not None],
-               [line.total for line in d.lines if line.total is not None],
-               f"Điểm {period.number:02d}/{period.year}", "Điểm") for d in everyone.values()]
-    # Charts are pure (data in, PNG out): render them on both cores.
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pngs = list(pool.map(_chart, charts, chunksize=32))
+    rendered_count = charts = 0
+    async with aclosing(render_stream(items, workers)) as stream:
+        async for _key, rendered in stream:
+            rendered_count += 1
+            charts += sum(1 for _text, png, _name in rendered.parts if png)
     rendered = time.perf_counter() - started
-    assert len(pngs) == len(texts)
+    assert rendered_count == len(items)
+    while multiprocessing.active_children():  # reaped, so that their peak RSS is counted
+        await asyncio.sleep(0.05)
     # On demand: one supervisor's workbook (the largest teams first), and the board's.
     sample = sorted(everyone.values(), key=lambda d: len(d.lines), reverse=True)[:EXCEL_SAMPLE]
     started = time.perf_counter()
@@ -89,22 +86,26 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
     excel_board_time = time.perf_counter() - started
     await db.dispose()
     total = computed + rendered
-    messages = 2 * (len(everyone) + 1)  # a chart and a text each
+    messages = rendered_count + charts  # a text each, and its chart
     return {"supervisors": len(everyone), "cadres": sum(len(d.lines) for d in everyone.values()),
             "scan": scan, "computed": computed, "rendered": rendered, "total": total,
             "send_time": messages / TELEGRAM_RATE, "excel": excel, "excel_sample": len(sample),
             "excel_board": excel_board_time, "excel_board_kb": excel_board / 1024,
-            "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "workers": workers}
+            "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "workers": workers,
+            "worker_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def main() -> None:
+    from handlers.digest import RENDER_WORKERS
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--cadres", type=int, default=50_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--database-url", default=None,
                         help="e.g. postgresql+asyncpg://…/db (filled when empty) instead of --db")
-    parser.add_argument("--workers", type=int, default=2, help="processes rendering charts")
+    parser.add_argument("--workers", type=int, default=RENDER_WORKERS,
+                        help="processes drawing the charts (the bot's own setting by default)")
     args = parser.parse_args()
     r = asyncio.run(run(args.db, args.cadres, args.months, args.workers, args.database_url))
     print(f"digests: {r['supervisors']} supervisors ({r['cadres']} cadres) + board: computed "
@@ -115,7 +116,7 @@ def main() -> None:
           f"period's entries {r['scan'] * 1000:.0f} ms; on demand: a supervisor's Excel "
           f"{r['excel'] * 1000:.0f} ms (mean of the {r['excel_sample']} largest teams), the "
           f"board's {r['excel_board'] * 1000:.0f} ms ({r['excel_board_kb']:.0f} KB); "
-          f"peak RSS {r['rss']:.0f} MB")
+          f"peak RSS {r['rss']:.0f} MB (a drawing worker: {r['worker_rss']:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,13 @@ overview; each with a chart, "📥 Tải Excel" and a way on to ✅ Phê duyệt
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+from collections import deque
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import time
 
 from sqlalchemy import select
@@ -138,7 +145,8 @@ async def deliver(bot, services, chat: int, cadre_id: int, is_board: bool, perio
     async with services.db.session() as session:
         board = (await digests.board_digest(session, period, policy, today)) if is_board else None
         mine = await digests.supervisor_digest(session, cadre_id, period, policy, today)
-    return await send_rendered(bot, chat, period, mine, board)
+    rendered = await asyncio.to_thread(render_digest, period, mine, board)
+    return await send_rendered(bot, chat, period, rendered)
 
 
 def render_supervisor(period: Period, mine: digests.Digest) -> tuple[str, bytes | None]:
@@ -155,64 +163,115 @@ def render_board(board: digests.BoardDigest) -> tuple[str, bytes]:
     return board_text(board), png
 
 
-async def send_rendered(bot, chat: int, period: Period, mine: digests.Digest | None,
-                        board: digests.BoardDigest | None) -> bool:
+@dataclass
+class Rendered:
+    """One person's digest, ready to send: (text, chart, chart file name) messages, the board
+    overview first."""
+
+    parts: list[tuple[str, bytes | None, str]]
+    board: bool
+
+
+def render_digest(period: Period, mine: digests.Digest | None,
+                  board: digests.BoardDigest | None) -> Rendered:
+    """Pure and CPU-bound (matplotlib, ~50 ms a chart): callers run it in a thread, so the
+    bot keeps answering while it draws."""
+    parts = []
+    if board is not None:
+        parts.append((*render_board(board), "tong_hop.png"))
+    if mine is not None and mine.lines:
+        parts.append((*render_supervisor(period, mine), "diem.png"))
+    return Rendered(parts, board is not None)
+
+
+async def send_rendered(bot, chat: int, period: Period, rendered: Rendered) -> bool:
     buttons = [[button(_("📥 Download Excel"), PREFIX, "x", period.id),
                 button(_("✅ Approvals"), "rv", "p", 0)],
                [button(_("📅 Another period"), PREFIX, "pp")]]
-    if board is not None:
+    if rendered.board:
         buttons.append([button(_("🏢 By unit"), PREFIX, "u", period.id, 0)])
     rows = InlineKeyboardMarkup(buttons)
-    if board is not None:
-        text, png = render_board(board)
-        await bot.send_photo(chat, InputFile(png, "tong_hop.png"))
-        await bot.send_message(chat, text, parse_mode="HTML", reply_markup=rows)
-    if mine is not None and mine.lines:
-        text, png = render_supervisor(period, mine)
+    for text, png, name in rendered.parts:
         if png:
-            await bot.send_photo(chat, InputFile(png, "diem.png"))
+            await bot.send_photo(chat, InputFile(png, name))
         await bot.send_message(chat, text, parse_mode="HTML", reply_markup=rows)
-    return board is not None or bool(mine and mine.lines)
+    return bool(rendered.parts)
+
+
+RENDER_WORKERS = 2  # processes drawing the scheduled digests' charts (the machine's cores)
+RENDER_AHEAD = 8  # digests drawn ahead of the one being sent
+
+
+async def render_stream(items: list[tuple], workers: int = RENDER_WORKERS
+                        ) -> AsyncIterator[tuple[object, Rendered]]:
+    """(key, Rendered) for each (key, period, mine, board), in order. Worker processes draw
+    up to RENDER_AHEAD digests ahead of the consumer (~50 ms a chart), so the bot's own
+    process keeps answering at full speed while a province's digests go out."""
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pending: deque = deque()
+    todo = iter(items)
+    try:
+        while True:
+            while len(pending) < RENDER_AHEAD and (item := next(todo, None)) is not None:
+                key, *args = item
+                pending.append((key, loop.run_in_executor(pool, render_digest, *args)))
+            if not pending:
+                return
+            key, future = pending.popleft()
+            yield key, await future
+    finally:
+        for _key, future in pending:
+            future.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def send_scheduled(app: Application, today) -> int:
     """Monday mornings and the working day after a submission deadline: every linked
-    evaluator and board member gets their digest once (claimed in the reminder log)."""
+    evaluator and board member gets their digest once (claimed in the reminder log just
+    before it is sent: a crash loses at most the one being sent)."""
     from bot.services import reminders
-    from models import Cadre, RoleGrant
+    from models import Cadre, ReminderLog, RoleGrant
 
     services = app.bot_data["services"]
+    subject = f"digest:{today.isoformat()}"
     async with services.db.session() as session:
         period = await digests.digest_period(session, today)
         evaluator_ids = set(await session.scalars(select(Cadre.evaluator_id).where(
             Cadre.active.is_(True), Cadre.evaluator_id.is_not(None)).distinct()))
         board_ids = set(await session.scalars(select(RoleGrant.cadre_id).where(
             RoleGrant.role == "board")))
+        already = (select(ReminderLog.id).where(  # sent before a restart
+            ReminderLog.cadre_id == Cadre.id, ReminderLog.subject == subject,
+            ReminderLog.step == "digest").exists())
         people = list(await session.scalars(select(Cadre).where(
             Cadre.id.in_(evaluator_ids | board_ids), Cadre.active.is_(True),
-            Cadre.telegram_chat_id.is_not(None), Cadre.reachable.is_(True))))
-    if period is None:
+            Cadre.telegram_chat_id.is_not(None), Cadre.reachable.is_(True), ~already)))
+    if period is None or not people:
         return 0
     async with services.db.session() as session:  # bulk: one pass for every evaluator
         all_digests = await digests.all_supervisor_digests(session, period, services.policy,
                                                            today)
         board = (await digests.board_digest(session, period, services.policy, today)
                  if board_ids else None)
-    sent = 0
     now = services.clock.now()
-    for person in people:
-        async with services.db.session() as session:
-            claim = reminders.Reminder(person.id, person.telegram_chat_id,
-                                       f"digest:{today.isoformat()}", "digest", "digest")
-            if not await reminders.claim(session, claim, now):
+    items = [(person, period, all_digests.get(person.id),
+              board if person.id in board_ids else None) for person in people]
+    sent = 0
+    async with aclosing(render_stream(items)) as stream:
+        async for person, rendered in stream:
+            if not rendered.parts:
                 continue
-        try:
-            if await send_rendered(app.bot, person.telegram_chat_id, period,
-                                   all_digests.get(person.id),
-                                   board if person.id in board_ids else None):
-                sent += 1
-        except TelegramError:
-            continue
+            async with services.db.session() as session:
+                claim = reminders.Reminder(person.id, person.telegram_chat_id, subject,
+                                           "digest", "digest")
+                if not await reminders.claim(session, claim, now):
+                    continue
+            try:
+                if await send_rendered(app.bot, person.telegram_chat_id, period, rendered):
+                    sent += 1
+            except TelegramError:
+                continue
     return sent
 
 

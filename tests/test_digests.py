@@ -79,9 +79,20 @@ async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness,
     assert not digest_day(date(2026, 12, 2), cal, deadlines)
     assert not digest_day(date(2026, 12, 3), cal, deadlines)
     thao, anh = await approved(harness, clock)
+    async with harness.db.session() as s:  # a board member is linked too
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 890
+    ha = harness.person(890, "Hà")
     before = len(anh.fake.messages)
-    assert await send_scheduled(harness.app, date(2026, 11, 23)) == 1  # Ánh, the only linked evaluator
-    assert "Tổng hợp Tháng 11/2026" in anh.last.text and len(anh.fake.messages) > before
+    assert await send_scheduled(harness.app, date(2026, 11, 23)) == 2  # Ánh and Hà
+    mine = anh.fake.messages[before:]
+    assert [m.kind for m in mine] == ["photo", "text"]
+    assert mine[0].file_name == "diem.png" and mine[0].file_bytes.startswith(b"\x89PNG")
+    assert "Tổng hợp Tháng 11/2026</b> — " in mine[1].text and "do anh/chị đánh giá" in mine[1].text
+    assert "toàn tỉnh" not in mine[1].text
+    overview = [m for m in ha.fake.messages if m.kind == "photo" or "toàn tỉnh" in (m.text or "")]
+    assert overview[0].file_name == "tong_hop.png" and "Tổng hợp toàn tỉnh" in overview[1].text
+    assert "🏢 Theo đơn vị" in ha.buttons() and "🏢 Theo đơn vị" not in anh.buttons()
     assert await send_scheduled(harness.app, date(2026, 11, 23)) == 0  # never twice
     assert not any("Tổng hợp" in (m.text or "") for m in thao.fake.messages)
 
