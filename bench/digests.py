@@ -25,6 +25,16 @@ TELEGRAM_RATE = 30  # messages per second Telegram allows a bot
 EXCEL_SAMPLE = 200  # supervisors whose workbook is timed (the largest teams)
 
 
+def _peak_rss_mb(process) -> float:
+    """A live process's peak resident memory (its own, since it started: VmHWM)."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                 if line.startswith("VmHWM:")), 0)
+
+
 async def run(db_path: Path | None, cadres: int, months: int, workers: int,
               url: str | None = None) -> dict:
     from sqlalchemy import func, select
@@ -66,15 +76,15 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
     items = [(cadre_id, period, digest, None) for cadre_id, digest in everyone.items()]
     items.append(("board", period, None, board))
     started = time.perf_counter()
-    rendered_count = charts = 0
+    rendered_count = charts = worker_rss = 0
     async with aclosing(render_stream(items, workers)) as stream:
         async for _key, rendered in stream:
             rendered_count += 1
             charts += sum(1 for _text, png, _name in rendered.parts if png)
+            if rendered_count % 256 == 0 or rendered_count == len(items):
+                worker_rss = max([worker_rss, *map(_peak_rss_mb, multiprocessing.active_children())])
     rendered = time.perf_counter() - started
     assert rendered_count == len(items)
-    while multiprocessing.active_children():  # reaped, so that their peak RSS is counted
-        await asyncio.sleep(0.05)
     # On demand: one supervisor's workbook (the largest teams first), and the board's.
     sample = sorted(everyone.values(), key=lambda d: len(d.lines), reverse=True)[:EXCEL_SAMPLE]
     started = time.perf_counter()
@@ -92,7 +102,7 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
             "send_time": messages / TELEGRAM_RATE, "excel": excel, "excel_sample": len(sample),
             "excel_board": excel_board_time, "excel_board_kb": excel_board / 1024,
             "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "workers": workers,
-            "worker_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+            "worker_rss": worker_rss}
 
 
 def main() -> None:

@@ -39,24 +39,28 @@ def score_history_png(labels: list[str], totals: list[float], thresholds: dict[s
     return _png(fig)
 
 
-def bars_png(labels: list[str], values: list[float], title: str, ylabel: str,
+def bars_png(labels: list[str], values: list[float], title: str,
              limit: float | None = 100) -> bytes:
-    """Horizontal bars (long Vietnamese names read better sideways)."""
-    height = max(3.0, 0.3 * len(labels) + 1.2)
+    """Horizontal bars (long Vietnamese names read better sideways), each with its value
+    written at its end; no x axis (the values say it, and it would cost a sixth of the
+    drawing time)."""
+    height = max(2.5, 0.3 * len(labels) + 0.8)
     fig = Figure(figsize=(8, height), dpi=90)
     ax = fig.add_subplot()
     positions = range(len(values))
     ax.barh(list(positions), values, color="#2f6db5")
     ax.set_yticks(list(positions), [label[:40] for label in labels], fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(max(len(values), 4) - 0.5, -0.5)  # top down; a short list keeps thin bars
     ax.tick_params(axis="y", length=0)  # the names sit next to their bars
+    ax.xaxis.set_visible(False)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
     if limit is not None:
         ax.set_xlim(0, limit)
     for y, value in zip(positions, values, strict=True):
         ax.text(value + (limit or max(values or [1])) * 0.01, y,
                 f"{value:.1f}".replace(".", ","), va="center", fontsize=7)
-    ax.set_xlabel(ylabel)
     ax.set_title(title)
     # Fixed margins: tight_layout would cost more than drawing the chart itself.
-    fig.subplots_adjust(left=0.36, right=0.97, top=1 - 0.45 / height, bottom=0.6 / height)
+    fig.subplots_adjust(left=0.36, right=0.95, top=1 - 0.45 / height, bottom=0.15 / height)
     return _png(fig)

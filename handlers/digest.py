@@ -152,14 +152,14 @@ async def deliver(bot, services, chat: int, cadre_id: int, is_board: bool, perio
 def render_supervisor(period: Period, mine: digests.Digest) -> tuple[str, bytes | None]:
     scored = [line for line in mine.lines if line.total is not None]
     png = bars_png([line.name for line in scored], [line.total for line in scored],
-                   _("Scores of {period}").format(period=period_label(period)),
-                   _("Points")) if scored else None
+                   _("Scores of {period}").format(period=period_label(period))
+                   ) if scored else None
     return supervisor_text(mine), png
 
 
 def render_board(board: digests.BoardDigest) -> tuple[str, bytes]:
     png = bars_png([r.unit for r in board.units[:15]], [r.rate * 100 for r in board.units[:15]],
-                   _("Reports sent by unit (%)"), _("% of cadres"))
+                   _("Reports sent by unit (%)"))
     return board_text(board), png
 
 
