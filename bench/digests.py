@@ -76,10 +76,11 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
     items = [(cadre_id, period, digest, None) for cadre_id, digest in everyone.items()]
     items.append(("board", period, None, board))
     started = time.perf_counter()
-    rendered_count = charts = worker_rss = 0
+    rendered_count = texts = charts = worker_rss = 0
     async with aclosing(render_stream(items, workers)) as stream:
         async for _key, rendered in stream:
             rendered_count += 1
+            texts += len(rendered.parts)
             charts += sum(1 for _text, png, _name in rendered.parts if png)
             if rendered_count % 256 == 0 or rendered_count == len(items):
                 worker_rss = max([worker_rss, *map(_peak_rss_mb, multiprocessing.active_children())])
@@ -96,7 +97,7 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
     excel_board_time = time.perf_counter() - started
     await db.dispose()
     total = computed + rendered
-    messages = rendered_count + charts  # a text each, and its chart
+    messages = texts + charts  # a text for each part of a digest, and its chart
     return {"supervisors": len(everyone), "cadres": sum(len(d.lines) for d in everyone.values()),
             "scan": scan, "computed": computed, "rendered": rendered, "total": total,
             "send_time": messages / TELEGRAM_RATE, "excel": excel, "excel_sample": len(sample),

@@ -174,8 +174,8 @@ class Rendered:
 
 def render_digest(period: Period, mine: digests.Digest | None,
                   board: digests.BoardDigest | None) -> Rendered:
-    """Pure and CPU-bound (matplotlib, ~50 ms a chart): callers run it in a thread, so the
-    bot keeps answering while it draws."""
+    """Pure and CPU-bound (matplotlib, ~50 ms a chart): callers run it in a thread or a worker
+    process (`render_stream`), so the bot keeps answering while it draws."""
     parts = []
     if board is not None:
         parts.append((*render_board(board), "tong_hop.png"))
