@@ -412,9 +412,8 @@ def digest(
             row = await periods.ensure_period(session, kind, year, number,
                                               WorkCalendar(policy.calendar), policy.calendar)
         else:
-            row = await digests.digest_period(session, today)
-        if row is None:
-            raise CliError(_("There is no period to summarise yet."))
+            row = await digests.digest_period(session, today, WorkCalendar(policy.calendar),
+                                              policy.calendar)
         if board:
             return None, row, board_text(await digests.board_digest(session, row, policy, today))
         person = await identity.cadre_by_code(session, supervisor)

@@ -113,7 +113,8 @@ async def _period(context: BotContext, period_id: int | None = None) -> Period |
     async with context.db.session() as session:
         if period_id is not None:
             return await session.get(Period, period_id)
-        return await digests.digest_period(session, context.today)
+        return await digests.digest_period(session, context.today, context.services.calendar,
+                                           context.services.policy.calendar)
 
 
 async def on_digest(update: Update, context: BotContext) -> None:
@@ -236,7 +237,8 @@ async def send_scheduled(app: Application, today) -> int:
     services = app.bot_data["services"]
     subject = f"digest:{today.isoformat()}"
     async with services.db.session() as session:
-        period = await digests.digest_period(session, today)
+        period = await digests.digest_period(session, today, services.calendar,
+                                             services.policy.calendar)
         evaluator_ids = set(await session.scalars(select(Cadre.evaluator_id).where(
             Cadre.active.is_(True), Cadre.evaluator_id.is_not(None)).distinct()))
         board_ids = set(await session.scalars(select(RoleGrant.cadre_id).where(
@@ -247,7 +249,7 @@ async def send_scheduled(app: Application, today) -> int:
         people = list(await session.scalars(select(Cadre).where(
             Cadre.id.in_(evaluator_ids | board_ids), Cadre.active.is_(True),
             Cadre.telegram_chat_id.is_not(None), Cadre.reachable.is_(True), ~already)))
-    if period is None or not people:
+    if not people:
         return 0
     async with services.db.session() as session:  # bulk: one pass for every evaluator
         all_digests = await digests.all_supervisor_digests(session, period, services.policy,

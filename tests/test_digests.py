@@ -66,6 +66,30 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert any("hết hiệu lực" in a for a in thao.alerts)
 
 
+async def test_digest_on_a_fresh_province_shows_the_period_under_way(harness, clock):
+    """Nobody has opened "📝 Báo cáo KPI" yet, so no period row exists: the digest still
+    shows the month under way (everyone not yet reported), for the evaluator and the board."""
+    from models import Period
+    from tests.test_flow_report import setup
+
+    _thao, anh = await setup(harness, clock)
+    async with harness.db.session() as s:
+        assert await s.scalar(select(Period)) is None
+    await anh.send("📈 Tổng hợp")
+    assert not any("Chưa có kỳ nào" in (m.text or "") for m in anh.fake.messages)
+    assert "Tổng hợp Tháng 11/2026</b>" in anh.last.text
+    assert "Đã gửi: 0/" in anh.last.text and "Đinh Thị Thảo" in anh.last.text
+    async with harness.db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 890
+        assert [(p.kind, p.year, p.number) for p in await s.scalars(select(Period))] == [
+            ("month", 2026, 11)]
+    ha = harness.person(890, "Hà")
+    await ha.send("📈 Tổng hợp")
+    overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
+    assert "Tháng 11/2026" in overview and "Đã gửi báo cáo: 0/60 (0%)" in overview
+
+
 async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness, clock):
     from datetime import date
 

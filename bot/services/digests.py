@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy import Policy
+from bot.policy import CalendarPolicy, Policy
+from bot.services import periods
+from bot.services.calendar import WorkCalendar
+from bot.services.kpi import period_type_of_unit
 from bot.services.scoring import ProductFigures, band_for, score_period
 from models import (
     Cadre,
@@ -256,20 +259,26 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
                        await indicators(session, policy, period, today))
 
 
-async def digest_period(session: AsyncSession, today: date) -> Period | None:
+async def digest_period(session: AsyncSession, today: date, calendar: WorkCalendar,
+                        policy: CalendarPolicy) -> Period:
     """A period whose deadline passed in the last week (the "day after the deadline" digest),
-    else the period under way."""
-    from datetime import timedelta
-
+    else the latest period under way; on a fresh province, where nobody has reported yet,
+    the province's period under way is created as the report screen would."""
     just_closed = await session.scalar(select(Period).where(
         Period.kind != "year", Period.submission_deadline < today,
         Period.submission_deadline >= today - timedelta(days=7))
         .order_by(Period.submission_deadline.desc()).limit(1))
     if just_closed is not None:
         return just_closed
-    return await session.scalar(select(Period).where(
+    under_way = await session.scalar(select(Period).where(
         Period.kind != "year", Period.starts_on <= today)
         .order_by(Period.starts_on.desc()).limit(1))
+    if under_way is not None:
+        return under_way
+    root = await session.scalar(select(OrgUnit.id).where(OrgUnit.parent_id.is_(None))
+                                .order_by(OrgUnit.id).limit(1))
+    kind = await period_type_of_unit(session, root)
+    return await periods.period_for_day(session, kind, today, calendar, policy)
 
 
 async def all_supervisor_digests(session: AsyncSession, period: Period, policy: Policy,

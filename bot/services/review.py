@@ -32,11 +32,14 @@ class Authority:
 
 
 async def delegators_of(session: AsyncSession, actor_id: int, today: date) -> list[int]:
-    """Evaluators who have delegated their reviews to this actor, today."""
-    rows = await session.scalars(select(Delegation.delegator_id).where(
-        Delegation.delegate_id == actor_id, Delegation.revoked_at.is_(None),
-        Delegation.starts_on <= today, Delegation.ends_on >= today))
-    return list(rows)
+    """Evaluators who have delegated their reviews to this actor, today (read once per
+    session: the inbox and the list to rate both need it)."""
+    key = ("delegators_of", actor_id, today)
+    if key not in session.info:
+        session.info[key] = list(await session.scalars(select(Delegation.delegator_id).where(
+            Delegation.delegate_id == actor_id, Delegation.revoked_at.is_(None),
+            Delegation.starts_on <= today, Delegation.ends_on >= today)))
+    return session.info[key]
 
 
 async def authority_over(session: AsyncSession, actor: Actor, cadre: Cadre,
