@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,8 +115,10 @@ def make_emulator():
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self.events: dict[int, asyncio.Event] = {}
+            self.api_calls: Counter[str] = Counter()
 
         async def handle(self, method, params, uploads=None):
+            self.api_calls[method] += 1
             result = await super().handle(method, params, uploads)
             chat = params.get("chat_id")
             if chat is not None and (event := self.events.get(int(chat))):
@@ -258,7 +261,9 @@ async def run(args) -> dict:
                                             "-o", args.profile, "-d", str(int(args.seconds))],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 cpu = cpu_seconds(proc.pid)
+                emulator.api_calls.clear()
                 stats = await drive(emulator, people, args.seconds)
+                stats["calls"] = dict(emulator.api_calls)
                 stats["cpu_ms"] = (cpu_seconds(proc.pid) - cpu) * 1000 / max(stats["updates"], 1)
                 if spy is not None:
                     await asyncio.to_thread(spy.wait, 60)
@@ -317,6 +322,10 @@ def main() -> None:
     print(f"full bot: {full['rate']:.1f} updates/s, p50 {full['p50']:.0f} ms, "
           f"p95 {full['p95']:.0f} ms, {full['cpu_ms']:.1f} ms CPU per update; RSS idle {full['rss_idle']:.0f} MB, "
           f"peak under load {full['rss_load']:.0f} MB; approvals {r['approvals']}")
+    for name, stats in (("echo", echo), ("full", full)):
+        calls = ", ".join(f"{method} {count / max(stats['updates'], 1):.2f}"
+                          for method, count in sorted(stats["calls"].items()))
+        print(f"{name} bot's Bot API calls per update: {calls}")
     for action, (count, median) in sorted(full["actions"].items()):
         print(f"    {action}: {count} × , median {median:.0f} ms")
     print(f"full / echo throughput: {ratio:.0%} (target ≥ 50%)")

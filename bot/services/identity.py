@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -95,20 +95,26 @@ async def linked_cadre(session: AsyncSession, telegram_user_id: int) -> Cadre | 
     )
 
 
+_EVALUATED = aliased(Cadre, name="evaluated")
+# Built once: aliasing the cadres table and building the statement cost more than running it.
+_ACTOR = (
+    select(Cadre.id, Cadre.code, Cadre.full_name, Cadre.unit_id,
+           exists().where(_EVALUATED.evaluator_id == Cadre.id, _EVALUATED.active.is_(True))
+           .label("evaluates"),
+           exists().where(Delegation.delegate_id == Cadre.id, Delegation.revoked_at.is_(None),
+                          Delegation.starts_on <= bindparam("today"),
+                          Delegation.ends_on >= bindparam("today")).label("delegated"),
+           RoleGrant.role)
+    .outerjoin(RoleGrant, RoleGrant.cadre_id == Cadre.id)
+    .where(Cadre.telegram_user_id == bindparam("user_id"), Cadre.active.is_(True)))
+
+
 async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime) -> Actor | None:
     """Who is behind this Telegram account, with their roles (read on every update, in one
     query: the record, its granted roles and the "evaluates someone / holds a delegation"
     facts)."""
-    today = now.date()
-    evaluated = aliased(Cadre)
-    evaluates = exists().where(evaluated.evaluator_id == Cadre.id, evaluated.active.is_(True))
-    delegated = exists().where(Delegation.delegate_id == Cadre.id, Delegation.revoked_at.is_(None),
-                               Delegation.starts_on <= today, Delegation.ends_on >= today)
     rows = (await session.execute(
-        select(Cadre.id, Cadre.code, Cadre.full_name, Cadre.unit_id, evaluates.label("evaluates"),
-               delegated.label("delegated"), RoleGrant.role)
-        .outerjoin(RoleGrant, RoleGrant.cadre_id == Cadre.id)
-        .where(Cadre.telegram_user_id == telegram_user_id, Cadre.active.is_(True)))).all()
+        _ACTOR, {"user_id": telegram_user_id, "today": now.date()})).all()
     if not rows:
         return None
     first = rows[0]

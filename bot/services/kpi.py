@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -64,21 +64,28 @@ class PeriodSheet:
         return "draft"
 
 
-async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
-    """Month or quarter, inherited up the unit tree (month at the root); one query."""
-    if unit_id is None:
-        return PeriodType.MONTH
+def _period_type_chain():
+    """A unit's period type, inherited up the unit tree (the unit's own first)."""
     chain = (select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.period_type,
                     literal(0).label("depth"))
-             .where(OrgUnit.id == unit_id).cte("chain", recursive=True))
+             .where(OrgUnit.id == bindparam("unit_id")).cte("chain", recursive=True))
     up = aliased(OrgUnit)
     chain = chain.union_all(
         select(up.id, up.parent_id, up.period_type, chain.c.depth + 1)
         .join(chain, up.id == chain.c.parent_id)
         .where(func.coalesce(chain.c.period_type, "") == "", chain.c.depth < MAX_UNIT_DEPTH))
-    kind = await session.scalar(
-        select(chain.c.period_type).where(func.coalesce(chain.c.period_type, "") != "")
-        .order_by(chain.c.depth).limit(1))
+    return (select(chain.c.period_type).where(func.coalesce(chain.c.period_type, "") != "")
+            .order_by(chain.c.depth).limit(1))
+
+
+_PERIOD_TYPE = _period_type_chain()  # built once: building it costs more than running it
+
+
+async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
+    """Month or quarter, inherited up the unit tree (month at the root); one query."""
+    if unit_id is None:
+        return PeriodType.MONTH
+    kind = await session.scalar(_PERIOD_TYPE, {"unit_id": unit_id})
     return PeriodType(kind) if kind else PeriodType.MONTH
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +47,11 @@ def deadlines(ends_on: date, calendar: WorkCalendar, policy: CalendarPolicy) -> 
     )
 
 
+_PERIOD = select(Period).where(  # built once: read on every tap of the report
+    Period.kind == bindparam("kind"), Period.year == bindparam("year"),
+    Period.number == bindparam("number"))
+
+
 async def ensure_period(
     session: AsyncSession,
     kind: PeriodType,
@@ -56,9 +61,8 @@ async def ensure_period(
     policy: CalendarPolicy,
 ) -> Period:
     """The period's row, created on first use (safe when two processes race)."""
-    query = select(Period).where(Period.kind == kind.value, Period.year == year,
-                                 Period.number == number)
-    period = await session.scalar(query)
+    key = {"kind": kind.value, "year": year, "number": number}
+    period = await session.scalar(_PERIOD, key)
     if period is not None:
         return period
     starts_on, ends_on = bounds(kind, year, number)
@@ -71,7 +75,7 @@ async def ensure_period(
             )
             session.add(period)
     except IntegrityError:
-        period = await session.scalar(query)
+        period = await session.scalar(_PERIOD, key)
     return period
 
 
