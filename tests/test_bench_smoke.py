@@ -37,3 +37,5 @@ def test_throughput_benchmark_smoke():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "echo bot:" in result.stdout and "full bot:" in result.stdout
     assert "full / echo throughput" in result.stdout
+    calls = result.stdout.split("full bot's Bot API calls per update: ")[1].splitlines()[0]
+    assert "sendMessage" in calls and "getUpdates" in calls
