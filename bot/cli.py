@@ -11,6 +11,7 @@ from urllib.parse import quote
 import typer
 from sqlalchemy.engine import make_url
 
+from bot.cli_errors import usage, usage_error_line
 from bot.cli_import import ImportFailed, import_app
 from bot.clock import Clock
 from bot.config import ConfigError, Settings, load_settings
@@ -511,7 +512,7 @@ def grant(cadre_code: str, role: str) -> None:
 
 def main() -> None:
     try:
-        result = app(standalone_mode=False)
+        result = app(standalone_mode=False, prog_name="cadrebot")
         if isinstance(result, int) and result:
             sys.exit(result)
     except (ConfigError, CliError) as exc:
@@ -528,7 +529,13 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(1)
-    except typer.TyperException as exc:  # usage errors: typer's own message and exit code
+    except usage.NoArgsIsHelpError as exc:  # `cadrebot db` alone: the help of that group
+        exc.show()
+        sys.exit(exc.exit_code)
+    except usage.UsageError as exc:  # a wrongly written command line: one Vietnamese line
+        typer.echo(usage_error_line(exc), err=True)
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # any other error typer reports itself
         show = getattr(exc, "show", None)
         if show is not None:
             show()

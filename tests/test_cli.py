@@ -69,6 +69,25 @@ def test_unknown_cadre_is_one_line_error(province_db):
     assert result.stderr.strip() == "Lỗi: không có cán bộ nào có mã NOPE"
 
 
+@pytest.mark.parametrize("args, expected", [
+    (["nosuch"], "Lỗi: không có lệnh “nosuch”. Xem cách viết lệnh: cadrebot --help"),
+    (["digest", "--boar"], "Lỗi: không có tùy chọn --boar (có phải anh/chị muốn gõ --board?). "
+                           "Xem cách viết lệnh: cadrebot digest --help"),
+    (["export", "evaluations"], "Lỗi: thiếu tùy chọn --period. "
+                               "Xem cách viết lệnh: cadrebot export evaluations --help"),
+    (["invite"], "Lỗi: thiếu giá trị cadre_code. Xem cách viết lệnh: cadrebot invite --help"),
+    (["demo-data", "--cadres", "abc"], "Lỗi: giá trị của --cadres không hợp lệ."),
+    (["demo-data", "--cadres"], "Lỗi: tùy chọn --cadres cần có giá trị đi kèm."),
+    (["period", "lock", "2026-11", "thua"], "Lỗi: có giá trị thừa: thua."),
+])
+def test_a_wrongly_written_command_is_one_vietnamese_line(tmp_path, args, expected):
+    result = cadrebot(tmp_path, *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(expected), result.stderr
+
+
 def test_grant_board_and_twice(province_db):
     first = cadrebot(province_db, "grant", "SNV001", "board")
     assert first.returncode == 0 and "Đã cấp quyền board cho Lê Văn Hùng" in first.stdout
