@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score
 from bot.services import flows
 from bot.services.flows import Flow
-from bot.services.kpi import EDITABLE, KpiError, Line, PeriodSheet
+from bot.services.kpi import EDITABLE, KpiError, Line, PeriodSheet, incomplete
 from bot.services.numbers import NotANumber, parse_number
 from handlers import flowrouter
 from handlers.common import (
@@ -231,12 +231,14 @@ KPI_ERRORS = {
     "nothing_to_submit": N_("There is nothing new to send in this period."),
     "no_self_assessment": N_("Please do the self-assessment of the general criteria (⭐) before sending."),
     "already_rated": N_("Your evaluator has already rated this period."),
+    "self_sent": N_("This period's report has already been sent for approval, so the "
+                    "self-assessment cannot be changed now."),
 }
 
 
 async def _kpi_error(update: Update, error: KpiError) -> None:
     if error.code == "missing":
-        text = _("These products have not been entered yet: {names}. Enter them first "
+        text = _("These products are not fully entered yet: {names}. Enter them first "
                  "(type 0 if nothing was done).").format(names=", ".join(error.info["products"]))
     else:
         message = KPI_ERRORS.get(error.code) or KPI_ERRORS["not_found"]
@@ -484,6 +486,8 @@ async def cb_self(update, context, data):
             raise KpiError("not_found")
         if period.status == "locked":
             raise KpiError("locked")
+        if not await _kpi(context).may_self_assess(session, await _me(session, context), period):
+            raise KpiError("self_sent")
     await _ask_criterion(update, context, ids[0], 0)
 
 
@@ -539,7 +543,7 @@ async def cb_submit(update, context, data):
         sheet = await _kpi(context).sheet(session, me, period)
         if not sheet.editable:
             raise KpiError("nothing_to_submit")
-        missing = [line.product.name for line in sheet.editable if line.entry.quantity_done is None]
+        missing = incomplete(sheet.editable)
         if missing:
             raise KpiError("missing", products=missing)
         if not _kpi(context).self_assessment_complete(sheet.evaluation):
@@ -710,6 +714,8 @@ async def _typed_criterion(update: Update, context: BotContext, flow: Flow) -> N
     try:
         await _save_criterion(update, context, period_id, index, points)
     except KpiError as error:
+        async with context.db.session() as session:
+            await flows.clear_flow(session, update.effective_chat.id)
         await _kpi_error(update, error)
 
 

@@ -361,3 +361,47 @@ async def test_board_corrects_a_report_after_the_period_is_locked(harness, clock
     assert logs and logs[0].before["quantity_done"] == 125 and logs[0].after["quantity_done"] == 110
     await ha.send("/suabaocao XTH004 tháng-mười")
     assert "Không nhận ra kỳ" in ha.last.text
+
+
+async def test_the_self_assessment_cannot_change_once_the_report_is_sent(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_and_submit(thao)
+    async with harness.db.session() as s:
+        evaluation = await s.scalar(select(Evaluation))
+    before = dict(evaluation.self_criteria)
+    await thao.tap_data(f"kp:g:{evaluation.period_id}")  # the ⭐ button of an older message
+    assert any("không thể sửa phần tự đánh giá" in a for a in thao.alerts)
+    assert "Tự đánh giá 1/4" not in thao.last.text
+    await thao.tap_data(f"kp:gc:{evaluation.period_id}:0:0")  # a point button of an old question
+    async with harness.db.session() as s:
+        assert (await s.scalar(select(Evaluation))).self_criteria == before
+
+
+async def test_an_entry_left_half_way_is_kept_and_cannot_be_sent(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("50")  # fewer done than the 125 that passed: those must be asked again
+    assert "bao nhiêu đạt yêu cầu chất lượng" in thao.last.text
+    await thao.send("/huy")
+    assert "Mọi dữ liệu đã lưu vẫn được giữ nguyên" in thao.last.text
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap("📤 Gửi duyệt")
+    assert any("chưa nhập đủ số liệu: Hồ sơ thủ tục hành chính" in a for a in thao.alerts)
+    line = (await entries(harness))["XTH004#1"]
+    assert (line.status, line.quantity_done, line.quantity_passed) == ("draft", 50, None)
+    await thao.tap_starting("✏️ 1.")  # finishing the entry makes the report sendable again
+    await thao.send("50")
+    await thao.tap("✅ Tất cả (50)")
+    await thao.send("50")
+    await thao.tap("0")
+    await thao.tap("0")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.tap("✅ Xong")
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    assert (await entries(harness))["XTH004#1"].status == "submitted"

@@ -89,6 +89,19 @@ async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> Per
     return PeriodType(kind) if kind else PeriodType.MONTH
 
 
+def incomplete(lines: list[Line]) -> list[str]:
+    """The products whose figures are not all entered: nothing done yet, or (counted
+    products) the quality or on-time figure missing, e.g. cleared when a lower "done" figure
+    was typed and the entry left before they were asked again."""
+    missing = []
+    for line in lines:
+        e = line.entry
+        if e.quantity_done is None or (line.product.kind == ProductKind.COUNT and (
+                e.quantity_passed is None or e.quantity_on_time is None)):
+            missing.append(line.product.name)
+    return missing
+
+
 def figures_of(line: Line, adjusted: bool = True) -> ProductFigures:
     e, p = line.entry, line.product
     use_adj = adjusted and e.adjusted
@@ -255,8 +268,21 @@ class KpiService:
                          object_id=line.entry.id, actor_id=board_actor_id, before=before,
                          after=values)
 
+    async def may_self_assess(self, session: AsyncSession, cadre: Cadre, period: Period) -> bool:
+        """The self-assessment changes with the report: only while the period is open and
+        some of its entries can still be edited (not all sent for approval)."""
+        if period.status == PeriodStatus.LOCKED.value:
+            return False
+        editable = await session.scalar(select(func.count()).select_from(Entry).where(
+            Entry.cadre_id == cadre.id, Entry.period_id == period.id,
+            Entry.status.in_(EDITABLE)))
+        return bool(editable)
+
     async def save_self_assessment(self, session: AsyncSession, cadre: Cadre, period: Period,
                                    key: str, points: float) -> Evaluation:
+        if not await self.may_self_assess(session, cadre, period):
+            raise KpiError("locked" if period.status == PeriodStatus.LOCKED.value
+                           else "self_sent")
         evaluation = await session.scalar(
             select(Evaluation).where(Evaluation.cadre_id == cadre.id,
                                      Evaluation.period_id == period.id))
@@ -286,7 +312,7 @@ class KpiService:
         pending = sheet.editable
         if not pending:
             raise KpiError("nothing_to_submit")
-        missing = [line.product.name for line in pending if line.entry.quantity_done is None]
+        missing = incomplete(pending)
         if missing:
             raise KpiError("missing", products=missing)
         if not self.self_assessment_complete(sheet.evaluation):
