@@ -26,7 +26,10 @@ ERRORS = {
     "unknown_delegate": N_("There is no active cadre with this code. Please check and type it again."),
     "self_delegate": N_("You cannot delegate to yourself."),
     "bad_range": N_("The period must end after it starts, and last at most 180 days."),
+    "not_evaluator": N_("Only an evaluator can delegate reviews, and reviews delegated to you "
+                        "cannot be passed on."),
 }
+NOT_EVALUATOR = ERRORS["not_evaluator"]
 
 
 
@@ -56,6 +59,11 @@ async def on_callback(update: Update, context: BotContext) -> None:
     try:
         if not context.actor.is_supervisor:
             raise ReviewError("not_found")
+        if action in ("m", "n"):
+            async with context.db.session() as session:
+                if not await rules.may_delegate(session, context.actor.cadre_id):
+                    await refuse(update, _(NOT_EVALUATOR))
+                    return
         if action == "m":
             await show(update, context)
         elif action == "n":
@@ -116,14 +124,11 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
     message = update.effective_message
     text = (message.text or "").strip()
     if flow.step == "code":
-        async with context.db.session() as session:
-            from sqlalchemy import select
-
-            delegate = await session.scalar(select(Cadre).where(Cadre.code == text,
-                                                                 Cadre.active.is_(True)))
-        if delegate is None or delegate.id == context.actor.cadre_id:
-            key = "self_delegate" if delegate is not None else "unknown_delegate"
-            await message.reply_text(_(ERRORS[key]))
+        try:
+            async with context.db.session() as session:
+                delegate = await rules.find_delegate(session, context.actor.cadre_id, text)
+        except ReviewError as error:
+            await message.reply_text(_(ERRORS[error.code]))
             return
         async with context.db.session() as session:
             await flows.set_flow(session, update.effective_chat.id,

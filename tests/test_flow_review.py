@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.services.identity import actor_for
 from bot.services.review import Authority, Decision, ReviewError, decide
-from models import AuditLog, Cadre, Entry, Evidence
+from models import AuditLog, Cadre, Delegation, Entry, Evidence
 from tests.test_flow_report import (
     entries,
     fill_and_submit,
@@ -209,3 +209,35 @@ async def test_delegation_can_be_cancelled(harness, clock):
         actions = list(await s.scalars(select(AuditLog.action).where(
             AuditLog.action.in_(["delegate", "revoke_delegation"])).order_by(AuditLog.id)))
     assert actions == ["delegate", "revoke_delegation"]
+
+
+async def test_a_delegate_never_reviews_their_own_report_nor_passes_it_on(harness, clock):
+    """Ánh delegates to Thảo, whom she evaluates: Thảo may review her colleagues on Ánh's
+    behalf, but her own report stays out of her inbox and every tap on it is refused; and she
+    cannot hand Ánh's reviews on to someone else."""
+    thao, anh = await submitted(harness, clock)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("🔁 Ủy quyền")
+    await anh.tap("➕ Ủy quyền mới")
+    await anh.send("  xth004 ")  # a code typed in lower case, with spaces
+    assert "Ủy quyền cho Đinh Thị Thảo trong bao lâu" in anh.last.text
+    await anh.tap("7 ngày")
+    assert "Đinh Thị Thảo sẽ duyệt thay anh/chị" in anh.last.text
+
+    await thao.send("✅ Phê duyệt")
+    assert "Đinh Thị Thảo — Tháng 11/2026" not in thao.last.text
+    assert "Không có báo cáo nào chờ duyệt" in thao.last.text
+    async with harness.db.session() as s:
+        me = await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))
+        pending = list(await s.scalars(select(Entry).where(Entry.cadre_id == me.id)))
+    first = pending[0]
+    for data in (f"rv:g:{me.id}:{first.period_id}", f"rv:ok:{first.id}:{first.version}",
+                 f"rv:e:{first.id}"):
+        await thao.tap_data(data)  # forged or remembered buttons on her own report
+    assert all(e.status == "submitted" for e in (await entries(harness)).values())
+    assert any("không phụ trách đánh giá cán bộ này" in a for a in thao.alerts)
+
+    await thao.tap_data("dl:m")  # the 🔁 button of the inbox: a delegate cannot pass it on
+    assert any("không thể chuyển tiếp" in a for a in thao.alerts)
+    async with harness.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Delegation)) == 1

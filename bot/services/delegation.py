@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
@@ -14,13 +14,29 @@ from models import Cadre, Delegation
 MAX_DAYS = 180
 
 
+async def may_delegate(session: AsyncSession, cadre_id: int) -> bool:
+    """Only someone who evaluates cadres themselves hands their reviews over (a delegate
+    cannot pass on what was delegated to them)."""
+    return await session.scalar(select(Cadre.id).where(
+        Cadre.evaluator_id == cadre_id, Cadre.active.is_(True)).limit(1)) is not None
+
+
+async def find_delegate(session: AsyncSession, delegator_id: int, code: str) -> Cadre:
+    """The active cadre with this code, however it was typed (xth004, " XTH004 ")."""
+    delegate = await session.scalar(select(Cadre).where(
+        func.upper(Cadre.code) == code.strip().upper(), Cadre.active.is_(True)))
+    if delegate is None:
+        raise ReviewError("unknown_delegate")
+    if delegate.id == delegator_id:
+        raise ReviewError("self_delegate")
+    return delegate
+
+
 async def create(session: AsyncSession, *, delegator: Cadre, delegate_code: str,
                  starts_on: date, ends_on: date, now: datetime) -> tuple[Delegation, Cadre]:
-    delegate = await session.scalar(select(Cadre).where(Cadre.code == delegate_code.strip()))
-    if delegate is None or not delegate.active:
-        raise ReviewError("unknown_delegate")
-    if delegate.id == delegator.id:
-        raise ReviewError("self_delegate")
+    if not await may_delegate(session, delegator.id):
+        raise ReviewError("not_evaluator")
+    delegate = await find_delegate(session, delegator.id, delegate_code)
     if ends_on < starts_on or (ends_on - starts_on).days > MAX_DAYS:
         raise ReviewError("bad_range")
     delegation = Delegation(delegator_id=delegator.id, delegate_id=delegate.id,

@@ -44,7 +44,10 @@ async def delegators_of(session: AsyncSession, actor_id: int, today: date) -> li
 
 async def authority_over(session: AsyncSession, actor: Actor, cadre: Cadre,
                          today: date) -> Authority | None:
-    """May `actor` review `cadre`? Re-checked on every tap."""
+    """May `actor` review `cadre`? Re-checked on every tap. Nobody reviews their own
+    report, whatever delegation or role they hold."""
+    if cadre.id == actor.cadre_id:
+        return None
     if cadre.evaluator_id == actor.cadre_id:
         return Authority(None)
     if cadre.evaluator_id is not None and cadre.evaluator_id in await delegators_of(
@@ -70,7 +73,7 @@ def _reviewable(actor: Actor, delegators: list[int]):
     condition = Cadre.evaluator_id.in_(evaluators)
     if actor.is_board:  # board also reviews those who have no evaluator
         condition = or_(condition, Cadre.evaluator_id.is_(None))
-    return condition
+    return and_(condition, Cadre.id != actor.cadre_id)  # never one's own report
 
 
 async def inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0,
