@@ -138,3 +138,22 @@ async def test_only_the_evaluator_or_board_verifies(harness, clock):
     await ha.send("📚 Bồi dưỡng")
     await ha.tap("📋 Danh sách yêu cầu")
     assert "Yêu cầu bồi dưỡng</b> (6)" in ha.last.text and "Nghị định 171/2025/NĐ-CP" in ha.last.text
+
+
+async def test_board_staff_cannot_verify_their_own_course(harness, clock):
+    await setup(harness, clock)
+    async with harness.db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 890
+    ha = harness.person(890, "Hà")
+    await ha.send("📚 Bồi dưỡng")
+    await declare_course(ha, "Lớp kỹ năng số 2026")
+    assert "Đã gửi «Lớp kỹ năng số 2026» để xác nhận" in ha.last.text
+    assert "Xác nhận bồi dưỡng (1)" not in " ".join(ha.buttons())
+    async with harness.db.session() as s:
+        record = await s.scalar(select(TrainingRecord).where(
+            TrainingRecord.title == "Lớp kỹ năng số 2026"))
+    await ha.tap_data(f"tr:a:{record.id}")  # a forged ✅ Xác nhận on her own course
+    async with harness.db.session() as s:
+        record = await s.get(TrainingRecord, record.id)
+        assert (record.status, record.verifier_id) == ("claimed", None)

@@ -155,6 +155,7 @@ async def pending_for(session: AsyncSession, verifier_id: int, is_board: bool,
              .where(TrainingRecord.status == TrainingStatus.CLAIMED.value, Cadre.active.is_(True)))
     if not is_board:
         query = query.where(Cadre.evaluator_id == verifier_id)
+    query = query.where(Cadre.id != verifier_id)  # nobody verifies their own course
     rows = await session.execute(query.order_by(TrainingRecord.created_at).limit(limit))
     return [(r, c) for r, c in rows.all()]
 
@@ -165,7 +166,7 @@ async def verify(session: AsyncSession, *, record_id: int, verifier_id: int, is_
     if record is None:
         raise ReviewError("not_found")
     cadre = await session.get(Cadre, record.cadre_id)
-    if cadre.evaluator_id != verifier_id and not is_board:
+    if cadre.id == verifier_id or (cadre.evaluator_id != verifier_id and not is_board):
         raise ReviewError("forbidden")
     if record.status != TrainingStatus.CLAIMED.value:
         raise ReviewError("already_decided", at=record.verified_at)
