@@ -85,6 +85,10 @@ async def _after_link(update: Update, context: BotContext, result: LinkResult) -
             ).format(name=cadre.full_name, code=cadre.code),
         )
         return
+    if context.actor is not None:  # a linked person opened a wrong or used link: keep the menu
+        await show_menu(update, context, _(FAILURE_TEXT[result.status]) + "\n" + _(
+            "Your account stays linked to record {code}.").format(code=context.actor.code))
+        return
     await update.effective_message.reply_text(
         _(FAILURE_TEXT[result.status]), reply_markup=contact_keyboard()
     )

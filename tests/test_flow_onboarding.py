@@ -75,6 +75,19 @@ async def test_invite_deep_link_and_reuse(harness, clock):
     assert "Chào mừng Hoàng Đức Anh" in typed.last.text
 
 
+async def test_a_linked_person_opening_a_wrong_link_keeps_the_menu(harness, clock):
+    await province(harness, clock)
+    thao = harness.person(509, "Thảo", phone="+84912000015")
+    await thao.send("/start")
+    await thao.tap(SHARE)
+    await thao.send("/start abc123")  # an old or mistyped invite link
+    assert "Mã kích hoạt" in thao.last.text
+    assert "Tài khoản của anh/chị vẫn liên kết với hồ sơ XTH004." in thao.last.text
+    assert thao.keyboard_labels() == CADRE_MENU
+    async with harness.db.session() as s:
+        assert (await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))).telegram_user_id == 509
+
+
 async def test_relinking_a_linked_record_needs_a_new_code(harness, clock):
     await province(harness, clock)
     old_phone = harness.person(507, "Thảo", phone="+84912000015")
