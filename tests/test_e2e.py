@@ -127,3 +127,21 @@ def test_run_without_token_starts_the_sandbox(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Chưa đặt TELEGRAM_BOT_TOKEN" in result.stdout
+
+
+async def test_the_sandbox_terminal_shows_the_pop_up_a_tap_is_answered_with():
+    from bot.sandbox.emulator import Emulator
+    from bot.sandbox.terminal import chat_loop
+
+    emulator = Emulator(token="1:x", bot_username="b")
+    user = emulator.user(1, "Thảo")
+    shown: list[str] = []
+
+    async def lines():
+        yield "📤 Gửi duyệt"
+
+    async def bot_answers():  # what the bot does with the tap: a pop-up, no new message
+        user.alerts.append("Các sản phẩm sau chưa nhập đủ số liệu: Hồ sơ một cửa.")
+
+    await chat_loop(emulator, user, lines(), shown.append, wait=bot_answers)
+    assert shown[-1] == "💬 Các sản phẩm sau chưa nhập đủ số liệu: Hồ sơ một cửa."

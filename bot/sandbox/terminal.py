@@ -60,9 +60,13 @@ async def chat_loop(emulator: Emulator, user: FakeUser, lines: AsyncIterator[str
     wait = wait or (lambda: emulator.wait_idle(quiet=0.3, timeout=30.0))
     seen: dict[int, int] = {}  # message id -> edits already shown
     tappable: dict[int, str] = {}
+    alerts_shown = len(user.alerts)
 
     def show_new() -> None:
-        nonlocal tappable
+        nonlocal tappable, alerts_shown
+        for alert in user.alerts[alerts_shown:]:  # the pop-up a tap answered with
+            write("💬 " + alert)
+        alerts_shown = len(user.alerts)
         messages = user.messages
         fresh = [m for m in messages if m.message_id not in seen
                  or seen[m.message_id] != m.edits]
