@@ -83,3 +83,12 @@ def fmt_date(value: date) -> str:
 
 def fmt_datetime(value: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
     return value.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
+
+def vietnamese_name_key(full_name: str) -> tuple[str, str]:
+    """Vietnamese lists of people are ordered by the given name (the last word), then the
+    full name, letters compared without their marks (so Đ sorts with D, not after Z)."""
+    from bot.services.imports.cells import fold
+
+    folded = fold(full_name)
+    return folded.rsplit(" ", 1)[-1], folded

@@ -50,14 +50,6 @@ def period_label(period: Period) -> str:
     return _("Year {year}").format(year=period.year)
 
 
-def vietnamese_name_key(full_name: str) -> tuple[str, str]:
-    """Vietnamese lists are ordered by the given name (the last word), then the full name."""
-    from bot.services.imports.cells import fold
-
-    folded = fold(full_name)
-    return folded.rsplit(" ", 1)[-1], folded
-
-
 def cb(*parts: object) -> str:
     data = ":".join(str(p) for p in parts)
     assert len(data.encode()) <= CALLBACK_LIMIT, data

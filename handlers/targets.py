@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import _, fmt_number
+from bot.i18n import _, fmt_number, vietnamese_name_key
 from bot.services import flows
 from bot.services.flows import Flow
 from bot.services.kpi import EDITABLE, KpiError
@@ -21,7 +21,6 @@ from handlers.common import (
     parse_ids,
     period_label,
     refuse,
-    vietnamese_name_key,
 )
 from models import Cadre, ProductType
 from models.enums import ProductKind

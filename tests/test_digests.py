@@ -90,6 +90,25 @@ async def test_digest_on_a_fresh_province_shows_the_period_under_way(harness, cl
     assert "Tháng 11/2026" in overview and "Đã gửi báo cáo: 0/60 (0%)" in overview
 
 
+async def test_digest_shows_the_period_under_review_in_vietnamese_name_order(harness, clock):
+    """On 01/12 November's reports are coming in (deadline 03/12): the digest is about
+    November, though December has begun; a week after the deadline it moves on."""
+    from bot.i18n import vietnamese_name_key
+    from tests.test_flow_report import setup
+
+    thao, anh = await setup(harness, clock)
+    clock.advance(days=11)  # Tuesday 01/12/2026
+    await thao.send("📝 Báo cáo KPI")  # creates December's period
+    await anh.send("📈 Tổng hợp")
+    assert "Tổng hợp Tháng 11/2026</b>" in anh.last.text
+    names = anh.last.text.split("Chưa gửi: ")[1].split("\n")[0].split(", ")
+    assert len(names) > 5 and names == sorted(names, key=vietnamese_name_key)
+    assert names.index("Trịnh Văn Nam") < names.index("Đinh Thị Thảo")  # by given name
+    clock.advance(days=10)  # 11/12: November's deadline passed more than a week ago
+    await anh.send("📈 Tổng hợp")
+    assert "Tổng hợp Tháng 12/2026</b>" in anh.last.text
+
+
 async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness, clock):
     from datetime import date
 

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import vietnamese_name_key
 from bot.policy import CalendarPolicy, Policy
 from bot.services import periods
 from bot.services.calendar import WorkCalendar
@@ -162,10 +163,15 @@ async def overdue_training(session: AsyncSession, cadres: list[Cadre],
     return result
 
 
+def _by_name(cadres) -> list[Cadre]:
+    """People in the order Vietnamese lists use: by given name, Đ with D."""
+    return sorted(cadres, key=lambda cadre: vietnamese_name_key(cadre.full_name))
+
+
 async def supervisor_digest(session: AsyncSession, supervisor_id: int, period: Period,
                             policy: Policy, today: date | None = None) -> Digest:
-    cadres = list(await session.scalars(select(Cadre).where(
-        Cadre.evaluator_id == supervisor_id, Cadre.active.is_(True)).order_by(Cadre.full_name)))
+    cadres = _by_name(await session.scalars(select(Cadre).where(
+        Cadre.evaluator_id == supervisor_id, Cadre.active.is_(True))))
     lines = await _lines(session, period, cadres, policy, today)
     return Digest(period, lines, Counter(line.band for line in lines if line.band))
 
@@ -261,15 +267,17 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
 
 async def digest_period(session: AsyncSession, today: date, calendar: WorkCalendar,
                         policy: CalendarPolicy) -> Period:
-    """A period whose deadline passed in the last week (the "day after the deadline" digest),
-    else the latest period under way; on a fresh province, where nobody has reported yet,
-    the province's period under way is created as the report screen would."""
-    just_closed = await session.scalar(select(Period).where(
-        Period.kind != "year", Period.submission_deadline < today,
+    """The period under review: one that has ended and whose submission deadline is still
+    ahead or passed in the last week (reports are coming in, or the "day after the
+    deadline" digest); else the latest period under way; on a fresh province, where nobody
+    has reported yet, the province's period under way is created as the report screen
+    would."""
+    in_review = await session.scalar(select(Period).where(
+        Period.kind != "year", Period.ends_on < today,
         Period.submission_deadline >= today - timedelta(days=7))
-        .order_by(Period.submission_deadline.desc()).limit(1))
-    if just_closed is not None:
-        return just_closed
+        .order_by(Period.ends_on.desc()).limit(1))
+    if in_review is not None:
+        return in_review
     under_way = await session.scalar(select(Period).where(
         Period.kind != "year", Period.starts_on <= today)
         .order_by(Period.starts_on.desc()).limit(1))
@@ -284,8 +292,8 @@ async def digest_period(session: AsyncSession, today: date, calendar: WorkCalend
 async def all_supervisor_digests(session: AsyncSession, period: Period, policy: Policy,
                                  today: date | None = None) -> dict[int, Digest]:
     """Every evaluator's digest at once: one pass over the period's rows for all cadres."""
-    cadres = list(await session.scalars(select(Cadre).where(
-        Cadre.active.is_(True), Cadre.evaluator_id.is_not(None)).order_by(Cadre.full_name)))
+    cadres = _by_name(await session.scalars(select(Cadre).where(
+        Cadre.active.is_(True), Cadre.evaluator_id.is_not(None))))
     lines = await _lines(session, period, cadres, policy, today)
     by_evaluator: dict[int, list[CadreLine]] = defaultdict(list)
     for cadre, line in zip(cadres, lines, strict=True):
@@ -345,7 +353,7 @@ async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
                                   sum(scores[c]) / len(scores[c]) if scores.get(c) else None))
             for c in children if counts[c]]
     rows.sort(key=lambda item: (item[1].rate, item[0].name))
-    direct_cadres = list(await session.scalars(select(Cadre).where(Cadre.id.in_(direct[:40]))
-                                               .order_by(Cadre.full_name))) if direct else []
+    direct_cadres = _by_name(await session.scalars(select(Cadre).where(
+        Cadre.id.in_(direct[:40])))) if direct else []
     lines = await _lines(session, period, direct_cadres, policy)
     return Breakdown(units.get(unit_id), rows, lines)
