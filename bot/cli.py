@@ -49,10 +49,20 @@ def _settings() -> Settings:
 def _run_db(coro_factory):
     """Run `coro_factory(db, now)` in one transaction and dispose the engine."""
     settings = _settings()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(url.database).expanduser().exists():
+        raise CliError(_("The database {path} does not exist yet: run “cadrebot db upgrade” "
+                         "first.").format(path=url.database))
 
     async def main():
+        from bot.migrate import current_revision, head_revision
+
         db = Database(settings.database_url)
         try:
+            if await current_revision(db.engine) != head_revision():
+                raise CliError(_("The database is not up to date: run “cadrebot db upgrade” "
+                                 "first."))
             async with db.session() as session:
                 return await coro_factory(session, Clock().now())
         finally:

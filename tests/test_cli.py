@@ -88,6 +88,21 @@ def test_a_wrongly_written_command_is_one_vietnamese_line(tmp_path, args, expect
     assert result.stderr.startswith(expected), result.stderr
 
 
+def test_a_command_on_a_database_not_set_up_says_what_to_run(tmp_path):
+    result = cadrebot(tmp_path, "digest", "--board")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Lỗi: Chưa có cơ sở dữ liệu {tmp_path}/data/cli.db: vui lòng chạy “cadrebot db upgrade” "
+        "trước."]
+    assert not (tmp_path / "data" / "cli.db").exists()  # nothing left behind
+    (tmp_path / "data").mkdir()
+    sqlite3.connect(tmp_path / "data" / "cli.db").execute("CREATE TABLE other (x)").connection.close()
+    result = cadrebot(tmp_path, "invite", "XTH004")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Lỗi: Cơ sở dữ liệu chưa được cập nhật: vui lòng chạy “cadrebot db upgrade” trước."]
+
+
 def test_grant_board_and_twice(province_db):
     first = cadrebot(province_db, "grant", "SNV001", "board")
     assert first.returncode == 0 and "Đã cấp quyền board cho Lê Văn Hùng" in first.stdout
