@@ -253,14 +253,28 @@ async def show_entry(update: Update, context: BotContext, entry_id: int) -> None
 
 # ---------------------------------------------------------------- decisions
 
+def _adjustments(entry: Entry, rate: bool) -> list[str]:
+    """Each figure the evaluator changed, as "old → new" (a rate product has one figure)."""
+    if not entry.adjusted:
+        return []
+    figures = [(N_("done {old} → {new}"), entry.quantity_done, entry.adj_quantity_done)]
+    if not rate:
+        figures += [
+            (N_("quality {old} → {new}"), entry.quantity_passed, entry.adj_quantity_passed),
+            (N_("on time {old} → {new}"), entry.quantity_on_time, entry.adj_quantity_on_time)]
+    return [_(label).format(old=_n(old), new=_n(new)) for label, old, new in figures
+            if new is not None and new != old]
+
+
 async def _notify_cadre(context: BotContext, cadre: Cadre, period: Period, entries: list[Entry],
                         approved: bool, reason: str | None, by: str, on_behalf: str | None):
     if not cadre.telegram_chat_id or not cadre.reachable:
         return
     async with context.db.session() as session:
-        by_id = dict((await session.execute(select(ProductType.id, ProductType.name).where(
-            ProductType.id.in_({e.product_type_id for e in entries})))).all())
-        names = [by_id[e.product_type_id] for e in entries]
+        by_id = {row.id: row for row in await session.execute(
+            select(ProductType.id, ProductType.name, ProductType.kind).where(
+                ProductType.id.in_({e.product_type_id for e in entries})))}
+        names = [by_id[e.product_type_id].name for e in entries]
         sheet = await context.services.kpi.sheet(session, cadre, period, create=False)
     who = esc(by) + (" " + _("(on behalf of {name})").format(name=esc(on_behalf)) if on_behalf else "")
     products = ", ".join(f"«{esc(n)}»" for n in names)
@@ -268,9 +282,10 @@ async def _notify_cadre(context: BotContext, cadre: Cadre, period: Period, entri
         text = _("✅ {who} approved {products} of {period}.").format(
             who=who, products=products, period=period_label(period))
         for entry, name in zip(entries, names, strict=True):
-            if entry.adjusted:
-                text += "\n" + _("✏️ “{product}” adjusted: done {old} → {new}.").format(
-                    product=esc(name), old=_n(entry.quantity_done), new=_n(entry.adj_quantity_done))
+            changes = _adjustments(entry, by_id[entry.product_type_id].kind == ProductKind.RATE)
+            if changes:
+                text += "\n" + _("✏️ “{product}” adjusted: {changes}.").format(
+                    product=esc(name), changes="; ".join(changes))
         text += "\n" + _("Score: {score} — {band}").format(
             score=fmt_score(sheet.score.total), band=band_label(sheet.score.band))
     else:

@@ -106,7 +106,8 @@ async def test_adjust_and_approve_keeps_the_original(harness, clock):
     first = (await entries(harness))["XTH004#1"]
     assert first.status == "approved" and first.adjusted
     assert (first.quantity_done, first.adj_quantity_done, first.adj_quantity_passed) == (125, 100, 95)
-    assert "điều chỉnh: hoàn thành 125 → 100" in thao.last.text
+    assert ("«Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả» được điều chỉnh: hoàn thành "
+            "125 → 100; đạt chất lượng 125 → 95; đúng hạn 120 → 90.") in thao.last.text
 
 
 async def test_only_the_evaluator_may_act(harness, clock):
