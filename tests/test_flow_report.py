@@ -30,11 +30,11 @@ async def entries(harness) -> dict[str, Entry]:
         return {f"{code}#{i}": e for i, (e, code) in enumerate(rows.all(), 1)}
 
 
-async def fill_count_product(thao):
+async def fill_count_product(thao, done: str = "125", on_time: str = "120"):
     await thao.tap_starting("✏️ 1.")
-    await thao.send("125")
-    await thao.tap("✅ Tất cả (125)")
-    await thao.send("120")
+    await thao.send(done)
+    await thao.tap(f"✅ Tất cả ({done})")
+    await thao.send(on_time)
     await thao.tap("0")
     await thao.tap("0")
     await thao.tap("⏭ Bỏ qua")
@@ -55,11 +55,16 @@ async def self_assess(thao):
         await thao.tap("7,5")
 
 
-async def fill_and_submit(person):
-    """The whole November sheet of a one-stop-shop officer (MC-XA), sent for approval."""
+async def fill_sheet(person):
+    """The whole November sheet of a one-stop-shop officer (MC-XA), self-assessed, not sent."""
     await fill_count_product(person)
     await fill_rates(person)
     await self_assess(person)
+
+
+async def fill_and_submit(person):
+    """The whole November sheet, sent for approval."""
+    await fill_sheet(person)
     await person.tap("📤 Gửi duyệt")
     await person.tap("📤 Xác nhận gửi")
 
@@ -175,9 +180,7 @@ async def test_cancel_keeps_the_draft(harness, clock):
 async def test_late_submission_is_marked(harness, clock):
     thao, anh = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
+    await fill_sheet(thao)
     clock.set(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # after 03/12/2026
     await thao.send("📝 Báo cáo KPI")
     assert "Tháng 11/2026" in thao.last.text
@@ -381,9 +384,7 @@ async def test_the_self_assessment_cannot_change_once_the_report_is_sent(harness
 async def test_an_entry_left_half_way_is_kept_and_cannot_be_sent(harness, clock):
     thao, _ = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
+    await fill_sheet(thao)
     await thao.tap_starting("✏️ 1.")
     await thao.send("50")  # fewer done than the 125 that passed: those must be asked again
     assert "bao nhiêu đạt yêu cầu chất lượng" in thao.last.text
@@ -394,14 +395,7 @@ async def test_an_entry_left_half_way_is_kept_and_cannot_be_sent(harness, clock)
     assert any("chưa nhập đủ số liệu: Hồ sơ thủ tục hành chính" in a for a in thao.alerts)
     line = (await entries(harness))["XTH004#1"]
     assert (line.status, line.quantity_done, line.quantity_passed) == ("draft", 50, None)
-    await thao.tap_starting("✏️ 1.")  # finishing the entry makes the report sendable again
-    await thao.send("50")
-    await thao.tap("✅ Tất cả (50)")
-    await thao.send("50")
-    await thao.tap("0")
-    await thao.tap("0")
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("✅ Xong")
+    await fill_count_product(thao, done="50", on_time="50")  # finished: sendable again
     await thao.tap("📤 Gửi duyệt")
     await thao.tap("📤 Xác nhận gửi")
     assert (await entries(harness))["XTH004#1"].status == "submitted"

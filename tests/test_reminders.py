@@ -12,9 +12,7 @@ from bot import reminder_job
 from models import Cadre, ReminderLog
 from tests.test_flow_report import (
     fill_and_submit,
-    fill_count_product,
-    fill_rates,
-    self_assess,
+    fill_sheet,
     setup,
 )
 
@@ -117,9 +115,7 @@ async def test_review_training_and_notice_reminders(harness, clock):
 
     thao, anh = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)
-    await fill_rates(thao)
-    await self_assess(thao)
+    await fill_sheet(thao)
     await thao.tap("📤 Gửi duyệt")
     await thao.tap("📤 Xác nhận gửi")  # submitted Friday 20/11
     async with harness.db.session() as s:
