@@ -484,10 +484,8 @@ async def cb_self(update, context, data):
         period = await session.get(Period, ids[0])
         if period is None:
             raise KpiError("not_found")
-        if period.status == "locked":
-            raise KpiError("locked")
-        if not await _kpi(context).may_self_assess(session, await _me(session, context), period):
-            raise KpiError("self_sent")
+        await _kpi(context).check_self_assessment_open(session, await _me(session, context),
+                                                       period)
     await _ask_criterion(update, context, ids[0], 0)
 
 
@@ -504,8 +502,6 @@ async def _save_criterion(update, context, period_id: int, index: int, points: f
         period = await session.get(Period, period_id)
         if period is None:
             raise KpiError("not_found")
-        if period.status == "locked":
-            raise KpiError("locked")
         await _kpi(context).save_self_assessment(session, await _me(session, context), period,
                                                  criterion.key, points)
     if index + 1 < len(criteria):

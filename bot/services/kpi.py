@@ -268,21 +268,21 @@ class KpiService:
                          object_id=line.entry.id, actor_id=board_actor_id, before=before,
                          after=values)
 
-    async def may_self_assess(self, session: AsyncSession, cadre: Cadre, period: Period) -> bool:
-        """The self-assessment changes with the report: only while the period is open and
-        some of its entries can still be edited (not all sent for approval)."""
+    async def check_self_assessment_open(self, session: AsyncSession, cadre: Cadre,
+                                         period: Period) -> None:
+        """The self-assessment changes with the report: refused once the period is locked
+        ("locked") or every entry has been sent for approval ("self_sent")."""
         if period.status == PeriodStatus.LOCKED.value:
-            return False
+            raise KpiError("locked")
         editable = await session.scalar(select(func.count()).select_from(Entry).where(
             Entry.cadre_id == cadre.id, Entry.period_id == period.id,
             Entry.status.in_(EDITABLE)))
-        return bool(editable)
+        if not editable:
+            raise KpiError("self_sent")
 
     async def save_self_assessment(self, session: AsyncSession, cadre: Cadre, period: Period,
                                    key: str, points: float) -> Evaluation:
-        if not await self.may_self_assess(session, cadre, period):
-            raise KpiError("locked" if period.status == PeriodStatus.LOCKED.value
-                           else "self_sent")
+        await self.check_self_assessment_open(session, cadre, period)
         evaluation = await session.scalar(
             select(Evaluation).where(Evaluation.cadre_id == cadre.id,
                                      Evaluation.period_id == period.id))
