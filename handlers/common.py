@@ -10,7 +10,8 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.i18n import N_, _
+from bot.i18n import N_, _, fmt_number
+from bot.services.numbers import AmbiguousNumber, NotANumber
 from models import Period
 from models.enums import Band, EntryStatus, PeriodType
 
@@ -31,6 +32,18 @@ CALLBACK_LIMIT = 64  # bytes, Telegram's limit on callback_data
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
+
+
+def not_a_number(text: str, error: NotANumber, usual: str) -> str:
+    """What to tell someone whose typed number was refused: `usual`, or, for '1,250', that
+    it reads two ways and how to type it clearly."""
+    if not isinstance(error, AmbiguousNumber):
+        return usual
+    small, large = error.readings
+    return _("“{text}” could be read as {small} or as {large}. Please type it again so that it "
+             "is clear, e.g. {plain} or {small}.").format(
+        text=esc(text.strip()), small=fmt_number(small, 3).rstrip("0").rstrip(","),
+        large=fmt_number(large), plain=f"{large:.0f}")
 
 
 def status_label(status: str) -> str:

@@ -22,6 +22,7 @@ from handlers.common import (
     edit_or_send,
     esc,
     final,
+    not_a_number,
     parse_ids,
     period_label,
     refuse,
@@ -644,11 +645,12 @@ async def _typed_number(update: Update, context: BotContext, line: Line, step: s
     text, markup = _question(line, step, _prefix(context))
     try:
         value = parse_number(message.text)
-    except NotANumber:
+    except NotANumber as error:
         shown = message.text if len(message.text) <= 30 else message.text[:30] + "…"
-        await message.reply_text(
-            _("“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
-                text=esc(shown)) + "\n\n" + text, parse_mode="HTML", reply_markup=markup)
+        usual = _("“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
+            text=esc(shown))
+        await message.reply_text(not_a_number(message.text, error, usual) + "\n\n" + text,
+                                 parse_mode="HTML", reply_markup=markup)
         return
     problem = _check_number(line, step, value)
     if problem:
@@ -704,8 +706,9 @@ async def _typed_criterion(update: Update, context: BotContext, flow: Flow) -> N
     period_id, index = flow.data.get("period_id"), flow.data.get("index", 0)
     try:
         points = parse_number(message.text or "")
-    except NotANumber:
-        await message.reply_text(_("Please tap your points, or type a number such as 7 or 6,5."))
+    except NotANumber as error:
+        await message.reply_text(not_a_number(message.text or "", error, _(
+            "Please tap your points, or type a number such as 7 or 6,5.")))
         return
     try:
         await _save_criterion(update, context, period_id, index, points)

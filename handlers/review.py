@@ -33,6 +33,7 @@ from handlers.common import (
     edit_or_send,
     esc,
     final,
+    not_a_number,
     parse_ids,
     period_label,
     refuse,
@@ -479,9 +480,10 @@ async def _adjust_step(update: Update, context: BotContext, flow: Flow, text: st
     step = flow.step.removeprefix("adj_")
     try:
         value = parse_number(text)
-    except NotANumber:
-        await message.reply_text(_("“{text}” is not a number. Please type a number, e.g. 125 or "
-                                   "12,5.").format(text=esc(text[:30])))
+    except NotANumber as error:
+        await message.reply_text(not_a_number(text, error, _(
+            "“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
+            text=esc(text[:30]))))
         return
     values = dict(flow.data["values"])
     if value < 0 or (flow.data["rate"] and value > 100) or (

@@ -18,6 +18,7 @@ from handlers.common import (
     edit_or_send,
     esc,
     final,
+    not_a_number,
     parse_ids,
     period_label,
     refuse,
@@ -164,8 +165,9 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
     message = update.effective_message
     try:
         value = parse_number(message.text or "")
-    except NotANumber:
-        await message.reply_text(_("Please type the new target as a number, e.g. 100."))
+    except NotANumber as error:
+        await message.reply_text(not_a_number(message.text or "", error, _(
+            "Please type the new target as a number, e.g. 100.")))
         return
     if value <= 0 or value > 1e7:
         await message.reply_text(_("A target must be a positive number."))

@@ -18,7 +18,7 @@ from bot.services.flows import Flow
 from bot.services.numbers import NotANumber, parse_number
 from bot.services.review import ReviewError
 from handlers import flowrouter
-from handlers.common import button, edit_or_send, esc, final, parse_ids, refuse
+from handlers.common import button, edit_or_send, esc, final, not_a_number, parse_ids, refuse
 from handlers.menu import ITEMS, register_item
 from models import Cadre, TrainingRecord, TrainingRequirement
 from models.enums import TrainingCategory
@@ -203,9 +203,10 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
     elif step == "hours":
         try:
             hours = parse_number(text)
-        except NotANumber:
-            await message.reply_text(_("“{text}” is not a number. Please type a number, e.g. 125 or "
-                                       "12,5.").format(text=esc(text[:30])))
+        except NotANumber as error:
+            await message.reply_text(not_a_number(text, error, _(
+                "“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
+                text=esc(text[:30]))))
             return
         if not 0 < hours <= 2000:
             await message.reply_text(_("The number of hours must be between 0 and 2.000."))

@@ -84,6 +84,22 @@ async def test_sheet_lists_products_with_targets(harness, clock):
     assert labels[3:] == ["⭐ Tự đánh giá", "📤 Gửi duyệt"]
 
 
+async def test_a_comma_thousand_is_asked_again_and_a_unit_after_the_number_is_accepted(
+        harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("1,000")  # 1 (Vietnamese decimal comma) or 1000 (English grouping)?
+    assert "«1,000» có thể hiểu là 1 hoặc 1.000" in thao.last.text
+    assert "Anh/chị đã hoàn thành bao nhiêu hồ sơ?" in thao.last.text  # the question again
+    assert (await entries(harness))["XTH004#1"].quantity_done is None
+    await thao.send("1,250")
+    assert "«1,250» có thể hiểu là 1,25 hoặc 1.250" in thao.last.text
+    await thao.send("118 hồ sơ")  # the unit typed after the number
+    assert "bao nhiêu đạt yêu cầu chất lượng" in thao.last.text
+    assert (await entries(harness))["XTH004#1"].quantity_done == 118
+
+
 async def test_full_journey_with_bad_inputs_and_submission(harness, clock):
     thao, anh = await setup(harness, clock)
     await thao.send("/baocao")

@@ -3,21 +3,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.i18n import fmt_number
-from bot.services.numbers import NotANumber, parse_number
+from bot.services.numbers import AmbiguousNumber, NotANumber, parse_number
 
 
 @pytest.mark.parametrize(
     "text,value",
     [("125", 125), ("1.250", 1250), ("1 250", 1250), ("12,5", 12.5), ("12.5%", 12.5),
      ("12.5", 12.5), ("0.125", 0.125), ("1.234,5", 1234.5), ("1,234.5", 1234.5),
-     ("1.234.567", 1234567), (" 98 % ", 98), ("-3", -3), ("0", 0), ("100%", 100)],
+     ("1.234.567", 1234567), (" 98 % ", 98), ("-3", -3), ("0", 0), ("100%", 100),
+     ("125 hồ sơ", 125), ("1.250 hồ sơ.", 1250), ("7 điểm", 7), ("0,125", 0.125),
+     ("1234,567", 1234.567)],
 )
 def test_vietnamese_ways_of_typing_numbers(text, value):
     assert parse_number(text) == pytest.approx(value)
 
 
 @pytest.mark.parametrize("text", ["mười", "", "abc", "1,2,3", "1.2.3", "12..5", "%", "1e5",
-                                  ",5", "5,", "1.23.456", "--1"])
+                                  ",5", "5,", "1.23.456", "--1", "12 tháng 5", "khoảng 120",
+                                  "5 hoặc 6"])
 def test_not_numbers(text):
     with pytest.raises(NotANumber):
         parse_number(text)
@@ -39,3 +42,11 @@ def test_never_raises_anything_but_not_a_number(text):
         parse_number(text)
     except NotANumber:
         pass
+
+
+@pytest.mark.parametrize("text,readings", [("1,000", (1, 1000)), ("1,250", (1.25, 1250)),
+                                           ("12,500 hồ sơ", (12.5, 12500))])
+def test_a_comma_before_three_digits_reads_two_ways(text, readings):
+    with pytest.raises(AmbiguousNumber) as caught:
+        parse_number(text)
+    assert caught.value.readings == pytest.approx(readings)
