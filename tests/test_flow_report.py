@@ -100,6 +100,23 @@ async def test_a_comma_thousand_is_asked_again_and_a_unit_after_the_number_is_ac
     assert (await entries(harness))["XTH004#1"].quantity_done == 118
 
 
+async def test_a_sent_report_stays_on_the_report_screen_until_its_deadline(harness, clock):
+    thao, _ = await setup(harness, clock, when=datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    await thao.send("📝 Báo cáo KPI")
+    assert "Báo cáo KPI — Tháng 11/2026" in thao.last.text  # November, due 03/12
+    await fill_and_submit(thao)
+    await thao.send("📝 Báo cáo KPI")
+    text = thao.last.text
+    assert "Báo cáo KPI — Tháng 11/2026" in text and text.count("Chờ duyệt") == 3
+    assert not any(label.startswith("✏️") for label in thao.buttons())
+    await thao.tap("📅 Mở Tháng 12/2026")
+    assert "Báo cáo KPI — Tháng 12/2026" in thao.last.text
+    clock.set(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # the deadline has passed
+    await thao.send("📝 Báo cáo KPI")
+    assert "Báo cáo KPI — Tháng 12/2026" in thao.last.text
+    assert "📅 Mở Tháng 11/2026" not in thao.buttons()
+
+
 async def test_full_journey_with_bad_inputs_and_submission(harness, clock):
     thao, anh = await setup(harness, clock)
     await thao.send("/baocao")

@@ -128,7 +128,8 @@ class KpiService:
                                             self.policy.calendar)
 
     async def periods_to_show(self, session: AsyncSession, cadre: Cadre, today: date) -> list[Period]:
-        """The current period, plus earlier ones still open with unfinished entries."""
+        """The current period, the one just ended until its submission deadline, and earlier
+        ones still open with unfinished entries."""
         current = await self.current_period(session, cadre, today)
         earlier = await session.scalars(
             select(Period)
@@ -140,21 +141,15 @@ class KpiService:
             .order_by(Period.starts_on)
         )
         result = list(earlier)
-        # The period just ended stays visible until its submission deadline passes.
+        # The period just ended stays visible until its submission deadline passes, also
+        # once it is sent: the cadre sees it waiting for approval where they sent it from.
         kind = PeriodType(current.kind)
         year, number = periods.previous(kind, current.year, current.number)
         prev = await periods.ensure_period(session, kind, year, number, self.calendar,
                                            self.policy.calendar)
         if (prev.status == PeriodStatus.OPEN.value and today <= prev.submission_deadline
                 and prev.id not in {p.id for p in result}):
-            entries, editable = (await session.execute(
-                select(func.count(), func.count().filter(Entry.status.in_(EDITABLE)))
-                .join(ProductType, ProductType.id == Entry.product_type_id)
-                .where(Entry.cadre_id == cadre.id, Entry.period_id == prev.id,
-                       ProductType.position_id == cadre.position_id,
-                       ProductType.active.is_(True)))).one()
-            if not entries or editable:
-                result.append(prev)
+            result.append(prev)
         return sorted(result, key=lambda p: p.starts_on) + [current]
 
     async def sheet(self, session: AsyncSession, cadre: Cadre, period: Period,
