@@ -88,17 +88,18 @@ def render_breakdown(result: PeriodResult, score: PeriodScore, policy) -> str:
             lines.append("    " + _("a = {done}/{target} = {a}; b = {passed}/{target} = {b}; "
                                     "c = {on_time}/{target} = {c}").format(
                 done=_n(f.done), passed=_n(f.passed), on_time=_n(f.on_time), target=_n(f.assigned),
-                a=_pct(p.a), b=_pct(p.b), c=_pct(p.c)))
+                a=_pct(p.a), b=_pct(p.b_before_deduction), c=_pct(p.c_before_deduction)))
             if p.a_raw > 1:
                 lines.append("    " + _("over the target: {value} (shown, capped at 100% for "
                                         "scoring)").format(value=_pct(p.a_raw)))
             if p.quality_deduction:
                 lines.append("    " + _("{count} failed quality reviews: −{cut} of the quality "
-                                        "points").format(count=f.failed_reviews,
-                                                         cut=_pct(p.quality_deduction)))
+                                        "points → b = {b}").format(
+                    count=f.failed_reviews, cut=_pct(p.quality_deduction), b=_pct(p.b)))
             if p.timeliness_deduction:
-                lines.append("    " + _("{count} delays: −{cut} of the timeliness points").format(
-                    count=f.delays, cut=_pct(p.timeliness_deduction)))
+                lines.append("    " + _("{count} delays: −{cut} of the timeliness points → "
+                                        "c = {c}").format(
+                    count=f.delays, cut=_pct(p.timeliness_deduction), c=_pct(p.c)))
             if f.exempt and (f.failed_reviews or f.delays):
                 lines.append("    " + _("objective-cause exemption accepted: no deduction"))
     task = score.task

@@ -298,6 +298,25 @@ async def test_results_show_score_breakdown_and_chart(harness, clock):
     assert thao.last.file_bytes.startswith(b"\x89PNG")
 
 
+async def test_score_breakdown_shows_ratios_then_deductions(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("125")
+    await thao.tap("✅ Tất cả (125)")
+    await thao.send("120")
+    await thao.tap("1")  # one failed quality review
+    await thao.tap("2")  # two delays
+    await thao.tap("⏭ Bỏ qua")
+    await thao.tap("✅ Xong")
+    await thao.send("📊 Kết quả của tôi")
+    await thao.tap("🔎 Cách tính điểm Tháng 11/2026")
+    detail = thao.last.text
+    assert "a = 125/120 = 100%; b = 125/120 = 100%; c = 120/120 = 100%" in detail
+    assert "không đạt chất lượng 1 lần: trừ 25% điểm chất lượng → b = 75%" in detail
+    assert "chậm tiến độ 2 lần: trừ 50% điểm tiến độ → c = 50%" in detail
+
+
 async def test_evaluator_adjusts_a_target_before_submission(harness, clock):
     thao, anh = await setup(harness, clock)
     await thao.send("/chitieu")

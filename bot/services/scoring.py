@@ -40,6 +40,14 @@ class ProductScore:
     timeliness_deduction: float
     weight: float
 
+    @property
+    def b_before_deduction(self) -> float:
+        return min(_ratio(self.figures.passed, self.figures.assigned), 1.0)
+
+    @property
+    def c_before_deduction(self) -> float:
+        return min(_ratio(self.figures.on_time, self.figures.assigned), 1.0)
+
 
 @dataclass(frozen=True)
 class LeaderInputs:
