@@ -124,7 +124,7 @@ def render_breakdown(result: PeriodResult, score: PeriodScore, policy) -> str:
     lines.append(_("<b>Total: {task} + {general} = {total} → {band}</b>").format(
         task=fmt_score(task.points), general=fmt_score(score.general_points),
         total=fmt_score(score.total), band=band_label(score.band)))
-    if result.rated and abs(result.total - score.total) > 0.05:
+    if result.rated and (abs(result.total - score.total) > 0.05 or result.band != score.band):
         lines.append(_("Rating confirmed by the evaluator: {total} — {band}").format(
             total=fmt_score(result.total), band=band_label(result.band)))
     return "\n".join(lines)

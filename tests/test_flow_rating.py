@@ -51,6 +51,10 @@ async def test_quota_refuses_excellent_then_override_with_reason(harness, clock)
         assert override.after["band"] == "tot"
     await thao.send("📊 Kết quả của tôi")
     assert "Hoàn thành tốt nhiệm vụ (đã xếp loại)" in thao.last.text
+    await thao.tap("🔎 Cách tính điểm Tháng 11/2026")  # the score says more than the rating
+    assert "→ Hoàn thành xuất sắc nhiệm vụ</b>" in thao.last.text
+    assert "Xếp loại do người đánh giá xác nhận: " in thao.last.text
+    assert thao.last.text.rstrip().endswith("Hoàn thành tốt nhiệm vụ")
 
 
 async def test_discipline_forces_failed(harness, clock):
