@@ -4,11 +4,14 @@ with a reason; then the annual rating. Reached from ✅ Phê duyệt."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score
+from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score, vietnamese_name_key
 from bot.services import flows, periods
 from bot.services.flows import Flow
 from bot.services.rating import FLAG_DONE_TWICE, FLAG_FAILED_TWICE, annual_draft
@@ -31,6 +34,7 @@ from models.enums import Band, PeriodType
 
 PREFIX = "ra"
 YEAR_PREFIX = "ry"
+YEAR_PAGE = 10  # cadres a page of the annual rating screen
 FLOW = "rating"
 BAND_CODES = {"X": Band.EXCELLENT, "T": Band.GOOD, "H": Band.DONE, "K": Band.FAILED}
 CODE_OF = {band: code for code, band in BAND_CODES.items()}
@@ -332,24 +336,29 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
 
 # ---------------------------------------------------------------- the year
 
-async def show_year(update: Update, context: BotContext, year: int) -> None:
-    from sqlalchemy import select
-
+async def show_year(update: Update, context: BotContext, year: int, page: int = 0) -> None:
     async with context.db.session() as session:
-        cadres = list(await session.scalars(select(Cadre).where(
-            Cadre.evaluator_id == context.actor.cadre_id, Cadre.active.is_(True))
-            .order_by(Cadre.full_name).limit(40)))
+        people = list(await session.scalars(select(Cadre).where(
+            Cadre.evaluator_id == context.actor.cadre_id, Cadre.active.is_(True))))
+        people.sort(key=lambda c: vietnamese_name_key(c.full_name))
+        page = max(0, min(page, (len(people) - 1) // YEAR_PAGE)) if people else 0
+        cadres = people[page * YEAR_PAGE:(page + 1) * YEAR_PAGE]
         drafts = [await annual_draft(session, context.services.policy, c, year) for c in cadres]
     day, month = context.services.policy.scoring.annual_due_day
-    from datetime import date
-
     lines = [_("📅 <b>Annual rating {year}</b> — due {date}").format(
         year=year, date=fmt_date(date(year, month, day)))]
+    if len(people) > YEAR_PAGE:
+        lines.append(_("{first}–{last} of {count} cadres").format(
+            first=page * YEAR_PAGE + 1, last=page * YEAR_PAGE + len(cadres), count=len(people)))
     rows = []
     for d in drafts:
         if d.total is None:
-            lines.append(_("• {name}: {months} months worked — no annual rating").format(
-                name=esc(d.cadre.full_name), months=d.months))
+            if d.months:
+                lines.append(_("• {name}: {months} months worked — no annual rating").format(
+                    name=esc(d.cadre.full_name), months=d.months))
+            else:
+                lines.append(_("• {name}: no period rated this year — no annual rating").format(
+                    name=esc(d.cadre.full_name)))
             continue
         lines.append(_("• {name}: {total} over {months} months — {band}").format(
             name=esc(d.cadre.full_name), total=fmt_score(d.total), months=d.months,
@@ -357,8 +366,15 @@ async def show_year(update: Update, context: BotContext, year: int) -> None:
         for flag in d.flags:
             lines.append("   ⚑ " + _(FLAG_TEXT[flag]))
         rows.append([button(d.cadre.full_name, YEAR_PREFIX, "c", d.cadre.id, year)])
-    if not cadres:
+    if not people:
         lines.append(_("You do not evaluate any cadre."))
+    nav = []
+    if page > 0:
+        nav.append(button(_("◀️ Previous"), YEAR_PREFIX, "y", year, page - 1))
+    if (page + 1) * YEAR_PAGE < len(people):
+        nav.append(button(_("Next ▶️"), YEAR_PREFIX, "y", year, page + 1))
+    if nav:
+        rows.append(nav)
     await edit_or_send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 
@@ -439,7 +455,7 @@ async def on_year_callback(update: Update, context: BotContext) -> None:
         if not context.actor.is_supervisor:
             raise ReviewError("not_found")
         if action == "y" and (ids := parse_ids(data, 1)):
-            await show_year(update, context, ids[0])
+            await show_year(update, context, ids[0], (parse_ids(data, 2) or [0, 0])[1])
         elif action == "c" and (ids := parse_ids(data, 2)):
             await show_year_cadre(update, context, ids[0], ids[1])
         elif action in ("ok", "b") and (ids := parse_ids(data, 2)) and len(parts) == 5 \

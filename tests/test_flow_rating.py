@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from bot.i18n import vietnamese_name_key
 from bot.policy import Policy, ScoringPolicy
 from bot.services.calendar import WorkCalendar
 from bot.services.kpi import KpiService
@@ -134,6 +135,31 @@ async def test_annual_rating_needs_six_months(harness, clock):
     await anh.tap("📅 Xếp loại năm 2026")
     assert "hạn 15/12/2026" in anh.last.text
     assert "Đinh Thị Thảo: 1 tháng công tác — không xếp loại năm" in anh.last.text
+
+
+async def test_annual_rating_lists_every_cadre_page_by_page(harness, clock):
+    thao, anh = await approved(harness, clock)
+    async with harness.db.session() as s:
+        evaluator = await s.scalar(select(Cadre).where(Cadre.code == "XTH002"))
+        others = list(await s.scalars(select(Cadre).where(Cadre.id != evaluator.id,
+                                                          Cadre.active.is_(True))))
+        for cadre in others:
+            cadre.evaluator_id = evaluator.id
+    names = sorted((c.full_name for c in others), key=vietnamese_name_key)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("📅 Xếp loại năm 2026")
+    first = anh.last.text
+    assert f"1–10 trong số {len(others)} cán bộ" in first
+    assert f"• {names[0]}: chưa có kỳ nào được xếp loại trong năm" in first
+    assert names[10] not in first
+    pages = [first]
+    while "Tiếp ▶️" in anh.buttons():
+        await anh.tap("Tiếp ▶️")
+        pages.append(anh.last.text)
+    everything = "\n".join(pages)
+    assert [n for n in names if f"• {n}:" in everything] == names  # nobody is left out
+    await anh.tap("◀️ Trước")
+    assert anh.last.text == pages[-2]
 
 
 async def test_export_evaluations_file_contents(harness, clock, tmp_path):
