@@ -276,6 +276,9 @@ async def test_results_show_score_breakdown_and_chart(harness, clock):
     thao, _ = await setup(harness, clock)
     await thao.send("📊 Kết quả của tôi")
     assert "Chưa có kết quả" in thao.last.text
+    await thao.send("📝 Báo cáo KPI")  # the month's empty drafts are not a result
+    await thao.send("📊 Kết quả của tôi")
+    assert "Chưa có kết quả" in thao.last.text
     await thao.send("📝 Báo cáo KPI")
     await fill_count_product(thao)  # 125 done of 120, 120 on time
     await fill_rates(thao, first="72", second="90")  # 72% of 80% → 90%; 90% of 90% → 100%

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.kpi import KpiService, PeriodSheet
 from bot.services.scoring import AnnualScore, score_year
 from models import Cadre, Entry, Period
-from models.enums import Band, PeriodType
+from models.enums import Band, EntryStatus, PeriodType
 
 
 @dataclass
@@ -37,7 +37,11 @@ def _months(period: Period) -> int:
 
 async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today: date,
                      limit: int = 12) -> Results:
-    period_ids = select(Entry.period_id).where(Entry.cadre_id == cadre.id).distinct()
+    # periods with something reported: the empty drafts made by opening a new period's
+    # report are not a period worked (they would score 0 and pull the year down)
+    period_ids = select(Entry.period_id).where(
+        Entry.cadre_id == cadre.id,
+        or_(Entry.quantity_done.is_not(None), Entry.status != EntryStatus.DRAFT.value)).distinct()
     periods = list(await session.scalars(
         select(Period).where(Period.id.in_(period_ids), Period.kind != PeriodType.YEAR.value)
         .order_by(Period.starts_on.desc()).limit(limit)))
