@@ -64,6 +64,10 @@ def _rating(context: BotContext):
 
 
 async def _error(update: Update, context: BotContext, error: ReviewError) -> None:
+    await refuse(update, _error_text(context, error))
+
+
+def _error_text(context: BotContext, error: ReviewError) -> str:
     if error.code == "quota":
         q = error.info["quota"]
         scoring = context.services.policy.scoring
@@ -81,7 +85,7 @@ async def _error(update: Update, context: BotContext, error: ReviewError) -> Non
         message = RATING_ERRORS.get(error.code) or N_(
             "This button is no longer valid. Please open the function again from the menu.")
         text = _(message)
-    await refuse(update, text)
+    return text
 
 
 async def _flow_data(context: BotContext, chat_id: int, cadre_id: int, period_id: int) -> dict:
@@ -179,10 +183,21 @@ async def summary(update: Update, context: BotContext, cadre_id: int, period_id:
             band=band_label(draft.unit_cap)))
     version = draft.evaluation.version
     band = score.band
-    rows = [[button(_("✅ Confirm: {band}").format(band=band_label(band)), PREFIX, "ok", cadre_id,
-                    period_id, CODE_OF[band], version)]]
+    refusals = {}  # the bands the caps do not allow are not offered
+    for candidate in (Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED):
+        try:
+            _rating(context).check_band(draft, candidate, authority)
+        except ReviewError as error:
+            refusals[candidate] = error
+    rows = []
+    if band in refusals:
+        if refusals[band].code == "quota":  # the other caps are explained above
+            lines.append("⚠️ " + _error_text(context, refusals[band]))
+    else:
+        rows.append([button(_("✅ Confirm: {band}").format(band=band_label(band)), PREFIX, "ok",
+                            cadre_id, period_id, CODE_OF[band], version)])
     for other in (Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED):
-        if other != band:
+        if other != band and other not in refusals:
             rows.append([button(_("Choose: {band}").format(band=band_label(other)), PREFIX, "b",
                                 cadre_id, period_id, CODE_OF[other], version)])
     await edit_or_send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))

@@ -34,7 +34,15 @@ async def test_quota_refuses_excellent_then_override_with_reason(harness, clock)
     text = anh.last.text
     assert "Mức xếp loại theo điểm: <b>Hoàn thành xuất sắc nhiệm vụ</b>" in text
     assert "đã dùng 0/0" in text
-    await anh.tap("✅ Xác nhận: Hoàn thành xuất sắc nhiệm vụ")
+    # the quota is used up: Xuất sắc is not offered, and the screen says why
+    assert "⚠️ Đơn vị đã dùng hết tỷ lệ" in text
+    assert not any("xuất sắc" in label for label in anh.buttons())
+    assert anh.buttons()[0] == "Chọn: Hoàn thành tốt nhiệm vụ"
+    async with harness.db.session() as s:  # a stale or forged tap is still refused
+        thao_id = await s.scalar(select(Cadre.id).where(Cadre.code == "XTH004"))
+        period_id = await s.scalar(select(Period.id).where(Period.kind == "month",
+                                                           Period.year == 2026, Period.number == 11))
+    await anh.tap_data(f"ra:ok:{thao_id}:{period_id}:X:0")
     assert any("dùng hết tỷ lệ" in a for a in anh.alerts)
     await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
     assert "Gõ lý do" in anh.last.text
@@ -66,7 +74,11 @@ async def test_discipline_forces_failed(harness, clock):
     await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("✅ Đồng ý với tự đánh giá")
     assert "bắt buộc xếp loại «Không hoàn thành nhiệm vụ»" in anh.last.text
-    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
+    assert anh.buttons() == ["✅ Xác nhận: Không hoàn thành nhiệm vụ"]  # nothing else offered
+    async with harness.db.session() as s:
+        period_id = await s.scalar(select(Period.id).where(Period.kind == "month",
+                                                           Period.year == 2026, Period.number == 11))
+    await anh.tap_data(f"ra:b:{cadre.id}:{period_id}:T:0")  # a stale button of another band
     await anh.send("Thử")
     assert "Có hình thức kỷ luật trong năm" in anh.last.text
     await anh.send("/pheduyet")
