@@ -14,6 +14,7 @@ from bot.context import BotContext
 from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score, vietnamese_name_key
 from bot.services import flows, periods
 from bot.services.flows import Flow
+from bot.services.numbers import NotANumber, parse_number
 from bot.services.rating import FLAG_DONE_TWICE, FLAG_FAILED_TWICE, annual_draft
 from bot.services.review import ReviewError
 from handlers import flowrouter
@@ -23,6 +24,7 @@ from handlers.common import (
     edit_or_send,
     esc,
     final,
+    not_a_number,
     parse_ids,
     period_label,
     refuse,
@@ -310,6 +312,9 @@ async def _ask_criterion(update, context, cadre_id: int, period_id: int, index: 
                                                              max=_points(c.max_points))
     if description:
         text += "\n" + _(description)
+    text += "\n" + _("Tap the points, or type them, e.g. 6,5.")
+    flow = await _flow_data(context, update.effective_chat.id, cadre_id, period_id)
+    await _save_flow(context, update.effective_chat.id, {**flow, "index": index}, step="criterion")
     await edit_or_send(update, context, text, InlineKeyboardMarkup([row[:4], row[4:]]))
 
 
@@ -329,10 +334,39 @@ async def _set_criterion(update, context, cadre_id, period_id, index: int, point
         await _after_criteria(update, context, cadre_id, period_id, flow)
 
 
+async def _typed_criterion(update: Update, context: BotContext, data: dict, text: str) -> None:
+    message = update.effective_message
+    criteria = context.services.policy.scoring.general_criteria
+    index = data.get("index", 0)
+    if not 0 <= index < len(criteria):
+        raise ReviewError("not_found")
+    try:
+        points = parse_number(text)
+    except NotANumber as error:
+        await message.reply_text(not_a_number(text, error, _(
+            "Please tap the points, or type a number such as 7 or 6,5.")))
+        return
+    if not 0 <= points <= criteria[index].max_points:
+        await message.reply_text(_("Please give between 0 and {max} points.").format(
+            max=_points(criteria[index].max_points)))
+        return
+    try:
+        await _set_criterion(update, context, data["cadre_id"], data["period_id"], index,
+                             round(points, 1))
+    except ReviewError as error:
+        await _error(update, context, error)
+
+
 async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
     message = update.effective_message
     text = (message.text or "").strip()
-    if flow.step != "reason" or not text:
+    if flow.step == "criterion":
+        await _typed_criterion(update, context, flow.data, text)
+        return
+    if flow.step != "reason":
+        await message.reply_text(_("Please choose one of the buttons."))
+        return
+    if not text:
         await message.reply_text(_("Please type the reason."))
         return
     if len(text) > 500:

@@ -66,6 +66,29 @@ async def test_quota_refuses_excellent_then_override_with_reason(harness, clock)
     assert thao.last.text.rstrip().endswith("Hoàn thành tốt nhiệm vụ")
 
 
+async def test_evaluator_rescores_criteria_by_tapping_or_typing(harness, clock):
+    thao, anh = await approved(harness, clock)
+    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✏️ Chấm lại tiêu chí")
+    assert "hoặc gõ điểm" in anh.last.text
+    await anh.send("7")  # typed
+    await anh.send("nhiều")  # not a number: asked again, nothing lost
+    assert "Vui lòng bấm chọn điểm, hoặc gõ một số" in anh.last.text
+    await anh.send("9")  # above the criterion's 7,5
+    assert "Vui lòng cho điểm từ 0 đến 7,5" in anh.last.text
+    await anh.send("6,5 điểm")
+    await anh.tap("7,5")  # tapped
+    await anh.send("5")
+    assert "Mức xếp loại theo điểm" in anh.last.text
+    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")  # the unit's Xuất sắc quota is 0/0
+    await anh.send("Theo tỷ lệ")
+    async with harness.db.session() as s:
+        evaluation = await s.scalar(select(Evaluation))
+        assert evaluation.status == "rated"
+        assert evaluation.criteria == {"political": 7, "ethics": 6.5, "style": 7.5,
+                                       "discipline": 5}
+
+
 async def test_discipline_forces_failed(harness, clock):
     thao, anh = await approved(harness, clock)
     async with harness.db.session() as s:
