@@ -16,7 +16,7 @@ from bot.services import flows, periods
 from bot.services.flows import Flow
 from bot.services.numbers import NotANumber, parse_number
 from bot.services.rating import FLAG_DONE_TWICE, FLAG_FAILED_TWICE, annual_draft
-from bot.services.review import ReviewError
+from bot.services.review import ReviewError, meaningful
 from handlers import flowrouter
 from handlers.common import (
     band_label,
@@ -366,7 +366,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
     if flow.step != "reason":
         await message.reply_text(_("Please choose one of the buttons."))
         return
-    if not text:
+    if not meaningful(text):
         await message.reply_text(_("Please type the reason."))
         return
     if len(text) > 500:
@@ -459,7 +459,7 @@ async def _rate_year(update, context, cadre_id: int, year: int, band: Band,
             raise ReviewError("not_ready")
         if d.disciplined and band != Band.FAILED:
             raise ReviewError("disciplined")
-        if band != d.band and not reason:
+        if band != d.band and not meaningful(reason):
             raise ReviewError("reason_required")
         period = await periods.ensure_period(session, PeriodType.YEAR, year, 1,
                                              context.services.calendar,

@@ -23,6 +23,7 @@ from bot.services.review import (
     authority_over,
     decide,
     inbox,
+    meaningful,
     submitted_entries,
     to_rate,
 )
@@ -462,7 +463,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
     text = (message.text or "").strip()
     try:
         if flow.step == "reason":
-            if not text:
+            if not meaningful(text):
                 await message.reply_text(_("Please type the reason, or choose one of the buttons."))
                 return
             await _finish_return(update, context, flow, text)

@@ -16,7 +16,7 @@ from bot.services import flows
 from bot.services import training as rules
 from bot.services.flows import Flow
 from bot.services.numbers import NotANumber, parse_number
-from bot.services.review import ReviewError
+from bot.services.review import ReviewError, meaningful
 from handlers import flowrouter
 from handlers.common import button, edit_or_send, esc, final, not_a_number, parse_ids, refuse
 from handlers.menu import ITEMS, register_item
@@ -324,7 +324,7 @@ async def _decide(update, context, record_id: int, approve: bool, reason: str | 
 
 
 async def _reject(update, context, record_id: int, text: str) -> None:
-    if not text.strip():
+    if not meaningful(text):
         await update.effective_message.reply_text(_("Please type the reason."))
         return
     if len(text) > 500:

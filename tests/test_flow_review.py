@@ -70,6 +70,9 @@ async def test_return_with_reason_then_resubmit_needs_a_new_decision(harness, cl
     old_return = next(b for row in anh.last.inline_buttons for b in row if b.text == "↩️ Trả lại")
     await anh.tap("↩️ Trả lại")
     assert "Lý do trả lại" in anh.last.text
+    await anh.send(".")  # not a reason the cadre can act on: asked again
+    assert "Vui lòng gõ lý do" in anh.last.text
+    assert (await entries(harness))["XTH004#1"].status == "submitted"
     await anh.send("Thiếu sổ theo dõi hồ sơ tháng 11")
     assert "Đã trả lại 1 sản phẩm cho Đinh Thị Thảo" in anh.last.text
     assert "Lý do: Thiếu sổ theo dõi hồ sơ tháng 11" in thao.last.text

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from bot.services.kpi import KpiService, figures_of
-from bot.services.review import Authority, ReviewError
+from bot.services.review import Authority, ReviewError, meaningful
 from bot.services.scoring import (
     LeaderInputs,
     PeriodScore,
@@ -148,7 +148,7 @@ class RatingService:
             raise ReviewError("already_decided", at=evaluation.rated_at)
         self.check_band(draft, band, authority)
         override = band != draft.score.band
-        if override and not (reason and reason.strip()):
+        if override and not meaningful(reason):
             raise ReviewError("reason_required")
         before = {"band": evaluation.band, "total": evaluation.total_score}
         evaluation.criteria = dict(draft.score.general_detail)

@@ -16,6 +16,11 @@ from models.enums import EntryStatus, PeriodStatus
 RETURN_REASON_MAX = 500
 
 
+def meaningful(reason: str | None) -> bool:
+    """A reason someone can act on: words, not '.' or '?'."""
+    return sum(ch.isalpha() for ch in reason or "") >= 2
+
+
 class ReviewError(Exception):
     def __init__(self, code: str, **info) -> None:
         super().__init__(code)
@@ -125,7 +130,7 @@ async def decide(session: AsyncSession, *, actor: Actor, authority: Authority,
     The UPDATE's WHERE clause is the guarantee: a second tap, device or evaluator finds
     no row at that version and gets ReviewError("already_decided").
     """
-    if not approve and not (reason and reason.strip()):
+    if not approve and not meaningful(reason):
         raise ReviewError("reason_required")
     if reason and len(reason) > RETURN_REASON_MAX:
         raise ReviewError("reason_too_long")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
-from bot.services.review import ReviewError
+from bot.services.review import ReviewError, meaningful
 from models import Cadre, JobPosition, OrgUnit, TrainingRecord, TrainingRequirement
 from models.enums import THEORY_RANK, TheoryLevel, TrainingStatus
 
@@ -170,7 +170,7 @@ async def verify(session: AsyncSession, *, record_id: int, verifier_id: int, is_
         raise ReviewError("forbidden")
     if record.status != TrainingStatus.CLAIMED.value:
         raise ReviewError("already_decided", at=record.verified_at)
-    if not approve and not (reason and reason.strip()):
+    if not approve and not meaningful(reason):
         raise ReviewError("reason_required")
     record.status = (TrainingStatus.VERIFIED if approve else TrainingStatus.REJECTED).value
     record.verifier_id = verifier_id
