@@ -26,6 +26,7 @@ ERRORS = {
     "unknown_delegate": N_("There is no active cadre with this code. Please check and type it again."),
     "self_delegate": N_("You cannot delegate to yourself."),
     "bad_range": N_("The period must end after it starts, and last at most 180 days."),
+    "past_range": N_("This period has already ended. Please give dates from today on."),
     "not_evaluator": N_("Only an evaluator can delegate reviews, and reviews delegated to you "
                         "cannot be passed on."),
 }
@@ -81,10 +82,9 @@ async def on_callback(update: Update, context: BotContext) -> None:
             await _create(update, context, flow.data["code"], today,
                           today + timedelta(days=ids[0] - 1))
         elif action == "x" and (ids := parse_ids(data, 1)):
-            async with context.db.session() as session:
-                await rules.revoke(session, delegator_id=context.actor.cadre_id,
-                                   delegation_id=ids[0], now=context.clock.now())
-            await show(update, context, prefix=_("Delegation cancelled."))
+            await _confirm_revoke(update, context, ids[0])
+        elif action == "X" and (ids := parse_ids(data, 1)):
+            await _revoke(update, context, ids[0])
         else:
             raise ReviewError("not_found")
     except ReviewError:
@@ -94,30 +94,68 @@ async def on_callback(update: Update, context: BotContext) -> None:
     await query.answer()
 
 
+async def _confirm_revoke(update: Update, context: BotContext, delegation_id: int) -> None:
+    async with context.db.session() as session:
+        active = await rules.current(session, context.actor.cadre_id, context.today)
+    item, delegate = next(((d, c) for d, c in active if d.id == delegation_id), (None, None))
+    if item is None:
+        raise ReviewError("not_found")
+    text = _("Cancel the delegation to {name} ({code}) from {start} to {end}? From then on "
+             "they can no longer review on your behalf.").format(
+        name=esc(delegate.full_name), code=esc(delegate.code), start=fmt_date(item.starts_on),
+        end=fmt_date(item.ends_on))
+    await edit_or_send(update, context, text, InlineKeyboardMarkup([[
+        button(_("✅ Yes, cancel it"), PREFIX, "X", item.id),
+        button(_("⬅️ Back"), PREFIX, "m")]]))
+
+
+async def _revoke(update: Update, context: BotContext, delegation_id: int) -> None:
+    async with context.db.session() as session:
+        item = await rules.revoke(session, delegator_id=context.actor.cadre_id,
+                                  delegation_id=delegation_id, now=context.clock.now())
+        delegate = await session.get(Cadre, item.delegate_id)
+        me = await session.get(Cadre, context.actor.cadre_id)
+        notice = _("🔁 {name} has cancelled the delegation of their reviews to you ({start} – "
+                   "{end}).").format(name=esc(me.full_name), start=fmt_date(item.starts_on),
+                                    end=fmt_date(item.ends_on))
+    await show(update, context, prefix=_("Delegation cancelled."))
+    await _tell(context, delegate, notice)
+
+
+async def _tell(context: BotContext, delegate: Cadre, text: str) -> None:
+    if delegate.telegram_chat_id and delegate.reachable:
+        try:
+            await context.bot.send_message(delegate.telegram_chat_id, text, parse_mode="HTML")
+        except Exception:  # noqa: BLE001 - the delegation stands even if the notice fails
+            pass
+
+
 async def _create(update: Update, context: BotContext, code: str, start: date, end: date) -> None:
     now = context.clock.now()
     try:
         async with context.db.session() as session:
             me = await session.get(Cadre, context.actor.cadre_id)
             item, delegate = await rules.create(session, delegator=me, delegate_code=code,
-                                                starts_on=start, ends_on=end, now=now)
+                                                starts_on=start, ends_on=end, now=now,
+                                                today=context.today)
             await flows.clear_flow(session, update.effective_chat.id)
     except ReviewError as error:
-        message = ERRORS.get(error.code) or ERRORS["bad_range"]
-        await update.effective_message.reply_text(_(message))
+        if error.code == "overlap":
+            text = _("You have already delegated to this person from {start} to {end}. Cancel "
+                     "that delegation first, or give dates outside it.").format(
+                start=fmt_date(error.info["starts_on"]), end=fmt_date(error.info["ends_on"]))
+        else:
+            message = ERRORS.get(error.code) or ERRORS["bad_range"]
+            text = _(message)
+        await update.effective_message.reply_text(text)
         return
     text = _("✅ {name} will review on your behalf from {start} to {end}.").format(
         name=esc(delegate.full_name), start=fmt_date(start), end=fmt_date(end))
     await show(update, context, prefix=text)
-    if delegate.telegram_chat_id and delegate.reachable:
-        try:
-            await context.bot.send_message(delegate.telegram_chat_id, _(
-                "🔁 {name} has delegated their reviews to you from {start} to {end}. Open "
-                "“✅ Approvals” to review on their behalf.").format(
-                name=esc(me.full_name), start=fmt_date(start), end=fmt_date(end)),
-                parse_mode="HTML")
-        except Exception:  # noqa: BLE001
-            pass
+    await _tell(context, delegate, _(
+        "🔁 {name} has delegated their reviews to you from {start} to {end}. Open "
+        "“✅ Approvals” to review on their behalf.").format(
+        name=esc(me.full_name), start=fmt_date(start), end=fmt_date(end)))
 
 
 async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:

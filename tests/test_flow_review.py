@@ -199,16 +199,35 @@ async def test_delegation_start_decision_on_behalf_and_end(harness, clock):
 
 async def test_delegation_can_be_cancelled(harness, clock):
     thao, anh = await submitted(harness, clock)
+    async with harness.db.session() as s:
+        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
+        binh.telegram_user_id = binh.telegram_chat_id = 860
+    binh = harness.person(860, "Bình")
     await anh.send("✅ Phê duyệt")
     await anh.tap("🔁 Ủy quyền")
     await anh.tap("➕ Ủy quyền mới")
     await anh.send("XTH001")
     await anh.send("20/11/2026 - 31/02/2026")
     assert "phải kết thúc sau khi bắt đầu" in anh.last.text
+    await anh.send("01/11/2026 - 15/11/2026")  # today is 20/11
+    assert "Khoảng thời gian này đã qua" in anh.last.text
     await anh.send("20/11/2026 - 30/11/2026")
     assert "đến 30/11/2026" in anh.last.text
+    await anh.tap("➕ Ủy quyền mới")  # the same person again, overlapping
+    await anh.send("XTH001")
+    await anh.send("25/11/2026 - 05/12/2026")
+    assert "Anh/chị đã ủy quyền cho người này từ 20/11/2026 đến 30/11/2026" in anh.last.text
+    await anh.send("/huy")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("🔁 Ủy quyền")
     await anh.tap("❌ Hủy ủy quyền cho Lý Văn Bình")
+    assert "Hủy ủy quyền cho Lý Văn Bình (XTH001) từ 20/11/2026 đến 30/11/2026?" in anh.last.text
+    await anh.tap("⬅️ Quay lại")  # changed her mind: still delegated
+    assert "Lý Văn Bình (XTH001) từ 20/11/2026 đến 30/11/2026" in anh.last.text
+    await anh.tap("❌ Hủy ủy quyền cho Lý Văn Bình")
+    await anh.tap("✅ Đồng ý hủy")
     assert "Đã hủy ủy quyền" in anh.last.text
+    assert "Phan Thị Ngọc Ánh đã hủy ủy quyền duyệt báo cáo cho anh/chị" in binh.last.text
     async with harness.db.session() as s:
         actions = list(await s.scalars(select(AuditLog.action).where(
             AuditLog.action.in_(["delegate", "revoke_delegation"])).order_by(AuditLog.id)))

@@ -33,12 +33,22 @@ async def find_delegate(session: AsyncSession, delegator_id: int, code: str) -> 
 
 
 async def create(session: AsyncSession, *, delegator: Cadre, delegate_code: str,
-                 starts_on: date, ends_on: date, now: datetime) -> tuple[Delegation, Cadre]:
+                 starts_on: date, ends_on: date, now: datetime,
+                 today: date) -> tuple[Delegation, Cadre]:
     if not await may_delegate(session, delegator.id):
         raise ReviewError("not_evaluator")
     delegate = await find_delegate(session, delegator.id, delegate_code)
     if ends_on < starts_on or (ends_on - starts_on).days > MAX_DAYS:
         raise ReviewError("bad_range")
+    if ends_on < today:
+        raise ReviewError("past_range")
+    overlapping = await session.scalar(select(Delegation).where(
+        Delegation.delegator_id == delegator.id, Delegation.delegate_id == delegate.id,
+        Delegation.revoked_at.is_(None), Delegation.starts_on <= ends_on,
+        Delegation.ends_on >= starts_on).limit(1))
+    if overlapping is not None:
+        raise ReviewError("overlap", starts_on=overlapping.starts_on,
+                          ends_on=overlapping.ends_on)
     delegation = Delegation(delegator_id=delegator.id, delegate_id=delegate.id,
                             starts_on=starts_on, ends_on=ends_on, created_at=now)
     session.add(delegation)
