@@ -374,6 +374,10 @@ def notice_send(
             raise CliError(_("--at must look like 25/11/2026 08:00")) from None
 
     async def work(session, now):
+        unknown = await notices.unknown_codes(session, filters)
+        if unknown:
+            raise CliError(_("no unit or job position has the code {codes}").format(
+                codes=", ".join(unknown)))
         notice = await notices.create(session, author_id=None, text=esc_html(text),
                                       audience=filters, ack_kind=kinds[ack], attachment_kind=None,
                                       attachment_file_id=None, scheduled_at=scheduled, now=now)

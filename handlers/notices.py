@@ -397,7 +397,17 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         if not codes:
             await message.reply_text(_("Please type at least one code."))
             return
-        data.setdefault("audience", {})["units" if flow.step == "units" else "positions"] = codes
+        audience = dict(data.get("audience", {}))
+        audience[flow.step] = codes
+        async with context.db.session() as session:
+            unknown = await rules.unknown_codes(session, audience)
+        if unknown:
+            what = (_("No unit has the code {codes}.") if flow.step == "units"
+                    else _("No job position has the code {codes}."))
+            await message.reply_text(what.format(codes=", ".join(unknown)) + " "
+                                     + _("Please check and type the codes again."))
+            return
+        data["audience"] = audience
         await show_audience(update, context, data)
     elif flow.step == "when":
         match = WHEN.match(text)

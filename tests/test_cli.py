@@ -204,6 +204,10 @@ def test_notice_send_and_export_cli(province_db):
     assert f"Đã xếp hàng thông báo #1 cho {linked} người" in result.stdout
     bad = cadrebot(province_db, "notice", "send", str(text), "--audience", "Mọi người")
     assert bad.returncode == 1 and "Áp dụng cho" in bad.stderr
+    typo = cadrebot(province_db, "notice", "send", str(text), "--audience", "Đơn vị: XTHH")
+    assert typo.returncode == 1
+    assert "không có đơn vị hoặc vị trí việc làm nào mã XTHH" in typo.stderr
+    assert db.execute("select count(*) from notices").fetchone()[0] == 1
     export = cadrebot(province_db, "export", "notices", "-o", "tb.xlsx")
     assert export.returncode == 0, export.stderr
     wb = load_workbook(province_db / "tb.xlsx")

@@ -125,7 +125,9 @@ async def test_audience_filters_and_scheduling(harness, clock):
         assert len(await rules.recipients(s, {"staff_types": ["can_bo"]}, today)) == 1
     await compose(ha, "Hội nghị trực tuyến")
     await ha.tap("🏢 Đơn vị…")
-    await ha.send("XTH")
+    await ha.send("xth, XTHH")  # a typo would send the notice to nobody
+    assert "Không có đơn vị nào mã XTHH. Vui lòng kiểm tra và gõ lại các mã." in ha.last.text
+    await ha.send("xth")  # however it is typed
     assert "đơn vị XTH — 3 người" in ha.last.text
     await ha.tap("➡️ Tiếp tục (3 người nhận)")
     await ha.tap("Không cần xác nhận")

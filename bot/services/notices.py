@@ -51,6 +51,22 @@ def _ancestors(unit_id: int | None, parents: dict[int, int | None]) -> list[int]
     return chain
 
 
+async def unknown_codes(session: AsyncSession, audience: dict) -> list[str]:
+    """Put the unit and position codes of `audience` as they are stored, however they were
+    typed ("xth" → "XTH"); return the typed codes that exist nowhere (a notice to them would
+    reach nobody)."""
+    unknown = []
+    for key, column in (("units", OrgUnit.code), ("positions", JobPosition.code)):
+        typed = audience.get(key) or []
+        if not typed:
+            continue
+        stored = {code.upper(): code for code in await session.scalars(
+            select(column).where(func.upper(column).in_({t.upper() for t in typed})))}
+        audience[key] = list(dict.fromkeys(stored[t.upper()] for t in typed if t.upper() in stored))
+        unknown += [t for t in typed if t.upper() not in stored]
+    return unknown
+
+
 async def recipients(session: AsyncSession, audience: dict, today: date) -> list[int]:
     """Ids of the active, linked cadres the audience filters select (all filters combine)."""
     parents, units = await _unit_tree(session)
