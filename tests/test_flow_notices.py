@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.outbox import OutboxWorker
 from bot.services import notices as rules
+from bot.services.exports import export_notices
 from models import Cadre, Notice, NoticeDelivery
 from tests.test_flow_report import setup
 
@@ -82,7 +85,7 @@ async def test_board_broadcast_to_commune_level_with_acknowledgement(harness, cl
     assert stats.acknowledged == 2
 
 
-async def test_outbox_429_403_and_resume_after_a_crash(harness, clock):
+async def test_outbox_429_403_and_resume_after_a_crash(harness, clock, tmp_path):
     thao, anh, ha, truong, tuan = await province(harness, clock)
     async with harness.db.session() as s:
         notice = await rules.create(s, author_id=None, text="Họp giao ban", audience={},
@@ -112,6 +115,10 @@ async def test_outbox_429_403_and_resume_after_a_crash(harness, clock):
         stats = await rules.stats(s, notice.id)
         assert (stats.sent, stats.blocked, stats.queued) == (4, 1, 0)
         assert (await s.get(Notice, notice.id)).status == "done"
+        await export_notices(s, tmp_path / "tb.xlsx", ZoneInfo("Asia/Ho_Chi_Minh"))
+    rows = list(load_workbook(tmp_path / "tb.xlsx")["Người nhận"].iter_rows(values_only=True))
+    truong = next(r for r in rows if r[1] == "XTH005")
+    assert (truong[4], truong[7]) == ("chặn bot", "người nhận đã chặn bot")
 
 
 async def test_audience_filters_and_scheduling(harness, clock):

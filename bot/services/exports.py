@@ -162,6 +162,27 @@ DELIVERY_HEADERS = [N_("Notice"), N_("Cadre code"), N_("Full name"), N_("Unit"),
                     N_("Sent at"), N_("Acknowledged at"), N_("Error")]
 DELIVERY_STATUS = {"queued": N_("waiting"), "sending": N_("sending"), "sent": N_("sent"),
                    "failed": N_("failed"), "blocked": N_("blocked the bot")}
+# Telegram's error texts (stored as it gave them) in words the Board reads; matched lowercased
+TELEGRAM_ERRORS = [
+    ("chat not found", N_("Telegram does not know this chat (the person has not opened the "
+                          "bot, or the account was linked wrongly)")),
+    ("blocked by the user", N_("the person has blocked the bot")),
+    ("user is deactivated", N_("the person's Telegram account was deleted")),
+    ("429", N_("Telegram asked to slow down; it will be sent again")),
+    ("timed out", N_("Telegram did not answer in time")),
+]
+
+
+def delivery_error(error: str | None) -> str:
+    """What went wrong with a delivery, in Vietnamese; Telegram's own text is kept after it
+    for the IT office when it is not one of the known ones."""
+    if not error:
+        return ""
+    lowered = error.lower()
+    for needle, text in TELEGRAM_ERRORS:
+        if needle in lowered:
+            return _(text)
+    return _("Telegram error: {error}").format(error=error)
 
 
 async def export_notices(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
@@ -192,7 +213,7 @@ async def export_notices(session: AsyncSession, path: Path, tz: ZoneInfo) -> int
         cadre = cadres.get(d.cadre_id)
         rows.append([d.notice_id, cadre.code if cadre else "", cadre.full_name if cadre else "",
                      units.get(cadre.unit_id, "") if cadre else "", _(DELIVERY_STATUS[d.status]),
-                     local(d.sent_at), local(d.acknowledged_at), d.error or ""])
+                     local(d.sent_at), local(d.acknowledged_at), delivery_error(d.error)])
     _widths(rows, {2: 12, 3: 26, 4: 30, 5: 16, 6: 17, 7: 17, 8: 40})
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
