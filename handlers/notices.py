@@ -55,7 +55,8 @@ async def show_list(update: Update, context: BotContext, page: int, prefix: str 
             state = " — " + (_("✅ acknowledged") if delivery.acknowledged_at else
                              _("⏳ not acknowledged yet"))
         snippet = notice.text if len(notice.text) <= 70 else notice.text[:69] + "…"
-        lines.append(f"• {fmt_datetime(delivery.sent_at, tz)}: {esc(snippet)}{state}")
+        when = delivery.sent_at or delivery.claimed_at or notice.created_at
+        lines.append(f"• {fmt_datetime(when, tz)}: {esc(snippet)}{state}")
         rows.append([button(_("Open: {text}").format(text=snippet[:30]), PREFIX, "o", delivery.id)])
     nav = []
     if page > 0:
@@ -74,7 +75,8 @@ async def show_list(update: Update, context: BotContext, page: int, prefix: str 
 async def open_notice(update: Update, context: BotContext, delivery_id: int) -> None:
     async with context.db.session() as session:
         delivery = await session.get(NoticeDelivery, delivery_id)
-        if delivery is None or delivery.cadre_id != context.actor.cadre_id:
+        if delivery is None or delivery.cadre_id != context.actor.cadre_id \
+                or delivery.status not in rules.READABLE:
             raise LookupError
         notice = await session.get(Notice, delivery.notice_id)
     markup = ack_markup(notice, delivery.id) if not delivery.acknowledged_at else None

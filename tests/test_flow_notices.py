@@ -85,6 +85,26 @@ async def test_board_broadcast_to_commune_level_with_acknowledgement(harness, cl
     assert stats.acknowledged == 2
 
 
+async def test_a_notice_whose_message_failed_is_still_in_the_list(harness, clock):
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    async with harness.db.session() as s:
+        notice = await rules.create(s, author_id=None, text="Họp giao ban", audience={},
+                                    ack_kind="ack", attachment_kind=None,
+                                    attachment_file_id=None, scheduled_at=None, now=clock.now())
+        await rules.queue(s, notice, clock.now(), clock.now().date())
+    harness.emulator.fail("sendMessage", status=400, times=1, chat_id=801,
+                          description="Bad Request: message is too long")
+    await drain(harness)
+    assert notice_messages(thao) == []  # the push failed
+    await thao.send("🔔 Thông báo")
+    assert "Họp giao ban — ⏳ chưa xác nhận" in thao.last.text
+    await thao.tap_starting("Xem: Họp giao ban")
+    assert len(notice_messages(thao)) == 1
+    await thao.tap("✅ Đã nhận")
+    async with harness.db.session() as s:
+        assert (await rules.stats(s, notice.id)).acknowledged == 1
+
+
 async def test_outbox_429_403_and_resume_after_a_crash(harness, clock, tmp_path):
     thao, anh, ha, truong, tuan = await province(harness, clock)
     async with harness.db.session() as s:

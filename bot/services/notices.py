@@ -263,12 +263,17 @@ async def follow_up(session: AsyncSession, notice: Notice, now: datetime, today:
     return again
 
 
+# deliveries the outbox is done with: the person can read the notice in 🔔 Thông báo, also
+# when the message itself could not be delivered (a notice due later is not shown early)
+READABLE = (DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value, DeliveryStatus.BLOCKED.value)
+
+
 async def received_by(session: AsyncSession, cadre_id: int, page: int, size: int = 5):
     rows = await session.execute(
         select(NoticeDelivery, Notice).join(Notice, Notice.id == NoticeDelivery.notice_id)
-        .where(NoticeDelivery.cadre_id == cadre_id,
-               NoticeDelivery.status == DeliveryStatus.SENT.value)
-        .order_by(NoticeDelivery.sent_at.desc(), NoticeDelivery.id.desc())
+        .where(NoticeDelivery.cadre_id == cadre_id, NoticeDelivery.status.in_(READABLE))
+        .order_by(func.coalesce(NoticeDelivery.sent_at, NoticeDelivery.claimed_at).desc(),
+                  NoticeDelivery.id.desc())
         .offset(page * size).limit(size + 1))
     items = rows.all()
     return items[:size], len(items) > size
