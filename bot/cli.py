@@ -16,7 +16,7 @@ from bot.cli_import import ImportFailed, import_app
 from bot.clock import Clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
-from bot.i18n import _
+from bot.i18n import _, fmt_date
 from bot.logging_setup import setup_logging
 from bot.services import identity
 from models.enums import Role
@@ -176,6 +176,10 @@ def _set_period_locked(code: str, locked: bool) -> None:
         policy = load_policy(settings.policy_file)
         period = await periods.ensure_period(session, kind, year, number,
                                              WorkCalendar(policy.calendar), policy.calendar)
+        if locked and period.ends_on >= now.astimezone(settings.tz).date():
+            # a typo (2027-11 for 2026-11) would shut a coming period before anyone reported
+            raise CliError(_("Period {code} has not ended yet (it runs until {date}); it cannot "
+                             "be locked.").format(code=code, date=fmt_date(period.ends_on)))
         return await periods.set_locked(session, period, locked, now)
 
     changed = _run_db(work)

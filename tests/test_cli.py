@@ -140,6 +140,10 @@ def test_period_lock_and_unlock(province_db):
     assert "đã được mở lại" in reopened.stdout
     wrong = cadrebot(province_db, "period", "lock", "tháng mười")
     assert wrong.returncode == 1 and "2026-Q4" in wrong.stderr
+    future = cadrebot(province_db, "period", "lock", "2036-10")  # a typo for 2026-10
+    assert future.returncode == 1
+    assert "Kỳ 2036-10 chưa kết thúc (đến hết 31/10/2036): chưa thể khóa sổ." in future.stderr
+    assert db.execute("select count(*) from periods where status='locked'").fetchone() == (0,)
 
 
 def test_export_evaluations_cli(province_db):
