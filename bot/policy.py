@@ -123,9 +123,9 @@ def _default_targets() -> list[IndicatorTarget]:
                         deadline="31/12/2026"),
         IndicatorTarget(metric="good_or_better_share",
                         name="Cán bộ xếp loại hoàn thành tốt trở lên", target=0.90,
-                        deadline="hằng kỳ"),
+                        deadline="cuối mỗi kỳ"),
         IndicatorTarget(metric="on_time_share", name="Báo cáo gửi đúng hạn", target=0.95,
-                        deadline="hằng kỳ"),
+                        deadline="cuối mỗi kỳ"),
     ]
 
 

@@ -72,7 +72,7 @@ def indicator_line(item) -> str:
     trend = ""
     if item.value is not None and item.previous is not None:
         trend = " ↗" if item.value > item.previous else " ↘" if item.value < item.previous else " →"
-    status = (_("reached") if item.gap == 0 else
+    status = (_("no data yet") if item.value is None else _("reached") if item.gap == 0 else
               _("{gap} short").format(gap=fmt_percent(item.gap, 1)))
     return _("• {name}: {value}{trend} / target {target} by {deadline} — {status}").format(
         name=esc(item.target.name), value=value, trend=trend,
@@ -321,7 +321,8 @@ def excel_workbook(mine: digests.Digest, board: digests.BoardDigest | None) -> b
                                                  _("Deadline"), _("Gap %")],
                        [[i.target.name, round(i.value * 100, 1) if i.value is not None else None,
                          round(i.target.target * 100, 1), i.target.deadline,
-                         round(i.gap * 100, 1)] for i in board.indicators]))
+                         round(i.gap * 100, 1) if i.value is not None else None]
+                        for i in board.indicators]))
         sheets.append((_("Ratings"), [_("Band"), _("Cadres")],
                        [[band_label(b), board.bands.get(b.value, 0)] for b in BAND_ORDER]))
         sheets.append((_("Notices"), [_("Notice"), _("Text"), _("Sent"), _("Acknowledged")],

@@ -53,7 +53,7 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert "«Xuất sắc»: 0 trên mức trần 0" in overview
     assert "Chỉ tiêu nghị quyết" in overview
     assert "• Cán bộ được bồi dưỡng trong năm: 0,0% / mục tiêu 100% đến 31/12/2026 — còn thiếu 100,0%" in overview
-    assert "• Cán bộ xếp loại hoàn thành tốt trở lên: 100,0% / mục tiêu 90% đến hằng kỳ — đã đạt" in overview
+    assert "• Cán bộ xếp loại hoàn thành tốt trở lên: 100,0% / mục tiêu 90% đến cuối mỗi kỳ — đã đạt" in overview
     targets_section = overview.split("Chỉ tiêu nghị quyết")[1]
     assert targets_section.index("bồi dưỡng trong năm") < targets_section.index("hoàn thành tốt")
     await ha.tap("📥 Tải Excel")
@@ -88,6 +88,12 @@ async def test_digest_on_a_fresh_province_shows_the_period_under_way(harness, cl
     await ha.send("📈 Tổng hợp")
     overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
     assert "Tháng 11/2026" in overview and "Đã gửi báo cáo: 0/60 (0%)" in overview
+    # nobody is rated yet: that indicator has no data, it is not the largest gap
+    no_data = "• Cán bộ xếp loại hoàn thành tốt trở lên: — / mục tiêu 90% đến cuối mỗi kỳ — chưa có số liệu"
+    assert no_data in overview
+    targets = [line for line in overview.split("Chỉ tiêu nghị quyết")[1].splitlines()
+               if line.startswith("• ") and "mục tiêu" in line]
+    assert targets[0].endswith("còn thiếu 100,0%") and targets.index(no_data) > 0
 
 
 async def test_digest_shows_the_period_under_review_in_vietnamese_name_order(harness, clock):

@@ -94,5 +94,6 @@ async def indicators(session: AsyncSession, policy: Policy, period: Period | Non
         before = (await metric(session, target.metric, previous, today)
                   if target.metric in PERIOD_METRICS and previous is not None else None)
         result.append(Indicator(target, value, before))
-    result.sort(key=lambda i: i.gap, reverse=True)
+    # largest gap first; indicators without data yet (nobody rated, no report) last
+    result.sort(key=lambda i: (i.value is None, -i.gap))
     return result
