@@ -39,6 +39,7 @@ from models import Period
 from models.enums import Band
 
 PREFIX = "dg"
+UNIT_PAGE = 20  # units a page of the drill-down
 BAND_ORDER = [Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED]
 
 
@@ -357,7 +358,8 @@ async def show_periods(update: Update, context: BotContext) -> None:
     await edit_or_send(update, context, _("Which period?"), InlineKeyboardMarkup(rows))
 
 
-async def show_unit(update: Update, context: BotContext, period_id: int, unit_id: int) -> None:
+async def show_unit(update: Update, context: BotContext, period_id: int, unit_id: int,
+                    page: int = 0) -> None:
     period = await _period(context, period_id)
     if period is None:
         raise LookupError
@@ -367,7 +369,13 @@ async def show_unit(update: Update, context: BotContext, period_id: int, unit_id
     title = view.unit.name if view.unit else _("the province")
     lines = [_("🏢 <b>{unit}</b> — {period}").format(unit=esc(title), period=period_label(period))]
     rows = []
-    for unit, row in view.children[:20]:
+    pages = max(1, -(-len(view.children) // UNIT_PAGE))
+    page = min(max(page, 0), pages - 1)
+    if pages > 1:
+        lines.append(_("Units {first}–{last} of {count}").format(
+            first=page * UNIT_PAGE + 1, count=len(view.children),
+            last=min((page + 1) * UNIT_PAGE, len(view.children))))
+    for unit, row in view.children[page * UNIT_PAGE:(page + 1) * UNIT_PAGE]:
         avg = fmt_score(row.average) if row.average is not None else "—"
         lines.append(_("• {unit}: {sent}/{total} sent, average {avg}").format(
             unit=esc(unit.name), sent=row.submitted, total=row.cadres, avg=avg))
@@ -376,8 +384,17 @@ async def show_unit(update: Update, context: BotContext, period_id: int, unit_id
         state = _("sent") if line.submitted else _("not sent")
         score = fmt_score(line.total) if line.total is not None else "—"
         lines.append(f"• {esc(line.name)}: {state} · {score}")
+    nav = []
+    if page > 0:
+        nav.append(button(_("◀️ Previous"), PREFIX, "u", period.id, unit_id, page - 1))
+    if page + 1 < pages:
+        nav.append(button(_("Next ▶️"), PREFIX, "u", period.id, unit_id, page + 1))
+    if nav:
+        rows.append(nav)
     if view.unit is not None and view.unit.parent_id is not None:
         rows.append([button(_("⬆️ Up"), PREFIX, "u", period.id, view.unit.parent_id)])
+    else:  # the top: back to the province overview
+        rows.append([button(_("📈 Province overview"), PREFIX, "p", period.id)])
     await edit_or_send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 
@@ -400,7 +417,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
             await send_digest(update, context, ids[0])
             return
         elif action == "u" and context.actor.is_board and (two := parse_ids(data, 2)):
-            await show_unit(update, context, two[0], two[1])
+            await show_unit(update, context, two[0], two[1], (parse_ids(data, 3) or [0] * 3)[2])
         else:
             raise LookupError
         await query.answer()

@@ -146,7 +146,10 @@ async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness,
     assert not any("Tổng hợp" in (m.text or "") for m in thao.fake.messages)
 
 
-async def test_board_drills_down_and_changes_period(harness, clock):
+async def test_board_drills_down_and_changes_period(harness, clock, monkeypatch):
+    import handlers.digest
+
+    monkeypatch.setattr(handlers.digest, "UNIT_PAGE", 2)  # the demo's few units, 2 a page
     thao, anh = await approved(harness, clock)
     async with harness.db.session() as s:
         board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
@@ -155,13 +158,21 @@ async def test_board_drills_down_and_changes_period(harness, clock):
     await ha.send("📈 Tổng hợp")
     await ha.tap("🏢 Theo đơn vị")
     assert "Tỉnh Hưng Yên</b> — Tháng 11/2026" in ha.last.text
+    assert "Đơn vị 1–2 trong số" in ha.last.text
+    while "UBND xã Tân Hưng" not in ha.buttons():  # page by page
+        await ha.tap("Tiếp ▶️")
     assert "• UBND xã Tân Hưng: 1/" in ha.last.text
+    assert "📈 Tổng hợp toàn tỉnh" in ha.buttons()  # the way back from the top
     await ha.tap("UBND xã Tân Hưng")
     assert "Văn phòng HĐND và UBND xã Tân Hưng: 1/" in ha.last.text
     await ha.tap("Văn phòng HĐND và UBND xã Tân Hưng")
     assert "• Đinh Thị Thảo: đã gửi" in ha.last.text
     await ha.tap("⬆️ Lên cấp trên")
     assert "UBND xã Tân Hưng</b>" in ha.last.text
+    await ha.tap("⬆️ Lên cấp trên")
+    assert "Tỉnh Hưng Yên</b>" in ha.last.text
+    await ha.tap("📈 Tổng hợp toàn tỉnh")
+    assert "Tổng hợp toàn tỉnh — Tháng 11/2026" in ha.fake.messages[-1].text
     await anh.tap_data(f"dg:u:{1}:0")  # a supervisor cannot browse the province
     assert any("hết hiệu lực" in a for a in anh.alerts)
     await ha.send("📈 Tổng hợp")
