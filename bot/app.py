@@ -32,6 +32,7 @@ from handlers import (
     gate,
     menu,
     notices,
+    onboarding,
     rating,
     reminder_settings,
     report,
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, delegation, targets, training, notices, reminder_settings,
-    digest, menu,
+    digest, menu, onboarding,
 ]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 

@@ -74,10 +74,10 @@ async def show_menu(update: Update, context: BotContext, text: str | None = None
 
 
 async def on_start_linked(update: Update, context: BotContext) -> None:
-    if context.args:  # a deep link with an invite code moves the link (SPEC §2.4)
-        from handlers.onboarding import redeem
+    if context.args:  # a deep link with an invite code moves the link (SPEC §2.4), if confirmed
+        from handlers.onboarding import confirm_relink
 
-        await redeem(update, context, context.args[0])
+        await confirm_relink(update, context, context.args[0])
         return
     actor = context.actor
     assert actor is not None

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import N_, _
 from bot.phones import mask_phone
 from bot.services import identity
 from bot.services.identity import InviteStatus, LinkResult, LinkStatus
+from handlers.common import edit_or_send, esc, final, refuse
 
 log = logging.getLogger(__name__)
+PREFIX = "ob"
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:
@@ -106,6 +114,44 @@ async def redeem(update: Update, context: BotContext, code: str) -> None:
     await _after_link(update, context, result)
 
 
+async def confirm_relink(update: Update, context: BotContext, code: str) -> None:
+    """A linked person opened an invite link: one for another record moves their account
+    there (SPEC §2.4) only once they confirm; they would lose their menu and roles."""
+    actor = context.actor
+    async with context.db.session() as session:
+        target = await identity.invite_target(session, code, context.clock.now())
+    if target is None or target.id == actor.cadre_id or not identity.looks_like_invite(code):
+        await redeem(update, context, code)
+        return
+    markup = InlineKeyboardMarkup([
+        [InlineKeyboardButton(_("✅ Move to {code}").format(code=target.code),
+                              callback_data=f"{PREFIX}:mv:{identity.normalize_invite(code)}")],
+        [InlineKeyboardButton(_("✖️ Keep {code}").format(code=actor.code),
+                              callback_data=f"{PREFIX}:keep")]])
+    await update.effective_message.reply_text(_(
+        "This Telegram account is linked to record {current} ({current_name}). The code you "
+        "opened is for record {code} ({name}). Move your account to {code}? This account will "
+        "then no longer use record {current}.").format(
+        current=esc(actor.code), current_name=esc(actor.full_name), code=esc(target.code),
+        name=esc(target.full_name)), parse_mode="HTML", reply_markup=markup)
+
+
+async def on_relink_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    data = query.data or ""
+    code = data.removeprefix(f"{PREFIX}:mv:")
+    if data.startswith(f"{PREFIX}:mv:") and identity.looks_like_invite(code):
+        await query.answer()
+        await redeem(update, context, code)
+    elif data == f"{PREFIX}:keep":
+        await query.answer()
+        await edit_or_send(update, context, _("Your account stays linked to record {code}.")
+                           .format(code=esc(context.actor.code)))
+    else:
+        await refuse(update, _("This button is no longer valid. Please open the function "
+                               "again from the menu."))
+
+
 async def on_contact(update: Update, context: BotContext) -> None:
     message = update.effective_message
     contact = message.contact
@@ -152,3 +198,9 @@ async def handle_unlinked(update: Update, context: BotContext) -> None:
     else:
         await message.reply_text(_(ASK_AGAIN), reply_markup=contact_keyboard())
     raise ApplicationHandlerStop
+
+
+def register(app: Application) -> None:
+    """Linked people confirming a move to another record (unlinked ones never get here: the
+    gate sends them to `handle_unlinked`)."""
+    app.add_handler(CallbackQueryHandler(final(on_relink_callback), pattern=rf"^{PREFIX}:"))

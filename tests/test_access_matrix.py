@@ -32,8 +32,9 @@ from sqlalchemy import select, text
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.demo import load_demo_province
+from bot.services.identity import hash_invite
 from handlers.flowrouter import ROUTES
-from models import Base, Cadre, Delegation
+from models import Base, Cadre, Delegation, Evaluation, InviteCode, Period
 from tests.test_flow_notices import compose, drain
 from tests.test_flow_report import fill_and_submit
 from tests.test_flow_training import declare_course
@@ -59,6 +60,7 @@ ACTORS: dict[str, tuple[str | None, int]] = {
 }
 NAMES = list(ACTORS)
 SON = ("XTH009", 9011)  # another of Ánh's cadres, whose report waits for review
+INVITE = ("XTH007", "MATRXABC23")  # an invite for a record nobody uses yet, as a forwarded link
 # The people whose screens are walked to collect buttons (the owners of buttons).
 OWNERS = ["cadre", "evaluator", "delegate", "board", "other_supervisor", "peer"]
 
@@ -78,6 +80,8 @@ SUPERVISORS = "evaluator other_supervisor delegate board"  # who sees the superv
 # "deactivated" answer or a refusal.
 MESSAGES: dict[str, dict[str, bool]] = {
     "/start": row(EVERY_LINKED),
+    # an invite link: whoever holds the code may use it (a linked person is asked first)
+    f"/start {INVITE[1]}": row(" ".join(NAMES)),
     "/huy": row(EVERY_LINKED),
     "/trogiup": row(EVERY_LINKED),
     "❓ Trợ giúp": row(EVERY_LINKED),
@@ -140,7 +144,8 @@ BUTTONS: dict[str, dict[str, bool]] = {
     # 🔁 Ủy quyền
     "dl:m": row(SUPERVISORS),  # [evaluator] delegation screen: each sees their own
     "dl:n": row(SUPERVISORS),  # [evaluator] start a new delegation of one's own
-    "dl:x": row("evaluator"),  # [evaluator] revoke her delegation to Nam
+    "dl:x": row("evaluator"),  # [evaluator] asks to revoke her delegation to Nam
+    "dl:X": row("evaluator"),  # [evaluator] confirms it
     # 🎯 /chitieu
     "tg:l": row("evaluator other_supervisor"),  # [evaluator] list of one's own cadres
     "tg:c": row("evaluator board"),  # [evaluator] targets of one of Ánh's cadres
@@ -165,6 +170,9 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "dg:pp": row(SUPERVISORS),  # [evaluator] choose a period
     "dg:x": row(SUPERVISORS),  # [evaluator] the Excel file offer for one's own digest
     "dg:u": row("board"),  # [board] drill down into a unit
+    # an invite link opened by a linked person
+    "ob:mv": row(EVERY_LINKED),  # [cadre] move her account to the invite's record
+    "ob:keep": row(EVERY_LINKED),  # [cadre] keep her record
 }
 
 # Conversation steps (flows that take typed text or files): the button or command that
@@ -173,7 +181,7 @@ BUTTONS: dict[str, dict[str, bool]] = {
 FLOWS: dict[str, set[str]] = {
     "kpi": {"kp:e", "kp:g", "kb:e"},
     "review": {"rv:adj", "rv:rt", "rv:R"},
-    "rating": {"ra:s", "ra:c", "ra:k", "ra:b"},
+    "rating": {"ra:s", "ra:c", "ra:e", "ra:k", "ra:b"},
     "delegate": {"dl:n"},
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
@@ -274,6 +282,12 @@ async def build(harness, clock, tmp_path) -> Province:
         province.may_see["delegate"] |= evaluatees("XTH002") | {evaluator.full_name}
         province.may_see["evaluator"] |= {cadres["XTH003"].full_name, cadres["XTH006"].full_name}
         province.may_see["board"] = set(province.names.values())
+        # whoever holds an invite code may learn whose record it is for
+        invited = cadres[INVITE[0]]
+        s.add(InviteCode(cadre_id=invited.id, code_hash=hash_invite(INVITE[1]), created_at=NOW,
+                         expires_at=NOW + timedelta(days=7)))
+        for names in province.may_see.values():
+            names.add(invited.full_name)
     for name, (_code, tg) in ACTORS.items():
         province.people[name] = harness.person(tg, name)
     people = province.people
@@ -298,6 +312,16 @@ async def build(harness, clock, tmp_path) -> Province:
     await drain(harness)
     async with harness.db.session() as s:
         (await s.scalar(select(Cadre).where(Cadre.code == "XTH008"))).active = False
+        # five colleagues already rated "Tốt" this month: the unit's quota allows one
+        # "Xuất sắc", so Ánh's rating screen offers to confirm Thảo's computed band
+        thao_row = await s.scalar(select(Cadre).where(Cadre.code == ACTORS["cadre"][0]))
+        november = await s.scalar(select(Period.id).where(
+            Period.kind == "month", Period.year == 2026, Period.number == 11))
+        used = {code for code, _tg in [*ACTORS.values(), SON, INVITE] if code}
+        for other in list(await s.scalars(select(Cadre).where(Cadre.code.not_in(used))
+                                          .order_by(Cadre.id).limit(5))):
+            s.add(Evaluation(cadre_id=other.id, period_id=november, unit_id=thao_row.unit_id,
+                             status="rated", band="tot", computed_band="tot", total_score=85.0))
     await province.save()
     return province
 

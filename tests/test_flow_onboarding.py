@@ -88,6 +88,35 @@ async def test_a_linked_person_opening_a_wrong_link_keeps_the_menu(harness, cloc
         assert (await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))).telegram_user_id == 509
 
 
+async def test_a_linked_person_opening_another_records_link_is_asked_first(harness, clock):
+    await province(harness, clock)
+    thao = harness.person(510, "Thảo", phone="+84912000015")
+    await thao.send("/start")
+    await thao.tap(SHARE)
+    async with harness.db.session() as s:
+        code, _ = await identity.issue_invite(s, "XTH007", now=clock.now())
+    await thao.send(f"/start {code}")  # Định's link, forwarded to her by mistake
+    assert ("đang liên kết với hồ sơ XTH004 (Đinh Thị Thảo)" in thao.last.text
+            and "hồ sơ XTH007 (Cao Văn Định)" in thao.last.text)
+    await thao.tap("✖️ Giữ hồ sơ XTH004")
+    assert "vẫn liên kết với hồ sơ XTH004" in thao.last.text
+    async with harness.db.session() as s:
+        assert (await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))).telegram_user_id == 510
+        assert (await s.scalar(select(Cadre).where(Cadre.code == "XTH007"))).telegram_user_id is None
+    dinh = harness.person(511, "Định")  # the code was not used up: its owner still can
+    await dinh.send(f"/start {code}")
+    assert "Chào mừng Cao Văn Định" in dinh.last.text
+
+    async with harness.db.session() as s:
+        code, _ = await identity.issue_invite(s, "SNV005", now=clock.now())
+    await thao.send(f"/start {code}")
+    await thao.tap("✅ Chuyển sang hồ sơ SNV005")  # she means it
+    assert "Chào mừng Hoàng Đức Anh" in thao.last.text
+    async with harness.db.session() as s:
+        assert (await s.scalar(select(Cadre).where(Cadre.code == "SNV005"))).telegram_user_id == 510
+        assert (await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))).telegram_user_id is None
+
+
 async def test_relinking_a_linked_record_needs_a_new_code(harness, clock):
     await province(harness, clock)
     old_phone = harness.person(507, "Thảo", phone="+84912000015")

@@ -212,6 +212,16 @@ async def issue_invite(
     return code, cadre
 
 
+async def invite_target(session: AsyncSession, code: str, now: datetime) -> Cadre | None:
+    """The active record a still usable invite code is for (nothing is claimed)."""
+    invite = await session.scalar(
+        select(InviteCode).where(InviteCode.code_hash == hash_invite(code)))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    cadre = await session.get(Cadre, invite.cadre_id)
+    return cadre if cadre is not None and cadre.active else None
+
+
 async def redeem_invite(
     session: AsyncSession, *, code: str, telegram_user_id: int, chat_id: int, now: datetime
 ) -> LinkResult:
