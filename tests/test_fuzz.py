@@ -46,10 +46,10 @@ MENU_LABELS = ["📝 Báo cáo KPI", "📊 Kết quả của tôi", "📚 Bồi 
 COMMANDS = ["start", "huy", "baocao", "ketqua", "boiduong", "thongbao", "pheduyet", "tonghop",
             "trogiup", "chitieu", "caidat", "suabaocao", "uyquyen", "xeploai", "guithongbao",
             "khongco"]
-CALLBACK_PREFIXES = ["kp", "kb", "rs", "rv", "ra", "ry", "dl", "tg", "tr", "nt", "dg", "rm", "xx"]
+CALLBACK_PREFIXES = ["kp", "kb", "rs", "rv", "ra", "ry", "dl", "tg", "tr", "nt", "dg", "rm", "ob", "xx"]
 ACTIONS = ["o", "e", "a", "n", "s", "y", "r", "g", "gc", "sub", "ok", "p", "A", "AA", "R", "rt",
            "rr", "adj", "v", "c", "k", "x", "m", "new", "f", "next", "now", "go", "st", "fu",
-           "z", "off", "t", "u", "pp", "d", "b", "l", "req", "noatt", "q", ""]
+           "z", "off", "t", "u", "pp", "d", "b", "l", "req", "noatt", "q", "mv", "keep", "X", ""]
 ODD_PIECES = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202e",
               "\u2066", "\u2069", "\ufeff", "\u00ad", "😀", "👨‍👩‍👧‍👦", "🇻🇳", "\u0301", "\u0323",
               "אבג", "عربي", "١٢٥", "１２５", "½", "⁵", "Ⅻ", "1e309", "nan", "inf", "-0", "1_000",
