@@ -76,6 +76,17 @@ def button(text: str, *parts: object) -> InlineKeyboardButton:
 ID_LIMIT = 2**63  # ids are BIGINT: a larger (forged) number must not reach the database
 
 
+def pager_rows(page: int, more: bool, *parts: object) -> list[list[InlineKeyboardButton]]:
+    """The ◀️ / ▶️ row of a paged list (none when everything fits); the callback is `parts`
+    followed by the page to show."""
+    nav = []
+    if page > 0:
+        nav.append(button(_("◀️ Previous"), *parts, page - 1))
+    if more:
+        nav.append(button(_("Next ▶️"), *parts, page + 1))
+    return [nav] if nav else []
+
+
 def parse_ids(data: str, count: int) -> list[int] | None:
     """The integer fields after the prefix and action, or None when malformed."""
     fields = data.split(":")[2:]

@@ -29,6 +29,7 @@ from handlers.common import (
     edit_or_send,
     esc,
     final,
+    pager_rows,
     parse_ids,
     period_label,
     refuse,
@@ -384,13 +385,7 @@ async def show_unit(update: Update, context: BotContext, period_id: int, unit_id
         state = _("sent") if line.submitted else _("not sent")
         score = fmt_score(line.total) if line.total is not None else "—"
         lines.append(f"• {esc(line.name)}: {state} · {score}")
-    nav = []
-    if page > 0:
-        nav.append(button(_("◀️ Previous"), PREFIX, "u", period.id, unit_id, page - 1))
-    if page + 1 < pages:
-        nav.append(button(_("Next ▶️"), PREFIX, "u", period.id, unit_id, page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, page + 1 < pages, PREFIX, "u", period.id, unit_id)
     if view.unit is not None and view.unit.parent_id is not None:
         rows.append([button(_("⬆️ Up"), PREFIX, "u", period.id, view.unit.parent_id)])
     else:  # the top: back to the province overview

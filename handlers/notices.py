@@ -18,7 +18,7 @@ from bot.services import flows
 from bot.services import notices as rules
 from bot.services.flows import Flow
 from handlers import flowrouter
-from handlers.common import button, edit_or_send, esc, final, parse_ids, refuse
+from handlers.common import button, edit_or_send, esc, final, pager_rows, parse_ids, refuse
 from handlers.menu import ITEMS, register_item
 from models import Notice, NoticeDelivery, TrainingRequirement
 from models.enums import AckKind
@@ -58,13 +58,7 @@ async def show_list(update: Update, context: BotContext, page: int, prefix: str 
         when = delivery.sent_at or delivery.claimed_at or notice.created_at
         lines.append(f"• {fmt_datetime(when, tz)}: {esc(snippet)}{state}")
         rows.append([button(_("Open: {text}").format(text=snippet[:30]), PREFIX, "o", delivery.id)])
-    nav = []
-    if page > 0:
-        nav.append(button(_("◀️ Previous"), PREFIX, "l", page - 1))
-    if more:
-        nav.append(button(_("Next ▶️"), PREFIX, "l", page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, more, PREFIX, "l")
     if context.actor.is_board:
         rows.append([button(_("📣 Compose a notice"), PREFIX, "new")])
         rows.append([button(_("📊 Statistics of notices"), PREFIX, "sl")])

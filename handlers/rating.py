@@ -25,6 +25,7 @@ from handlers.common import (
     esc,
     final,
     not_a_number,
+    pager_rows,
     parse_ids,
     period_label,
     refuse,
@@ -417,13 +418,7 @@ async def show_year(update: Update, context: BotContext, year: int, page: int = 
         rows.append([button(d.cadre.full_name, YEAR_PREFIX, "c", d.cadre.id, year)])
     if not people:
         lines.append(_("You do not evaluate any cadre."))
-    nav = []
-    if page > 0:
-        nav.append(button(_("◀️ Previous"), YEAR_PREFIX, "y", year, page - 1))
-    if (page + 1) * YEAR_PAGE < len(people):
-        nav.append(button(_("Next ▶️"), YEAR_PREFIX, "y", year, page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, (page + 1) * YEAR_PAGE < len(people), YEAR_PREFIX, "y", year)
     await edit_or_send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 

@@ -35,6 +35,7 @@ from handlers.common import (
     esc,
     final,
     not_a_number,
+    pager_rows,
     parse_ids,
     period_label,
     refuse,
@@ -140,13 +141,7 @@ async def show_inbox(update: Update, context: BotContext, page: int, prefix: str
             time=fmt_datetime(item.oldest, tz), late=(" · " + _("late")) if item.late else ""))
         rows.append([button(f"{item.cadre.full_name} · {period_label(item.period)}{mark}",
                             PREFIX, "g", item.cadre.id, item.period.id)])
-    nav = []
-    if page > 0:
-        nav.append(button(_("◀️ Previous"), PREFIX, "p", page - 1))
-    if (page + 1) * 8 < groups:
-        nav.append(button(_("Next ▶️"), PREFIX, "p", page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, (page + 1) * 8 < groups, PREFIX, "p")
     await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines),
                        InlineKeyboardMarkup(rows))
 

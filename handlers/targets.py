@@ -19,6 +19,7 @@ from handlers.common import (
     esc,
     final,
     not_a_number,
+    pager_rows,
     parse_ids,
     period_label,
     refuse,
@@ -82,13 +83,7 @@ async def _show_cadres(update: Update, context: BotContext, page: int) -> None:
         await edit_or_send(update, context, text)
         return
     rows = [[button(c.full_name, PREFIX, "c", c.id)] for c in cadres]
-    nav = []
-    if page > 0:
-        nav.append(button(_("◀️ Previous"), PREFIX, "l", page - 1))
-    if (page + 1) * PAGE < total:
-        nav.append(button(_("Next ▶️"), PREFIX, "l", page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, (page + 1) * PAGE < total, PREFIX, "l")
     text = _("🎯 <b>Adjust targets</b>\nChoose a cadre ({count} in all):").format(count=total)
     await edit_or_send(update, context, text, InlineKeyboardMarkup(rows))
 
