@@ -212,31 +212,37 @@ async def issue_invite(
     return code, cadre
 
 
+async def _check_invite(session: AsyncSession, code: str, now: datetime, *,
+                        lock: bool) -> tuple[InviteCode | None, LinkResult]:
+    """The invite and what it leads to: LINKED with its active record when it can be used,
+    else why not (nothing is claimed)."""
+    query = select(InviteCode).where(InviteCode.code_hash == hash_invite(code))
+    invite = await session.scalar(query.with_for_update() if lock else query)
+    if invite is None:
+        return None, LinkResult(InviteStatus.UNKNOWN)
+    if invite.used_at is not None:
+        return invite, LinkResult(InviteStatus.USED)
+    if invite.expires_at <= now:
+        return invite, LinkResult(InviteStatus.EXPIRED)
+    cadre = await session.get(Cadre, invite.cadre_id)
+    if cadre is None or not cadre.active:
+        return invite, LinkResult(InviteStatus.INACTIVE)
+    return invite, LinkResult(InviteStatus.LINKED, cadre)
+
+
 async def invite_target(session: AsyncSession, code: str, now: datetime) -> Cadre | None:
     """The active record a still usable invite code is for (nothing is claimed)."""
-    invite = await session.scalar(
-        select(InviteCode).where(InviteCode.code_hash == hash_invite(code)))
-    if invite is None or invite.used_at is not None or invite.expires_at <= now:
-        return None
-    cadre = await session.get(Cadre, invite.cadre_id)
-    return cadre if cadre is not None and cadre.active else None
+    _invite, result = await _check_invite(session, code, now, lock=False)
+    return result.cadre
 
 
 async def redeem_invite(
     session: AsyncSession, *, code: str, telegram_user_id: int, chat_id: int, now: datetime
 ) -> LinkResult:
-    invite = await session.scalar(
-        select(InviteCode).where(InviteCode.code_hash == hash_invite(code)).with_for_update()
-    )
-    if invite is None:
-        return LinkResult(InviteStatus.UNKNOWN)
-    if invite.used_at is not None:
-        return LinkResult(InviteStatus.USED)
-    if invite.expires_at <= now:
-        return LinkResult(InviteStatus.EXPIRED)
-    cadre = await session.get(Cadre, invite.cadre_id)
-    if cadre is None or not cadre.active:
-        return LinkResult(InviteStatus.INACTIVE)
+    invite, result = await _check_invite(session, code, now, lock=True)
+    if result.status != InviteStatus.LINKED:
+        return result
+    cadre = result.cadre
     # Claim the code atomically: a second redeemer racing us updates no row.
     claimed = await session.execute(
         update(InviteCode)
