@@ -30,13 +30,14 @@ async def entries(harness) -> dict[str, Entry]:
         return {f"{code}#{i}": e for i, (e, code) in enumerate(rows.all(), 1)}
 
 
-async def fill_count_product(thao, done: str = "125", on_time: str = "120"):
+async def fill_count_product(thao, done: str = "125", on_time: str = "120", failed: str = "0",
+                             delays: str = "0"):
     await thao.tap_starting("✏️ 1.")
     await thao.send(done)
     await thao.tap(f"✅ Tất cả ({done})")
     await thao.send(on_time)
-    await thao.tap("0")
-    await thao.tap("0")
+    await thao.tap(failed)
+    await thao.tap(delays)
     await thao.tap("⏭ Bỏ qua")
     await thao.tap("✅ Xong")
 
@@ -304,14 +305,7 @@ async def test_results_show_score_breakdown_and_chart(harness, clock):
 async def test_score_breakdown_shows_ratios_then_deductions(harness, clock):
     thao, _ = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
-    await thao.tap_starting("✏️ 1.")
-    await thao.send("125")
-    await thao.tap("✅ Tất cả (125)")
-    await thao.send("120")
-    await thao.tap("1")  # one failed quality review
-    await thao.tap("2")  # two delays
-    await thao.tap("⏭ Bỏ qua")
-    await thao.tap("✅ Xong")
+    await fill_count_product(thao, failed="1", delays="2")  # 1 failed review, 2 delays
     await thao.send("📊 Kết quả của tôi")
     await thao.tap("🔎 Cách tính điểm Tháng 11/2026")
     detail = thao.last.text
