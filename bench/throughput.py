@@ -11,6 +11,7 @@ rate limiter only sleeps; here we measure the work) and so is the per-person flo
     .venv/bin/python bench/throughput.py --cadres 50000 --months 12        # full size
     .venv/bin/python bench/throughput.py --cadres 300 --months 1 --seconds 5 --users 10  # smoke
     .venv/bin/python bench/throughput.py ... --database-url postgresql+asyncpg://…/empty_db
+    .venv/bin/python bench/throughput.py ... --floor   # + the echo bot with one read (and write)
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ sys.path.insert(0, str(ROOT))
 TOKEN = "616161:BENCH-throughput-token-xyz"
 BASE_ID = 1_000_000_000
 
+ECHO_RUN = """
+app = (ApplicationBuilder().token(os.environ["TELEGRAM_BOT_TOKEN"])
+       .base_url(os.environ["TELEGRAM_API_BASE_URL"])
+       .base_file_url(os.environ["TELEGRAM_API_FILE_URL"]).build())
+app.add_handler(MessageHandler(filters.ALL, echo))
+app.add_handler(CallbackQueryHandler(echo))
+app.run_polling()
+"""
+
 ECHO_BOT = """
 import os
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
@@ -43,13 +53,7 @@ async def echo(update, context):
     else:
         await update.message.reply_text(update.message.text or "ok")
 
-app = (ApplicationBuilder().token(os.environ["TELEGRAM_BOT_TOKEN"])
-       .base_url(os.environ["TELEGRAM_API_BASE_URL"])
-       .base_file_url(os.environ["TELEGRAM_API_FILE_URL"]).build())
-app.add_handler(MessageHandler(filters.ALL, echo))
-app.add_handler(CallbackQueryHandler(echo))
-app.run_polling()
-"""
+""" + ECHO_RUN
 
 FULL_BOT = """
 from bot.app import ALLOWED_UPDATES, build_application
@@ -65,19 +69,49 @@ app = build_application(settings, Database(settings.database_url), rate_limiter=
 app.run_polling(allowed_updates=ALLOWED_UPDATES)
 """
 
+# The least any bot of this product does per update, to show where the ratio's ceiling lies
+# (`--floor`): the echo bot plus one session that reads the person (the access check
+# every update needs), and plus a write (a flow step stored, as every entry step is).
+FLOOR_BOT = """
+import os
+from datetime import UTC, datetime
+from sqlalchemy import select
+from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
+from bot.db import Database
+from models import Cadre, FlowState
+
+db = Database(os.environ["DATABASE_URL"])
+WRITE = os.environ["BENCH_FLOOR"] == "write"
+
+async def echo(update, context):
+    chat = update.effective_chat.id
+    async with db.session() as s:
+        cadre = await s.scalar(select(Cadre).where(
+            Cadre.telegram_user_id == update.effective_user.id))
+        if WRITE:
+            await s.merge(FlowState(chat_id=chat, flow="bench", step=str(update.update_id),
+                                    data={}, updated_at=datetime.now(UTC)))
+    if update.callback_query:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(cadre.full_name)
+    else:
+        await update.message.reply_text(cadre.full_name)
+
+""" + ECHO_RUN
+
 
 async def prepare(url: str, cadres: int, months: int, people: int):
     """The synthetic province; `people` cadres and their evaluators linked to Telegram, the
     cadres' last generated month sent for approval. Returns (cadre chats, evaluator chats,
     now)."""
-    from sqlalchemy import func, select, update
+    from sqlalchemy import delete, func, select, update
 
     from bot.clock import Clock
     from bot.config import load_settings
     from bot.db import Database
     from bot.migrate import upgrade_engine
     from bot.services.demo_data import generate
-    from models import Cadre, Entry, Period
+    from models import Cadre, Entry, FlowState, Period
 
     db = Database(url)
     await upgrade_engine(db.engine)
@@ -89,6 +123,8 @@ async def prepare(url: str, cadres: int, months: int, people: int):
                                       .order_by(Cadre.id).limit(people)))
         evaluator_ids = sorted({c.evaluator_id for c in chosen})
         ids = [c.id for c in chosen] + evaluator_ids
+        # a flow left by an earlier run on this file (the floor bots write "bench" flows)
+        await s.execute(delete(FlowState).where(FlowState.chat_id.in_([i + BASE_ID for i in ids])))
         await s.execute(update(Cadre).where(Cadre.id.in_(ids)).values(
             telegram_chat_id=Cadre.id + BASE_ID, telegram_user_id=Cadre.id + BASE_ID,
             linked_at=now))
@@ -142,19 +178,30 @@ def _tap_prefix(user, *prefixes: str) -> bool:
     return False
 
 
+CADRE_PHASE: dict[int, int] = {}  # chat → where the cadre is in the loop below
+
+
 def cadre_script(user, step: int) -> str:
-    kind = step % 5
-    if kind == 1 and _tap_prefix(user, "kp:"):
-        return "kpi: pick a product"
-    if kind == 2:
+    """Report → (open the period that takes entries) → pick a product → type a figure →
+    results → help → report …"""
+    phase = CADRE_PHASE.get(user.user_id, 0)
+    CADRE_PHASE[user.user_id] = (phase + 1) % 5
+    if phase == 1:
+        if _tap_prefix(user, "kp:"):
+            return "kpi: pick a product"
+        if _tap_prefix(user, "kp:o:"):  # a sent report is shown until its deadline
+            CADRE_PHASE[user.user_id] = 1
+            return "kpi: open the next period"
+    if phase == 2:
         user.text(str(5 + step % 7))
         return "kpi: type a figure"
-    if kind == 3:
+    if phase == 3:
         user.text("📊 Kết quả của tôi")
         return "results"
-    if kind == 4:
+    if phase == 4:
         user.text("/trogiup")
         return "help"
+    CADRE_PHASE[user.user_id] = 1
     user.text("📝 Báo cáo KPI")
     return "kpi: open the report"
 
@@ -239,8 +286,9 @@ async def run(args) -> dict:
                    TELEGRAM_API_FILE_URL=server.base_file_url, DATABASE_URL=url,
                    CADREBOT_LOG_LEVEL="WARNING", CADREBOT_FLOOD_MAX_UPDATES="1000000")
 
-        async def measure(code: str, people) -> tuple[dict, int]:
-            proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
+        async def measure(code: str, people, **extra_env) -> tuple[dict, int]:
+            proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
+                                    env=env | extra_env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 probe = people[0][0]
@@ -278,24 +326,32 @@ async def run(args) -> dict:
         mixed = [(c, cadre_script) for c in cadre_chats] + \
             [(c, evaluator_script) for c in evaluator_chats]
         results["full"], _ = await measure(FULL_BOT, mixed)
-    results["approvals"] = await approved_count(url, cadre_chats, now)
+        if args.floor:
+            for kind in ("read", "write"):
+                results[f"floor_{kind}"], _ = await measure(FLOOR_BOT, everyone,
+                                                            BENCH_FLOOR=kind)
+    results["approvals"], results["typed"] = await written_counts(url, cadre_chats, now)
     return results
 
 
-async def approved_count(url: str, cadre_chats: list[int], since) -> int:
-    """Entries the evaluators approved during the run (they were all `submitted`)."""
+async def written_counts(url: str, cadre_chats: list[int], since) -> tuple[int, int]:
+    """Entries the evaluators approved during the run (they were all `submitted`), and
+    entries the cadres typed a figure into during the run."""
     from sqlalchemy import func, select
 
     from bot.db import Database
     from models import Entry
 
     db = Database(url)
+    mine = Entry.cadre_id.in_([c - BASE_ID for c in cadre_chats])
     async with db.session() as s:
-        count = await s.scalar(select(func.count()).select_from(Entry).where(
-            Entry.cadre_id.in_([c - BASE_ID for c in cadre_chats]), Entry.status == "approved",
-            Entry.decided_at >= since))
+        approved = await s.scalar(select(func.count()).select_from(Entry).where(
+            mine, Entry.status == "approved", Entry.decided_at >= since))
+        typed = await s.scalar(select(func.count()).select_from(Entry).where(
+            mine, Entry.status == "draft", Entry.quantity_done.is_not(None),
+            Entry.updated_at > since))
     await db.dispose()
-    return count
+    return approved, typed
 
 
 def main() -> None:
@@ -309,6 +365,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--database-url", default=None,
                         help="an EMPTY database to fill (default: a new SQLite file)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure the echo bot plus one database read (and write)")
     parser.add_argument("--profile", default=None, help="write a py-spy profile of the full bot")
     args = parser.parse_args()
     r = asyncio.run(run(args))
@@ -321,13 +379,19 @@ def main() -> None:
           f"RSS {echo['rss_idle']:.0f} MB")
     print(f"full bot: {full['rate']:.1f} updates/s, p50 {full['p50']:.0f} ms, "
           f"p95 {full['p95']:.0f} ms, {full['cpu_ms']:.1f} ms CPU per update; RSS idle {full['rss_idle']:.0f} MB, "
-          f"peak under load {full['rss_load']:.0f} MB; approvals {r['approvals']}")
+          f"peak under load {full['rss_load']:.0f} MB; approvals {r['approvals']}, "
+          f"entries typed {r['typed']}")
     for name, stats in (("echo", echo), ("full", full)):
         calls = ", ".join(f"{method} {count / max(stats['updates'], 1):.2f}"
                           for method, count in sorted(stats["calls"].items()))
         print(f"{name} bot's Bot API calls per update: {calls}")
     for action, (count, median) in sorted(full["actions"].items()):
         print(f"    {action}: {count} × , median {median:.0f} ms")
+    for kind, what in (("read", "one read"), ("write", "one read and one write")):
+        if (floor := r.get(f"floor_{kind}")) is not None:
+            print(f"echo bot + {what} per update: {floor['rate']:.1f} updates/s "
+                  f"({floor['rate'] / echo['rate']:.0%} of the echo bot), "
+                  f"{floor['cpu_ms']:.1f} ms CPU per update")
     print(f"full / echo throughput: {ratio:.0%} (target ≥ 50%)")
 
 

@@ -1,5 +1,6 @@
 """Smoke-size runs of the benchmarks in bench/, so they cannot rot."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,10 +33,15 @@ def test_digest_benchmark_smoke():
 
 def test_throughput_benchmark_smoke():
     result = subprocess.run([sys.executable, str(ROOT / "bench/throughput.py"), "--cadres", "200",
-                             "--months", "1", "--users", "6", "--seconds", "3"],
+                             "--months", "1", "--users", "6", "--seconds", "3", "--floor"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "echo bot:" in result.stdout and "full bot:" in result.stdout
     assert "full / echo throughput" in result.stdout
+    # the mix still reaches the entry steps: a product picked and a figure stored
+    assert "kpi: pick a product" in result.stdout, result.stdout
+    typed = re.search(r"entries typed (\d+)", result.stdout)
+    assert typed and int(typed.group(1)) > 0, result.stdout
+    assert "echo bot + one read and one write per update" in result.stdout
     calls = result.stdout.split("full bot's Bot API calls per update: ")[1].splitlines()[0]
     assert "sendMessage" in calls and "getUpdates" in calls
