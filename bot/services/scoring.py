@@ -39,14 +39,8 @@ class ProductScore:
     quality_deduction: float  # share of b removed (0–1)
     timeliness_deduction: float
     weight: float
-
-    @property
-    def b_before_deduction(self) -> float:
-        return min(_ratio(self.figures.passed, self.figures.assigned), 1.0)
-
-    @property
-    def c_before_deduction(self) -> float:
-        return min(_ratio(self.figures.on_time, self.figures.assigned), 1.0)
+    b_before_deduction: float  # the quality ratio (capped) before failed reviews cut it
+    c_before_deduction: float  # the timeliness ratio (capped) before delays cut it
 
 
 @dataclass(frozen=True)
@@ -86,13 +80,14 @@ def score_product(f: ProductFigures, weight: float, policy: ScoringPolicy) -> Pr
     if f.kind == ProductKind.RATE:
         raw = _ratio(f.done, f.assigned)
         capped = min(raw, 1.0)
-        return ProductScore(f, capped, capped, capped, raw, 0.0, 0.0, weight)
+        return ProductScore(f, capped, capped, capped, raw, 0.0, 0.0, weight, capped, capped)
     a_raw = _ratio(f.done, f.assigned)
     quality_cut = 0.0 if f.exempt else min(1.0, policy.quality_deduction_per_failure * max(f.failed_reviews, 0))
     time_cut = 0.0 if f.exempt else min(1.0, policy.timeliness_deduction_per_delay * max(f.delays, 0))
-    b = min(_ratio(f.passed, f.assigned), 1.0) * (1 - quality_cut)
-    c = min(_ratio(f.on_time, f.assigned), 1.0) * (1 - time_cut)
-    return ProductScore(f, min(a_raw, 1.0), b, c, a_raw, quality_cut, time_cut, weight)
+    b_full = min(_ratio(f.passed, f.assigned), 1.0)
+    c_full = min(_ratio(f.on_time, f.assigned), 1.0)
+    return ProductScore(f, min(a_raw, 1.0), b_full * (1 - quality_cut), c_full * (1 - time_cut),
+                        a_raw, quality_cut, time_cut, weight, b_full, c_full)
 
 
 def product_weights(products: Sequence[ProductFigures], policy: ScoringPolicy) -> list[float]:
