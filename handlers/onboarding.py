@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    Update,
-)
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.context import BotContext
@@ -18,7 +12,7 @@ from bot.i18n import N_, _
 from bot.phones import mask_phone
 from bot.services import identity
 from bot.services.identity import InviteStatus, LinkResult, LinkStatus
-from handlers.common import edit_or_send, esc, final, refuse
+from handlers.common import button, edit_or_send, esc, final, refuse
 
 log = logging.getLogger(__name__)
 PREFIX = "ob"
@@ -124,10 +118,9 @@ async def confirm_relink(update: Update, context: BotContext, code: str) -> None
         await redeem(update, context, code)
         return
     markup = InlineKeyboardMarkup([
-        [InlineKeyboardButton(_("✅ Move to {code}").format(code=target.code),
-                              callback_data=f"{PREFIX}:mv:{identity.normalize_invite(code)}")],
-        [InlineKeyboardButton(_("✖️ Keep {code}").format(code=actor.code),
-                              callback_data=f"{PREFIX}:keep")]])
+        [button(_("✅ Move to {code}").format(code=target.code), PREFIX, "mv",
+                identity.normalize_invite(code))],
+        [button(_("✖️ Keep {code}").format(code=actor.code), PREFIX, "keep")]])
     await update.effective_message.reply_text(_(
         "This Telegram account is linked to record {current} ({current_name}). The code you "
         "opened is for record {code} ({name}). Move your account to {code}? This account will "
