@@ -34,11 +34,16 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def not_a_number(text: str, error: NotANumber, usual: str) -> str:
-    """What to tell someone whose typed number was refused: `usual`, or, for '1,250', that
-    it reads two ways and how to type it clearly."""
+def not_a_number(text: str, error: NotANumber, usual: str | None = None) -> str:
+    """What to tell someone whose typed number was refused: `usual` (by default: this is not
+    a number, type e.g. 125), or, for '1,250', that it reads two ways and how to type it
+    clearly. The person's text is escaped: send it with parse_mode="HTML"."""
     if not isinstance(error, AmbiguousNumber):
-        return usual
+        if usual is not None:
+            return usual
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        return _("“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
+            text=esc(shown))
     small, large = error.readings
     return _("“{text}” could be read as {small} or as {large}. Please type it again so that it "
              "is clear, e.g. {plain} or {small}.").format(

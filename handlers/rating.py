@@ -345,7 +345,7 @@ async def _typed_criterion(update: Update, context: BotContext, data: dict, text
         points = parse_number(text)
     except NotANumber as error:
         await message.reply_text(not_a_number(text, error, _(
-            "Please tap the points, or type a number such as 7 or 6,5.")))
+            "Please tap the points, or type a number such as 7 or 6,5.")), parse_mode="HTML")
         return
     if not 0 <= points <= criteria[index].max_points:
         await message.reply_text(_("Please give between 0 and {max} points.").format(

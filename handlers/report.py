@@ -646,10 +646,7 @@ async def _typed_number(update: Update, context: BotContext, line: Line, step: s
     try:
         value = parse_number(message.text)
     except NotANumber as error:
-        shown = message.text if len(message.text) <= 30 else message.text[:30] + "…"
-        usual = _("“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
-            text=esc(shown))
-        await message.reply_text(not_a_number(message.text, error, usual) + "\n\n" + text,
+        await message.reply_text(not_a_number(message.text, error) + "\n\n" + text,
                                  parse_mode="HTML", reply_markup=markup)
         return
     problem = _check_number(line, step, value)
@@ -708,7 +705,7 @@ async def _typed_criterion(update: Update, context: BotContext, flow: Flow) -> N
         points = parse_number(message.text or "")
     except NotANumber as error:
         await message.reply_text(not_a_number(message.text or "", error, _(
-            "Please tap your points, or type a number such as 7 or 6,5.")))
+            "Please tap your points, or type a number such as 7 or 6,5.")), parse_mode="HTML")
         return
     try:
         await _save_criterion(update, context, period_id, index, points)

@@ -477,9 +477,7 @@ async def _adjust_step(update: Update, context: BotContext, flow: Flow, text: st
     try:
         value = parse_number(text)
     except NotANumber as error:
-        await message.reply_text(not_a_number(text, error, _(
-            "“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
-            text=esc(text[:30]))))
+        await message.reply_text(not_a_number(text, error), parse_mode="HTML")
         return
     values = dict(flow.data["values"])
     if value < 0 or (flow.data["rate"] and value > 100) or (

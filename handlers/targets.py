@@ -162,7 +162,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         value = parse_number(message.text or "")
     except NotANumber as error:
         await message.reply_text(not_a_number(message.text or "", error, _(
-            "Please type the new target as a number, e.g. 100.")))
+            "Please type the new target as a number, e.g. 100.")), parse_mode="HTML")
         return
     if value <= 0 or value > 1e7:
         await message.reply_text(_("A target must be a positive number."))

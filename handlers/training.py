@@ -204,9 +204,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         try:
             hours = parse_number(text)
         except NotANumber as error:
-            await message.reply_text(not_a_number(text, error, _(
-                "“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
-                text=esc(text[:30]))))
+            await message.reply_text(not_a_number(text, error), parse_mode="HTML")
             return
         if not 0 < hours <= 2000:
             await message.reply_text(_("The number of hours must be between 0 and 2.000."))

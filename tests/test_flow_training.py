@@ -87,6 +87,9 @@ async def test_declare_verify_and_reject(harness, clock):
     await thao.send("3/11/2026 - 7/11/2026")
     await thao.send("mười sáu")
     assert "không phải là một số" in thao.last.text
+    await thao.send("16 <20")  # her text comes back as she typed it (HTML-escaped, sent as HTML)
+    assert "«16 &lt;20» không phải là một số" in thao.last.text
+    assert thao.last.parse_mode == "HTML"
     await thao.send("16")
     await thao.send("GCN-2026-001")
     await thao.send_document(file_name="a.exe", content=b"MZ", mime_type="application/x-msdownload")
