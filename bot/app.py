@@ -24,6 +24,7 @@ from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.outbox import OutboxWorker
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
+    annual,
     delegation,
     digest,
     errors,
@@ -45,7 +46,7 @@ from handlers import (
 log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
-    report, results, review, rating, delegation, targets, training, notices, reminder_settings,
+    report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
     digest, menu, onboarding,
 ]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]

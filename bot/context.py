@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.policy import Policy, load_policy
+from bot.services.annual import AnnualService
 from bot.services.calendar import WorkCalendar
 from bot.services.flows import Flow
 from bot.services.identity import Actor
@@ -27,13 +28,15 @@ class AppServices:
     calendar: WorkCalendar
     kpi: KpiService
     rating: RatingService
+    annual: AnnualService
 
     @classmethod
     def create(cls, settings: Settings, db: Database, clock: Clock) -> AppServices:
         policy = load_policy(settings.policy_file)
         calendar = WorkCalendar(policy.calendar)
         kpi = KpiService(policy, calendar)
-        return cls(settings, db, clock, policy, calendar, kpi, RatingService(kpi))
+        return cls(settings, db, clock, policy, calendar, kpi, RatingService(kpi),
+                   AnnualService(policy, calendar))
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -67,9 +67,20 @@ def fmt_number(value: float | int, decimals: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=LOCALE)
 
 
+def fmt_figure(value: float | int | None) -> str:
+    """A reported figure or a number of points: whole numbers without decimals, others with
+    one ('125', '12,5'); '—' when there is none."""
+    if value is None:
+        return "—"
+    return fmt_number(value, 0 if float(value).is_integer() else 1)
+
+
 def fmt_score(value: float) -> str:
-    """Scores are shown with one decimal: 87.25 -> '87,3'."""
-    return fmt_number(round(value + 1e-9, 1), 1)
+    """Scores are shown with one decimal, truncated, never rounded up: 89.965 -> '89,9', so a
+    score never reads as the band above it (SPEC §4.5)."""
+    from bot.services.scoring import shown_score
+
+    return fmt_number(shown_score(value), 1)
 
 
 def fmt_percent(ratio: float, decimals: int = 0) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Bands(BaseModel):
@@ -29,47 +29,140 @@ class Bands(BaseModel):
 
 
 class Criterion(BaseModel):
+    """One general criterion (Decree 335: at most 30 points in all, LAW L2). `name` and
+    `description` are for a province's own criteria; the built-in keys have Vietnamese text
+    in the catalogue."""
+
+    model_config = ConfigDict(extra="forbid")
+
     key: str
-    max_points: float
+    max_points: float = Field(gt=0)
+    name: str | None = None
+    description: str | None = None
+
+
+class AbilityLevel(BaseModel):
+    """One level of a leader's đ or e, as the evaluator chooses it: the share of the
+    component and the condition that earns it (shown on the screen where it is chosen)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float = Field(ge=0, le=1)
+    condition: str
+
+
+def _decree_criteria() -> list[Criterion]:
+    # Decree 335/2025/NĐ-CP, general criteria (LAW L2, confirmed by press). The split of
+    # the 30 points among the three is not in the pages read: 10 each is a policy default.
+    return [Criterion(key="politics_ethics", max_points=10.0),
+            Criterion(key="responsibility", max_points=10.0),
+            Criterion(key="innovation", max_points=10.0)]
+
+
+def _organising_levels() -> list[AbilityLevel]:
+    # đ, "khả năng tổ chức triển khai thực hiện nhiệm vụ" (LAW L5, partly confirmed): the
+    # 100% condition is the decree's; the lower levels were not retrieved, so they are the
+    # province's to set here.
+    return [
+        AbilityLevel(value=1.0, condition="Tổ chức triển khai hoàn thành 100% nhiệm vụ theo kế "
+                                          "hoạch, bảo đảm tiến độ, chất lượng, có đổi mới, sáng tạo"),
+        AbilityLevel(value=0.75, condition="Hoàn thành các nhiệm vụ theo kế hoạch, có nhiệm vụ "
+                                           "chậm tiến độ hoặc chưa bảo đảm chất lượng"),
+        AbilityLevel(value=0.5, condition="Còn nhiệm vụ theo kế hoạch chưa hoàn thành"),
+        AbilityLevel(value=0.0, condition="Không tổ chức triển khai được nhiệm vụ được giao"),
+    ]
+
+
+def _rallying_levels() -> list[AbilityLevel]:
+    # e, "năng lực tập hợp, đoàn kết công chức thuộc phạm vi quản lý" (LAW L5: its levels
+    # are unconfirmed): a policy setting.
+    return [
+        AbilityLevel(value=1.0, condition="Tập hợp, đoàn kết tốt công chức thuộc phạm vi quản "
+                                          "lý; nội bộ đoàn kết, thống nhất"),
+        AbilityLevel(value=0.75, condition="Tập hợp, đoàn kết được công chức; còn biểu hiện "
+                                           "chưa thống nhất nhưng đã được khắc phục"),
+        AbilityLevel(value=0.5, condition="Nội bộ có biểu hiện mất đoàn kết chưa được khắc phục"),
+        AbilityLevel(value=0.0, condition="Để xảy ra mất đoàn kết nghiêm trọng trong phạm vi "
+                                          "quản lý"),
+    ]
 
 
 class ScoringPolicy(BaseModel):
-    task_points: float = 70.0
-    general_points: float = 30.0
-    quality_deduction_per_failure: float = 0.25
-    timeliness_deduction_per_delay: float = 0.25
+    """Decree 335/2025/NĐ-CP (in force 01/01/2026) unless a field says otherwise; the LAW
+    rows (../shared/LAW.md) say what is confirmed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_points: float = 70.0  # "tiêu chí kết quả thực hiện nhiệm vụ" ≤ 70 (LAW L2)
+    general_points: float = 30.0  # general criteria ≤ 30 (LAW L2)
+    # Art. 14 (LAW L3): "mỗi lần đánh giá chưa đạt bị trừ 25% điểm chất lượng của sản
+    # phẩm/công việc đó"; each delay the same off the progress point of that item.
+    quality_deduction_per_failure: float = Field(0.25, ge=0, le=1)
+    timeliness_deduction_per_delay: float = Field(0.25, ge=0, le=1)
+    # How those deductions are read: "per_item" (the decree: 25% of the point of the item a
+    # failed review or delay concerns, b = (passed − 0,25 × failed)/n, c = (done − 0,25 ×
+    # delays)/n) or "per_type" (25% off the whole product type's b, and c from the on-time
+    # count; the reading of the first version, kept for a province that chose it).
+    deduction_reading: Literal["per_item", "per_type"] = "per_item"
     # "converted": coefficient × assigned quantity (the decree's converted products);
     # "equal": every product type weighs the same.
     weighting: Literal["converted", "equal"] = "converted"
-    general_criteria: list[Criterion] = Field(
-        default_factory=lambda: [
-            Criterion(key="political", max_points=7.5),
-            Criterion(key="ethics", max_points=7.5),
-            Criterion(key="style", max_points=7.5),
-            Criterion(key="discipline", max_points=7.5),
-        ]
-    )
-    bands: Bands = Field(default_factory=Bands)
-    unit_result_all_done: float = 1.0
-    unit_result_any_failed: float = 0.5
-    excellent_cap_ratio: float = 0.20
-    excellent_cap_ratio_outstanding: float = 0.25
-    min_months_for_annual: int = 6
-    annual_due_day: tuple[int, int] = (15, 12)  # (day, month)
-    # Disciplines at or above this level force "Không hoàn thành" for the year.
+    general_criteria: list[Criterion] = Field(default_factory=_decree_criteria)
+    bands: Bands = Field(default_factory=Bands)  # LAW L6
+    # Leaders' d (LAW L5, confirmed): 100% when everyone managed is at "Hoàn thành nhiệm vụ"
+    # or above, 50% when anyone is "Không hoàn thành".
+    unit_result_all_done: float = Field(1.0, ge=0, le=1)
+    unit_result_any_failed: float = Field(0.5, ge=0, le=1)
+    organising_levels: list[AbilityLevel] = Field(default_factory=_organising_levels)
+    rallying_levels: list[AbilityLevel] = Field(default_factory=_rallying_levels)
+    # "Hoàn thành xuất sắc" ≤ 20% of those rated "Hoàn thành tốt", within one agency and
+    # each group with similar duties (LAW L7, confirmed). The exception for agencies with
+    # outstanding results exists but its figure was not retrieved: None = no exception
+    # until the province sets one.
+    excellent_cap_ratio: float = Field(0.20, ge=0, le=1)
+    excellent_cap_ratio_outstanding: float | None = Field(None, ge=0, le=1)
+    # What the 20% is taken of: "good" — those rated "Hoàn thành tốt" (the decree's words);
+    # "good_or_better" — "tốt" and "xuất sắc" together, as some provinces read it.
+    excellent_cap_base: Literal["good", "good_or_better"] = "good"
+    # Decree 90/2020 (amended by 48/2023) practice, not found in 335 (LAW L9): fewer months
+    # worked in the year than this → evaluated, not rated. A toggle, on by default.
+    not_rated_under_min_months: bool = True
+    min_months_for_annual: int = Field(6, ge=0, le=12)
+    annual_due_day: tuple[int, int] = (15, 12)  # Art. 21 (LAW L8): before 15/12
+    # A leader is not rated above their agency's own rating (LAW L11: Party practice,
+    # unconfirmed for 335).
+    leader_not_above_agency: bool = True
+    # Disciplines at or above khiển trách, a conclusion of degradation and (leaders) corruption
+    # or waste dealt with in the unit led directly force "Không hoàn thành" (LAW L6).
     forcing_disciplines: list[str] = Field(
         default_factory=lambda: ["khien_trach", "canh_cao", "ha_bac_luong", "giang_chuc",
-                                 "cach_chuc", "buoc_thoi_viec"]
+                                 "cach_chuc", "buoc_thoi_viec", "suy_thoai",
+                                 "tham_nhung_lang_phi"]
     )
-    flag_done_twice_in_planning: bool = True  # Hưng Yên
+    # Hưng Yên 2026–2030: "hoàn thành nhiệm vụ" two years running for someone in planning,
+    # or "không hoàn thành nhiệm vụ" in one year → "đề nghị đưa ra khỏi quy hoạch".
+    flag_done_twice_in_planning: bool = True
+    flag_failed_in_planning: bool = True
     flag_failed_twice: bool = True
+    # Who certifies an objective cause and receives the forms, as the province names it.
+    competent_body: str = "Ban Tổ chức Tỉnh ủy / Sở Nội vụ"
 
     @model_validator(mode="after")
     def _criteria_sum(self) -> ScoringPolicy:
         total = sum(c.max_points for c in self.general_criteria)
         if abs(total - self.general_points) > 1e-6:
             raise ValueError("general criteria must add up to general_points")
+        if len({c.key for c in self.general_criteria}) != len(self.general_criteria):
+            raise ValueError("general criteria keys must be unique")
+        for levels in (self.organising_levels, self.rallying_levels):
+            if not levels:
+                raise ValueError("leader ability levels must not be empty")
         return self
+
+    def cap_ratio(self, outstanding: bool) -> float:
+        if outstanding and self.excellent_cap_ratio_outstanding is not None:
+            return self.excellent_cap_ratio_outstanding
+        return self.excellent_cap_ratio
 
 
 class CalendarPolicy(BaseModel):

@@ -23,6 +23,7 @@ from bot.context import BotContext
 from bot.i18n import _, fmt_number, fmt_percent, fmt_score
 from bot.services import digests
 from bot.services.exports import digest_workbook
+from bot.services.scoring import shown_score
 from handlers.common import (
     band_label,
     button,
@@ -99,8 +100,6 @@ def board_text(d: digests.BoardDigest) -> str:
                 unit=esc(row.unit), rate=fmt_percent(row.rate), avg=avg))
     if d.bands:
         lines.append(_("Ratings: {bands}").format(bands=_bands(d.bands)))
-        lines.append(_("“Excellent”: {count} for a cap of {cap} (20% of those rated “Good”)")
-                     .format(count=d.bands.get(Band.EXCELLENT.value, 0), cap=d.excellent_cap))
     if d.training:
         lines.append(_("<b>Training this year</b> (cadres with a verified course)"))
         for category, share in sorted(d.training.items()):
@@ -311,7 +310,7 @@ def excel_workbook(mine: digests.Digest, board: digests.BoardDigest | None) -> b
     sheets.append((_("Cadres"), headers, [
         [line.code, line.name, line.unit, _("yes") if line.submitted else _("no"),
          _("yes") if line.late else "", line.waiting,
-         round(line.total, 1) if line.total is not None else None,
+         shown_score(line.total) if line.total is not None else None,
          band_label(line.band) if line.band else ""] for line in mine.lines]))
     if board is not None:
         sheets.append((_("Units"), [_("Unit"), _("Cadres"), _("Sent"), _("Sent %"),

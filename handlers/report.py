@@ -10,11 +10,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import N_, _, fmt_date, fmt_number, fmt_score
+from bot.i18n import N_, _, fmt_date, fmt_number, fmt_percent, fmt_score
 from bot.services import flows
 from bot.services.flows import Flow
 from bot.services.kpi import EDITABLE, KpiError, Line, PeriodSheet, incomplete
 from bot.services.numbers import NotANumber, parse_number
+from bot.services.review import meaningful
 from handlers import flowrouter
 from handlers.common import (
     band_label,
@@ -29,8 +30,11 @@ from handlers.common import (
     status_label,
 )
 from handlers.menu import ITEMS, register_item
+from handlers.screens.criteria import criterion_description, criterion_title
+from handlers.screens.entries import figures_text
+from handlers.screens.rating import criterion_choices
 from models import Cadre, Entry, Evidence, Period
-from models.enums import ProductKind
+from models.enums import ExemptionStatus, ProductKind
 
 log = logging.getLogger(__name__)
 
@@ -42,28 +46,13 @@ MAX_NOTE = 1000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 EVIDENCE_MIME = ("application/pdf", "image/", "application/msword",
                  "application/vnd.openxmlformats-officedocument", "application/vnd.ms-excel")
-COUNT_STEPS = ["done", "passed", "on_time", "failed", "delays", "note", "evidence"]
+# Per item (Decree 335 Art. 14): the cadre gives the major content errors and the delays;
+# the on-time count is asked only when the province reads the deductions per product type.
+COUNT_STEPS = {"per_item": ["done", "passed", "failed", "delays", "exempt", "note", "evidence"],
+               "per_type": ["done", "passed", "on_time", "failed", "delays", "exempt", "note",
+                            "evidence"]}
 RATE_STEPS = ["done", "note", "evidence"]
-CRITERIA_TEXT = {
-    "political": (
-        N_("Political quality"),
-        N_("Follows the Party's guidelines and the State's policies and laws; firm political stance."),
-    ),
-    "ethics": (
-        N_("Ethics and lifestyle"),
-        N_("Keeps moral qualities and a healthy lifestyle; no corruption, negativity or waste."),
-    ),
-    "style": (
-        N_("Working style"),
-        N_("Responsible, dynamic and creative; serves the people and businesses."),
-    ),
-    "discipline": (
-        N_("Discipline"),
-        N_("Follows assignments, the agency's rules and regulations; declares assets as required."),
-    ),
-}
-
-
+MAX_EXEMPTION = 500
 # ---------------------------------------------------------------- rendering
 
 def _num(value: float | None) -> str:
@@ -79,18 +68,8 @@ def _target_text(line: Line) -> str:
     return f"{_num(line.target)} {esc(unit)}".strip()
 
 
-def _entry_summary(line: Line) -> str:
-    e = line.entry
-    if e.quantity_done is None:
-        return _("not entered yet")
-    if line.product.kind == ProductKind.RATE:
-        return _("achieved {value}%").format(value=_num(e.quantity_done))
-    text = _("done {done} · quality {passed} · on time {on_time}").format(
-        done=_num(e.quantity_done), passed=_num(e.quantity_passed), on_time=_num(e.quantity_on_time))
-    if e.failed_reviews or e.delays:
-        text += " · " + _("failed reviews {failed} · delays {delays}").format(
-            failed=e.failed_reviews, delays=e.delays)
-    return text
+def _entry_summary(line: Line, reading: str) -> str:
+    return figures_text(line.entry, line.product.kind, reading)
 
 
 def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy,
@@ -116,7 +95,7 @@ def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy,
         status = status_label(line.entry.status)
         if line.entry.is_late and line.entry.status != "draft":
             status += " · " + _("late")
-        lines.append(f"    {_entry_summary(line)} — {status}")
+        lines.append(f"    {_entry_summary(line, policy.scoring.deduction_reading)} — {status}")
         if line.entry.status == "returned" and line.entry.return_reason:
             lines.append("    " + _("↩️ Reason: {reason}").format(reason=esc(line.entry.return_reason)))
     lines.append("")
@@ -151,7 +130,8 @@ def render_sheet(sheet: PeriodSheet, today, other_periods: list[Period], policy,
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-def _question(line: Line, step: str, prefix: str = PREFIX) -> tuple[str, InlineKeyboardMarkup | None]:
+def _question(line: Line, step: str, prefix: str = PREFIX, reading: str = "per_item",
+              shares: tuple[str, str] = ("25%", "25%")) -> tuple[str, InlineKeyboardMarkup | None]:
     e, p = line.entry, line.product
     unit = esc(p.unit_of_measure or "")
     head = f"<b>{esc(p.name)}</b> — " + _("target {target}").format(target=_target_text(line))
@@ -169,9 +149,28 @@ def _question(line: Line, step: str, prefix: str = PREFIX) -> tuple[str, InlineK
         text = _("How many were completed on time?")
         return text, InlineKeyboardMarkup([[button(_("✅ All ({done})").format(done=done), prefix, "a", eid, step)]])
     if step in ("failed", "delays"):
-        text = (_("How many times did a product fail the quality review this period?")
-                if step == "failed" else _("How many times was work delayed this period?"))
+        if step == "failed":
+            text = _("How many times was a product assessed as not meeting the requirements "
+                     "because of a major content error this period? Each time removes {share} "
+                     "of the quality point of that product.").format(share=shares[0])
+        elif reading == "per_item":
+            text = _("How many times was a product finished late this period? Each delay "
+                     "removes {share} of the progress point of that product.").format(
+                share=shares[1])
+        else:
+            text = _("How many times was work delayed this period?")
+        text += "\n" + _("Tap a number, or type it.")
         return text, InlineKeyboardMarkup([[button(str(n), prefix, "n", eid, step, n) for n in range(4)]])
+    if step == "exempt":
+        text = _("Were these errors or delays due to an objective cause certified by a competent "
+                 "authority? If so, you may ask your evaluator not to deduct them.")
+        return text, InlineKeyboardMarkup([[button(_("No"), prefix, "x", eid, 0),
+                                            button(_("⚖️ Yes, ask for an exemption"), prefix,
+                                                   "x", eid, 1)]])
+    if step == "exempt_reason":
+        text = _("Type the objective cause and the document that certifies it (e.g. “Power cut "
+                 "on 12/11, Official letter No. … of the commune People's Committee”).")
+        return text, None
     if step == "note":
         text = _("A note for your evaluator (optional). Type it, or tap “Skip”.")
         return text, InlineKeyboardMarkup([[button(_("⏭ Skip"), prefix, "s", eid, step)]])
@@ -179,14 +178,32 @@ def _question(line: Line, step: str, prefix: str = PREFIX) -> tuple[str, InlineK
     return text, InlineKeyboardMarkup([[button(_("✅ Done"), prefix, "s", eid, step)]])
 
 
-def _steps(line: Line) -> list[str]:
-    return RATE_STEPS if line.product.kind == ProductKind.RATE else COUNT_STEPS
+def _steps(line: Line, reading: str) -> list[str]:
+    return RATE_STEPS if line.product.kind == ProductKind.RATE else COUNT_STEPS[reading]
 
 
-def _next_step(line: Line, step: str) -> str | None:
-    steps = _steps(line)
+def _next_step(line: Line, step: str, reading: str) -> str | None:
+    """The next question; the exemption question only when there is something to exempt."""
+    if step == "exempt_reason":
+        step = "exempt"
+    steps = _steps(line, reading)
     index = steps.index(step)
-    return steps[index + 1] if index + 1 < len(steps) else None
+    for nxt in steps[index + 1:]:
+        if nxt == "exempt" and not (line.entry.failed_reviews or line.entry.delays):
+            continue
+        return nxt
+    return None
+
+
+def _reading(context: BotContext) -> str:
+    return context.services.policy.scoring.deduction_reading
+
+
+def _shares(context: BotContext) -> tuple[str, str]:
+    """The deductions per failed review and per delay, as the questions state them."""
+    scoring = context.services.policy.scoring
+    return (fmt_percent(scoring.quality_deduction_per_failure),
+            fmt_percent(scoring.timeliness_deduction_per_delay))
 
 
 # ---------------------------------------------------------------- helpers
@@ -280,7 +297,7 @@ async def _ask(update: Update, context: BotContext, line: Line, step: str, prefi
                              Flow(FLOW, step, {"entry_id": line.entry.id,
                                                "board": _board_mode(context)}),
                              context.clock.now())
-    text, markup = _question(line, step, _prefix(context))
+    text, markup = _question(line, step, _prefix(context), _reading(context), _shares(context))
     if prefix:
         text = prefix + "\n\n" + text
     await edit_or_send(update, context, text, markup)
@@ -290,14 +307,14 @@ async def _advance(update: Update, context: BotContext, line: Line, step: str,
                    prefix: str = "") -> None:
     """After a step is saved (`line` as the saving transaction left it): the next question,
     or the product summary and the sheet."""
-    nxt = _next_step(line, step)
+    nxt = _next_step(line, step, _reading(context))
     if nxt is not None:
         await _ask(update, context, line, nxt, prefix)
         return
     async with context.db.session() as session:
         await flows.clear_flow(session, update.effective_chat.id)
     saved = _("✅ Saved “{product}”: {summary}.").format(
-        product=esc(line.product.name), summary=_entry_summary(line))
+        product=esc(line.product.name), summary=_entry_summary(line, _reading(context)))
     await show_sheet(update, context, line.entry.period_id, prefix=saved,
                      subject_id=line.entry.cadre_id)
 
@@ -384,12 +401,28 @@ async def cb_number(update, context, data):
     ids = parse_ids(data, 1)
     if ids is None or not await _current_step(context, update.effective_chat.id, ids[0], parts[3]):
         raise KpiError("not_found")
-    field = "failed_reviews" if parts[3] == "failed" else "delays"
     async with context.db.session() as session:
         line = await _entry(session, context, ids[0])
-        await _kpi(context).save(session, line, context.clock.now(), **{field: int(parts[4])},
-                                 **_save_kwargs(context))
+        await _store_number(session, context, line, parts[3], int(parts[4]))
     await _advance(update, context, line, parts[3])
+
+
+async def cb_exempt(update, context, data):
+    """The answer to "objective cause?": no clears any request; yes asks for the cause."""
+    ids = parse_ids(data, 2)
+    if ids is None or ids[1] not in (0, 1):
+        raise KpiError("not_found")
+    if not await _current_step(context, update.effective_chat.id, ids[0], "exempt"):
+        raise KpiError("not_found")
+    async with context.db.session() as session:
+        line = await _entry(session, context, ids[0])
+        if not ids[1]:
+            await _kpi(context).save(session, line, context.clock.now(), exemption_note=None,
+                                     exemption_status=None, **_save_kwargs(context))
+    if ids[1]:
+        await _ask(update, context, line, "exempt_reason")
+    else:
+        await _advance(update, context, line, "exempt")
 
 
 async def cb_skip(update, context, data):
@@ -434,6 +467,11 @@ async def _store_number(session, context, line: Line, step: str, value: float) -
     fields = {"done": "quantity_done", "passed": "quantity_passed", "on_time": "quantity_on_time",
               "failed": "failed_reviews", "delays": "delays"}
     values = {fields[step]: int(value) if step in ("failed", "delays") else value}
+    if step in ("failed", "delays"):
+        failed = values.get("failed_reviews", line.entry.failed_reviews)
+        delays = values.get("delays", line.entry.delays)
+        if not (failed or delays):  # nothing left to exempt
+            values.update(exemption_note=None, exemption_status=None)
     if step == "done":
         # A new "done" figure invalidates the parts that depended on the old one.
         e = line.entry
@@ -451,10 +489,7 @@ async def _store_number(session, context, line: Line, step: str, value: float) -
 # ---------------------------------------------------------------- self-assessment
 
 def _criterion_buttons(period_id: int, index: int, max_points: float):
-    values = sorted({max_points, max_points - 0.5, max_points - 1, max_points - 1.5,
-                     max_points - 2.5, max_points - 3.5, round(max_points / 4 * 2) / 2, 0.0},
-                    reverse=True)
-    values = [v for v in values if v >= 0]
+    values = criterion_choices(max_points)
     row = [button(fmt_number(v, 0 if v.is_integer() else 1), PREFIX, "gc", period_id, index,
                   int(round(v * 10))) for v in values]
     return InlineKeyboardMarkup([row[:4], row[4:]])
@@ -463,11 +498,11 @@ def _criterion_buttons(period_id: int, index: int, max_points: float):
 async def _ask_criterion(update, context, period_id: int, index: int, prefix: str = "") -> None:
     criteria = context.services.policy.scoring.general_criteria
     criterion = criteria[index]
-    title, description = CRITERIA_TEXT.get(criterion.key, (criterion.key, ""))
+    title, description = criterion_title(criterion), criterion_description(criterion)
     text = _("⭐ <b>Self-assessment {index}/{count}: {title}</b> (at most {max} points)").format(
-        index=index + 1, count=len(criteria), title=_(title), max=_num(criterion.max_points))
+        index=index + 1, count=len(criteria), title=esc(title), max=_num(criterion.max_points))
     if description:
-        text += "\n" + _(description)
+        text += "\n" + esc(description)
     text += "\n" + _("Tap your points, or type a number.")
     async with context.db.session() as session:
         await flows.set_flow(session, update.effective_chat.id,
@@ -540,7 +575,7 @@ async def cb_submit(update, context, data):
         sheet = await _kpi(context).sheet(session, me, period)
         if not sheet.editable:
             raise KpiError("nothing_to_submit")
-        missing = incomplete(sheet.editable)
+        missing = incomplete(sheet.editable, _reading(context))
         if missing:
             raise KpiError("missing", products=missing)
         if not _kpi(context).self_assessment_complete(sheet.evaluation):
@@ -585,11 +620,11 @@ async def cb_submit_ok(update, context, data):
             log.info("could not notify evaluator %s", evaluator.code)
 
 
-BOARD_ACTIONS = {"e", "a", "n", "s", "y", "r"}
+BOARD_ACTIONS = {"e", "a", "n", "s", "y", "r", "x"}
 CALLBACKS = {
     "o": cb_open, "e": cb_edit, "a": cb_all, "n": cb_number, "s": cb_skip,
     "y": cb_confirm_big, "r": cb_retype, "g": cb_self, "gc": cb_criterion,
-    "sub": cb_submit, "ok": cb_submit_ok,
+    "sub": cb_submit, "ok": cb_submit_ok, "x": cb_exempt,
 }
 
 
@@ -620,9 +655,29 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
                                  parse_mode="HTML", reply_markup=markup)
         return
     if message.text is None:
-        text, markup = _question(line, step, _prefix(context))
+        text, markup = _question(line, step, _prefix(context), _reading(context), _shares(context))
         await message.reply_text(_("Please answer by typing or with the buttons.") + "\n\n" + text,
                                  parse_mode="HTML", reply_markup=markup)
+        return
+    if step == "exempt":
+        text, markup = _question(line, step, _prefix(context), _reading(context), _shares(context))
+        await message.reply_text(_("Please choose one of the buttons.") + "\n\n" + text,
+                                 parse_mode="HTML", reply_markup=markup)
+        return
+    if step == "exempt_reason":
+        cause = message.text.strip()
+        if not meaningful(cause) or len(cause) > MAX_EXEMPTION:
+            await message.reply_text(_("Please type the cause in words (at most {max} "
+                                       "characters).").format(max=MAX_EXEMPTION))
+            return
+        async with context.db.session() as session:
+            line = await _entry(session, context, entry_id)
+            await _kpi(context).save(session, line, context.clock.now(), exemption_note=cause,
+                                     exemption_status=ExemptionStatus.CLAIMED.value,
+                                     **_save_kwargs(context))
+        await _advance(update, context, line, step,
+                       prefix=_("⚖️ Your request for an exemption will be shown to your "
+                                "evaluator."))
         return
     if step == "note":
         note = message.text.strip()
@@ -642,7 +697,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
 
 async def _typed_number(update: Update, context: BotContext, line: Line, step: str) -> None:
     message = update.effective_message
-    text, markup = _question(line, step, _prefix(context))
+    text, markup = _question(line, step, _prefix(context), _reading(context), _shares(context))
     try:
         value = parse_number(message.text)
     except NotANumber as error:

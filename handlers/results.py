@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.charts import score_history_png
 from bot.context import BotContext
-from bot.i18n import _, fmt_number, fmt_percent, fmt_score
+from bot.i18n import _, fmt_figure, fmt_number, fmt_percent, fmt_score
 from bot.services.results import PeriodResult, results_of
 from bot.services.scoring import PeriodScore
 from handlers.common import (
@@ -22,7 +22,7 @@ from handlers.common import (
     status_label,
 )
 from handlers.menu import ITEMS, register_item
-from handlers.report import CRITERIA_TEXT
+from handlers.screens.criteria import criterion_title
 from models import Cadre
 from models.enums import ProductKind
 
@@ -51,20 +51,69 @@ def render_overview(results, policy) -> tuple[str, InlineKeyboardMarkup]:
     lines.append("")
     annual = results.annual
     this_year = [r for r in results.periods if r.period.year == results.year]
-    if annual.total is not None:
-        lines.append(_("<b>Year {year} so far</b>: average {score} points over {count} periods — "
-                       "projected: {band}").format(
+    if results.annual_rating is not None and results.annual_rating.band:
+        rating = results.annual_rating
+        lines.append(_("<b>Annual quality rating {year}</b>: {score} points — {band}").format(
+            year=results.year, score=fmt_score(rating.total_score or 0),
+            band=band_label(rating.band)))
+    elif annual.too_few_months and this_year:
+        lines.append(_("<b>Year {year} so far</b>: {months} months worked — evaluated, not "
+                       "rated (the annual rating needs at least {minimum} months).").format(
+            year=results.year, months=fmt_figure(int(annual.months_worked * 10) / 10),
+            minimum=policy.scoring.min_months_for_annual))
+    elif annual.total is not None:
+        lines.append(_("<b>Year {year} so far</b>: {score} points, the average of {count} "
+                       "periods weighted by months — projected: {band}").format(
             year=results.year, score=fmt_score(annual.total), count=len(this_year),
             band=band_label(annual.band)))
-    elif this_year:
-        lines.append(_("<b>Year {year} so far</b>: {months} months worked; an annual rating needs "
-                       "at least {minimum} months.").format(
-            year=results.year, months=annual.months_worked,
-            minimum=policy.scoring.min_months_for_annual))
     rows = [[button(_("🔎 How the score of {period} was computed").format(
         period=period_label(r.period)), PREFIX, "d", r.period.id)] for r in results.periods[:3]]
     rows.append([button(_("📈 Chart of the last 12 periods"), PREFIX, "c")])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _deduction_lines(p, sp) -> list[str]:
+    """b and c with the deductions of Decree 335 Art. 14, as the policy reads them."""
+    f = p.figures
+    failed, delays = f.failed_reviews, f.delays
+    exempt = f.exempt and (failed or delays)
+    if exempt:
+        failed = delays = 0
+    if sp.deduction_reading == "per_item":
+        q_cut = fmt_number(sp.quality_deduction_per_failure, 2)
+        t_cut = fmt_number(sp.timeliness_deduction_per_delay, 2)
+        lines = [_("b = ({passed} − {cut} × {failed} major content errors)/{target} = {b}").format(
+                     passed=_n(f.passed), cut=q_cut, failed=failed, target=_n(f.assigned),
+                     b=_pct(p.b))
+                 if failed else
+                 _("b = {passed}/{target} = {b}").format(passed=_n(f.passed),
+                                                         target=_n(f.assigned), b=_pct(p.b)),
+                 _("c = ({done} − {cut} × {delays} delays)/{target} = {c}").format(
+                     done=_n(f.done), cut=t_cut, delays=delays, target=_n(f.assigned),
+                     c=_pct(p.c))
+                 if delays else
+                 _("c = {done}/{target} = {c}").format(done=_n(f.done), target=_n(f.assigned),
+                                                       c=_pct(p.c))]
+        if failed or delays:
+            lines.append(_("each major content error or delay removes {share} of the point of "
+                           "the item it concerns (Decree 335, Art. 14)").format(
+                share=_pct(sp.quality_deduction_per_failure)))
+    else:
+        lines = [_("b = {passed}/{target} = {b}; c = {on_time}/{target} = {c}").format(
+            passed=_n(f.passed), on_time=_n(f.on_time), target=_n(f.assigned),
+            b=_pct(p.b_before_deduction), c=_pct(p.c_before_deduction))]
+        if p.quality_deduction:
+            lines.append(_("{count} failed quality reviews: −{cut} of the quality points → "
+                           "b = {b}").format(count=failed, cut=_pct(p.quality_deduction),
+                                             b=_pct(p.b)))
+        if p.timeliness_deduction:
+            lines.append(_("{count} delays: −{cut} of the timeliness points → c = {c}").format(
+                count=delays, cut=_pct(p.timeliness_deduction), c=_pct(p.c)))
+    if exempt:
+        lines.append(_("objective-cause exemption accepted by the evaluator: {failed} errors "
+                       "and {delays} delays not deducted").format(
+            failed=f.failed_reviews, delays=f.delays))
+    return lines
 
 
 def render_breakdown(result: PeriodResult, score: PeriodScore, policy) -> str:
@@ -85,23 +134,12 @@ def render_breakdown(result: PeriodResult, score: PeriodScore, policy) -> str:
                            "weight {weight})").format(
                 index=index, name=esc(f.name), target=_n(f.assigned), coef=_n(f.coefficient),
                 weight=_n(p.weight)))
-            lines.append("    " + _("a = {done}/{target} = {a}; b = {passed}/{target} = {b}; "
-                                    "c = {on_time}/{target} = {c}").format(
-                done=_n(f.done), passed=_n(f.passed), on_time=_n(f.on_time), target=_n(f.assigned),
-                a=_pct(p.a), b=_pct(p.b_before_deduction), c=_pct(p.c_before_deduction)))
+            lines.append("    " + _("a = {done}/{target} = {a}").format(
+                done=_n(f.done), target=_n(f.assigned), a=_pct(p.a)))
             if p.a_raw > 1:
                 lines.append("    " + _("over the target: {value} (shown, capped at 100% for "
                                         "scoring)").format(value=_pct(p.a_raw)))
-            if p.quality_deduction:
-                lines.append("    " + _("{count} failed quality reviews: −{cut} of the quality "
-                                        "points → b = {b}").format(
-                    count=f.failed_reviews, cut=_pct(p.quality_deduction), b=_pct(p.b)))
-            if p.timeliness_deduction:
-                lines.append("    " + _("{count} delays: −{cut} of the timeliness points → "
-                                        "c = {c}").format(
-                    count=f.delays, cut=_pct(p.timeliness_deduction), c=_pct(p.c)))
-            if f.exempt and (f.failed_reviews or f.delays):
-                lines.append("    " + _("objective-cause exemption accepted: no deduction"))
+            lines += ["    " + line for line in _deduction_lines(p, sp)]
     task = score.task
     lines += ["", _("Weighted averages: a = {a} · b = {b} · c = {c}").format(
         a=_pct(task.a), b=_pct(task.b), c=_pct(task.c))]
@@ -115,10 +153,13 @@ def render_breakdown(result: PeriodResult, score: PeriodScore, policy) -> str:
     else:
         lines.append(_("Task score = {max} × (a + b + c) / 3 = {points}").format(
             max=_n(sp.task_points), points=fmt_score(task.points)))
+        if result.sheet.cadre.is_leader:
+            lines.append(_("(projected: a leader's d, đ and e are added by the evaluator at the "
+                           "evaluation)"))
     parts = []
     for criterion in sp.general_criteria:
-        title = CRITERIA_TEXT.get(criterion.key, (criterion.key, ""))[0]
-        parts.append(f"{_(title)} {_n(score.general_detail.get(criterion.key, 0))}")
+        parts.append(f"{esc(criterion_title(criterion))} "
+                     f"{_n(score.general_detail.get(criterion.key, 0))}")
     lines.append(_("General criteria: {parts} = {points}").format(
         parts=" + ".join(parts), points=fmt_score(score.general_points)))
     lines.append(_("<b>Total: {task} + {general} = {total} → {band}</b>").format(

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.context import BotContext
 from bot.i18n import N_, _, fmt_datetime, fmt_number, fmt_score
 from bot.services import flows
+from bot.services import review as review_service
 from bot.services.flows import Flow
 from bot.services.kpi import Line
 from bot.services.numbers import NotANumber, parse_number
@@ -20,7 +21,6 @@ from bot.services.review import (
     Authority,
     Decision,
     ReviewError,
-    authority_over,
     decide,
     inbox,
     meaningful,
@@ -41,8 +41,11 @@ from handlers.common import (
     refuse,
 )
 from handlers.menu import ITEMS, register_item
+from handlers.screens import annual as annual_screens
+from handlers.screens import rating as rating_screens
+from handlers.screens.entries import figures_text
 from models import Cadre, Entry, Evidence, Period, ProductType
-from models.enums import ProductKind
+from models.enums import ExemptionStatus, ProductKind
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ REVIEW_ERRORS = {
     "reason_required": N_("Please give a reason for returning the report."),
     "reason_too_long": N_("The reason is too long; please keep it under 500 characters."),
     "changed": N_("This report has changed since the screen was shown. Please open it again."),
+    "exemption_pending": N_("First accept or refuse the request for an objective-cause "
+                            "exemption (⚖️), then approve."),
 }
 
 
@@ -89,13 +94,7 @@ async def _error(update: Update, context: BotContext, error: ReviewError) -> Non
 
 async def reviewable(session, context: BotContext, cadre_id: int) -> tuple[Cadre, Authority]:
     """The cadre, if the caller may review them today (re-checked on every tap)."""
-    cadre = await session.get(Cadre, cadre_id)
-    if cadre is None or not cadre.active:
-        raise ReviewError("not_found")
-    authority = await authority_over(session, context.actor, cadre, context.today)
-    if authority is None:
-        raise ReviewError("forbidden")
-    return cadre, authority
+    return await review_service.reviewable(session, context.actor, cadre_id, context.today)
 
 
 # ---------------------------------------------------------------- inbox
@@ -118,14 +117,12 @@ async def show_inbox(update: Update, context: BotContext, page: int, prefix: str
     lines = [_("✅ <b>Approvals</b>")]
     rows = []
     if ratable:
-        lines.append(_("⭐ Waiting for your rating: {count}").format(count=len(ratable)))
+        lines.append(_("⭐ Waiting for your evaluation: {count}").format(count=len(ratable)))
         for cadre, period in ratable:
-            rows.append([button(_("⭐ Rate {name} · {period}").format(
-                name=cadre.full_name, period=period_label(period)), "ra", "s", cadre.id,
-                period.id)])
-    rows.append([button(_("📅 Annual rating {year}").format(year=today.year), "ry", "y",
-                        today.year),
-                 button(_("🔁 Delegate"), "dl", "m")])
+            rows.append([rating_screens.START.button(_("⭐ Evaluate {name} · {period}").format(
+                name=cadre.full_name, period=period_label(period)), cadre.id, period.id)])
+    rows.append([annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
+        year=today.year), today.year, 0), button(_("🔁 Delegate"), "dl", "m")])
     if not groups:
         lines.append(_("No reports are waiting for your approval. 👍"))
         await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines),
@@ -148,23 +145,25 @@ async def show_inbox(update: Update, context: BotContext, page: int, prefix: str
 
 # ---------------------------------------------------------------- one cadre's period
 
-def _figures(line: Line, adjusted: bool = False) -> str:
-    e = line.entry
-    if line.product.kind == ProductKind.RATE:
-        text = _("achieved {value}%").format(value=_n(e.quantity_done))
-        if adjusted and e.adjusted:
-            text += " → " + _("adjusted {value}%").format(value=_n(e.adj_quantity_done))
-        return text
-    text = _("done {done} · quality {passed} · on time {on_time}").format(
-        done=_n(e.quantity_done), passed=_n(e.quantity_passed), on_time=_n(e.quantity_on_time))
-    if e.failed_reviews or e.delays:
-        text += " · " + _("failed reviews {failed} · delays {delays}").format(
-            failed=e.failed_reviews, delays=e.delays)
-    if adjusted and e.adjusted:
-        text += "\n    " + _("adjusted: done {done} · quality {passed} · on time {on_time}").format(
-            done=_n(e.adj_quantity_done), passed=_n(e.adj_quantity_passed),
-            on_time=_n(e.adj_quantity_on_time))
+def _figures(line: Line, reading: str, adjusted: bool = False) -> str:
+    text = figures_text(line.entry, line.product.kind, reading)
+    if adjusted and line.entry.adjusted:
+        text += "\n    " + _("adjusted: {figures}").format(
+            figures=figures_text(line.entry, line.product.kind, reading, adjusted=True))
     return text
+
+
+def _exemption_lines(line: Line, index: int) -> tuple[list[str], list]:
+    """A pending objective-cause exemption: the cadre's cause, and the two buttons."""
+    e = line.entry
+    if e.exemption_status != ExemptionStatus.CLAIMED.value or not (e.failed_reviews or e.delays):
+        return [], []
+    text = ["    " + _("⚖️ Exemption requested: {cause}").format(cause=esc(e.exemption_note or ""))]
+    buttons = [button(_("⚖️ {index}: accept the exemption").format(index=index), PREFIX, "ex",
+                      e.id, e.version, 1),
+               button(_("{index}: refuse it").format(index=index), PREFIX, "ex", e.id,
+                      e.version, 0)]
+    return text, buttons
 
 
 async def _group_view(session, context: BotContext, cadre: Cadre, period: Period):
@@ -184,6 +183,8 @@ async def show_group(update: Update, context: BotContext, cadre_id: int, period_
             raise ReviewError("not_found")
         sheet, submitted, evidence = await _group_view(session, context, cadre, period)
     tz = context.services.settings.tz
+    reading = context.services.policy.scoring.deduction_reading
+    exemption_rows = []
     lines = [_("📋 <b>Report of {period} — {name}</b>").format(
         period=period_label(period), name=esc(cadre.full_name))]
     if cadre.title:
@@ -193,7 +194,11 @@ async def show_group(update: Update, context: BotContext, cadre_id: int, period_
         target = f"{_n(line.target)}%" if line.product.kind == ProductKind.RATE else _n(line.target)
         lines.append(f"{index}. <b>{esc(line.product.name)}</b> — "
                      + _("target {target}").format(target=target))
-        lines.append("    " + _figures(line, adjusted=True))
+        lines.append("    " + _figures(line, reading, adjusted=True))
+        claim, claim_buttons = _exemption_lines(line, index)
+        lines += claim
+        if claim_buttons and e.status == "submitted":
+            exemption_rows.append(claim_buttons)
         state = {"submitted": _("⏳ waiting"), "approved": _("✅ approved"),
                  "returned": _("↩️ returned"), "draft": _("✏️ not sent")}[e.status]
         if e.status == "submitted" and e.submitted_at:
@@ -209,7 +214,7 @@ async def show_group(update: Update, context: BotContext, cadre_id: int, period_
         score=fmt_score(sheet.score.total), band=band_label(sheet.score.band)))
     if authority.on_behalf_of:
         lines.append(_("You are reviewing on behalf of the evaluator (delegation)."))
-    rows = []
+    rows = list(exemption_rows)
     for index, line in enumerate(sheet.lines, 1):
         if line.entry.status == "submitted":
             rows.append([button(f"🔍 {index}. {line.product.name[:30]}", PREFIX, "e",
@@ -239,9 +244,12 @@ async def show_entry(update: Update, context: BotContext, entry_id: int) -> None
         _("🔍 <b>{product}</b> — {name}, {period}").format(
             product=esc(line.product.name), name=esc(cadre.full_name), period=period_label(period)),
         _("target {target}").format(target=_n(line.target)),
-        _figures(line),
-    ] + ([_("Note: {note}").format(note=esc(entry.note))] if entry.note else []))
-    rows = [[button(_("✅ Approve"), PREFIX, "ok", entry.id, entry.version),
+        _figures(line, context.services.policy.scoring.deduction_reading),
+    ] + ([_("Note: {note}").format(note=esc(entry.note))] if entry.note else [])
+      + _exemption_lines(line, 1)[0])
+    claim_buttons = _exemption_lines(line, 1)[1]
+    rows = ([claim_buttons] if claim_buttons else []) + [
+            [button(_("✅ Approve"), PREFIX, "ok", entry.id, entry.version),
              button(_("↩️ Return"), PREFIX, "rt", entry.id, entry.version)],
             [button(_("✏️ Adjust and approve"), PREFIX, "adj", entry.id, entry.version)],
             [button(_("⬅️ Back"), PREFIX, "g", cadre.id, entry.period_id)]]
@@ -258,7 +266,10 @@ def _adjustments(entry: Entry, rate: bool) -> list[str]:
     if not rate:
         figures += [
             (N_("quality {old} → {new}"), entry.quantity_passed, entry.adj_quantity_passed),
-            (N_("on time {old} → {new}"), entry.quantity_on_time, entry.adj_quantity_on_time)]
+            (N_("on time {old} → {new}"), entry.quantity_on_time, entry.adj_quantity_on_time),
+            (N_("major content errors {old} → {new}"), entry.failed_reviews,
+             entry.adj_failed_reviews),
+            (N_("delays {old} → {new}"), entry.delays, entry.adj_delays)]
     return [_(label).format(old=_n(old), new=_n(new)) for label, old, new in figures
             if new is not None and new != old]
 
@@ -426,7 +437,25 @@ async def cb_reason(update, context, data):
     await _finish_return(update, context, flow, _(COMMON_REASONS[ids[0]]))
 
 
-ADJUST_STEPS = ["done", "passed", "on_time"]
+ADJUST_STEPS = {"per_item": ["done", "passed", "failed", "delays"],
+                "per_type": ["done", "passed", "on_time", "failed", "delays"]}
+
+
+async def cb_exemption(update, context, data):
+    ids = parse_ids(data, 3)
+    if ids is None or ids[2] not in (0, 1):
+        raise ReviewError("not_found")
+    async with context.db.session() as session:
+        entry = await session.get(Entry, ids[0])
+        if entry is None:
+            raise ReviewError("not_found")
+        _cadre, authority = await reviewable(session, context, entry.cadre_id)
+        await review_service.decide_exemption(
+            session, actor=context.actor, authority=authority, entry_id=ids[0],
+            version=ids[1], accept=bool(ids[2]), now=context.clock.now())
+    text = (_("⚖️ Exemption accepted: the errors and delays of this product are not deducted.")
+            if ids[2] else _("⚖️ Exemption refused: the deductions apply."))
+    await show_group(update, context, entry.cadre_id, entry.period_id, prefix=text)
 
 
 async def cb_adjust(update, context, data):
@@ -440,6 +469,12 @@ async def cb_adjust(update, context, data):
 
 
 def _adjust_question(step: str, entry: Entry, rate: bool) -> str:
+    if step == "failed":
+        return _("✏️ Adjusted number of major content errors (reported {value}):").format(
+            value=entry.failed_reviews or 0)
+    if step == "delays":
+        return _("✏️ Adjusted number of delays (reported {value}):").format(
+            value=entry.delays or 0)
     if step == "done":
         if rate:
             return _("✏️ Adjusted percentage achieved (the cadre reported {value}%):").format(
@@ -481,7 +516,8 @@ async def _adjust_step(update: Update, context: BotContext, flow: Flow, text: st
         return
     values = dict(flow.data["values"])
     if value < 0 or (flow.data["rate"] and value > 100) or (
-            step != "done" and value > values.get("done", 0)):
+            step in ("passed", "on_time") and value > values.get("done", 0)) or (
+            step in ("failed", "delays") and (not float(value).is_integer() or value > 99)):
         await message.reply_text(_("This number is not possible here. Please type it again."))
         return
     values[step] = value
@@ -489,7 +525,9 @@ async def _adjust_step(update: Update, context: BotContext, flow: Flow, text: st
         entry = await session.get(Entry, flow.data["entry_id"])
     if flow.data["rate"]:
         values["passed"] = values["on_time"] = values["done"]
-    next_steps = [s for s in ADJUST_STEPS if s not in values]
+        values["failed"] = values["delays"] = 0
+    reading = context.services.policy.scoring.deduction_reading
+    next_steps = [s for s in ADJUST_STEPS[reading] if s not in values]
     if next_steps:
         async with context.db.session() as session:
             await flows.set_flow(session, update.effective_chat.id,
@@ -498,8 +536,8 @@ async def _adjust_step(update: Update, context: BotContext, flow: Flow, text: st
         await message.reply_text(_adjust_question(next_steps[0], entry, flow.data["rate"]))
         return
     adjusted = {"quantity_done": values["done"], "quantity_passed": values["passed"],
-                "quantity_on_time": values["on_time"], "failed_reviews": entry.failed_reviews,
-                "delays": entry.delays}
+                "quantity_on_time": values.get("on_time", entry.quantity_on_time),
+                "failed_reviews": int(values["failed"]), "delays": int(values["delays"])}
     await _apply(update, context, entry.cadre_id, entry.period_id,
                  [Decision(entry.id, flow.data["version"])], True, adjusted=adjusted)
 
@@ -551,7 +589,7 @@ async def cb_page(update, context, data):
 CALLBACKS = {
     "p": cb_page, "g": cb_group, "e": cb_entry, "ok": cb_approve_one, "A": cb_approve_all,
     "AA": cb_approve_all_ok, "R": cb_return_all, "rt": cb_return_one, "rr": cb_reason,
-    "adj": cb_adjust, "v": cb_evidence,
+    "adj": cb_adjust, "v": cb_evidence, "ex": cb_exemption,
 }
 
 

@@ -2,7 +2,7 @@
 
 from models.access import InviteCode
 from models.base import Base
-from models.kpi import Entry, Evaluation, Evidence, Period, ProductType, Target
+from models.kpi import AnnualList, Entry, Evaluation, Evidence, Period, ProductType, Target
 from models.notices import Notice, NoticeDelivery
 from models.ops import (
     AuditLog,
@@ -12,10 +12,23 @@ from models.ops import (
     SchedulerLease,
     SendPace,
 )
-from models.org import Cadre, Delegation, Discipline, JobPosition, OrgUnit, RoleGrant
+from models.org import (
+    AgencyRating,
+    Cadre,
+    Delegation,
+    Discipline,
+    JobPosition,
+    LeaderScope,
+    Leave,
+    OrgUnit,
+    PastRating,
+    RoleGrant,
+)
 from models.training import TrainingRecord, TrainingRequirement
 
 __all__ = [
+    "AgencyRating",
+    "AnnualList",
     "AuditLog",
     "Base",
     "Cadre",
@@ -28,9 +41,12 @@ __all__ = [
     "InboundUpdate",
     "InviteCode",
     "JobPosition",
+    "LeaderScope",
+    "Leave",
     "Notice",
     "NoticeDelivery",
     "OrgUnit",
+    "PastRating",
     "Period",
     "ProductType",
     "ReminderLog",

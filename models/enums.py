@@ -114,3 +114,36 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
+
+
+class ManagementTier(StrEnum):
+    """"Diện quản lý": whose list a cadre's appointment is on."""
+
+    PROVINCE_STANDING = "btv_tinh_uy"  # Ban Thường vụ Tỉnh ủy
+    DEPARTMENT = "so_nganh"  # cấp sở, ngành
+    COMMUNE = "xa"  # cấp xã
+
+
+class ExemptionStatus(StrEnum):
+    CLAIMED = "claimed"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+class LeaveKind(StrEnum):
+    SICK = "om_dau"
+    MATERNITY = "thai_san"
+    STUDY = "di_hoc"
+    OTHER = "khac"
+
+
+class DisciplineLevel(StrEnum):
+    REPRIMAND = "khien_trach"
+    WARNING = "canh_cao"
+    SALARY_DOWN = "ha_bac_luong"
+    DEMOTION = "giang_chuc"
+    DISMISSAL = "cach_chuc"
+    FIRING = "buoc_thoi_viec"
+    # Other grounds of "Không hoàn thành nhiệm vụ" (Decree 335, LAW L6)
+    DEGRADATION = "suy_thoai"  # kết luận suy thoái tư tưởng chính trị, đạo đức, lối sống
+    CORRUPTION_IN_UNIT = "tham_nhung_lang_phi"  # leaders: in the unit led directly

@@ -88,8 +88,11 @@ class Entry(Base):
     quantity_on_time: Mapped[float | None] = mapped_column(Float)
     failed_reviews: Mapped[int] = mapped_column(Integer, default=0)
     delays: Mapped[int] = mapped_column(Integer, default=0)
+    # Objective-cause exemption (Decree 335 Art. 14, LAW L3): the cadre claims it with a
+    # reason; the evaluator accepts (the entry's deductions are cancelled) or refuses it.
     exemption_note: Mapped[str | None] = mapped_column(Text)
-    exemption_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    exemption_status: Mapped[str | None] = mapped_column(String(12))  # ExemptionStatus
+    exemption_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     note: Mapped[str | None] = mapped_column(Text)
 
     # Figures set by the evaluator when approving with adjustment (originals kept above).
@@ -109,6 +112,10 @@ class Entry(Base):
     return_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def exemption_accepted(self) -> bool:
+        return self.exemption_status == "accepted"
 
 
 class Evidence(Base):
@@ -149,8 +156,35 @@ class Evaluation(Base):
     band: Mapped[str | None] = mapped_column(String(20))  # Band, final
     band_reason: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[list | None] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | rated
+    # draft | rated; the year: proposed (by the evaluator) → rated (the agency's list closed)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # The year only: months worked, the agency and duty group the cap was counted in, the
+    # band the evaluator proposed (the closed band may differ, with a reason).
+    months_worked: Mapped[float | None] = mapped_column(Float)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    duty_group: Mapped[str | None] = mapped_column(String(32))
+    proposed_band: Mapped[str | None] = mapped_column(String(20))
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Leaders: how many of those managed were not yet evaluated when d was computed.
+    unit_result_pending: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=0)
     rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     rated_for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AnnualList(Base):
+    """An agency's annual rating list (Art. 21): evaluators propose, the agency head or the
+    board closes it; the "xuất sắc" cap is checked on the whole list at closing."""
+
+    __tablename__ = "annual_lists"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    closed_by_label: Mapped[str | None] = mapped_column(String(64))

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -31,6 +32,9 @@ class OrgUnit(Base):
     # None = inherit from the parent (month at the root).
     period_type: Mapped[str | None] = mapped_column(String(8))
     outstanding: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An agency (cơ quan, đơn vị) of the annual rating and its cap; None = the default
+    # rule: the top unit under the province (bot.services.agencies).
+    is_agency: Mapped[bool | None] = mapped_column(Boolean)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -45,6 +49,9 @@ class JobPosition(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     group: Mapped[str | None] = mapped_column(String(32))  # PositionGroup
+    # "chức danh lãnh đạo chủ chốt" (Bí thư, Phó Bí thư, Chủ tịch HĐND/UBND …), as the
+    # resolutions count young cadres in key posts.
+    key_title: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -67,6 +74,8 @@ class Cadre(Base):
     theory_level: Mapped[str | None] = mapped_column(String(16))  # TheoryLevel
     education: Mapped[str | None] = mapped_column(String(16))  # Education
     in_planning: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "diện quản lý": ManagementTier (who manages this cadre's appointment).
+    management_tier: Mapped[str | None] = mapped_column(String(16))
     start_date: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -115,7 +124,10 @@ class Delegation(Base):
 
 
 class Discipline(Base):
-    """A disciplinary measure; khiển trách or higher forces "Không hoàn thành" that year."""
+    """A disciplinary measure, or another ground the decree names (a conclusion of political,
+    moral degradation; for a leader, corruption or waste dealt with in the unit led
+    directly): each forces "Không hoàn thành" that year (LAW L6). `level` is a
+    DisciplineLevel."""
 
     __tablename__ = "disciplines"
 
@@ -125,3 +137,63 @@ class Discipline(Base):
     level: Mapped[str] = mapped_column(String(32))
     decided_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class LeaderScope(Base):
+    """The units a deputy leader is assigned (their d counts those units' civil servants,
+    sub-units included); a leader without any is counted on their own unit."""
+
+    __tablename__ = "leader_scopes"
+    __table_args__ = (UniqueConstraint("cadre_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+
+
+class Leave(Base):
+    """Time not worked (sick, maternity, …): the annual rating counts the months actually
+    worked (Art. 21, LAW L8)."""
+
+    __tablename__ = "leaves"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # LeaveKind
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    created_by_label: Mapped[str | None] = mapped_column(String(64))
+
+
+class AgencyRating(Base):
+    """An agency's own rating for a year (Decree 335 rates agencies on 100 points too): a
+    leader is not rated above it."""
+
+    __tablename__ = "agency_ratings"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(20))  # Band
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PastRating(Base):
+    """An annual rating from before the bot (imported), so the two-year rules work from the
+    first year."""
+
+    __tablename__ = "past_ratings"
+    __table_args__ = (UniqueConstraint("cadre_id", "year"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(20))  # Band
+    score: Mapped[float | None] = mapped_column(Float)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -30,14 +30,21 @@ async def entries(harness) -> dict[str, Entry]:
         return {f"{code}#{i}": e for i, (e, code) in enumerate(rows.all(), 1)}
 
 
-async def fill_count_product(thao, done: str = "125", on_time: str = "120", failed: str = "0",
-                             delays: str = "0"):
+async def fill_count_product(thao, done: str = "125", failed: str = "0", delays: str = "0",
+                             exemption: str | None = None):
+    """Product 1: done, all of them met the quality requirements, the major content errors
+    and the delays (Decree 335 Art. 14), an objective-cause exemption when given."""
     await thao.tap_starting("✏️ 1.")
     await thao.send(done)
     await thao.tap(f"✅ Tất cả ({done})")
-    await thao.send(on_time)
     await thao.tap(failed)
     await thao.tap(delays)
+    if failed != "0" or delays != "0":
+        if exemption is None:
+            await thao.tap("Không")
+        else:
+            await thao.tap("⚖️ Có, đề nghị miễn trừ")
+            await thao.send(exemption)
     await thao.tap("⏭ Bỏ qua")
     await thao.tap("✅ Xong")
 
@@ -52,8 +59,8 @@ async def fill_rates(thao, first="85%", second="95"):
 
 async def self_assess(thao):
     await thao.tap("⭐ Tự đánh giá")
-    for _ in range(4):
-        await thao.tap("7,5")
+    for _ in range(3):
+        await thao.tap("10")
 
 
 async def fill_sheet(person):
@@ -137,11 +144,16 @@ async def test_full_journey_with_bad_inputs_and_submission(harness, clock):
     await thao.send("130")
     assert "không thể lớn hơn số đã hoàn thành (125)" in thao.last.text
     await thao.tap("✅ Tất cả (125)")
-    await thao.send("12,5")  # on time: a decimal is accepted
-    await thao.tap("1")  # failed reviews
+    assert "sai sót lớn về nội dung" in thao.last.text  # Decree 335 Art. 14's words
+    await thao.tap("1")  # one major content error
+    assert "chậm tiến độ" in thao.last.text
     await thao.send("2,5")  # delays must be whole
     assert "số nguyên" in thao.last.text
     await thao.tap("0")
+    assert "nguyên nhân khách quan" in thao.last.text
+    await thao.send("có lẽ")  # text where a tap is expected: the question again
+    assert "Vui lòng chọn một trong các nút" in thao.last.text
+    await thao.tap("Không")
     await thao.send("Tháng này có đợt cao điểm cấp đổi căn cước")
     await thao.send_photo(content=b"\x89PNG fake photo")
     assert "Đã nhận minh chứng (1)" in thao.last.text
@@ -150,8 +162,9 @@ async def test_full_journey_with_bad_inputs_and_submission(harness, clock):
     await thao.tap("✅ Xong")
     assert "Đã lưu «Hồ sơ thủ tục hành chính" in thao.last.text
     stored = (await entries(harness))["XTH004#1"]
-    assert (stored.quantity_done, stored.quantity_passed, stored.quantity_on_time) == (125, 125, 12.5)
+    assert (stored.quantity_done, stored.quantity_passed, stored.quantity_on_time) == (125, 125, None)
     assert (stored.failed_reviews, stored.delays, stored.status) == (1, 0, "draft")
+    assert stored.exemption_status is None
     assert stored.note == "Tháng này có đợt cao điểm cấp đổi căn cước"
     async with harness.db.session() as s:
         assert len(list(await s.scalars(select(Evidence)))) == 1
@@ -193,7 +206,7 @@ async def test_restart_in_the_middle_of_a_product_loses_nothing(harness, clock):
     await harness.restart(clock)
     assert "bao nhiêu đạt yêu cầu chất lượng" in thao.last.text
     await thao.send("90")  # the new process continues the same step
-    assert "đúng hạn" in thao.last.text
+    assert "sai sót lớn về nội dung" in thao.last.text
     stored = (await entries(harness))["XTH004#1"]
     assert (stored.quantity_done, stored.quantity_passed) == (100, 90)
 
@@ -238,7 +251,6 @@ async def test_returned_entry_shows_reason_and_can_be_resubmitted(harness, clock
     await thao.tap_starting("✏️ 1.")
     await thao.send("126")
     await thao.tap("✅ Tất cả (126)")
-    await thao.tap("✅ Tất cả (126)")
     await thao.tap("0")
     await thao.tap("0")
     await thao.tap("⏭ Bỏ qua")
@@ -266,8 +278,10 @@ async def test_stale_and_forged_buttons_are_refused(harness, clock):
     await anh.tap_data("kp:zzz")
     await anh.tap_data("kp:e:not-a-number")
     # Thảo taps "Tất cả" of a step she is not at yet
-    await thao.tap_data(f"kp:a:{first_entry.id}:on_time")
-    assert (await entries(harness))["XTH004#1"].quantity_on_time is None
+    await thao.tap_data(f"kp:a:{first_entry.id}:passed")
+    assert (await entries(harness))["XTH004#1"].quantity_passed is None
+    await thao.tap_data(f"kp:x:{first_entry.id}:1")  # the exemption question was never asked
+    assert (await entries(harness))["XTH004#1"].exemption_status is None
     async with harness.db.session() as s:
         assert await s.scalar(select(Evaluation)) is None
         assert all(p.status == "open" for p in await s.scalars(select(Period)))
@@ -281,21 +295,21 @@ async def test_results_show_score_breakdown_and_chart(harness, clock):
     await thao.send("📊 Kết quả của tôi")
     assert "Chưa có kết quả" in thao.last.text
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao)  # 125 done of 120, 120 on time
+    await fill_count_product(thao)  # 125 done of 120, no error, no delay
     await fill_rates(thao, first="72", second="90")  # 72% of 80% → 90%; 90% of 90% → 100%
     await self_assess(thao)
     await thao.send("📊 Kết quả của tôi")
     text = thao.last.text
     # a = 1; b = 1; c = 1 for product 1 (weight 120); 0,9 for product 2 (weight 120); 1 for 3
-    # task = 70 × mean(a, b, c) with a = b = c = (120 + 108 + 120) / 360 = 0,9667 → 67,7
-    assert "Tháng 11/2026</b>: 97,7 điểm — Hoàn thành xuất sắc nhiệm vụ (✏️ Nháp)" in text
+    # task = 70 × mean(a, b, c) with a = b = c = (120 + 108 + 120) / 360 = 0,9667 → 67,66…, shown truncated: 67,6
+    assert "Tháng 11/2026</b>: 97,6 điểm — Hoàn thành xuất sắc nhiệm vụ (✏️ Nháp)" in text
     await thao.tap("🔎 Cách tính điểm Tháng 11/2026")
     detail = thao.last.text
     assert "a = 125/120 = 100%" in detail
     assert "vượt chỉ tiêu: 104%" in detail
     assert "đạt 72% → a = b = c = 90%" in detail
-    assert "Điểm nhiệm vụ = 70 × (a + b + c) / 3 = 67,7" in detail
-    assert "Tổng: 67,7 + 30,0 = 97,7 → Hoàn thành xuất sắc nhiệm vụ" in detail
+    assert "Điểm tiêu chí kết quả thực hiện nhiệm vụ = 70 × (a + b + c) / 3 = 67,6" in detail
+    assert "Tổng: 67,6 + 30,0 = 97,6 → Hoàn thành xuất sắc nhiệm vụ" in detail
     await thao.tap("⬅️ Quay lại")
     await thao.tap("📈 Biểu đồ 12 kỳ gần nhất")
     assert thao.last.kind == "photo"
@@ -305,13 +319,16 @@ async def test_results_show_score_breakdown_and_chart(harness, clock):
 async def test_score_breakdown_shows_ratios_then_deductions(harness, clock):
     thao, _ = await setup(harness, clock)
     await thao.send("📝 Báo cáo KPI")
-    await fill_count_product(thao, failed="1", delays="2")  # 1 failed review, 2 delays
+    # 100 done of 120, all met the quality requirements, 1 major content error, 2 delays:
+    # each costs 25% of the item it concerns, not of the whole product (Decree 335 Art. 14)
+    await fill_count_product(thao, done="100", failed="1", delays="2")
     await thao.send("📊 Kết quả của tôi")
     await thao.tap("🔎 Cách tính điểm Tháng 11/2026")
     detail = thao.last.text
-    assert "a = 125/120 = 100%; b = 125/120 = 100%; c = 120/120 = 100%" in detail
-    assert "không đạt chất lượng 1 lần: trừ 25% điểm chất lượng → b = 75%" in detail
-    assert "chậm tiến độ 2 lần: trừ 50% điểm tiến độ → c = 50%" in detail
+    assert "a = 100/120 = 83%" in detail
+    assert "b = (100 − 0,25 × 1 lần sai sót lớn về nội dung)/120 = 83%" in detail
+    assert "c = (100 − 0,25 × 2 lần chậm tiến độ)/120 = 83%" in detail
+    assert "mỗi lần sai sót lớn về nội dung hoặc chậm tiến độ bị trừ 25% điểm của sản phẩm đó" in detail
 
 
 async def test_evaluator_adjusts_a_target_before_submission(harness, clock):
@@ -400,7 +417,6 @@ async def test_board_corrects_a_report_after_the_period_is_locked(harness, clock
     await ha.tap_starting("✏️ 1.")
     await ha.send("110")
     await ha.tap("✅ Tất cả (110)")
-    await ha.tap("✅ Tất cả (110)")
     await ha.tap("0")
     await ha.tap("0")
     await ha.tap("⏭ Bỏ qua")
@@ -424,7 +440,7 @@ async def test_the_self_assessment_cannot_change_once_the_report_is_sent(harness
     before = dict(evaluation.self_criteria)
     await thao.tap_data(f"kp:g:{evaluation.period_id}")  # the ⭐ button of an older message
     assert any("không thể sửa phần tự đánh giá" in a for a in thao.alerts)
-    assert "Tự đánh giá 1/4" not in thao.last.text
+    assert "Tự đánh giá 1/3" not in thao.last.text
     await thao.tap_data(f"kp:gc:{evaluation.period_id}:0:0")  # a point button of an old question
     async with harness.db.session() as s:
         assert (await s.scalar(select(Evaluation))).self_criteria == before
@@ -444,7 +460,7 @@ async def test_an_entry_left_half_way_is_kept_and_cannot_be_sent(harness, clock)
     assert any("chưa nhập đủ số liệu: Hồ sơ thủ tục hành chính" in a for a in thao.alerts)
     line = (await entries(harness))["XTH004#1"]
     assert (line.status, line.quantity_done, line.quantity_passed) == ("draft", 50, None)
-    await fill_count_product(thao, done="50", on_time="50")  # finished: sendable again
+    await fill_count_product(thao, done="50")  # finished: sendable again
     await thao.tap("📤 Gửi duyệt")
     await thao.tap("📤 Xác nhận gửi")
     assert (await entries(harness))["XTH004#1"].status == "submitted"

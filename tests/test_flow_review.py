@@ -31,7 +31,7 @@ async def test_inbox_approve_all_and_no_second_decision(harness, clock):
     assert "Đinh Thị Thảo — Tháng 11/2026: 3 sản phẩm" in anh.last.text
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
     assert "Báo cáo Tháng 11/2026 — Đinh Thị Thảo" in anh.last.text
-    assert "hoàn thành 125 · đạt chất lượng 125 · đúng hạn 120" in anh.last.text
+    assert "đã hoàn thành 125 · đạt yêu cầu chất lượng 125" in anh.last.text
     await anh.tap("✅ Duyệt tất cả")
     assert "Duyệt cả 3 sản phẩm" in anh.last.text
     confirm = next(b for row in anh.last.inline_buttons for b in row if b.text == "✅ Xác nhận duyệt")
@@ -104,13 +104,18 @@ async def test_adjust_and_approve_keeps_the_original(harness, clock):
     await anh.send("120")  # more passed than done: refused
     assert "không hợp lệ" in anh.last.text
     await anh.send("95")
-    await anh.send("90")
+    assert "sai sót lớn về nội dung sau điều chỉnh" in anh.last.text  # the evaluator corrects
+    await anh.send("1")                                               # the counts too
+    assert "chậm tiến độ sau điều chỉnh" in anh.last.text
+    await anh.send("2")
     assert "Đã duyệt 1 sản phẩm" in anh.last.text
     first = (await entries(harness))["XTH004#1"]
     assert first.status == "approved" and first.adjusted
     assert (first.quantity_done, first.adj_quantity_done, first.adj_quantity_passed) == (125, 100, 95)
+    assert (first.failed_reviews, first.adj_failed_reviews, first.adj_delays) == (0, 1, 2)
     assert ("«Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả» được điều chỉnh: hoàn thành "
-            "125 → 100; đạt chất lượng 125 → 95; đúng hạn 120 → 90.") in thao.last.text
+            "125 → 100; đạt chất lượng 125 → 95; sai sót lớn 0 → 1; chậm tiến độ 0 → 2."
+            ) in thao.last.text
 
 
 async def test_only_the_evaluator_may_act(harness, clock):
@@ -264,3 +269,66 @@ async def test_a_delegate_never_reviews_their_own_report_nor_passes_it_on(harnes
     assert any("không thể chuyển tiếp" in a for a in thao.alerts)
     async with harness.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Delegation)) == 1
+
+
+async def test_objective_cause_exemption_claimed_then_decided_by_the_evaluator(harness, clock):
+    """Decree 335 Art. 14: errors from an objective cause certified by a competent authority
+    are not deducted; the cadre asks, the evaluator accepts or refuses, the score says so."""
+    thao, anh = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao, done="100", failed="1", delays="2",
+                             exemption="Mất điện ngày 12/11, Công văn số 15/UBND của UBND xã")
+    assert "đã đề nghị miễn trừ do nguyên nhân khách quan, chờ người đánh giá" in thao.last.text
+    from tests.test_flow_report import fill_rates, self_assess
+
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    assert "⚖️ Đề nghị miễn trừ: Mất điện ngày 12/11, Công văn số 15/UBND" in anh.last.text
+    await anh.tap("✅ Duyệt tất cả")
+    await anh.tap("✅ Xác nhận duyệt")  # a pending request must be decided first
+    assert any("chấp nhận hoặc không chấp nhận đề nghị miễn trừ" in a for a in anh.alerts)
+    assert (await entries(harness))["XTH004#1"].status == "submitted"
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    accept = next(b for row in anh.last.inline_buttons for b in row
+                  if b.text == "⚖️ 1: chấp nhận miễn trừ")
+    await anh.tap("⚖️ 1: chấp nhận miễn trừ")
+    assert "Đã chấp nhận miễn trừ" in anh.last.text
+    await anh.tap_data(accept.callback_data)  # twice: already decided
+    assert any("đã được xử lý" in a for a in anh.alerts)
+    await anh.tap("✅ Duyệt tất cả")
+    await anh.tap("✅ Xác nhận duyệt")
+    first = (await entries(harness))["XTH004#1"]
+    assert (first.status, first.exemption_status) == ("approved", "accepted")
+    await thao.send("📊 Kết quả của tôi")
+    await thao.tap("🔎 Cách tính điểm Tháng 11/2026")
+    detail = thao.last.text
+    assert "b = 100/120 = 83%" in detail and "c = 100/120 = 83%" in detail  # no deduction
+    assert ("người đánh giá chấp nhận miễn trừ do nguyên nhân khách quan: không trừ 1 lần sai "
+            "sót và 2 lần chậm tiến độ") in detail
+    async with harness.db.session() as s:
+        log = await s.scalar(select(AuditLog).where(AuditLog.action == "exemption_accept"))
+        assert log.object_id == first.id
+
+
+async def test_a_refused_exemption_keeps_the_deductions(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao, done="100", failed="1", exemption="Hệ thống lỗi")
+    from tests.test_flow_report import fill_rates, self_assess
+
+    await fill_rates(thao)
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("1: không chấp nhận")
+    assert "Không chấp nhận miễn trừ" in anh.last.text
+    assert "đề nghị miễn trừ không được chấp nhận" in anh.last.text
+    first = (await entries(harness))["XTH004#1"]
+    assert first.exemption_status == "refused"

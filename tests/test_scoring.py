@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.i18n import fmt_score
 from bot.policy import Bands, ScoringPolicy
 from bot.services.scoring import (
     LeaderInputs,
@@ -17,12 +18,14 @@ from bot.services.scoring import (
     score_product,
     score_task,
     score_year,
+    shown_score,
     unit_result,
 )
 from models.enums import Band, ProductKind
 
 POLICY = ScoringPolicy()
-FULL = {"political": 7.5, "ethics": 7.5, "style": 7.5, "discipline": 7.5}
+FULL = {"politics_ethics": 10, "responsibility": 10, "innovation": 10}
+PER_TYPE = ScoringPolicy(deduction_reading="per_type")
 
 
 def count(pid=1, assigned=100.0, done=100.0, passed=None, on_time=None, coef=1.0, **kw):
@@ -43,20 +46,46 @@ def test_everything_done_on_time_scores_100():
 
 def test_worked_example_partial_work():
     # 80 of 100 done, 70 passed quality, 60 on time: 70 × (0.8+0.7+0.6)/3 = 49; + 24 general
+    # per item: c comes from the done count less the delays, not from the on-time count
     result = score_period([count(done=80, passed=70, on_time=60)],
-                          {"political": 6, "ethics": 6, "style": 6, "discipline": 6}, POLICY)
+                          {"politics_ethics": 8, "responsibility": 8, "innovation": 8}, PER_TYPE)
     assert result.task.points == pytest.approx(49.0)
-    assert result.total == pytest.approx(73.0)
+    result = score_period([count(done=80, passed=70, on_time=60, delays=4)],
+                          {"politics_ethics": 8, "responsibility": 8, "innovation": 8}, POLICY)
+    # 70 × (0,8 + 0,7 + (80 − 1)/100) / 3 = 53,43…
+    assert result.task.points == pytest.approx(70 * (0.8 + 0.7 + 0.79) / 3)
+    assert result.total == pytest.approx(53.4333333 + 24)
     assert result.band == Band.GOOD
 
 
-def test_deductions_and_exemption():
+def test_deductions_per_item_decree_335_art_14():
+    """Each failed review or delay removes 25% of the point of the item it concerns."""
     p = score_product(count(failed_reviews=2, delays=1), 100, POLICY)
-    assert p.b == pytest.approx(0.5) and p.c == pytest.approx(0.75) and p.a == 1.0
-    floor = score_product(count(failed_reviews=7, delays=9), 100, POLICY)
+    assert p.b == pytest.approx(99.5 / 100) and p.c == pytest.approx(99.75 / 100)
+    assert p.a == 1.0
+    # 4 failed reviews among 100 files cost one file's point, not the whole b
+    assert score_product(count(failed_reviews=4), 100, POLICY).b == pytest.approx(0.99)
+    # never below zero
+    floor = score_product(count(assigned=2, done=1, failed_reviews=9, delays=9), 1, POLICY)
     assert floor.b == 0.0 and floor.c == 0.0
     exempt = score_product(count(failed_reviews=2, delays=1, exempt=True), 100, POLICY)
     assert exempt.b == 1.0 and exempt.c == 1.0
+
+
+def test_one_failed_review_and_one_delay_among_ten_items():
+    """The legal review's case: per item 98,8 (xuất sắc); the whole-type reading 86,6 (tốt)."""
+    items = [count(assigned=10, done=10, passed=10, on_time=9, failed_reviews=1, delays=1)]
+    per_item = score_period(items, FULL, POLICY)
+    assert fmt_score(per_item.total) == "98,8" and per_item.band == Band.EXCELLENT
+    per_type = score_period(items, FULL, PER_TYPE)
+    assert fmt_score(per_type.total) == "86,5" and per_type.band == Band.GOOD
+
+
+def test_deductions_per_type_when_the_province_chooses_it():
+    p = score_product(count(failed_reviews=2, delays=1), 100, PER_TYPE)
+    assert p.b == pytest.approx(0.5) and p.c == pytest.approx(0.75)
+    floor = score_product(count(failed_reviews=7, delays=9), 100, PER_TYPE)
+    assert floor.b == 0.0 and floor.c == 0.0
 
 
 def test_over_achievement_is_shown_not_scored():
@@ -89,9 +118,20 @@ def test_leader_includes_unit_and_abilities():
     assert unit_result([Band.GOOD, Band.FAILED], POLICY) == 0.5
 
 
+@pytest.mark.parametrize("total, shown, band", [
+    (89.95, "89,9", Band.GOOD), (89.965, "89,9", Band.GOOD), (90.0, "90,0", Band.EXCELLENT),
+    (69.95, "69,9", Band.DONE), (70.0, "70,0", Band.GOOD),
+    (49.95, "49,9", Band.FAILED), (50.0, "50,0", Band.DONE), (97.49999999999, "97,5", Band.EXCELLENT),
+])
+def test_bands_on_the_exact_score_shown_truncated(total, shown, band):
+    assert band_for(total, POLICY) == band
+    assert fmt_score(total) == shown
+    assert shown_score(total) == float(shown.replace(",", "."))
+
+
 def test_bands_and_configurable_thresholds():
     assert band_for(90.0, POLICY) == Band.EXCELLENT
-    assert band_for(89.96, POLICY) == Band.EXCELLENT  # shown as 90,0
+    assert band_for(89.96, POLICY) == Band.GOOD  # the exact score decides, not 90,0
     assert band_for(89.9, POLICY) == Band.GOOD
     assert band_for(70.0, POLICY) == Band.GOOD
     assert band_for(69.9, POLICY) == Band.DONE
@@ -105,16 +145,30 @@ def test_discipline_forces_failed():
     assert result.computed_band == Band.EXCELLENT and result.band == Band.FAILED
 
 
-def test_year_needs_six_months():
-    assert score_year([80.0] * 5, 5, POLICY).band is None
-    year = score_year([80.0, 90.0, 100.0, 70.0, 80.0, 90.0], 6, POLICY)
+def test_year_needs_six_months_worked():
+    five = score_year([(80.0, 1)] * 5, 5, POLICY)
+    assert five.band is None and five.too_few_months and five.total == pytest.approx(80.0)
+    year = score_year([(t, 1) for t in (80.0, 90.0, 100.0, 70.0, 80.0, 90.0)], 6, POLICY)
     assert year.total == pytest.approx(85.0) and year.band == Band.GOOD
+    # the Decree 90/2020 rule is a toggle
+    off = ScoringPolicy(not_rated_under_min_months=False)
+    assert score_year([(80.0, 1)] * 5, 5, off).band == Band.GOOD
+
+
+def test_year_is_weighted_by_months():
+    """Q1 = 40 and April–June = 95: (40 × 3 + 95 × 3) / 6 = 67,5, not (40+95+95+95)/4."""
+    year = score_year([(40.0, 3), (95.0, 1), (95.0, 1), (95.0, 1)], 6, POLICY)
+    assert year.total == pytest.approx(67.5) and year.band == Band.DONE
+    assert year.months_rated == 6
 
 
 def test_excellent_quota():
     assert excellent_quota(10, False, POLICY) == 2
     assert excellent_quota(9, False, POLICY) == 1
-    assert excellent_quota(8, True, POLICY) == 2
+    assert excellent_quota(4, False, POLICY) == 0
+    # the outstanding-agency exception is the province's figure; none until it sets one
+    assert excellent_quota(8, True, POLICY) == 1
+    assert excellent_quota(8, True, ScoringPolicy(excellent_cap_ratio_outstanding=0.3)) == 2
 
 
 quantities = st.floats(min_value=0, max_value=10_000, allow_nan=False)

@@ -252,18 +252,19 @@ async def generate(session: AsyncSession, *, cadres: int, months: int, seed: int
                     passed = round(done * rng.uniform(0.88, 1.0))
                     on_time = round(done * rng.uniform(0.8, 1.0))
                 failed = 1 if rng.random() < 0.05 else 0
+                delays = int(done - on_time)  # each late item is one delay
                 entries.append({
                     "cadre_id": cadre_id, "period_id": period.id, "product_type_id": p.id,
                     "status": "approved", "version": 1, "quantity_done": done,
                     "quantity_passed": passed, "quantity_on_time": on_time,
-                    "failed_reviews": failed, "delays": 0, "exemption_accepted": False,
+                    "failed_reviews": failed, "delays": delays,
                     "adjusted": False, "is_late": late,
                     "submitted_at": deadline + timedelta(days=1 if late else -rng.randint(0, 3)),
                     "decided_at": deadline + timedelta(days=3), "decided_version": 1,
                     "created_at": deadline, "updated_at": deadline})
                 figures.append(ProductFigures(p.id, p.name, ProductKind(p.kind), p.coefficient,
-                                              target, done, passed, on_time, failed, 0, False))
-            criteria = {c.key: rng.choice([6.5, 7.0, 7.5, 7.5]) for c in
+                                              target, done, passed, on_time, failed, delays, False))
+            criteria = {c.key: c.max_points - rng.choice([1.0, 0.5, 0.0, 0.0]) for c in
                         policy.scoring.general_criteria}
             score = score_period(figures, criteria, policy.scoring)
             evaluations.append({

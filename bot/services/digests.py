@@ -28,7 +28,7 @@ from models import (
     Target,
     TrainingRecord,
 )
-from models.enums import Band, ProductKind
+from models.enums import ProductKind
 
 
 @dataclass
@@ -193,12 +193,10 @@ class BoardDigest:
     period: Period
     units: list[UnitRow]  # worst submission rate first
     bands: Counter
-    excellent_cap: int
     training: dict[str, float]  # category -> share of cadres with verified training this year
     notices: list[tuple[int, str, int, int]]  # id, text, sent, acknowledged
     cadres: int
     submitted: int
-    indicators: list = field(default_factory=list)
     indicators: list = field(default_factory=list)
 
 
@@ -257,10 +255,9 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
             func.count(NoticeDelivery.acknowledged_at)).where(
             NoticeDelivery.notice_id == notice.id))).one()
         notices.append((notice.id, notice.text[:60], sent, acked))
-    cap = int(bands.get(Band.GOOD.value, 0) * policy.scoring.excellent_cap_ratio)
     from bot.services.indicators import indicators
 
-    return BoardDigest(period, rows, bands, cap, {k: v / active for k, v in trained.items()},
+    return BoardDigest(period, rows, bands, {k: v / active for k, v in trained.items()},
                        notices, len(cadre_units), len(submitted_ids),
                        await indicators(session, policy, period, today))
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, _
 from bot.policy import Policy
-from bot.services.scoring import ProductFigures, score_task
+from bot.services.scoring import ProductFigures, score_task, shown_score
 from models import (
     AuditLog,
     Cadre,
@@ -109,9 +109,9 @@ async def export_evaluations(session: AsyncSession, period: Period, policy: Poli
             positions.get(cadre.position_id, ""), cadre.title or "",
             round(task.a * 100, 1) if task else None, round(task.b * 100, 1) if task else None,
             round(task.c * 100, 1) if task else None,
-            round(ev.task_score, 1) if ev and ev.task_score is not None else None,
-            round(ev.general_score, 1) if ev and ev.general_score is not None else None,
-            round(ev.total_score, 1) if ev and ev.total_score is not None else None,
+            shown_score(ev.task_score) if ev and ev.task_score is not None else None,
+            shown_score(ev.general_score) if ev and ev.general_score is not None else None,
+            shown_score(ev.total_score) if ev and ev.total_score is not None else None,
             _band(ev.computed_band) if ev else "", _band(ev.band) if ev else "",
             (ev.band_reason or "") if ev else "", names.get(cadre.evaluator_id, ""),
             names.get(ev.rated_by_id, "") if ev else "", names.get(ev.rated_for_id, "") if ev else "",

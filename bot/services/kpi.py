@@ -12,13 +12,13 @@ from sqlalchemy.orm import aliased
 from bot.policy import Policy
 from bot.services import audit, periods
 from bot.services.calendar import WorkCalendar
-from bot.services.scoring import PeriodScore, ProductFigures, score_period
+from bot.services.scoring import LeaderInputs, PeriodScore, ProductFigures, score_period
 from models import Cadre, Entry, Evaluation, Evidence, OrgUnit, Period, ProductType, Target
 from models.enums import EntryStatus, PeriodStatus, PeriodType, ProductKind
 
 EDITABLE = (EntryStatus.DRAFT.value, EntryStatus.RETURNED.value)
 ENTRY_FIELDS = ("quantity_done", "quantity_passed", "quantity_on_time", "failed_reviews",
-                "delays", "note", "exemption_note")
+                "delays", "note", "exemption_note", "exemption_status")
 MAX_UNIT_DEPTH = 50  # a unit tree is a handful of levels; this only stops a cycle
 
 
@@ -89,15 +89,17 @@ async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> Per
     return PeriodType(kind) if kind else PeriodType.MONTH
 
 
-def incomplete(lines: list[Line]) -> list[str]:
+def incomplete(lines: list[Line], reading: str = "per_item") -> list[str]:
     """The products whose figures are not all entered: nothing done yet, or (counted
-    products) the quality or on-time figure missing, e.g. cleared when a lower "done" figure
-    was typed and the entry left before they were asked again."""
+    products) the quality figure (and, read per product type, the on-time figure) missing,
+    e.g. cleared when a lower "done" figure was typed and the entry left before they were
+    asked again."""
     missing = []
     for line in lines:
         e = line.entry
         if e.quantity_done is None or (line.product.kind == ProductKind.COUNT and (
-                e.quantity_passed is None or e.quantity_on_time is None)):
+                e.quantity_passed is None
+                or (reading == "per_type" and e.quantity_on_time is None))):
             missing.append(line.product.name)
     return missing
 
@@ -176,7 +178,7 @@ class KpiService:
             if entry is None:
                 entry = Entry(cadre_id=cadre.id, period_id=period.id, product_type_id=product.id,
                               status=EntryStatus.DRAFT.value, version=0, failed_reviews=0,
-                              delays=0, exemption_accepted=False, adjusted=False, is_late=False)
+                              delays=0, adjusted=False, is_late=False)
                 session.add(entry)
             quantity = target.quantity if target is not None else product.default_target
             lines.append(Line(entry, product, quantity))
@@ -219,10 +221,17 @@ class KpiService:
             .order_by(ProductType.indicator_group, ProductType.id)))
 
     def score(self, lines: list[Line], evaluation: Evaluation | None, cadre: Cadre) -> PeriodScore:
-        criteria = None
+        """The period's score as it stands: a leader's d, đ, e count once the evaluator has
+        set them (before that the projection is the staff formula, and says so)."""
+        criteria, leader = None, None
         if evaluation is not None:
             criteria = evaluation.criteria or evaluation.self_criteria
-        return score_period([figures_of(line) for line in lines], criteria, self.policy.scoring)
+            if cadre.is_leader and evaluation.status == "rated" \
+                    and evaluation.unit_result is not None:
+                leader = LeaderInputs(evaluation.unit_result, evaluation.organising or 0.0,
+                                      evaluation.rallying or 0.0)
+        return score_period([figures_of(line) for line in lines], criteria, self.policy.scoring,
+                            leader=leader)
 
     async def entry_for(self, session: AsyncSession, cadre_id: int, entry_id: int,
                         for_edit: bool = True, override: bool = False) -> Line:
@@ -307,7 +316,7 @@ class KpiService:
         pending = sheet.editable
         if not pending:
             raise KpiError("nothing_to_submit")
-        missing = incomplete(pending)
+        missing = incomplete(pending, self.policy.scoring.deduction_reading)
         if missing:
             raise KpiError("missing", products=missing)
         if not self.self_assessment_complete(sheet.evaluation):

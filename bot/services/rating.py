@@ -1,5 +1,11 @@
-"""Rating a cadre for a period or a year: general criteria, leader components, bands,
-the "xuất sắc" quota, the leader cap, discipline, and the two-year flags (SPEC §4.5)."""
+"""Rating a month or quarter ("theo dõi, đánh giá", SPEC §4.5): the evaluator confirms the
+general criteria (and đ, e for leaders); the band is the one the points correspond to,
+with no quota — the quota belongs to the annual rating (bot.services.annual).
+
+Forced to "Không hoàn thành" by a discipline or another ground of the decree recorded that
+year (LAW L6). A leader's d must be known: while some of those they manage are not yet
+evaluated, the leader's rating waits (bot.services.leaders).
+"""
 
 from __future__ import annotations
 
@@ -11,34 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from bot.services.kpi import KpiService, figures_of
-from bot.services.review import Authority, ReviewError, meaningful
-from bot.services.scoring import (
-    LeaderInputs,
-    PeriodScore,
-    band_for,
-    excellent_quota,
-    score_period,
-    score_year,
-    unit_result,
-)
-from models import Cadre, Discipline, Entry, Evaluation, OrgUnit, Period
-from models.enums import Band, EntryStatus, PeriodType
+from bot.services.leaders import UnitResult, unit_result_of
+from bot.services.review import Authority, ReviewError
+from bot.services.scoring import LeaderInputs, PeriodScore, score_period
+from models import Cadre, Discipline, Entry, Evaluation, Period
+from models.enums import DisciplineLevel, EntryStatus, PeriodStatus
 
-BAND_ORDER = [Band.FAILED, Band.DONE, Band.GOOD, Band.EXCELLENT]
-FLAG_DONE_TWICE = "done_twice_in_planning"
-FLAG_FAILED_TWICE = "failed_twice"
-
-
-@dataclass
-class Quota:
-    outstanding_unit: bool
-    rated_good: int
-    excellent: int
-    allowed: int
-
-    @property
-    def full(self) -> bool:
-        return self.excellent >= self.allowed
+BAND_ORDER = ["khong_hoan_thanh", "hoan_thanh", "tot", "xuat_sac"]
+# Grounds that only count for a leader (in the unit they lead directly).
+LEADER_ONLY_GROUNDS = {DisciplineLevel.CORRUPTION_IN_UNIT.value}
 
 
 @dataclass
@@ -48,15 +35,21 @@ class RatingDraft:
     evaluation: Evaluation
     score: PeriodScore
     leader: LeaderInputs | None
-    quota: Quota
-    unit_cap: Band | None  # a leader may not be rated above this
+    unit_result: UnitResult | None  # leaders only
     disciplined: bool
 
+    @property
+    def waiting_for_d(self) -> bool:
+        return self.unit_result is not None and not self.unit_result.known
 
-async def disciplined_in(session: AsyncSession, cadre_id: int, year: int,
+
+async def disciplined_in(session: AsyncSession, cadre: Cadre, year: int,
                          forcing: list[str]) -> bool:
+    """A discipline of khiển trách or higher, or another ground of the decree, that year."""
+    levels = [level for level in forcing
+              if cadre.is_leader or level not in LEADER_ONLY_GROUNDS]
     found = await session.scalar(select(func.count()).select_from(Discipline).where(
-        Discipline.cadre_id == cadre_id, Discipline.year == year, Discipline.level.in_(forcing)))
+        Discipline.cadre_id == cadre.id, Discipline.year == year, Discipline.level.in_(levels)))
     return bool(found)
 
 
@@ -69,27 +62,6 @@ async def evaluation_for(session: AsyncSession, cadre: Cadre, period: Period) ->
         session.add(evaluation)
         await session.flush()
     return evaluation
-
-
-async def quota_for(session: AsyncSession, kpi: KpiService, unit_id: int | None,
-                    period_id: int, excluding: int) -> Quota:
-    unit = await session.get(OrgUnit, unit_id) if unit_id else None
-    rows = dict((await session.execute(
-        select(Evaluation.band, func.count()).where(
-            Evaluation.unit_id == unit_id, Evaluation.period_id == period_id,
-            Evaluation.status == "rated", Evaluation.cadre_id != excluding)
-        .group_by(Evaluation.band))).all())
-    good = rows.get(Band.GOOD.value, 0)
-    allowed = excellent_quota(good, bool(unit and unit.outstanding), kpi.policy.scoring)
-    return Quota(bool(unit and unit.outstanding), good, rows.get(Band.EXCELLENT.value, 0), allowed)
-
-
-async def unit_bands(session: AsyncSession, unit_id: int | None, period_id: int,
-                     excluding: int) -> list[tuple[Band, float]]:
-    rows = await session.execute(select(Evaluation.band, Evaluation.total_score).where(
-        Evaluation.unit_id == unit_id, Evaluation.period_id == period_id,
-        Evaluation.status == "rated", Evaluation.cadre_id != excluding))
-    return [(Band(b), t or 0.0) for b, t in rows.all() if b]
 
 
 class RatingService:
@@ -110,116 +82,57 @@ class RatingService:
         sheet = await self.kpi.sheet(session, cadre, period, create=False)
         chosen = criteria if criteria is not None else (
             evaluation.criteria or evaluation.self_criteria or {})
-        others = await unit_bands(session, cadre.unit_id, period.id, cadre.id)
-        leader = None
+        leader, d = None, None
         if cadre.is_leader:
+            d = await unit_result_of(session, cadre, period, self.policy.scoring)
             leader = LeaderInputs(
-                unit_result=unit_result([b for b, _t in others], self.policy.scoring),
+                unit_result=d.value if d.known else 0.0,
                 organising=organising if organising is not None else (evaluation.organising or 0.0),
                 rallying=rallying if rallying is not None else (evaluation.rallying or 0.0))
-        disciplined = await disciplined_in(session, cadre.id, period.year,
+        disciplined = await disciplined_in(session, cadre, period.year,
                                            self.policy.scoring.forcing_disciplines)
         score = score_period([figures_of(line) for line in sheet.lines], chosen,
                              self.policy.scoring, leader=leader, disciplined=disciplined)
-        unit_cap = None
-        if cadre.is_leader and others:
-            mean = sum(t for _b, t in others) / len(others)
-            unit_cap = band_for(mean, self.policy.scoring)
-        quota = await quota_for(session, self.kpi, cadre.unit_id, period.id, cadre.id)
-        return RatingDraft(cadre, period, evaluation, score, leader, quota, unit_cap, disciplined)
+        return RatingDraft(cadre, period, evaluation, score, leader, d, disciplined)
 
-    def check_band(self, draft: RatingDraft, band: Band, authority: Authority) -> None:
-        """The caps: raise ReviewError when the chosen band is not allowed."""
-        if draft.disciplined and band != Band.FAILED:
-            raise ReviewError("disciplined")
-        if authority.as_board:
-            return  # the board may override the caps (audited)
-        if band == Band.EXCELLENT and draft.quota.full:
-            raise ReviewError("quota", quota=draft.quota)
-        if draft.unit_cap is not None and BAND_ORDER.index(band) > BAND_ORDER.index(draft.unit_cap):
-            raise ReviewError("above_unit", cap=draft.unit_cap)
-
-    async def rate(self, session: AsyncSession, draft: RatingDraft, *, band: Band,
-                   reason: str | None, actor_id: int, authority: Authority, now: datetime,
-                   expected_version: int) -> Evaluation:
+    async def rate(self, session: AsyncSession, draft: RatingDraft, *, actor_id: int,
+                   authority: Authority, now: datetime, expected_version: int) -> Evaluation:
+        """Store the points and the band they correspond to (forced by a discipline), once:
+        a second tap on the same version is refused. Refused in a locked period (the board
+        may, audited), for a leader while d is pending, and before every entry is approved."""
         evaluation = draft.evaluation
         await session.refresh(evaluation)
         if evaluation.version != expected_version:
             raise ReviewError("already_decided", at=evaluation.rated_at)
-        self.check_band(draft, band, authority)
-        override = band != draft.score.band
-        if override and not meaningful(reason):
-            raise ReviewError("reason_required")
+        if draft.period.status == PeriodStatus.LOCKED.value and not authority.as_board:
+            raise ReviewError("locked")
+        if not await self.ready(session, draft.cadre, draft.period):
+            raise ReviewError("not_ready")
+        if draft.waiting_for_d:
+            raise ReviewError("d_pending", pending=draft.unit_result.pending)
+        score = draft.score
         before = {"band": evaluation.band, "total": evaluation.total_score}
-        evaluation.criteria = dict(draft.score.general_detail)
+        evaluation.criteria = dict(score.general_detail)
         if draft.leader is not None:
             evaluation.unit_result = draft.leader.unit_result
             evaluation.organising = draft.leader.organising
             evaluation.rallying = draft.leader.rallying
-        evaluation.task_score = draft.score.task.points
-        evaluation.general_score = draft.score.general_points
-        evaluation.total_score = draft.score.total
-        evaluation.computed_band = draft.score.band.value
-        evaluation.band = band.value
-        evaluation.band_reason = reason.strip() if override and reason else None
+            evaluation.unit_result_pending = 0
+        evaluation.task_score = score.task.points
+        evaluation.general_score = score.general_points
+        evaluation.total_score = score.total
+        evaluation.computed_band = score.computed_band.value
+        evaluation.band = score.band.value
+        evaluation.band_reason = None
         evaluation.status = "rated"
         evaluation.rated_by_id = actor_id
         evaluation.rated_for_id = authority.on_behalf_of
         evaluation.rated_at = now
         evaluation.version += 1
-        audit.record(session, at=now, action="rate_override" if override else "rate",
-                     object_type="evaluation", object_id=evaluation.id, actor_id=actor_id,
-                     before=before, after={"band": band.value, "total": draft.score.total,
-                                           "computed": draft.score.band.value,
-                                           "reason": evaluation.band_reason,
-                                           "on_behalf_of": authority.on_behalf_of,
-                                           "as_board": authority.as_board})
+        audit.record(session, at=now, action="rate", object_type="evaluation",
+                     object_id=evaluation.id, actor_id=actor_id, before=before,
+                     after={"band": score.band.value, "total": score.total,
+                            "disciplined": draft.disciplined,
+                            "on_behalf_of": authority.on_behalf_of,
+                            "as_board": authority.as_board})
         return evaluation
-
-
-# ---------------------------------------------------------------- the year
-
-@dataclass
-class AnnualDraft:
-    cadre: Cadre
-    year: int
-    months: int
-    total: float | None
-    band: Band | None
-    flags: list[str]
-    disciplined: bool
-
-
-def _months(kind: str) -> int:
-    return {PeriodType.MONTH.value: 1, PeriodType.QUARTER.value: 3}.get(kind, 0)
-
-
-async def annual_draft(session: AsyncSession, policy, cadre: Cadre, year: int) -> AnnualDraft:
-    rows = (await session.execute(
-        select(Evaluation.total_score, Period.kind)
-        .join(Period, Period.id == Evaluation.period_id)
-        .where(Evaluation.cadre_id == cadre.id, Evaluation.status == "rated",
-               Period.year == year, Period.kind != PeriodType.YEAR.value))).all()
-    months = sum(_months(kind) for _t, kind in rows)
-    disciplined = await disciplined_in(session, cadre.id, year, policy.scoring.forcing_disciplines)
-    annual = score_year([t for t, _k in rows if t is not None], months, policy.scoring,
-                        disciplined=disciplined)
-    flags = await two_year_flags(session, policy, cadre, year, annual.band)
-    return AnnualDraft(cadre, year, months, annual.total, annual.band, flags, disciplined)
-
-
-async def two_year_flags(session: AsyncSession, policy, cadre: Cadre, year: int,
-                         this_year: Band | None) -> list[str]:
-    last = await session.scalar(
-        select(Evaluation.band).join(Period, Period.id == Evaluation.period_id).where(
-            Evaluation.cadre_id == cadre.id, Evaluation.status == "rated",
-            Period.kind == PeriodType.YEAR.value, Period.year == year - 1))
-    flags = []
-    if this_year is None or last is None:
-        return flags
-    if (policy.scoring.flag_done_twice_in_planning and cadre.in_planning
-            and this_year == Band.DONE and last == Band.DONE.value):
-        flags.append(FLAG_DONE_TWICE)
-    if policy.scoring.flag_failed_twice and this_year == Band.FAILED and last == Band.FAILED.value:
-        flags.append(FLAG_FAILED_TWICE)
-    return flags

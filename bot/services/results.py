@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.annual import leaves_of, months_worked
 from bot.services.kpi import KpiService, PeriodSheet
 from bot.services.scoring import AnnualScore, score_year
-from models import Cadre, Entry, Period
+from models import Cadre, Entry, Evaluation, Period
 from models.enums import Band, EntryStatus, PeriodType
 
 
@@ -28,7 +29,8 @@ class PeriodResult:
 class Results:
     periods: list[PeriodResult]  # newest first
     year: int
-    annual: AnnualScore
+    annual: AnnualScore  # the year so far, projected from the periods
+    annual_rating: Evaluation | None = None  # the year's rating once the list is closed
 
 
 def _months(period: Period) -> int:
@@ -53,6 +55,12 @@ async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today
         band = Band(evaluation.band) if rated and evaluation.band else sheet.score.band
         found.append(PeriodResult(period, sheet, total, band, rated, sheet.status))
     this_year = [r for r in found if r.period.year == today.year]
-    months = sum(_months(r.period) for r in this_year)
-    annual = score_year([r.total for r in this_year], months, kpi.policy.scoring)
-    return Results(found, today.year, annual)
+    leaves = [(leave.starts_on, leave.ends_on)
+              for leave in await leaves_of(session, cadre.id, today.year)]
+    annual = score_year([(r.total, _months(r.period)) for r in this_year],
+                        months_worked(today.year, cadre.start_date, leaves), kpi.policy.scoring)
+    rating = await session.scalar(
+        select(Evaluation).join(Period, Period.id == Evaluation.period_id).where(
+            Evaluation.cadre_id == cadre.id, Evaluation.status == "rated",
+            Period.kind == PeriodType.YEAR.value, Period.year == today.year))
+    return Results(found, today.year, annual, rating)

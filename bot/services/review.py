@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import audit
 from bot.services.identity import Actor
 from models import Cadre, Delegation, Entry, Period
-from models.enums import EntryStatus, PeriodStatus
+from models.enums import EntryStatus, ExemptionStatus, PeriodStatus
 
 RETURN_REASON_MAX = 500
 
@@ -61,6 +61,19 @@ async def authority_over(session: AsyncSession, actor: Actor, cadre: Cadre,
     if actor.is_board:
         return Authority(None, as_board=True)
     return None
+
+
+async def reviewable(session: AsyncSession, actor: Actor, cadre_id: int,
+                     today: date) -> tuple[Cadre, Authority]:
+    """The cadre, if `actor` may review them today; ReviewError otherwise (re-checked on
+    every tap)."""
+    cadre = await session.get(Cadre, cadre_id)
+    if cadre is None or not cadre.active:
+        raise ReviewError("not_found")
+    authority = await authority_over(session, actor, cadre, today)
+    if authority is None:
+        raise ReviewError("forbidden")
+    return cadre, authority
 
 
 @dataclass
@@ -142,6 +155,9 @@ async def decide(session: AsyncSession, *, actor: Actor, authority: Authority,
         period = await session.get(Period, entry.period_id)
         if period.status == PeriodStatus.LOCKED.value and not authority.as_board:
             raise ReviewError("locked")
+        if approve and entry.exemption_status == ExemptionStatus.CLAIMED.value \
+                and (entry.failed_reviews or entry.delays):
+            raise ReviewError("exemption_pending", entry_id=entry.id)
         values = {
             "status": (EntryStatus.APPROVED if approve else EntryStatus.RETURNED).value,
             "decided_at": now, "decided_by_id": actor.cadre_id,
@@ -167,6 +183,31 @@ async def decide(session: AsyncSession, *, actor: Actor, authority: Authority,
                             "adjusted": adjusted, "on_behalf_of": authority.on_behalf_of})
         decided.append(entry)
     return decided
+
+
+async def decide_exemption(session: AsyncSession, *, actor: Actor, authority: Authority,
+                           entry_id: int, version: int, accept: bool, now: datetime) -> Entry:
+    """The evaluator accepts or refuses a cadre's objective-cause exemption (Decree 335
+    Art. 14: errors "do nguyên nhân khách quan được cấp có thẩm quyền xác nhận" are not
+    deducted), on the submitted version the button was made for."""
+    entry = await session.get(Entry, entry_id)
+    if entry is None:
+        raise ReviewError("not_found")
+    period = await session.get(Period, entry.period_id)
+    if period.status == PeriodStatus.LOCKED.value and not authority.as_board:
+        raise ReviewError("locked")
+    if entry.status != EntryStatus.SUBMITTED.value or entry.version != version \
+            or entry.exemption_status != ExemptionStatus.CLAIMED.value:
+        raise ReviewError("already_decided", at=entry.decided_at)
+    entry.exemption_status = (ExemptionStatus.ACCEPTED if accept
+                              else ExemptionStatus.REFUSED).value
+    entry.exemption_decided_by_id = actor.cadre_id
+    entry.updated_at = now
+    audit.record(session, at=now, action="exemption_" + ("accept" if accept else "refuse"),
+                 object_type="entry", object_id=entry.id, actor_id=actor.cadre_id,
+                 before={"exemption": "claimed"}, after={"exemption": entry.exemption_status,
+                                                          "on_behalf_of": authority.on_behalf_of})
+    return entry
 
 
 async def submitted_entries(session: AsyncSession, cadre_id: int, period_id: int) -> list[Entry]:

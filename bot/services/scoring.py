@@ -5,6 +5,7 @@ Every result carries its breakdown so "Cách tính điểm" can show exactly thi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -77,17 +78,37 @@ def _ratio(value: float, assigned: float) -> float:
 
 
 def score_product(f: ProductFigures, weight: float, policy: ScoringPolicy) -> ProductScore:
+    """a, b, c of one product type (Decree 335 Art. 14, LAW L3), each capped at 1.
+
+    Per item (the decree's reading, the default): each failed review removes 25% of the
+    quality point of the item it concerns, b = max(0, passed − 0,25 × failed) / n; each
+    delay removes 25% of that item's progress point, c = max(0, done − 0,25 × delays) / n.
+    Per type (a policy choice): 25% of the whole type's b per failed review, and c from
+    the on-time count less 25% per delay. An accepted objective-cause exemption cancels
+    the entry's deductions."""
     if f.kind == ProductKind.RATE:
         raw = _ratio(f.done, f.assigned)
         capped = min(raw, 1.0)
         return ProductScore(f, capped, capped, capped, raw, 0.0, 0.0, weight, capped, capped)
     a_raw = _ratio(f.done, f.assigned)
-    quality_cut = 0.0 if f.exempt else min(1.0, policy.quality_deduction_per_failure * max(f.failed_reviews, 0))
-    time_cut = 0.0 if f.exempt else min(1.0, policy.timeliness_deduction_per_delay * max(f.delays, 0))
-    b_full = min(_ratio(f.passed, f.assigned), 1.0)
-    c_full = min(_ratio(f.on_time, f.assigned), 1.0)
-    return ProductScore(f, min(a_raw, 1.0), b_full * (1 - quality_cut), c_full * (1 - time_cut),
-                        a_raw, quality_cut, time_cut, weight, b_full, c_full)
+    failed = 0 if f.exempt else max(f.failed_reviews, 0)
+    delays = 0 if f.exempt else max(f.delays, 0)
+    if policy.deduction_reading == "per_item":
+        b_full = min(_ratio(f.passed, f.assigned), 1.0)
+        c_full = min(a_raw, 1.0)
+        b = min(_ratio(f.passed - policy.quality_deduction_per_failure * failed, f.assigned), 1.0)
+        c = min(_ratio(f.done - policy.timeliness_deduction_per_delay * delays, f.assigned), 1.0)
+        quality_cut = b_full - b
+        time_cut = c_full - c
+    else:
+        b_full = min(_ratio(f.passed, f.assigned), 1.0)
+        c_full = min(_ratio(f.on_time, f.assigned), 1.0)
+        quality_cut = min(1.0, policy.quality_deduction_per_failure * failed)
+        time_cut = min(1.0, policy.timeliness_deduction_per_delay * delays)
+        b = b_full * (1 - quality_cut)
+        c = c_full * (1 - time_cut)
+    return ProductScore(f, min(a_raw, 1.0), b, c, a_raw, quality_cut, time_cut, weight,
+                        b_full, c_full)
 
 
 def product_weights(products: Sequence[ProductFigures], policy: ScoringPolicy) -> list[float]:
@@ -142,14 +163,26 @@ def general_points(criteria: dict[str, float] | None, policy: ScoringPolicy) -> 
     return sum(detail.values()), detail
 
 
+# Floating-point noise only (70 × 2,925 / 3 + 30 is 97,49999…): far below any score's
+# shown precision, so 89,95 stays under 90.
+_EPSILON = 1e-9
+
+
+def shown_score(total: float) -> float:
+    """A score as people read it: one decimal, truncated (89,965 → 89,9), never rounded up
+    into the band above (SPEC §4.5). The tolerance only absorbs floating-point noise."""
+    return math.floor(total * 10 + 1e-6) / 10
+
+
 def band_for(total: float, policy: ScoringPolicy) -> Band:
+    """The band of the exact score (LAW L6: "từ 90 điểm trở lên"): never of a rounded one, so
+    89,95 is "tốt" (and is shown truncated, 89,9)."""
     bands = policy.bands
-    rounded = round(total + 1e-9, 1)  # the band follows the score as shown (one decimal)
-    if rounded >= bands.excellent:
+    if total + _EPSILON >= bands.excellent:
         return Band.EXCELLENT
-    if rounded >= bands.good:
+    if total + _EPSILON >= bands.good:
         return Band.GOOD
-    if rounded >= bands.done:
+    if total + _EPSILON >= bands.done:
         return Band.DONE
     return Band.FAILED
 
@@ -171,7 +204,9 @@ def score_period(
 
 
 def unit_result(bands_in_unit: Sequence[Band], policy: ScoringPolicy) -> float:
-    """d for a leader: 100% unless someone in the unit is rated "Không hoàn thành"."""
+    """d for a leader (LAW L5): 100% when everyone managed is at "Hoàn thành nhiệm vụ" or
+    above, 50% when anyone is "Không hoàn thành". Whether everyone has been evaluated yet is
+    the caller's question (bot.services.leaders)."""
     if any(b == Band.FAILED for b in bands_in_unit):
         return policy.unit_result_any_failed
     return policy.unit_result_all_done
@@ -179,22 +214,30 @@ def unit_result(bands_in_unit: Sequence[Band], policy: ScoringPolicy) -> float:
 
 @dataclass(frozen=True)
 class AnnualScore:
-    months_worked: int
-    total: float | None
-    band: Band | None
+    months_worked: float
+    months_rated: int  # months covered by rated periods (a quarter counts 3)
+    total: float | None  # the months-weighted mean of the period totals
+    band: Band | None  # None: not rated (too few months worked, or nothing rated)
+    too_few_months: bool = False
 
 
-def score_year(period_totals: Sequence[float], months_worked: int, policy: ScoringPolicy,
+def score_year(periods: Sequence[tuple[float, int]], months_worked: float, policy: ScoringPolicy,
                disciplined: bool = False) -> AnnualScore:
-    """Mean of the period totals actually worked; no rating under the minimum months."""
-    if months_worked < policy.min_months_for_annual or not period_totals:
-        return AnnualScore(months_worked, None, None)
-    total = sum(period_totals) / len(period_totals)
+    """The annual quality rating's score (Art. 21, LAW L8): the mean of the period totals
+    weighted by the months each covers (a quarter weighs 3), over the periods rated. With
+    fewer months worked than the policy's minimum the cadre is evaluated, not rated (Decree
+    90/2020 practice, LAW L9, a toggle)."""
+    months_rated = sum(months for _total, months in periods)
+    total = (sum(t * months for t, months in periods) / months_rated) if months_rated else None
+    too_few = (policy.not_rated_under_min_months
+               and months_worked + 1e-9 < policy.min_months_for_annual)
+    if total is None or too_few:
+        return AnnualScore(months_worked, months_rated, total, None, too_few)
     band = Band.FAILED if disciplined else band_for(total, policy)
-    return AnnualScore(months_worked, total, band)
+    return AnnualScore(months_worked, months_rated, total, band)
 
 
-def excellent_quota(rated_good: int, outstanding_unit: bool, policy: ScoringPolicy) -> int:
-    """How many "xuất sắc" a unit may have: a share of those rated "tốt" (10 → 2 at 20%)."""
-    ratio = policy.excellent_cap_ratio_outstanding if outstanding_unit else policy.excellent_cap_ratio
-    return int(rated_good * ratio + 1e-9)
+def excellent_quota(rated_good: int, outstanding: bool, policy: ScoringPolicy) -> int:
+    """How many "xuất sắc" a group may have: 20% of those rated "tốt", rounded down (10 →
+    2); LAW L7."""
+    return int(rated_good * policy.cap_ratio(outstanding) + _EPSILON)

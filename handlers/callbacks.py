@@ -1,0 +1,104 @@
+"""Typed button data: one registry of every prefix/action built this way, and decode(),
+which returns None for malformed or forged data (the tap is then refused politely).
+
+Data is "prefix:action:field:…", at most 64 bytes (Telegram's limit). A field is decoded
+by its kind, never trusted further: the handler still re-authorises the tap against the
+database (the person exists, may be acted on by the caller, and is in the state the button
+was made for). Older feature modules still parse their own data with handlers.common;
+they move here with the handlers' redesign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton
+
+from models.enums import Band, PositionGroup
+
+CALLBACK_LIMIT = 64
+ID_LIMIT = 2**63  # ids are BIGINT: a larger (forged) number must not reach the database
+BAND_CODES = {"X": Band.EXCELLENT, "T": Band.GOOD, "H": Band.DONE, "K": Band.FAILED}
+GROUP_CODES = {"ld": PositionGroup.LEADERSHIP.value, "cm": PositionGroup.PROFESSIONAL.value,
+               "ht": PositionGroup.SUPPORT.value, "kh": "khac"}
+
+
+def _id(text: str):
+    if text.isascii() and text.isdigit() and 0 <= int(text) < ID_LIMIT:
+        return int(text)
+    return None
+
+
+def _small(text: str):
+    if text.isascii() and text.isdigit() and len(text) <= 5:
+        return int(text)
+    return None
+
+
+KINDS = {
+    "id": (_id, str),
+    "n": (_small, str),
+    "band": (BAND_CODES.get, lambda band: {v: k for k, v in BAND_CODES.items()}[Band(band)]),
+    "group": (GROUP_CODES.get, lambda group: {v: k for k, v in GROUP_CODES.items()}[group]),
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    prefix: str
+    action: str
+    fields: tuple[str, ...]
+
+    def data(self, *values) -> str:
+        if len(values) != len(self.fields):
+            raise ValueError(f"{self.prefix}:{self.action} takes {len(self.fields)} fields")
+        parts = [self.prefix, self.action] + [KINDS[kind][1](value)
+                                               for kind, value in zip(self.fields, values, strict=True)]
+        data = ":".join(parts)
+        if len(data.encode()) > CALLBACK_LIMIT:
+            raise ValueError(f"callback data too long: {data}")
+        return data
+
+    def button(self, label: str, *values) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=self.data(*values))
+
+
+REGISTRY: dict[tuple[str, str], Action] = {}
+
+
+def action(prefix: str, name: str, *fields: str) -> Action:
+    for kind in fields:
+        if kind not in KINDS:
+            raise ValueError(kind)
+    if (prefix, name) in REGISTRY:
+        raise ValueError(f"{prefix}:{name} registered twice")
+    REGISTRY[(prefix, name)] = registered = Action(prefix, name, tuple(fields))
+    return registered
+
+
+@dataclass(frozen=True)
+class Decoded:
+    action: Action
+    values: tuple
+
+    def __getitem__(self, index: int):
+        return self.values[index]
+
+
+def decode(data: str | None, prefix: str) -> Decoded | None:
+    """The action and its typed fields, or None when the data is not exactly one of ours."""
+    if not data:
+        return None
+    parts = data.split(":")
+    if len(parts) < 2 or parts[0] != prefix:
+        return None
+    found = REGISTRY.get((parts[0], parts[1]))
+    if found is None or len(parts) - 2 != len(found.fields):
+        return None
+    values = []
+    for kind, text in zip(found.fields, parts[2:], strict=True):
+        value = KINDS[kind][0](text)
+        if value is None:
+            return None
+        values.append(value)
+    return Decoded(found, tuple(values))

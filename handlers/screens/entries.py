@@ -1,0 +1,46 @@
+"""How one KPI entry's figures read, the same on the cadre's report and the evaluator's
+review: done, quality, major content errors and delays (Decree 335 Art. 14), and the state
+of an objective-cause exemption."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, _, fmt_figure
+from models import Entry
+from models.enums import ExemptionStatus, ProductKind
+
+EXEMPTION_LABELS = {
+    ExemptionStatus.CLAIMED: N_("⚖️ objective-cause exemption requested, waiting for the "
+                                "evaluator"),
+    ExemptionStatus.ACCEPTED: N_("⚖️ objective-cause exemption accepted: no deduction"),
+    ExemptionStatus.REFUSED: N_("⚖️ objective-cause exemption not accepted"),
+}
+
+
+def exemption_label(status: str | None) -> str:
+    return _(EXEMPTION_LABELS[ExemptionStatus(status)]) if status else ""
+
+
+def figures_text(entry: Entry, kind: str, reading: str, adjusted: bool = False) -> str:
+    """The cadre's figures (or, with `adjusted`, the evaluator's adjusted ones)."""
+    use = adjusted and entry.adjusted
+    done = entry.adj_quantity_done if use else entry.quantity_done
+    passed = entry.adj_quantity_passed if use else entry.quantity_passed
+    on_time = entry.adj_quantity_on_time if use else entry.quantity_on_time
+    failed = (entry.adj_failed_reviews if use else entry.failed_reviews) or 0
+    delays = (entry.adj_delays if use else entry.delays) or 0
+    if done is None:
+        return _("not entered yet")
+    if kind == ProductKind.RATE:
+        return _("achieved {value}%").format(value=fmt_figure(done))
+    if reading == "per_type":
+        text = _("done {done} · quality {passed} · on time {on_time}").format(
+            done=fmt_figure(done), passed=fmt_figure(passed), on_time=fmt_figure(on_time))
+    else:
+        text = _("done {done} · met the quality requirements {passed}").format(
+            done=fmt_figure(done), passed=fmt_figure(passed))
+    if failed or delays:
+        text += " · " + _("major content errors {failed} · delays {delays}").format(
+            failed=failed, delays=delays)
+    if entry.exemption_status and (failed or delays):
+        text += " · " + exemption_label(entry.exemption_status)
+    return text
