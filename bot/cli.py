@@ -32,6 +32,13 @@ export_app = typer.Typer(no_args_is_help=True, help="Excel exports with Vietname
 app.add_typer(export_app, name="export")
 notice_app = typer.Typer(no_args_is_help=True, help="Board notices from a file.")
 app.add_typer(notice_app, name="notice")
+year_app = typer.Typer(no_args_is_help=True,
+                       help="Annual quality rating: close or reopen an agency's list, record "
+                            "an agency's own rating.")
+app.add_typer(year_app, name="year")
+record_app = typer.Typer(no_args_is_help=True,
+                         help="Record a discipline (or another ground) or a leave.")
+app.add_typer(record_app, name="record")
 
 app.add_typer(import_app, name="import")
 
@@ -228,6 +235,256 @@ def export_evaluations(
 
     count = _run_db(work)
     typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
+
+
+def _period_of(code: str):
+    from bot.services import periods
+
+    try:
+        return periods.parse_period_code(code)
+    except periods.BadPeriodCode:
+        raise CliError(_("Unknown period “{code}”: write 2026-11 (month), 2026-Q4 (quarter) "
+                         "or 2026 (year).").format(code=code)) from None
+
+
+async def _unit_by_code(session, code: str):
+    from sqlalchemy import select
+
+    from models import OrgUnit
+
+    unit = await session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        raise CliError(_("No unit with code {code}.").format(code=code))
+    return unit
+
+
+async def _cadre_by_code(session, code: str):
+    from sqlalchemy import select
+
+    from models import Cadre
+
+    cadre = await session.scalar(select(Cadre).where(Cadre.code == code))
+    if cadre is None:
+        raise identity.UnknownCadre(code)
+    return cadre
+
+
+@export_app.command("forms")
+def export_forms(
+    period: str = typer.Option(..., "--period", help="2026 (annual rating), 2026-11 or 2026-Q4"),
+    output: Path = typer.Option(..., "-o", "--output", help="The folder to write the files to."),
+    agency: str | None = typer.Option(None, "--agency", help="One agency's code (default: all)."),
+) -> None:
+    """The forms to sign: each person's sheet and each agency's table (.docx and .xlsx)."""
+    from bot.policy import load_policy
+    from bot.services import periods
+    from bot.services.annual import AnnualService
+    from bot.services.calendar import WorkCalendar
+    from bot.services.forms import forms_for
+    from bot.services.kpi import KpiService
+    from bot.services.units import UnitTree
+
+    kind, year, number = _period_of(period)
+    settings = _settings()
+    policy = load_policy(settings.policy_file)
+    calendar = WorkCalendar(policy.calendar)
+
+    async def work(session, now):
+        row = await periods.ensure_period(session, kind, year, number, calendar, policy.calendar)
+        tree = await UnitTree.load(session)
+        agencies = [(await _unit_by_code(session, agency)).id] if agency else tree.agencies()
+        annual = AnnualService(policy, calendar)
+        written = []
+        for agency_id in agencies:
+            files = await forms_for(session, policy, KpiService(policy, calendar), annual,
+                                    agency_id, row, now.astimezone(settings.tz).date(),
+                                    settings.forms_dir)
+            output.mkdir(parents=True, exist_ok=True)
+            for form in files:
+                (output / form.name).write_bytes(form.content)
+                written.append(form.name)
+        return written
+
+    written = _run_db(work)
+    typer.echo(_("Wrote {count} files to {path}").format(count=len(written), path=output))
+
+
+@year_app.command("close")
+def year_close(agency: str, year: int) -> None:
+    """Close an agency's annual list (as the board would in the bot; the same checks)."""
+    from bot.policy import load_policy
+    from bot.services.annual import AnnualService
+    from bot.services.calendar import WorkCalendar
+    from bot.services.review import ReviewError
+
+    settings = _settings()
+    policy = load_policy(settings.policy_file)
+
+    async def work(session, now):
+        unit = await _unit_by_code(session, agency)
+        service = AnnualService(policy, WorkCalendar(policy.calendar))
+        try:
+            listing = await service.close(session, actor=None, agency_id=unit.id, year=year,
+                                          now=now, label="operator")
+        except ReviewError as error:
+            if error.code == "list_closed":
+                raise CliError(_("The list {year} of {agency} is already closed.").format(
+                    year=year, agency=unit.name)) from None
+            raise CliError(_("The list {year} of {agency} cannot be closed yet: open it in the "
+                             "bot (📅 annual rating) to see what is missing.").format(
+                year=year, agency=unit.name)) from None
+        return unit.name, sum(1 for d in listing.drafts if d.proposed)
+
+    name, count = _run_db(work)
+    typer.echo(_("Closed the list {year} of {agency}: {count} people rated.").format(
+        year=year, agency=name, count=count))
+
+
+@year_app.command("reopen")
+def year_reopen(agency: str, year: int) -> None:
+    """Reopen a closed list (the bands go back to proposals; audited)."""
+    from bot.policy import load_policy
+    from bot.services.annual import AnnualService
+    from bot.services.calendar import WorkCalendar
+    from bot.services.review import ReviewError
+
+    settings = _settings()
+    policy = load_policy(settings.policy_file)
+
+    async def work(session, now):
+        unit = await _unit_by_code(session, agency)
+        try:
+            await AnnualService(policy, WorkCalendar(policy.calendar)).reopen(
+                session, agency_id=unit.id, year=year, now=now, label="operator")
+        except ReviewError:
+            raise CliError(_("The list {year} of {agency} is not closed.").format(
+                year=year, agency=unit.name)) from None
+        return unit.name
+
+    typer.echo(_("The list {year} of {agency} is open again.").format(
+        year=year, agency=_run_db(work)))
+
+
+BAND_WORDS = {"xuat-sac": "xuat_sac", "tot": "tot", "hoan-thanh": "hoan_thanh",
+              "khong-hoan-thanh": "khong_hoan_thanh"}
+
+
+@year_app.command("agency-rating")
+def year_agency_rating(
+    agency: str, year: int,
+    band: str = typer.Argument(..., help="xuat-sac | tot | hoan-thanh | khong-hoan-thanh"),
+    score: float | None = typer.Option(None, "--score", min=0, max=100, help="The points."),
+) -> None:
+    """Record an agency's own rating for the year (a leader is not rated above it)."""
+    from sqlalchemy import select
+
+    from bot.services import audit
+    from models import AgencyRating
+
+    if band not in BAND_WORDS:
+        raise CliError(_("The band must be one of: {bands}.").format(
+            bands=", ".join(BAND_WORDS)))
+    _settings()
+
+    async def work(session, now):
+        unit = await _unit_by_code(session, agency)
+        row = await session.scalar(select(AgencyRating).where(
+            AgencyRating.unit_id == unit.id, AgencyRating.year == year))
+        before = {"band": row.band, "score": row.score} if row else None
+        if row is None:
+            row = AgencyRating(unit_id=unit.id, year=year, band=BAND_WORDS[band],
+                               recorded_at=now, recorded_by="operator")
+            session.add(row)
+        row.band, row.score, row.recorded_at = BAND_WORDS[band], score, now
+        await session.flush()
+        audit.record(session, at=now, action="agency_rating", object_type="agency_rating",
+                     object_id=row.id, actor_label="operator", before=before,
+                     after={"band": row.band, "score": score})
+        return unit.name
+
+    typer.echo(_("Recorded the rating {year} of {agency}.").format(year=year,
+                                                                  agency=_run_db(work)))
+
+
+DISCIPLINE_WORDS = {
+    "khien-trach": "khien_trach", "canh-cao": "canh_cao", "ha-bac-luong": "ha_bac_luong",
+    "giang-chuc": "giang_chuc", "cach-chuc": "cach_chuc", "buoc-thoi-viec": "buoc_thoi_viec",
+    "suy-thoai": "suy_thoai", "tham-nhung-lang-phi": "tham_nhung_lang_phi",
+}
+
+
+@record_app.command("discipline")
+def record_discipline(
+    cadre_code: str, year: int,
+    level: str = typer.Argument(..., help=", ".join(DISCIPLINE_WORDS)),
+    note: str | None = typer.Option(None, "--note", help="The decision, e.g. its number."),
+) -> None:
+    """A discipline, a conclusion of degradation (suy-thoai) or, for a leader, corruption or
+    waste dealt with in the unit led directly (tham-nhung-lang-phi): the year's rating is
+    "Không hoàn thành nhiệm vụ"."""
+    from bot.services import audit
+    from models import Discipline
+
+    if level not in DISCIPLINE_WORDS:
+        raise CliError(_("The level must be one of: {levels}.").format(
+            levels=", ".join(DISCIPLINE_WORDS)))
+    _settings()
+
+    async def work(session, now):
+        cadre = await _cadre_by_code(session, cadre_code)
+        if level == "tham-nhung-lang-phi" and not cadre.is_leader:
+            raise CliError(_("{name} is not a leader: this ground applies to leaders only.")
+                           .format(name=cadre.full_name))
+        row = Discipline(cadre_id=cadre.id, year=year, level=DISCIPLINE_WORDS[level], note=note)
+        session.add(row)
+        await session.flush()
+        audit.record(session, at=now, action="record_discipline", object_type="discipline",
+                     object_id=row.id, actor_label="operator",
+                     after={"cadre": cadre.code, "year": year, "level": row.level})
+        return cadre.full_name
+
+    typer.echo(_("Recorded for {name} ({year}).").format(name=_run_db(work), year=year))
+
+
+LEAVE_WORDS = {"om-dau": "om_dau", "thai-san": "thai_san", "di-hoc": "di_hoc", "khac": "khac"}
+
+
+@record_app.command("leave")
+def record_leave(
+    cadre_code: str,
+    start: str = typer.Argument(..., help="dd/mm/yyyy"),
+    end: str = typer.Argument(..., help="dd/mm/yyyy"),
+    kind: str = typer.Option("khac", "--kind", help=", ".join(LEAVE_WORDS)),
+) -> None:
+    """Time not worked (the annual rating counts the months actually worked)."""
+    from bot.services import audit
+    from bot.services.imports.cells import CellError, parse_date
+    from models import Leave
+
+    if kind not in LEAVE_WORDS:
+        raise CliError(_("The kind must be one of: {kinds}.").format(kinds=", ".join(LEAVE_WORDS)))
+    try:
+        first, last = parse_date(start), parse_date(end)
+    except CellError as exc:
+        raise CliError(str(exc)) from None
+    if first is None or last is None or last < first:
+        raise CliError(_("The end date is before the start date."))
+    _settings()
+
+    async def work(session, now):
+        cadre = await _cadre_by_code(session, cadre_code)
+        row = Leave(cadre_id=cadre.id, kind=LEAVE_WORDS[kind], starts_on=first, ends_on=last,
+                    created_at=now, created_by_label="operator")
+        session.add(row)
+        await session.flush()
+        audit.record(session, at=now, action="record_leave", object_type="leave",
+                     object_id=row.id, actor_label="operator",
+                     after={"cadre": cadre.code, "from": first.isoformat(),
+                            "to": last.isoformat(), "kind": row.kind})
+        return cadre.full_name
+
+    typer.echo(_("Recorded the leave of {name}: {start}–{end}.").format(
+        name=_run_db(work), start=fmt_date(first), end=fmt_date(last)))
 
 
 @app.command("demo-data")

@@ -112,3 +112,17 @@ def training(file: Path, sheet: str | None = SHEET, dry_run: bool = DRY,
              skip_invalid: bool = SKIP):
     """Training requirements (see the README for the columns)."""
     _run("training", file, sheet, dry_run, skip_invalid)
+
+
+@import_app.command("ratings")
+def ratings(file: Path, sheet: str | None = SHEET, dry_run: bool = DRY,
+            skip_invalid: bool = SKIP):
+    """Past annual ratings: Mã cán bộ · Năm · Xếp loại · Điểm (for the two-year rules)."""
+    _run("ratings", file, sheet, dry_run, skip_invalid)
+
+
+@import_app.command("agency-ratings")
+def agency_ratings(file: Path, sheet: str | None = SHEET, dry_run: bool = DRY,
+                   skip_invalid: bool = SKIP):
+    """Each agency's own annual rating: Mã đơn vị · Năm · Xếp loại · Điểm."""
+    _run("agency_ratings", file, sheet, dry_run, skip_invalid)

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="CADREBOT_WEBHOOK_SECRET")
     listen: str = Field(default="127.0.0.1:8443", alias="CADREBOT_LISTEN")
     policy_file: Path | None = Field(default=None, alias="CADREBOT_POLICY_FILE")
+    # A folder with the province's own form templates (same file names as bot/forms/templates).
+    forms_dir: Path | None = Field(default=None, alias="CADREBOT_FORMS_DIR")
     log_level: str = Field(default="INFO", alias="CADREBOT_LOG_LEVEL")
     # After how long the claim of a process that died is given to another (or a restart).
     # A person sending more updates than this in 3 seconds is slowed down.

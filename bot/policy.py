@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class Bands(BaseModel):
     """Lower bounds of the rating bands (Khánh Hòa, for example, uses 90/80/50)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     excellent: float = 90.0
     good: float = 70.0
     done: float = 50.0
@@ -166,6 +168,8 @@ class ScoringPolicy(BaseModel):
 
 
 class CalendarPolicy(BaseModel):
+
+    model_config = ConfigDict(extra="forbid")
     submission_deadline_working_days: int = 3
     review_deadline_working_days: int = 7
     extra_days_off: list[date] = Field(default_factory=list)
@@ -174,6 +178,8 @@ class CalendarPolicy(BaseModel):
 
 class ReminderPolicy(BaseModel):
     """When reminders go out (SPEC §5); steps are working days relative to the deadline."""
+
+    model_config = ConfigDict(extra="forbid")
 
     entry_steps: dict[str, int] = Field(
         default_factory=lambda: {"before3": -3, "before1": -1, "due": 0, "after1": 1, "after3": 3})
@@ -190,39 +196,65 @@ class ReminderPolicy(BaseModel):
 
 
 class IndicatorTarget(BaseModel):
-    """A resolution target the board watches (SPEC §7); `metric` names a computed indicator."""
+    """A resolution target the board watches (SPEC §7); `metric` names a computed indicator
+    (bot.services.indicators says whom each one counts)."""
 
-    metric: Literal["trained_share", "young_leaders_share", "masters_leaders_share",
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Literal["trained_share", "young_leaders_share", "young_standing_committee_share",
+                    "communes_young_key_leader_share", "masters_leaders_share",
                     "commune_leaders_theory_share", "digital_trained_leaders_share",
-                    "good_or_better_share", "on_time_share"]
+                    "commune_good_or_better_share", "good_or_better_share", "on_time_share"]
     name: str
-    target: float  # a share, 0–1
-    deadline: str  # as the resolution writes it, e.g. "2030" or "31/12/2026"
+    target: float = Field(ge=0, le=1)  # a share, 0–1
+    # ">" for the resolutions' "trên" (above), ">=" for "đạt" (reach)
+    comparison: Literal[">", ">="] = ">="
+    # "period": each month or quarter; "yearly": each year; a year (2030): by that year
+    horizon: Literal["period", "yearly"] | int = "yearly"
+    # training targets: this year's courses, or any ever (a cumulative target)
+    accumulation: Literal["year", "ever"] = "year"
+    deadline: str | None = None  # as the resolution words it, when the default text is not
 
 
 def _default_targets() -> list[IndicatorTarget]:
+    def target(**values) -> IndicatorTarget:
+        return IndicatorTarget(**values)
+
     return [
-        IndicatorTarget(metric="trained_share", name="Cán bộ được bồi dưỡng trong năm",
-                        target=1.0, deadline="31/12/2026"),
-        IndicatorTarget(metric="young_leaders_share",
-                        name="Cán bộ lãnh đạo dưới 42 tuổi", target=0.15, deadline="2030"),
-        IndicatorTarget(metric="masters_leaders_share",
-                        name="Lãnh đạo có trình độ thạc sĩ trở lên", target=0.25, deadline="2030"),
-        IndicatorTarget(metric="commune_leaders_theory_share",
-                        name="Lãnh đạo cấp xã có lý luận chính trị cao cấp, cử nhân",
-                        target=0.20, deadline="2030"),
-        IndicatorTarget(metric="digital_trained_leaders_share",
-                        name="Lãnh đạo được bồi dưỡng chuyển đổi số", target=0.10,
-                        deadline="31/12/2026"),
-        IndicatorTarget(metric="good_or_better_share",
-                        name="Cán bộ xếp loại hoàn thành tốt trở lên", target=0.90,
-                        deadline="cuối mỗi kỳ"),
-        IndicatorTarget(metric="on_time_share", name="Báo cáo gửi đúng hạn", target=0.95,
-                        deadline="cuối mỗi kỳ"),
+        # Hưng Yên 2026–2030: "100% cán bộ, công chức được bồi dưỡng hằng năm"
+        target(metric="trained_share", name="Cán bộ, công chức được bồi dưỡng trong năm",
+               target=1.0, horizon="yearly"),
+        # "cán bộ trẻ thuộc diện Ban Thường vụ Tỉnh ủy quản lý đạt 15%"
+        target(metric="young_standing_committee_share",
+               name="Cán bộ trẻ (dưới 42 tuổi) thuộc diện Ban Thường vụ Tỉnh ủy quản lý",
+               target=0.15, horizon=2030),
+        # "15% số xã, phường có cán bộ trẻ giữ chức danh lãnh đạo chủ chốt"
+        target(metric="communes_young_key_leader_share",
+               name="Xã, phường có cán bộ trẻ giữ chức danh lãnh đạo chủ chốt", target=0.15,
+               horizon=2030),
+        # "lãnh đạo có trình độ thạc sĩ, tiến sĩ trên 25%"
+        target(metric="masters_leaders_share", name="Lãnh đạo có trình độ thạc sĩ trở lên",
+               target=0.25, comparison=">", horizon=2030),
+        # "lãnh đạo cấp xã có trình độ cao cấp, cử nhân lý luận chính trị trên 20%"
+        target(metric="commune_leaders_theory_share",
+               name="Lãnh đạo cấp xã có lý luận chính trị cao cấp, cử nhân", target=0.20,
+               comparison=">", horizon=2030),
+        # "10% lãnh đạo được bồi dưỡng về chuyển đổi số" by 2030, courses of any year
+        target(metric="digital_trained_leaders_share",
+               name="Lãnh đạo được bồi dưỡng chuyển đổi số", target=0.10, horizon=2030,
+               accumulation="ever"),
+        # Bắc Ninh: "trên 90% cán bộ xã, phường hoàn thành tốt nhiệm vụ trở lên" each year
+        target(metric="commune_good_or_better_share",
+               name="Cán bộ, công chức cấp xã xếp loại hoàn thành tốt nhiệm vụ trở lên",
+               target=0.90, comparison=">", horizon="yearly"),
+        target(metric="on_time_share", name="Báo cáo gửi đúng hạn", target=0.95,
+               horizon="period"),
     ]
 
 
 class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date
 
 from sqlalchemy import func, select
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
@@ -21,6 +21,7 @@ from bot.services import annual as annual_rules
 from bot.services import flows
 from bot.services.annual import annual_drafts, headed_agencies, leaves_of, may_close
 from bot.services.flows import Flow
+from bot.services.forms import annual_forms
 from bot.services.imports.cells import CellError, parse_date
 from bot.services.review import ReviewError, delegators_of, reviewable
 from bot.services.units import UnitTree
@@ -47,6 +48,7 @@ ERRORS = {
     "leave_too_long": N_("A leave of more than two years cannot be recorded at once."),
     "leave_overlap": N_("Leave is already recorded for part of these dates."),
     "cannot_close": N_("The list cannot be closed yet: see what the screen lists."),
+    "nobody": N_("You do not evaluate any cadre."),
 }
 STALE = N_("This button is no longer valid. Please open the function again from the menu.")
 
@@ -123,6 +125,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
     now = context.clock.now()
     service = context.services.annual
     notices: list[tuple[int, str]] = []
+    files: list = []
     try:
         if tap is None or not context.actor.is_supervisor:
             raise ReviewError("not_found")
@@ -184,6 +187,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
                 screen = await _agency_screen(session, context, tap[0], tap[1], 0)
             elif act is screens.AGENCIES:
                 screen = await _agencies_screen(session, context, tap[0], tap[1])
+            elif act in (screens.FORMS, screens.MY_FORMS):
+                files, screen = await _forms(session, context, tap)
             elif act is screens.FLAGS:
                 if not context.actor.is_board:
                     raise ReviewError("not_found")
@@ -195,8 +200,39 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await refuse(update, _error_text(error))
         return
     await query.answer()
-    await edit_or_send(update, context, *screen)
+    if screen is not None:
+        await edit_or_send(update, context, *screen)
+    for form in files:
+        await context.bot.send_document(chat_id, InputFile(form.content, form.name))
     await _tell(context, notices)
+
+
+async def _forms(session, context: BotContext, tap):
+    """The .docx sheets and table (and .xlsx): an agency's for its head or the board; the
+    people an evaluator rates for the evaluator."""
+    today = context.today
+    services = context.services
+    folder = services.settings.forms_dir
+    if tap.action is screens.FORMS:
+        if not await may_close(session, context.actor, tap[0]):
+            raise ReviewError("not_found")
+        files = await annual_forms(session, services.policy, services.annual, tap[0], tap[1],
+                                   today, folder)
+        return files, None
+    year = tap[0]
+    evaluators = [context.actor.cadre_id, *await delegators_of(session, context.actor.cadre_id,
+                                                               today)]
+    people = list(await session.scalars(select(Cadre).where(
+        Cadre.evaluator_id.in_(evaluators), Cadre.active.is_(True))))
+    if not people:
+        raise ReviewError("nobody")
+    tree = await UnitTree.load(session)
+    files = []
+    for agency_id in sorted({tree.agency_of(c.unit_id) for c in people} - {None}):
+        files += [f for f in await annual_forms(
+            session, services.policy, services.annual, agency_id, year, today, folder,
+            only={c.id for c in people}) if f.name.startswith("phieu_")]
+    return files, None
 
 
 def _proposed_text(draft) -> str:

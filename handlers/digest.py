@@ -56,7 +56,8 @@ def supervisor_text(d: digests.Digest) -> str:
                    "products").format(sent=len(d.submitted), total=len(d.lines),
                                       late=len(d.late), waiting=d.waiting))
     if d.missing:
-        names = ", ".join(esc(line.name) for line in d.missing[:30])
+        names = ", ".join(esc(line.name) + (f" ({period_label(line.period)})" if line.period
+                                            else "") for line in d.missing[:30])
         more = len(d.missing) - 30
         lines.append(_("Not sent yet: {names}").format(names=names) +
                      (" " + _("and {count} more").format(count=more) if more > 0 else ""))
@@ -70,16 +71,37 @@ def supervisor_text(d: digests.Digest) -> str:
     return "\n".join(lines)
 
 
+def target_text(target) -> str:
+    """"trên 25% đến năm 2030", "đạt 100% hằng năm", "đạt 95% mỗi kỳ"."""
+    value = fmt_percent(target.target)
+    compared = (_("above {value}") if target.comparison == ">" else _("reach {value}")).format(
+        value=value)
+    if target.deadline:
+        when = esc(target.deadline)
+    elif target.horizon == "period":
+        when = _("each period")
+    elif target.horizon == "yearly":
+        when = _("every year")
+    else:
+        when = _("by {year}").format(year=target.horizon)
+    return f"{compared} {when}"
+
+
 def indicator_line(item) -> str:
     value = fmt_percent(item.value, 1) if item.value is not None else "—"
     trend = ""
     if item.value is not None and item.previous is not None:
         trend = " ↗" if item.value > item.previous else " ↘" if item.value < item.previous else " →"
-    status = (_("no data yet") if item.value is None else _("reached") if item.gap == 0 else
-              _("{gap} short").format(gap=fmt_percent(item.gap, 1)))
-    return _("• {name}: {value}{trend} / target {target} by {deadline} — {status}").format(
-        name=esc(item.target.name), value=value, trend=trend,
-        target=fmt_percent(item.target.target), deadline=esc(item.target.deadline),
+    if item.value is None:
+        status = _("no data yet")
+    elif item.reached:
+        status = _("reached")
+    elif item.gap:
+        status = _("{gap} short").format(gap=fmt_percent(item.gap, 1))
+    else:
+        status = _("not above the target yet")
+    return _("• {name}: {value}{trend} / target: {target} — {status}").format(
+        name=esc(item.target.name), value=value, trend=trend, target=target_text(item.target),
         status=status)
 
 
@@ -318,12 +340,17 @@ def excel_workbook(mine: digests.Digest, board: digests.BoardDigest | None) -> b
                        [[r.unit, r.cadres, r.submitted, round(r.rate * 100, 1),
                          round(r.average, 1) if r.average is not None else None]
                         for r in board.units]))
-        sheets.append((_("Resolution targets"), [_("Indicator"), _("Value %"), _("Target %"),
-                                                 _("Deadline"), _("Gap %")],
+        sheets.append((_("Resolution targets"), [_("Indicator"), _("Value %"), _("Target"),
+                                                 _("Gap %")],
                        [[i.target.name, round(i.value * 100, 1) if i.value is not None else None,
-                         round(i.target.target * 100, 1), i.target.deadline,
+                         target_text(i.target),
                          round(i.gap * 100, 1) if i.value is not None else None]
                         for i in board.indicators]))
+        names = [i.target.name for i in board.unit_indicators[0][1]] \
+            if board.unit_indicators else []
+        sheets.append((_("Targets by unit"), [_("Unit"), *[f"{n} (%)" for n in names]],
+                       [[unit, *[round(i.value * 100, 1) if i.value is not None else None
+                                 for i in items]] for unit, items in board.unit_indicators]))
         sheets.append((_("Ratings"), [_("Band"), _("Cadres")],
                        [[band_label(b), board.bands.get(b.value, 0)] for b in BAND_ORDER]))
         sheets.append((_("Notices"), [_("Notice"), _("Text"), _("Sent"), _("Acknowledged")],
@@ -365,7 +392,7 @@ async def show_unit(update: Update, context: BotContext, period_id: int, unit_id
         raise LookupError
     async with context.db.session() as session:
         view = await digests.unit_breakdown(session, period, context.services.policy,
-                                            unit_id or None)
+                                            unit_id or None, context.today)
     title = view.unit.name if view.unit else _("the province")
     lines = [_("🏢 <b>{unit}</b> — {period}").format(unit=esc(title), period=period_label(period))]
     rows = []
@@ -384,6 +411,9 @@ async def show_unit(update: Update, context: BotContext, period_id: int, unit_id
         state = _("sent") if line.submitted else _("not sent")
         score = fmt_score(line.total) if line.total is not None else "—"
         lines.append(f"• {esc(line.name)}: {state} · {score}")
+    if view.unit is not None and view.indicators:
+        lines.append(_("<b>Resolution targets in {unit}</b>").format(unit=esc(view.unit.name)))
+        lines += [indicator_line(item) for item in view.indicators]
     rows += pager_rows(page, page + 1 < pages, PREFIX, "u", period.id, unit_id)
     if view.unit is not None and view.unit.parent_id is not None:
         rows.append([button(_("⬆️ Up"), PREFIX, "u", period.id, view.unit.parent_id)])

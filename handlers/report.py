@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.i18n import N_, _, fmt_date, fmt_number, fmt_percent, fmt_score
 from bot.services import flows
+from bot.services.criteria import criterion_description, criterion_title
 from bot.services.flows import Flow
 from bot.services.kpi import EDITABLE, KpiError, Line, PeriodSheet, incomplete
 from bot.services.numbers import NotANumber, parse_number
@@ -30,7 +31,6 @@ from handlers.common import (
     status_label,
 )
 from handlers.menu import ITEMS, register_item
-from handlers.screens.criteria import criterion_description, criterion_title
 from handlers.screens.entries import figures_text
 from handlers.screens.rating import criterion_choices
 from models import Cadre, Entry, Evidence, Period

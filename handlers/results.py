@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.charts import score_history_png
 from bot.context import BotContext
 from bot.i18n import _, fmt_figure, fmt_number, fmt_percent, fmt_score
+from bot.services.criteria import criterion_title
 from bot.services.results import PeriodResult, results_of
 from bot.services.scoring import PeriodScore
 from handlers.common import (
@@ -22,7 +23,6 @@ from handlers.common import (
     status_label,
 )
 from handlers.menu import ITEMS, register_item
-from handlers.screens.criteria import criterion_title
 from models import Cadre
 from models.enums import ProductKind
 

@@ -16,21 +16,22 @@ from openpyxl.styles import Font
 OUT = Path(__file__).resolve().parent.parent / "examples"
 
 UNITS = [
-    ("Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên", "Cấp", "Khối", "Kỳ đánh giá"),
-    ("TINH", "Tỉnh Hưng Yên", "", "Tỉnh", "Tỉnh", "Tháng"),
-    ("BTC", "Ban Tổ chức Tỉnh ủy", "TINH", "Tỉnh", "Đảng", ""),
-    ("SNV", "Sở Nội vụ", "TINH", "Tỉnh", "Sở, ban, ngành", ""),
-    ("SNV-TCBC", "Phòng Tổ chức, biên chế", "SNV", "Tỉnh", "Sở, ban, ngành", ""),
-    ("STC", "Sở Tài chính", "TINH", "Tỉnh", "Sở, ban, ngành", "Quý"),
-    ("XTH", "UBND xã Tân Hưng", "TINH", "Xã", "Xã, phường", ""),
-    ("XTH-VP", "Văn phòng HĐND và UBND xã Tân Hưng", "XTH", "Xã", "Xã, phường", ""),
-    ("PAP", "UBND phường An Phú", "TINH", "Xã", "Xã, phường", ""),
-    ("PAP-KT", "Phòng Kinh tế, Hạ tầng và Đô thị phường An Phú", "PAP", "Xã", "Xã, phường", ""),
+    ("Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên", "Cấp", "Khối", "Kỳ đánh giá", "Cơ quan"),
+    ("TINH", "Tỉnh Hưng Yên", "", "Tỉnh", "Tỉnh", "Tháng", ""),
+    ("BTC", "Ban Tổ chức Tỉnh ủy", "TINH", "Tỉnh", "Đảng", "", "Có"),
+    ("SNV", "Sở Nội vụ", "TINH", "Tỉnh", "Sở, ban, ngành", "", "Có"),
+    ("SNV-TCBC", "Phòng Tổ chức, biên chế", "SNV", "Tỉnh", "Sở, ban, ngành", "", ""),
+    ("STC", "Sở Tài chính", "TINH", "Tỉnh", "Sở, ban, ngành", "Quý", "Có"),
+    ("XTH", "UBND xã Tân Hưng", "TINH", "Xã", "Xã, phường", "", "Có"),
+    ("XTH-VP", "Văn phòng HĐND và UBND xã Tân Hưng", "XTH", "Xã", "Xã, phường", "", ""),
+    ("PAP", "UBND phường An Phú", "TINH", "Xã", "Xã, phường", "", "Có"),
+    ("PAP-KT", "Phòng Kinh tế, Hạ tầng và Đô thị phường An Phú", "PAP", "Xã", "Xã, phường", "",
+     ""),
 ]
 
 CATALOGUE = [
     ("Mã vị trí", "Tên vị trí", "Nhóm vị trí", "Mã sản phẩm", "Tên sản phẩm", "Đơn vị tính",
-     "Loại", "Hệ số", "Nhóm chỉ số", "Chuyển đổi số", "Chỉ tiêu mặc định"),
+     "Loại", "Hệ số", "Nhóm chỉ số", "Chuyển đổi số", "Chỉ tiêu mặc định", "Chức danh chủ chốt"),
     ("MC-XA", "Công chức Một cửa cấp xã", "Chuyên môn nghiệp vụ", "MC01",
      "Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả", "hồ sơ", "Số lượng", "1", 1, "Không", 120),
     ("MC-XA", "Công chức Một cửa cấp xã", "Chuyên môn nghiệp vụ", "MC02",
@@ -62,7 +63,11 @@ CATALOGUE = [
 ROSTER_HEADER = ("Mã cán bộ", "Họ và tên", "Ngày sinh", "Giới tính", "Số điện thoại", "Đơn vị",
                  "Vị trí việc làm", "Chức vụ", "Loại", "Lãnh đạo", "Người đánh giá",
                  "Trình độ chuyên môn", "Lý luận chính trị", "Đảng viên", "Quy hoạch",
-                 "Ngày vào cơ quan")
+                 "Ngày vào cơ quan", "Diện quản lý", "Đơn vị phụ trách")
+# The heads of agencies are on the Provincial Standing Committee's list; their staff on the
+# agency's (sở, ngành) or the commune's. The vice-chair of Tân Hưng is in charge of the office.
+STANDING_COMMITTEE = {"BTC001", "SNV001", "STC001", "XTH001", "PAP100"}
+IN_CHARGE = {"XTH002": "XTH-VP"}
 # The first 20 are the people the tests and the sandbox talk about; keep them as they are.
 CORE = [
     ("BTC001", "Nguyễn Thị Thu Hà", "14/03/1972", "Nữ", "0912 000 001", "BTC", "LD-SO", "Phó Trưởng Ban", "Cán bộ", "Có", ""),
@@ -100,7 +105,7 @@ TRAINING = [
      "Hạn hoàn thành", "Căn cứ"),
     ("BD-QLNN", "Quản lý nhà nước", "Bồi dưỡng kiến thức quản lý nhà nước hằng năm", "Tất cả",
      40, "", 2026, "15/12/2026", "Nghị định 171/2025/NĐ-CP"),
-    ("BD-SO", "Khoa học công nghệ, đổi mới sáng tạo, kỹ năng số",
+    ("BD-SO", "Khoa học, công nghệ, đổi mới sáng tạo, kỹ năng số, công nghệ số",
      "Kỹ năng số và chuyển đổi số cho cán bộ, công chức", "Tất cả", 16, "", 2026, "30/11/2026",
      "Nghị quyết 57-NQ/TW; Nghị định 171/2025/NĐ-CP"),
     ("BD-QPAN", "Quốc phòng và an ninh", "Bồi dưỡng kiến thức quốc phòng và an ninh đối tượng 3",
@@ -144,9 +149,12 @@ def roster_rows() -> list[tuple]:
         education = rng.choice(["Đại học", "Đại học", "Thạc sĩ", "Cao đẳng"])
         theory = "Cao cấp" if leader == "Có" else rng.choice(["Trung cấp", "Sơ cấp", ""])
         planning = "Có" if leader == "Có" or rng.random() < 0.15 else "Không"
+        tier = ("Ban Thường vụ Tỉnh ủy" if code in STANDING_COMMITTEE
+                else "Xã" if unit.startswith(("XTH", "PAP")) else "Sở, ngành")
         rows.append((code, name, birth, gender, phone, unit, position, title, kind, leader,
                      evaluator, education, theory, "Có" if leader == "Có" else
-                     rng.choice(["Có", "Không"]), planning, "01/01/2015"))
+                     rng.choice(["Có", "Không"]), planning, "01/01/2015", tier,
+                     IN_CHARGE.get(code, "")))
     return rows
 
 
@@ -172,7 +180,8 @@ def save(name: str, rows: list[tuple]) -> None:
 
 def main() -> None:
     save("don_vi.xlsx", UNITS)
-    save("danh_muc_san_pham.xlsx", CATALOGUE)
+    save("danh_muc_san_pham.xlsx", [CATALOGUE[0]] + [
+        (*row, "Có" if row[0] == "LD-XA" else "") for row in CATALOGUE[1:]])
     save("danh_sach_can_bo.xlsx", [ROSTER_HEADER, *roster_rows()])
     save("yeu_cau_boi_duong.xlsx", TRAINING)
     print(f"examples written to {OUT}")

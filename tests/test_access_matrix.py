@@ -133,14 +133,23 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "rv:A": row(REVIEWERS),  # [evaluator] approve all
     "rv:AA": row(REVIEWERS),  # [evaluator] confirm approve all
     "rv:R": row(REVIEWERS),  # [evaluator] return all
-    # ⭐ xếp loại (rating) of Thảo's approved month
+    # ⭐ đánh giá (the evaluation) of Thảo's approved month
     "ra:s": row(REVIEWERS),
     "ra:c": row(REVIEWERS),
     "ra:e": row(REVIEWERS),
     "ra:k": row(REVIEWERS),
     "ra:ok": row(REVIEWERS),
-    "ra:b": row(REVIEWERS),
-    "ry:y": row("evaluator other_supervisor"),  # [evaluator] the year's ratings: own cadres
+    # 📅 xếp loại chất lượng năm (the annual rating)
+    "ry:y": row(SUPERVISORS),  # [evaluator] the year's list: each sees their own cadres
+    "ry:c": row(REVIEWERS),  # [evaluator] Thảo's year
+    "ry:lv": row(REVIEWERS),  # [evaluator] record a leave of Thảo's
+    "ry:lk": row(REVIEWERS),  # [evaluator] its kind
+    # [evaluator] the sheets of the people one rates: own data (the board rates nobody here)
+    "ry:mf": row("evaluator other_supervisor delegate"),
+    "ry:ag": row("board"),  # [board] the agencies' lists
+    "ry:a": row("board"),  # [board] one agency's list (its head or the board)
+    "ry:fm": row("board"),  # [board] its forms
+    "ry:f": row("board"),  # [board] the planning proposals
     # 🔁 Ủy quyền
     "dl:m": row(SUPERVISORS),  # [evaluator] delegation screen: each sees their own
     "dl:n": row(SUPERVISORS),  # [evaluator] start a new delegation of one's own
@@ -181,7 +190,8 @@ BUTTONS: dict[str, dict[str, bool]] = {
 FLOWS: dict[str, set[str]] = {
     "kpi": {"kp:e", "kp:g", "kb:e"},
     "review": {"rv:adj", "rv:rt", "rv:R"},
-    "rating": {"ra:s", "ra:c", "ra:e", "ra:k", "ra:b"},
+    "rating": {"ra:s", "ra:c", "ra:e", "ra:k"},
+    "annual": {"ry:lk"},
     "delegate": {"dl:n"},
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
@@ -378,10 +388,18 @@ class Found:
             await owner.tap_data(data)
 
 
+# Screens whose content depends on who opens them: every owner walks through them.
+NAVIGATION = {"ry:y"}
+
+
 async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
     """Walk each owner's screens from every entry point, tapping every button; the first
     button met per 'prefix:action', with the way to it."""
     found: dict[str, Found] = {}
+
+    def owner_of(key: str) -> str:
+        return found[key].owner
+
     for owner in OWNERS:
         person = province.people[owner]
         for entry in MESSAGES:
@@ -389,13 +407,17 @@ async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
             before = seen(person)
             await person.send(entry)
             queue = [(data, []) for data in buttons(person, before)]
-            taps = 0
+            taps, walked = 0, set()
             while queue and taps < budget:
                 data, path = queue.pop(0)
                 key = ":".join(data.split(":")[:2])
-                if key in found:
+                # each owner walks through every kind of button once (the board's year
+                # screen differs from an evaluator's); the first owner met names the row
+                if key in walked or (key in found and owner_of(key) != owner
+                                     and key not in NAVIGATION):
                     continue
-                found[key] = Found(owner, entry, path, data)
+                walked.add(key)
+                found.setdefault(key, Found(owner, entry, path, data))
                 mark = seen(person)
                 await person.tap_data(data)
                 taps += 1

@@ -13,10 +13,9 @@ from tests.test_flow_rating import approved
 
 async def test_supervisor_and_board_digests(harness, clock):
     thao, anh = await approved(harness, clock)
-    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("✅ Đồng ý với tự đánh giá")
-    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
-    await anh.send("Theo tỷ lệ")
+    await anh.tap_starting("✅ Xác nhận:")
     await anh.send("📈 Tổng hợp")
     async with harness.db.session() as s:
         evaluatees = list(await s.scalars(select(Cadre.full_name).where(
@@ -25,7 +24,7 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert f"Tổng hợp Tháng 11/2026</b> — {len(evaluatees)} cán bộ do anh/chị đánh giá" in text
     assert f"Đã gửi: 1/{len(evaluatees)} · nộp muộn: 0 · chờ anh/chị duyệt: 0 sản phẩm" in text
     assert "Chưa gửi: " in text and "Trịnh Văn Nam" in text and "Đinh Thị Thảo" not in text.split("Chưa gửi")[1]
-    assert "Xếp loại: Hoàn thành xuất sắc nhiệm vụ: 0 · Hoàn thành tốt nhiệm vụ: 1" in text
+    assert "Mức đánh giá: Hoàn thành xuất sắc nhiệm vụ: 1 · Hoàn thành tốt nhiệm vụ: 0" in text
     assert "Quá hạn bồi dưỡng" not in text  # nothing is past due on 20/11/2026
     clock.advance(days=11)  # 01/12/2026: the digital-skills course (due 30/11) is overdue
     await anh.send("📈 Tổng hợp")
@@ -39,7 +38,8 @@ async def test_supervisor_and_board_digests(harness, clock):
     assert document.kind == "document" and document.file_name == "tong_hop_2026_11.xlsx"
     wb = load_workbook(io.BytesIO(document.file_bytes))
     rows = {r[1]: r for r in wb["Cán bộ"].iter_rows(min_row=2, values_only=True)}
-    assert rows["Đinh Thị Thảo"][3] == "có" and rows["Đinh Thị Thảo"][7] == "Hoàn thành tốt nhiệm vụ"
+    assert rows["Đinh Thị Thảo"][3] == "có"
+    assert rows["Đinh Thị Thảo"][7] == "Hoàn thành xuất sắc nhiệm vụ"
     assert rows["Trịnh Văn Nam"][3] == "chưa"
 
     async with harness.db.session() as s:
@@ -50,16 +50,22 @@ async def test_supervisor_and_board_digests(harness, clock):
     overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
     assert "Đã gửi báo cáo: 1/60 (2%)" in overview
     assert "Đơn vị có tỷ lệ gửi báo cáo thấp nhất" in overview
-    assert "«Xuất sắc»: 0 trên mức trần 0" in overview
+    assert "trên mức trần" not in overview and "Xuất sắc»:" not in overview  # no quota
     assert "Chỉ tiêu nghị quyết" in overview
-    assert "• Cán bộ được bồi dưỡng trong năm: 0,0% / mục tiêu 100% đến 31/12/2026 — còn thiếu 100,0%" in overview
-    assert "• Cán bộ xếp loại hoàn thành tốt trở lên: 100,0% / mục tiêu 90% đến cuối mỗi kỳ — đã đạt" in overview
+    assert ("• Cán bộ, công chức được bồi dưỡng trong năm: 0,0% / mục tiêu: đạt 100% hằng năm "
+            "— còn thiếu 100,0%") in overview
+    assert "• Báo cáo gửi đúng hạn: 100,0% / mục tiêu: đạt 95% mỗi kỳ — đã đạt" in overview
+    assert ("• Lãnh đạo có trình độ thạc sĩ trở lên: 46,2% / mục tiêu: trên 25% đến năm 2030 "
+            "— đã đạt") in overview
     targets_section = overview.split("Chỉ tiêu nghị quyết")[1]
-    assert targets_section.index("bồi dưỡng trong năm") < targets_section.index("hoàn thành tốt")
+    assert targets_section.index("bồi dưỡng trong năm") < targets_section.index("đúng hạn")
     await ha.tap("📥 Tải Excel")
     board_book = load_workbook(io.BytesIO(ha.last.file_bytes))
-    assert board_book.sheetnames == ["Cán bộ", "Đơn vị", "Chỉ tiêu nghị quyết", "Xếp loại",
-                                     "Thông báo", "Bồi dưỡng"]
+    assert board_book.sheetnames == ["Cán bộ", "Đơn vị", "Chỉ tiêu nghị quyết",
+                                     "Chỉ tiêu theo đơn vị", "Mức đánh giá", "Thông báo",
+                                     "Bồi dưỡng"]
+    by_unit = {r[0]: r for r in board_book["Chỉ tiêu theo đơn vị"].iter_rows(values_only=True)}
+    assert "UBND xã Tân Hưng" in by_unit and "Sở Tài chính" in by_unit
     await ha.tap_data("dg:x:0")  # a forged period id
     assert any("hết hiệu lực" in a for a in ha.alerts)
     await thao.tap_data("dg:x:1")  # not an evaluator
@@ -89,10 +95,14 @@ async def test_digest_on_a_fresh_province_shows_the_period_under_way(harness, cl
     overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
     assert "Tháng 11/2026" in overview and "Đã gửi báo cáo: 0/60 (0%)" in overview
     # nobody is rated yet: that indicator has no data, it is not the largest gap
-    no_data = "• Cán bộ xếp loại hoàn thành tốt trở lên: — / mục tiêu 90% đến cuối mỗi kỳ — chưa có số liệu"
+    no_data = ("• Cán bộ, công chức cấp xã xếp loại hoàn thành tốt nhiệm vụ trở lên: — / mục "
+               "tiêu: trên 90% hằng năm — chưa có số liệu")
     assert no_data in overview
     targets = [line for line in overview.split("Chỉ tiêu nghị quyết")[1].splitlines()
                if line.startswith("• ") and "mục tiêu" in line]
+    async with harness.db.session() as s:  # the quarterly unit is counted on its quarter
+        assert ("quarter", 2026, 4) in [(p.kind, p.year, p.number)
+                                        for p in await s.scalars(select(Period))]
     assert targets[0].endswith("còn thiếu 100,0%") and targets.index(no_data) > 0
 
 

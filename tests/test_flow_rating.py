@@ -1,4 +1,5 @@
-"""⭐ Rating after approval: quota, override with reason, leaders, discipline, the year."""
+"""⭐ Evaluating a month after approval: no quota, the points' level, leaders' d, đ, e,
+discipline, locks; the annual screen's list."""
 
 from __future__ import annotations
 
@@ -7,12 +8,8 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.i18n import vietnamese_name_key
-from bot.policy import Policy, ScoringPolicy
-from bot.services.calendar import WorkCalendar
-from bot.services.kpi import KpiService
-from bot.services.rating import RatingService, quota_for, two_year_flags
+from bot.policy import Policy
 from models import AuditLog, Cadre, Discipline, Evaluation, OrgUnit, Period
-from models.enums import Band
 from tests.test_flow_review import submitted
 
 
@@ -25,68 +22,56 @@ async def approved(harness, clock):
     return thao, anh
 
 
-async def test_quota_refuses_excellent_then_override_with_reason(harness, clock):
+async def test_a_period_has_no_quota_the_first_person_rated_can_be_excellent(harness, clock):
+    """A month is "theo dõi, đánh giá": points and the level they correspond to, no quota."""
     thao, anh = await approved(harness, clock)
-    assert "Chờ anh/chị xếp loại: 1" in anh.last.text
-    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    assert "Chờ anh/chị đánh giá: 1" in anh.last.text
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
     assert "Tự đánh giá tiêu chí chung" in anh.last.text
+    assert "Phẩm chất chính trị, đạo đức, văn hóa thực thi công vụ, ý thức kỷ luật: 10/10" \
+        in anh.last.text
     await anh.tap("✅ Đồng ý với tự đánh giá")
     text = anh.last.text
-    assert "Mức xếp loại theo điểm: <b>Hoàn thành xuất sắc nhiệm vụ</b>" in text
-    assert "đã dùng 0/0" in text
-    # the quota is used up: Xuất sắc is not offered, and the screen says why
-    assert "⚠️ Đơn vị đã dùng hết tỷ lệ" in text
-    assert not any("xuất sắc" in label for label in anh.buttons())
-    assert anh.buttons()[0] == "Chọn: Hoàn thành tốt nhiệm vụ"
-    async with harness.db.session() as s:  # a stale or forged tap is still refused
-        thao_id = await s.scalar(select(Cadre.id).where(Cadre.code == "XTH004"))
-        period_id = await s.scalar(select(Period.id).where(Period.kind == "month",
-                                                           Period.year == 2026, Period.number == 11))
-    await anh.tap_data(f"ra:ok:{thao_id}:{period_id}:X:0")
-    assert any("dùng hết tỷ lệ" in a for a in anh.alerts)
-    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
-    assert "Gõ lý do" in anh.last.text
-    await anh.send("y" * 501)
-    assert "Lý do quá dài" in anh.last.text  # asked again, nothing rated yet
-    await anh.send("Đơn vị đã hết chỉ tiêu xuất sắc")
-    assert "Đã xếp loại Đinh Thị Thảo kỳ Tháng 11/2026" in anh.last.text
-    assert "Hoàn thành tốt nhiệm vụ" in thao.last.text
+    assert "Mức tương ứng: <b>Hoàn thành xuất sắc nhiệm vụ</b>" in text
+    assert "tỷ lệ" not in text and "0/0" not in text
+    confirm = anh.buttons()
+    assert confirm == ["✅ Xác nhận: 100,0 điểm — Hoàn thành xuất sắc nhiệm vụ"]
+    data = next(b.callback_data for row in anh.last.inline_buttons for b in row)
+    await anh.tap(confirm[0])
+    assert "Đã đánh giá Đinh Thị Thảo kỳ Tháng 11/2026: 100,0 điểm" in anh.last.text
+    assert "Kết quả theo dõi, đánh giá Tháng 11/2026 của anh/chị: 100,0 điểm — Hoàn thành xuất " \
+        "sắc nhiệm vụ" in thao.last.text
+    await anh.tap_data(data)  # the same button again: one decision only
+    assert any("đã được xác nhận" in a for a in anh.alerts)
     async with harness.db.session() as s:
         evaluation = await s.scalar(select(Evaluation))
-        assert (evaluation.band, evaluation.computed_band) == ("tot", "xuat_sac")
-        assert evaluation.band_reason == "Đơn vị đã hết chỉ tiêu xuất sắc"
-        assert evaluation.total_score > 90 and evaluation.rated_by_id is not None
-        override = await s.scalar(select(AuditLog).where(AuditLog.action == "rate_override"))
-        assert override.after["band"] == "tot"
+        assert (evaluation.band, evaluation.computed_band) == ("xuat_sac", "xuat_sac")
+        assert evaluation.status == "rated" and evaluation.version == 1
+        assert len(list(await s.scalars(select(AuditLog).where(AuditLog.action == "rate")))) == 1
     await thao.send("📊 Kết quả của tôi")
-    assert "Hoàn thành tốt nhiệm vụ (đã xếp loại)" in thao.last.text
-    await thao.tap("🔎 Cách tính điểm Tháng 11/2026")  # the score says more than the rating
-    assert "→ Hoàn thành xuất sắc nhiệm vụ</b>" in thao.last.text
-    assert "Xếp loại do người đánh giá xác nhận: " in thao.last.text
-    assert thao.last.text.rstrip().endswith("Hoàn thành tốt nhiệm vụ")
+    assert "100,0 điểm — Hoàn thành xuất sắc nhiệm vụ (đã xếp loại)" in thao.last.text
 
 
 async def test_evaluator_rescores_criteria_by_tapping_or_typing(harness, clock):
     thao, anh = await approved(harness, clock)
-    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("✏️ Chấm lại tiêu chí")
     assert "hoặc gõ điểm" in anh.last.text
-    await anh.send("7")  # typed
     await anh.send("nhiều")  # not a number: asked again, nothing lost
     assert "Vui lòng bấm chọn điểm, hoặc gõ một số" in anh.last.text
-    await anh.send("9")  # above the criterion's 7,5
-    assert "Vui lòng cho điểm từ 0 đến 7,5" in anh.last.text
-    await anh.send("6,5 điểm")
-    await anh.tap("7,5")  # tapped
-    await anh.send("5")
-    assert "Mức xếp loại theo điểm" in anh.last.text
-    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")  # the unit's Xuất sắc quota is 0/0
-    await anh.send("Theo tỷ lệ")
+    await anh.send("11")  # above the criterion's 10
+    assert "Vui lòng cho điểm từ 0 đến 10" in anh.last.text
+    await anh.send("8,5 điểm")  # typed
+    await anh.tap("9")  # tapped
+    await anh.send("7")
+    assert "Mức tương ứng" in anh.last.text
+    await anh.tap_starting("✅ Xác nhận:")
     async with harness.db.session() as s:
         evaluation = await s.scalar(select(Evaluation))
         assert evaluation.status == "rated"
-        assert evaluation.criteria == {"political": 7, "ethics": 6.5, "style": 7.5,
-                                       "discipline": 5}
+        assert evaluation.criteria == {"politics_ethics": 8.5, "responsibility": 9,
+                                       "innovation": 7}
+        assert evaluation.general_score == 24.5
 
 
 async def test_discipline_forces_failed(harness, clock):
@@ -94,82 +79,141 @@ async def test_discipline_forces_failed(harness, clock):
     async with harness.db.session() as s:
         cadre = await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))
         s.add(Discipline(cadre_id=cadre.id, year=2026, level="khien_trach"))
-    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("✅ Đồng ý với tự đánh giá")
-    assert "bắt buộc xếp loại «Không hoàn thành nhiệm vụ»" in anh.last.text
-    assert anh.buttons() == ["✅ Xác nhận: Không hoàn thành nhiệm vụ"]  # nothing else offered
+    assert "Trong năm có hình thức kỷ luật" in anh.last.text
+    assert anh.buttons() == ["✅ Xác nhận: 100,0 điểm — Không hoàn thành nhiệm vụ"]
+    await anh.tap(anh.buttons()[0])
     async with harness.db.session() as s:
-        period_id = await s.scalar(select(Period.id).where(Period.kind == "month",
-                                                           Period.year == 2026, Period.number == 11))
-    await anh.tap_data(f"ra:b:{cadre.id}:{period_id}:T:0")  # a stale button of another band
-    await anh.send("Thử")
-    assert "Có hình thức kỷ luật trong năm" in anh.last.text
-    await anh.send("/pheduyet")
-    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
-    await anh.tap("✅ Đồng ý với tự đánh giá")
-    await anh.tap("✅ Xác nhận: Không hoàn thành nhiệm vụ")
-    async with harness.db.session() as s:
-        assert (await s.scalar(select(Evaluation))).band == "khong_hoan_thanh"
+        evaluation = await s.scalar(select(Evaluation))
+        assert (evaluation.band, evaluation.computed_band) == ("khong_hoan_thanh", "xuat_sac")
 
 
-async def test_excellent_quota_at_the_boundary(db, clock):
-    """10 rated "tốt" in a unit → at most 2 "xuất sắc" (20%); 25% for outstanding units."""
-    policy = Policy()
-    kpi = KpiService(policy, WorkCalendar())
-    async with db.session() as s:
-        unit = OrgUnit(code="U", name="Đơn vị", level="xa", outstanding=False, active=True)
-        period = Period(kind="month", year=2026, number=11, starts_on=date(2026, 11, 1),
-                        ends_on=date(2026, 11, 30), submission_deadline=date(2026, 12, 3),
-                        review_deadline=date(2026, 12, 9), status="open")
-        s.add_all([unit, period])
-        await s.flush()
-        for i in range(12):
-            c = Cadre(code=f"C{i}", full_name=f"Cán bộ {i}", unit_id=unit.id, is_leader=False,
-                      party_member=False, in_planning=False, active=True, reachable=True,
-                      reminders_enabled=True)
-            s.add(c)
-            await s.flush()
-            band = "tot" if i < 10 else "xuat_sac"
-            s.add(Evaluation(cadre_id=c.id, period_id=period.id, unit_id=unit.id, band=band,
-                             status="rated", version=1, total_score=80))
-        await s.flush()
-        quota = await quota_for(s, kpi, unit.id, period.id, excluding=-1)
-        assert (quota.rated_good, quota.excellent, quota.allowed, quota.full) == (10, 2, 2, True)
-        one_less = await quota_for(s, kpi, unit.id, period.id,
-                                   excluding=(await s.scalar(select(Cadre.id).where(Cadre.code == "C11"))))
-        assert (one_less.excellent, one_less.full) == (1, False)
-        unit.outstanding = True
-        await s.flush()
-        assert (await quota_for(s, kpi, unit.id, period.id, excluding=-1)).allowed == 2  # 25% of 10
-    assert RatingService(kpi).policy.scoring.excellent_cap_ratio == ScoringPolicy().excellent_cap_ratio
+async def test_a_locked_period_cannot_be_rated(harness, clock):
+    from bot.services.periods import set_locked
 
-
-async def test_two_year_flags(db, clock):
-    policy = Policy()
-    async with db.session() as s:
-        cadre = Cadre(code="Q1", full_name="Người quy hoạch", is_leader=False, party_member=True,
-                      in_planning=True, active=True, reachable=True, reminders_enabled=True)
-        last_year = Period(kind="year", year=2025, number=1, starts_on=date(2025, 1, 1),
-                           ends_on=date(2025, 12, 31), submission_deadline=date(2026, 1, 6),
-                           review_deadline=date(2026, 1, 12), status="locked")
-        s.add_all([cadre, last_year])
-        await s.flush()
-        s.add(Evaluation(cadre_id=cadre.id, period_id=last_year.id, band="hoan_thanh",
-                         status="rated", version=1))
-        await s.flush()
-        assert await two_year_flags(s, policy, cadre, 2026, Band.DONE) == ["done_twice_in_planning"]
-        assert await two_year_flags(s, policy, cadre, 2026, Band.GOOD) == []
-
-
-async def test_annual_rating_needs_six_months(harness, clock):
     thao, anh = await approved(harness, clock)
-    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("✅ Đồng ý với tự đánh giá")
-    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
-    await anh.send("Theo tỷ lệ")
-    await anh.tap("📅 Xếp loại năm 2026")
+    async with harness.db.session() as s:
+        period = await s.scalar(select(Period).where(Period.kind == "month", Period.number == 11))
+        await set_locked(s, period, True, clock.now())
+    await anh.tap(anh.buttons()[0])
+    assert any("đã khóa sổ" in a for a in anh.alerts)
+    async with harness.db.session() as s:
+        assert (await s.scalar(select(Evaluation))).status == "draft"
+
+
+async def test_leader_d_waits_for_everyone_managed(harness, clock):
+    """Ánh (vice-chair) is in charge of the commune office (the roster's "Đơn vị phụ
+    trách"): her d waits until Thảo, the one civil servant left there, is evaluated; then it
+    is 100%, from a real result."""
+    from bot.services.leaders import unit_result_of
+
+    thao, anh = await approved(harness, clock)
+    async with harness.db.session() as s:
+        office = await s.scalar(select(OrgUnit).where(OrgUnit.code == "XTH-VP"))
+        ngoc_anh = await s.scalar(select(Cadre).where(Cadre.code == "XTH002"))
+        for other in await s.scalars(select(Cadre).where(Cadre.unit_id == office.id,
+                                                         Cadre.code != "XTH004")):
+            other.active = False
+        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
+        binh.telegram_user_id = binh.telegram_chat_id = 870
+        period = await s.scalar(select(Period).where(Period.kind == "month", Period.number == 11))
+        await s.flush()
+        d = await unit_result_of(s, ngoc_anh, period, Policy().scoring)
+        assert (d.known, d.managed, d.pending_names) == (False, 1, ["Đinh Thị Thảo"])
+    binh = harness.person(870, "Bình")
+    await anh.send("📝 Báo cáo KPI")  # the vice-chair reports her own two products
+    for index, value in (("1", "20"), ("2", "6")):
+        await anh.tap_starting(f"✏️ {index}.")
+        await anh.send(value)
+        await anh.tap(f"✅ Tất cả ({value})")
+        await anh.tap("0")
+        await anh.tap("0")
+        await anh.tap("⏭ Bỏ qua")
+        await anh.tap("✅ Xong")
+    await anh.tap("⭐ Tự đánh giá")
+    for _ in range(3):
+        await anh.tap("9")
+    await anh.tap("📤 Gửi duyệt")
+    await anh.tap("📤 Xác nhận gửi")
+    await binh.send("✅ Phê duyệt")
+    await binh.tap("Phan Thị Ngọc Ánh · Tháng 11/2026")
+    await binh.tap("✅ Duyệt tất cả")
+    await binh.tap("✅ Xác nhận duyệt")
+    await binh.tap("⭐ Đánh giá Phan Thị Ngọc Ánh · Tháng 11/2026")
+    await binh.tap("✅ Đồng ý với tự đánh giá")
+    text = binh.last.text
+    assert "khả năng tổ chức triển khai thực hiện nhiệm vụ" in text
+    assert "Tổ chức triển khai hoàn thành 100% nhiệm vụ theo kế hoạch" in text  # the condition
+    await binh.tap("75%")
+    assert "năng lực tập hợp, đoàn kết công chức thuộc phạm vi quản lý" in binh.last.text
+    await binh.tap("100%")
+    text = binh.last.text
+    assert "đang chờ — 1/1 người chưa được đánh giá: Đinh Thị Thảo" in text
+    assert "100%" not in text.split("d (")[1].split("\n")[0]  # never 100% because nobody was rated
+    assert binh.buttons() == []  # nothing to confirm yet
+    # Ánh evaluates Thảo; then Bình's screen has d from a real result
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap_starting("✅ Xác nhận:")
+    await binh.send("✅ Phê duyệt")
+    await binh.tap("⭐ Đánh giá Phan Thị Ngọc Ánh · Tháng 11/2026")
+    await binh.tap("✅ Đồng ý với tự đánh giá")
+    await binh.tap("75%")
+    await binh.tap("100%")
+    text = binh.last.text
+    assert "100% — cả 1 công chức thuộc phạm vi quản lý đạt «Hoàn thành nhiệm vụ» trở lên" in text
+    # task = 70 × (1 + 1 + 1 + d 1 + đ 0,75 + e 1) / 6 = 67,08…; general 27 → 94,0
+    assert "= <b>94,0 điểm</b>" in text
+    await binh.tap_starting("✅ Xác nhận:")
+    async with harness.db.session() as s:
+        ev = await s.scalar(select(Evaluation).where(Evaluation.cadre_id == ngoc_anh.id))
+        assert (ev.organising, ev.rallying, ev.unit_result, ev.band) == (0.75, 1.0, 1.0,
+                                                                         "xuat_sac")
+
+
+async def test_annual_rating_counts_the_months_actually_worked(harness, clock):
+    """Months worked come from the start date and recorded leave, not from how many periods
+    were rated; under 6 months: evaluated, not rated (Decree 90/2020 practice, a toggle)."""
+    thao, anh = await approved(harness, clock)
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap_starting("✅ Xác nhận:")
+    await anh.tap("📅 Xếp loại chất lượng năm 2026")
     assert "hạn 15/12/2026" in anh.last.text
-    assert "Đinh Thị Thảo: 1 tháng công tác — không xếp loại năm" in anh.last.text
+    # one month evaluated, but twelve worked (in service since 2015): rated on that month
+    assert "• Đinh Thị Thảo: 100,0 điểm qua 1 tháng — chưa đề xuất (theo điểm: Hoàn thành " \
+        "xuất sắc nhiệm vụ)" in anh.last.text
+    await anh.tap("Đinh Thị Thảo")
+    assert "Số tháng công tác: 12" in anh.last.text
+    await anh.tap("🏖 Ghi nhận thời gian nghỉ")
+    await anh.tap("Nghỉ thai sản")
+    await anh.send("01/03/2026")
+    assert "Đến hết ngày nào" in anh.last.text
+    await anh.send("31/02/2026")  # no such day: asked again
+    assert "không tồn tại" in anh.last.text
+    await anh.send("28/02/2026")  # before the start
+    assert "Ngày kết thúc trước ngày bắt đầu" in anh.last.text
+    await anh.send("31/08/2026")
+    assert "Đã ghi nhận thời gian nghỉ" in anh.last.text
+    assert "Số tháng công tác: 6" in anh.last.text
+    assert "Nghỉ thai sản 01/03/2026–31/08/2026" in anh.last.text
+    await anh.tap("🏖 Ghi nhận thời gian nghỉ")
+    await anh.tap("Nghỉ ốm đau")
+    await anh.send("01/09/2026")
+    await anh.send("15/09/2026")
+    assert "Số tháng công tác: 5,5" in anh.last.text
+    assert "5,5 tháng công tác — được đánh giá, không xếp loại (dưới 6 tháng)" in anh.last.text
+    assert not any(label.startswith("📝 Đề xuất") for label in anh.buttons())
+    async with harness.db.session() as s:
+        from models import Leave
+
+        leaves = list(await s.scalars(select(Leave).order_by(Leave.starts_on)))
+        assert [(x.kind, x.starts_on) for x in leaves] == [("thai_san", date(2026, 3, 1)),
+                                                           ("om_dau", date(2026, 9, 1))]
 
 
 async def test_annual_rating_lists_every_cadre_page_by_page(harness, clock):
@@ -182,10 +226,10 @@ async def test_annual_rating_lists_every_cadre_page_by_page(harness, clock):
             cadre.evaluator_id = evaluator.id
     names = sorted((c.full_name for c in others), key=vietnamese_name_key)
     await anh.send("✅ Phê duyệt")
-    await anh.tap("📅 Xếp loại năm 2026")
+    await anh.tap("📅 Xếp loại chất lượng năm 2026")
     first = anh.last.text
     assert f"1–10 trong số {len(others)} cán bộ" in first
-    assert f"• {names[0]}: chưa có kỳ nào được xếp loại trong năm" in first
+    assert f"• {names[0]}: chưa có kỳ nào được đánh giá trong năm — không xếp loại" in first
     assert names[10] not in first
     pages = [first]
     while "Tiếp ▶️" in anh.buttons():
@@ -203,10 +247,9 @@ async def test_export_evaluations_file_contents(harness, clock, tmp_path):
     from bot.services.exports import export_evaluations
 
     thao, anh = await approved(harness, clock)
-    await anh.tap("⭐ Xếp loại Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("✅ Đồng ý với tự đánh giá")
-    await anh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
-    await anh.send("Theo tỷ lệ của đơn vị")
+    await anh.tap_starting("✅ Xác nhận:")
     path = tmp_path / "danh_gia.xlsx"
     async with harness.db.session() as s:
         period = await s.scalar(select(Period).where(Period.year == 2026, Period.number == 11))
@@ -220,55 +263,11 @@ async def test_export_evaluations_file_contents(harness, clock, tmp_path):
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "XTH004")
     record = dict(zip(headers, row, strict=True))
     assert record["Họ và tên"] == "Đinh Thị Thảo"
-    assert record["Xếp loại theo điểm"] == "Hoàn thành xuất sắc nhiệm vụ"
-    assert record["Xếp loại"] == "Hoàn thành tốt nhiệm vụ"
-    assert record["Lý do chọn mức khác"] == "Theo tỷ lệ của đơn vị"
+    assert record["Mức theo điểm"] == "Hoàn thành xuất sắc nhiệm vụ"
+    assert record["Mức"] == "Hoàn thành xuất sắc nhiệm vụ"
+    assert record["Tổng điểm"] == 100.0  # truncated, as the bot shows it
     assert record["Người đánh giá"] == "Phan Thị Ngọc Ánh"
     assert record["Sản phẩm đã duyệt"] == "3/3"
     assert record["a (số lượng) %"] == 100.0
     actions = [r[2] for r in wb["Nhật ký"].iter_rows(min_row=2, values_only=True)]
-    assert actions.count("approve") == 3 and "rate_override" in actions
-
-
-async def test_leader_rating_asks_organising_and_rallying(harness, clock):
-    from tests.test_flow_report import setup
-
-    thao, anh = await setup(harness, clock)
-    async with harness.db.session() as s:
-        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
-        binh.telegram_user_id = binh.telegram_chat_id = 870
-    binh = harness.person(870, "Bình")
-    await anh.send("📝 Báo cáo KPI")  # the vice-chair reports her own two products
-    for index, value in (("1", "20"), ("2", "6")):
-        await anh.tap_starting(f"✏️ {index}.")
-        await anh.send(value)
-        await anh.tap(f"✅ Tất cả ({value})")
-        await anh.tap(f"✅ Tất cả ({value})")
-        await anh.tap("0")
-        await anh.tap("0")
-        await anh.tap("⏭ Bỏ qua")
-        await anh.tap("✅ Xong")
-    await anh.tap("⭐ Tự đánh giá")
-    for _ in range(4):
-        await anh.tap("7")
-    await anh.tap("📤 Gửi duyệt")
-    await anh.tap("📤 Xác nhận gửi")
-    await binh.send("✅ Phê duyệt")
-    await binh.tap("Phan Thị Ngọc Ánh · Tháng 11/2026")
-    await binh.tap("✅ Duyệt tất cả")
-    await binh.tap("✅ Xác nhận duyệt")
-    await binh.tap("⭐ Xếp loại Phan Thị Ngọc Ánh · Tháng 11/2026")
-    await binh.tap("✅ Đồng ý với tự đánh giá")
-    assert "năng lực tổ chức thực hiện nhiệm vụ" in binh.last.text
-    await binh.tap("90%")
-    assert "năng lực tập hợp, đoàn kết" in binh.last.text
-    await binh.tap("80%")
-    # task = 70 × (1 + 1 + 1 + d 1 + đ 0,9 + e 0,8) / 6 = 66,5; general 28 → 94,5
-    assert "Lãnh đạo: d = 100% · đ = 90% · e = 80%" in binh.last.text
-    assert "= <b>94,5</b>" in binh.last.text
-    await binh.tap("Chọn: Hoàn thành tốt nhiệm vụ")
-    await binh.send("Đơn vị chưa có ai được xếp loại")
-    async with harness.db.session() as s:
-        ev = await s.scalar(select(Evaluation).where(Evaluation.band.is_not(None)))
-        assert (ev.organising, ev.rallying, ev.unit_result) == (0.9, 0.8, 1.0)
-    assert "Hoàn thành tốt nhiệm vụ" in anh.last.text
+    assert actions.count("approve") == 3 and "rate" in actions

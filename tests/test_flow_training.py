@@ -80,7 +80,7 @@ async def test_declare_verify_and_reject(harness, clock):
     await thao.send("Bồi dưỡng kỹ năng số 2026")
     await thao.send("gõ chữ")  # a tap is expected
     assert "Vui lòng trả lời" in thao.last.text
-    await thao.tap("Khoa học công nghệ, đổi mới sáng tạo và kỹ năng số")
+    await thao.tap("Khoa học, công nghệ, đổi mới sáng tạo, kỹ năng số, công nghệ số")
     await thao.tap("⏭ Bỏ qua")
     await thao.send("03/11/2026 - 31/12/2026")
     assert "Thời gian không hợp lệ" in thao.last.text

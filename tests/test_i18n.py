@@ -59,7 +59,8 @@ def test_menu_labels_are_vietnamese():
 def test_vietnamese_formats():
     assert fmt_number(1234.5, 1) == "1.234,5"
     assert fmt_number(50000) == "50.000"
-    assert fmt_score(87.25) == "87,3"
+    assert fmt_score(87.25) == "87,2"  # truncated: a score never reads as more than it is
+    assert fmt_score(89.99) == "89,9"
     assert fmt_percent(0.256) == "26%"
     assert fmt_date(date(2026, 2, 3)) == "03/02/2026"
     # 17:30 UTC is 00:30 the next day in Hanoi

@@ -26,3 +26,22 @@ def test_bad_policies_are_refused():
     with pytest.raises(ValidationError):
         Policy.model_validate({"targets": [{"metric": "nope", "name": "x", "target": 1,
                                             "deadline": "2030"}]})
+
+
+def test_misspelt_keys_are_refused_not_ignored():
+    with pytest.raises(ValidationError):
+        Policy.model_validate({"scoring": {"excelent_cap_ratio": 0.3}})
+    with pytest.raises(ValidationError):
+        Policy.model_validate({"scorings": {}})
+
+
+def test_every_scoring_rule_of_the_readme_example_is_read(tmp_path):
+    example = README.read_text(encoding="utf-8").split("```yaml")[1].split("```")[0]
+    path = tmp_path / "policy.yaml"
+    path.write_text(example, encoding="utf-8")
+    scoring = load_policy(path).scoring
+    assert scoring.deduction_reading == "per_item"
+    assert [c.key for c in scoring.general_criteria] == ["politics_ethics", "responsibility",
+                                                         "innovation"]
+    assert scoring.cap_ratio(outstanding=True) == 0.25
+    assert load_policy(path).targets[0].horizon == 2030

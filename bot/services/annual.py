@@ -20,7 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import vietnamese_name_key
+from bot.i18n import N_, _, fmt_percent, vietnamese_name_key
 from bot.policy import Policy, ScoringPolicy
 from bot.services import audit, periods
 from bot.services.calendar import WorkCalendar
@@ -40,11 +40,25 @@ from models import (
     PastRating,
     Period,
 )
-from models.enums import Band, LeaveKind, PeriodStatus, PeriodType
+from models.enums import Band, LeaveKind, PeriodStatus, PeriodType, PositionGroup
 
 FLAG_DONE_TWICE = "done_twice_in_planning"
 FLAG_FAILED_IN_PLANNING = "failed_in_planning"
 FLAG_FAILED_TWICE = "failed_twice"
+FLAG_LABELS = {
+    FLAG_DONE_TWICE: N_("“Completed duties” two years running while in planning — proposed "
+                        "removal from the planning list"),
+    FLAG_FAILED_IN_PLANNING: N_("“Did not complete duties” while in planning — proposed "
+                                "removal from the planning list"),
+    FLAG_FAILED_TWICE: N_("“Did not complete duties” two years running"),
+}
+GROUP_LABELS = {
+    PositionGroup.LEADERSHIP.value: N_("Leadership and management"),
+    PositionGroup.PROFESSIONAL.value: N_("Professional"),
+    PositionGroup.SUPPORT.value: N_("Support and service"),
+    "khac": N_("Position group not set"),
+}
+CLOSING_REASON = "closing"  # band_reason of a "xuất sắc" made "tốt" by the cap at closing
 NO_GROUP = "khac"
 MONTHS_OF = {PeriodType.MONTH.value: 1, PeriodType.QUARTER.value: 3}
 
@@ -445,7 +459,7 @@ class AnnualService:
         evaluation = draft.evaluation
         before = {"band": evaluation.band}
         evaluation.band = band.value
-        evaluation.band_reason = None if band == proposed else "closing"
+        evaluation.band_reason = None if band == proposed else CLOSING_REASON
         evaluation.version += 1
         audit.record(session, at=now, action="closing_choice", object_type="evaluation",
                      object_id=evaluation.id, actor_id=actor.cadre_id, before=before,
@@ -473,7 +487,7 @@ class AnnualService:
             if d.evaluation.band != band.value:
                 before = {"band": d.evaluation.band}
                 d.evaluation.band = band.value
-                d.evaluation.band_reason = None if band == Band.EXCELLENT else "closing"
+                d.evaluation.band_reason = None if band == Band.EXCELLENT else CLOSING_REASON
                 d.evaluation.version += 1
                 audit.record(session, at=now, action="closing_choice", object_type="evaluation",
                              object_id=d.evaluation.id, actor_id=actor.cadre_id, before=before,
@@ -580,6 +594,27 @@ async def leaves_of(session: AsyncSession, cadre_id: int, year: int) -> list[Lea
     return list(await session.scalars(select(Leave).where(
         Leave.cadre_id == cadre_id, Leave.starts_on <= date(year, 12, 31),
         Leave.ends_on >= date(year, 1, 1)).order_by(Leave.starts_on)))
+
+
+def cap_sentence(scoring: ScoringPolicy, outstanding: bool) -> str:
+    """The cap in the decree's words (LAW L7), with the province's figure."""
+    ratio = fmt_percent(scoring.cap_ratio(outstanding))
+    if scoring.excellent_cap_base == "good_or_better":
+        return _("The number rated “Excellently completed duties” may not exceed {ratio} of "
+                 "those rated “Well completed duties” or better, within the agency and within "
+                 "each group of civil servants with similar duties.").format(ratio=ratio)
+    return _("The number rated “Excellently completed duties” may not exceed {ratio} of those "
+             "rated “Well completed duties”, within the agency and within each group of civil "
+             "servants with similar duties.").format(ratio=ratio)
+
+
+def group_text(group: str) -> str:
+    """A group of civil servants with similar duties: the job position's group."""
+    return _(GROUP_LABELS.get(group, GROUP_LABELS[NO_GROUP]))
+
+
+def flag_text(flag: str) -> str:
+    return _(FLAG_LABELS[flag]) if flag in FLAG_LABELS else flag
 
 
 async def flagged(session: AsyncSession, year: int) -> list[tuple[Cadre, list[str], str]]:

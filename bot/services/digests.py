@@ -16,6 +16,7 @@ from bot.services import periods
 from bot.services.calendar import WorkCalendar
 from bot.services.kpi import period_type_of_unit
 from bot.services.scoring import ProductFigures, band_for, score_period
+from bot.services.units import UnitTree
 from models import (
     Cadre,
     Entry,
@@ -28,7 +29,7 @@ from models import (
     Target,
     TrainingRecord,
 )
-from models.enums import ProductKind
+from models.enums import PeriodType, ProductKind
 
 
 @dataclass
@@ -43,6 +44,7 @@ class CadreLine:
     total: float | None
     band: str | None
     overdue_training: list[str] = field(default_factory=list)
+    period: Period | None = None  # the cadre's own period, when it is of another kind
 
 
 @dataclass
@@ -168,11 +170,51 @@ def _by_name(cadres) -> list[Cadre]:
     return sorted(cadres, key=lambda cadre: vietnamese_name_key(cadre.full_name))
 
 
+async def period_under_review(session: AsyncSession, kind: str, today: date,
+                              policy: Policy) -> Period:
+    """The period of this kind people are reporting on: one that has ended and whose
+    submission deadline is ahead or passed in the last week; else the one under way."""
+    found = await session.scalar(select(Period).where(
+        Period.kind == kind, Period.ends_on < today,
+        Period.submission_deadline >= today - timedelta(days=7))
+        .order_by(Period.ends_on.desc()).limit(1))
+    if found is None:
+        found = await periods.period_for_day(session, PeriodType(kind), today,
+                                             WorkCalendar(policy.calendar), policy.calendar)
+    return found
+
+
+async def _own_periods(session: AsyncSession, period: Period, kinds: set[str],
+                       today: date | None, policy: Policy) -> dict[str, Period]:
+    """Each unit reports on its own kind of period: the digest of a month compares quarterly
+    units with their quarter under review, never counts them missing for the month."""
+    result: dict[str, Period] = {period.kind: period}
+    for kind in kinds - {period.kind}:
+        result[kind] = await period_under_review(session, kind, today or period.ends_on, policy)
+    return result
+
+
+async def lines_by_own_period(session: AsyncSession, period: Period, cadres: list[Cadre],
+                              policy: Policy, today: date | None = None) -> list[CadreLine]:
+    tree = await UnitTree.load(session)
+    kind_of = {c.id: tree.period_kind_of(c.unit_id) for c in cadres}
+    own = await _own_periods(session, period, set(kind_of.values()), today, policy)
+    by_id: dict[int, CadreLine] = {}
+    for kind, kind_period in own.items():
+        group = [c for c in cadres if kind_of[c.id] == kind]
+        if not group or kind_period is None:
+            continue
+        for line in await _lines(session, kind_period, group, policy, today):
+            line.period = kind_period if kind_period.id != period.id else None
+            by_id[line.cadre_id] = line
+    return [by_id[c.id] for c in cadres if c.id in by_id]
+
+
 async def supervisor_digest(session: AsyncSession, supervisor_id: int, period: Period,
                             policy: Policy, today: date | None = None) -> Digest:
     cadres = _by_name(await session.scalars(select(Cadre).where(
         Cadre.evaluator_id == supervisor_id, Cadre.active.is_(True))))
-    lines = await _lines(session, period, cadres, policy, today)
+    lines = await lines_by_own_period(session, period, cadres, policy, today)
     return Digest(period, lines, Counter(line.band for line in lines if line.band))
 
 
@@ -198,6 +240,7 @@ class BoardDigest:
     cadres: int
     submitted: int
     indicators: list = field(default_factory=list)
+    unit_indicators: list = field(default_factory=list)  # (unit name, its indicators)
 
 
 async def board_digest(session: AsyncSession, period: Period, policy: Policy,
@@ -218,24 +261,34 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
             top[u] = current
         return current
 
+    tree = await UnitTree.load(session)
     cadre_units = dict((await session.execute(select(Cadre.id, Cadre.unit_id).where(
         Cadre.active.is_(True)))).all())
-    per_unit_cadres: Counter = Counter(top_of(u) for u in cadre_units.values() if u in units)
-    statuses = await session.execute(
-        select(Entry.cadre_id, func.min(Entry.status), func.max(Entry.status))
-        .where(Entry.period_id == period.id).group_by(Entry.cadre_id))
-    submitted_ids = {cid for cid, low, high in statuses.all()
-                     if {low, high} <= {"submitted", "approved"}}
-    per_unit_submitted: Counter = Counter(top_of(cadre_units[c]) for c in submitted_ids
-                                          if c in cadre_units)
+    kind_of = {c: tree.period_kind_of(u) for c, u in cadre_units.items()}
+    own = await _own_periods(session, period, set(kind_of.values()), today, policy)
+    counted = {c: u for c, u in cadre_units.items() if own.get(kind_of[c]) is not None}
+    per_unit_cadres: Counter = Counter(top_of(u) for u in counted.values() if u in units)
+    submitted_ids: set[int] = set()
     totals: dict[int, list[float]] = defaultdict(list)
     bands: Counter = Counter()
-    for cadre_id, total, band in (await session.execute(
-            select(Evaluation.cadre_id, Evaluation.total_score, Evaluation.band).where(
-                Evaluation.period_id == period.id, Evaluation.status == "rated"))).all():
-        if cadre_id in cadre_units and total is not None:
-            totals[top_of(cadre_units[cadre_id])].append(total)
-            bands[band or band_for(total, policy.scoring).value] += 1
+    for kind, kind_period in own.items():
+        if kind_period is None:
+            continue
+        statuses = await session.execute(
+            select(Entry.cadre_id, func.min(Entry.status), func.max(Entry.status))
+            .where(Entry.period_id == kind_period.id).group_by(Entry.cadre_id))
+        submitted_ids |= {cid for cid, low, high in statuses.all()
+                          if {low, high} <= {"submitted", "approved"}
+                          and kind_of.get(cid) == kind}
+        for cadre_id, total, band in (await session.execute(
+                select(Evaluation.cadre_id, Evaluation.total_score, Evaluation.band).where(
+                    Evaluation.period_id == kind_period.id,
+                    Evaluation.status == "rated"))).all():
+            if cadre_id in counted and kind_of[cadre_id] == kind and total is not None:
+                totals[top_of(counted[cadre_id])].append(total)
+                bands[band or band_for(total, policy.scoring).value] += 1
+    per_unit_submitted: Counter = Counter(top_of(counted[c]) for c in submitted_ids
+                                          if c in counted)
     rows = [UnitRow(units[u].name, n, per_unit_submitted.get(u, 0),
                     sum(totals[u]) / len(totals[u]) if totals.get(u) else None)
             for u, n in per_unit_cadres.items() if u is not None]
@@ -247,6 +300,11 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
                >= date(today.year, 1, 1))
         .group_by(TrainingRecord.category))).all())
     active = len(cadre_units) or 1
+    from bot.services.indicators import breakdown_rows, indicators
+
+    tops = sorted({u for u in per_unit_cadres if u is not None}, key=lambda u: units[u].name)
+    by_unit = [(units[u].name, items) for u, items in await breakdown_rows(
+        session, policy, period, today, tops)]
     notices = []
     for notice in await session.scalars(select(Notice).where(Notice.ack_kind != "none")
                                         .order_by(Notice.id.desc()).limit(5)):
@@ -255,11 +313,9 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
             func.count(NoticeDelivery.acknowledged_at)).where(
             NoticeDelivery.notice_id == notice.id))).one()
         notices.append((notice.id, notice.text[:60], sent, acked))
-    from bot.services.indicators import indicators
-
     return BoardDigest(period, rows, bands, {k: v / active for k, v in trained.items()},
-                       notices, len(cadre_units), len(submitted_ids),
-                       await indicators(session, policy, period, today))
+                       notices, len(counted), len(submitted_ids),
+                       await indicators(session, policy, period, today), by_unit)
 
 
 async def digest_period(session: AsyncSession, today: date, calendar: WorkCalendar,
@@ -291,10 +347,12 @@ async def all_supervisor_digests(session: AsyncSession, period: Period, policy: 
     """Every evaluator's digest at once: one pass over the period's rows for all cadres."""
     cadres = _by_name(await session.scalars(select(Cadre).where(
         Cadre.active.is_(True), Cadre.evaluator_id.is_not(None))))
-    lines = await _lines(session, period, cadres, policy, today)
+    lines = {line.cadre_id: line
+             for line in await lines_by_own_period(session, period, cadres, policy, today)}
     by_evaluator: dict[int, list[CadreLine]] = defaultdict(list)
-    for cadre, line in zip(cadres, lines, strict=True):
-        by_evaluator[cadre.evaluator_id].append(line)
+    for cadre in cadres:
+        if cadre.id in lines:
+            by_evaluator[cadre.evaluator_id].append(lines[cadre.id])
     return {evaluator: Digest(period, group, Counter(line.band for line in group if line.band))
             for evaluator, group in by_evaluator.items()}
 
@@ -304,10 +362,11 @@ class Breakdown:
     unit: OrgUnit | None
     children: list[tuple[OrgUnit, UnitRow]]
     cadres: list[CadreLine]  # people directly in this unit
+    indicators: list = field(default_factory=list)  # the targets measured on this unit
 
 
 async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
-                         unit_id: int | None) -> Breakdown:
+                         unit_id: int | None, today: date | None = None) -> Breakdown:
     """One level of the drill-down: the sub-units of `unit_id` (the province when None)
     with their submission and average score, and the people directly in it."""
     units = {u.id: u for u in await session.scalars(select(OrgUnit))}
@@ -353,4 +412,10 @@ async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
     direct_cadres = _by_name(await session.scalars(select(Cadre).where(
         Cadre.id.in_(direct[:40])))) if direct else []
     lines = await _lines(session, period, direct_cadres, policy)
-    return Breakdown(units.get(unit_id), rows, lines)
+    measured = []
+    if unit_id is not None and today is not None and units.get(unit_id) is not None \
+            and units[unit_id].parent_id is not None:
+        from bot.services.indicators import unit_indicators
+
+        measured = await unit_indicators(session, policy, period, today, unit_id)
+    return Breakdown(units.get(unit_id), rows, lines, measured)

@@ -48,8 +48,23 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 ID_CHUNK = 10_000
 
 
-def _band(value: str | None) -> str:
+def band_text(value: str | None) -> str:
     return _(BAND_TEXT[value]) if value in BAND_TEXT else ""
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_append(ws, values: list) -> None:
+    """Append a row; text is stored as text, never as a formula: a cell whose text starts
+    like a formula gets Excel's quote prefix, so editing it later does not run it either
+    (OWASP CSV/formula injection)."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_START):
+                cell.quotePrefix = True
 
 
 def _sheet(wb: Workbook, title: str, headers: list[str], first: bool = False):
@@ -69,9 +84,68 @@ def _widths(ws, widths: dict[int, int]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
 
 
+YEAR_HEADERS = [
+    N_("Cadre code"), N_("Full name"), N_("Unit"), N_("Agency"), N_("Group with similar duties"),
+    N_("Months worked"), N_("Months evaluated"), N_("Score (average weighted by months)"),
+    N_("Level by the points"), N_("Proposed band"), N_("Annual quality rating"), N_("Reason"),
+    N_("State"), N_("Planning proposals"),
+]
+YEAR_STATE = {"proposed": N_("proposed, list not closed"), "rated": N_("closed")}
+
+
+async def export_year(session: AsyncSession, period: Period, policy: Policy, path: Path) -> int:
+    """The annual quality rating, one row per active cadre: what the agency lists hold. The
+    final band is filled only once the agency's list is closed; the planning proposals
+    follow from it (a second sheet lists them)."""
+    from bot.services.annual import (
+        CLOSING_REASON,
+        annual_drafts,
+        flag_text,
+        flagged,
+        group_text,
+    )
+
+    units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
+    cadres = list(await session.scalars(select(Cadre).where(Cadre.active.is_(True))
+                                        .order_by(Cadre.unit_id, Cadre.code)))
+    wb = Workbook()
+    ws = _sheet(wb, _("Annual rating"), YEAR_HEADERS, first=True)
+    for start in range(0, len(cadres), 2000):
+        for d in await annual_drafts(session, policy, cadres[start:start + 2000], period.year):
+            ev = d.evaluation if d.proposed else None
+            reason = ev.band_reason if ev else None
+            safe_append(ws, [
+                d.cadre.code, d.cadre.full_name, units.get(d.cadre.unit_id, ""),
+                units.get(d.agency_id, ""), group_text(d.duty_group),
+                int(d.months_worked * 10 + 1e-6) / 10, d.score.months_rated,
+                shown_score(d.total) if d.total is not None else None,
+                band_text(d.computed_band.value) if d.computed_band else _("not rated"),
+                band_text(ev.proposed_band) if ev else "",
+                band_text(ev.band) if d.final else "",
+                _("within the cap at closing") if reason == CLOSING_REASON else (reason or ""),
+                _(YEAR_STATE[ev.status]) if ev else "",
+                "; ".join(flag_text(f) for f in (ev.flags or [])) if d.final else "",
+            ])
+    _widths(ws, {1: 12, 2: 26, 3: 28, 4: 28, 5: 22, 9: 28, 10: 28, 11: 28, 12: 30, 13: 22,
+                 14: 50})
+    flags_ws = _sheet(wb, _("Planning proposals"), [N_("Cadre code"), N_("Full name"),
+                                                     N_("Unit"), N_("Annual quality rating"),
+                                                     N_("Planning proposals")])
+    for cadre, flags, band in await flagged(session, period.year):
+        safe_append(flags_ws, [cadre.code, cadre.full_name, units.get(cadre.unit_id, ""),
+                               band_text(band), "; ".join(flag_text(f) for f in flags)])
+    _widths(flags_ws, {1: 12, 2: 26, 3: 28, 4: 28, 5: 60})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return len(cadres)
+
+
 async def export_evaluations(session: AsyncSession, period: Period, policy: Policy,
                              path: Path, tz: ZoneInfo) -> int:
-    """One row per active cadre; returns the number of rows."""
+    """One row per active cadre; returns the number of rows. A year is the annual quality
+    rating (export_year)."""
+    if period.kind == "year":
+        return await export_year(session, period, policy, path)
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
     positions = dict((await session.execute(select(JobPosition.id, JobPosition.name))).all())
     names = dict((await session.execute(select(Cadre.id, Cadre.full_name))).all())
@@ -112,13 +186,13 @@ async def export_evaluations(session: AsyncSession, period: Period, policy: Poli
             shown_score(ev.task_score) if ev and ev.task_score is not None else None,
             shown_score(ev.general_score) if ev and ev.general_score is not None else None,
             shown_score(ev.total_score) if ev and ev.total_score is not None else None,
-            _band(ev.computed_band) if ev else "", _band(ev.band) if ev else "",
+            band_text(ev.computed_band) if ev else "", band_text(ev.band) if ev else "",
             (ev.band_reason or "") if ev else "", names.get(cadre.evaluator_id, ""),
             names.get(ev.rated_by_id, "") if ev else "", names.get(ev.rated_for_id, "") if ev else "",
             ev.rated_at.astimezone(tz).replace(tzinfo=None) if ev and ev.rated_at else None,
             f"{sum(e.status == 'approved' for e in own)}/{len(own)}",
             _("yes") if any(e.is_late for e in own) else "",
-            ", ".join(ev.flags or []) if ev else "",
+            "",
         ])
         count += 1
     for row in ws.iter_rows(min_row=2, min_col=18, max_col=18):

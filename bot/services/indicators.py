@@ -1,18 +1,134 @@
-"""Resolution-target indicators (SPEC §7): value, target, gap and trend, computed with
-aggregate SQL over the whole province; worst gaps first."""
+"""Resolution targets (SPEC §7): each indicator measured on the population its resolution
+names, with the comparison it uses ("trên" is >, "đạt" is ≥), its horizon (every period,
+every year, or by a year such as 2030) and, for training, whether this year's courses or any
+count. Computed from one load of the province's facts, so the same numbers can be broken
+down by unit and by commune (the board's drill-down and Excel).
+
+Sources (../shared/LAW.md, provincial resolutions): Hưng Yên 2026–2030 (young cadres of the
+Provincial Standing Committee's list 15%; 15% of communes with a young cadre in a key post;
+leaders with a master's degree "trên 25%"; commune leaders with cao cấp/cử nhân LLCT "trên
+20%"; 100% trained yearly; 10% of leaders trained in digital transformation by 2030); Bắc
+Ninh ("trên 90%" of commune cadres at "tốt" or better each year).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.policy import IndicatorTarget, Policy
 from bot.services import periods as period_rules
-from models import Cadre, Entry, Evaluation, OrgUnit, Period, TrainingRecord
-from models.enums import PeriodType
+from bot.services.units import UnitTree
+from models import Cadre, Entry, Evaluation, JobPosition, Period, TrainingRecord
+from models.enums import Band, PeriodType
+
+YOUNG_AGE = 42  # "cán bộ trẻ": under 42, as the resolutions count
+GOOD_OR_BETTER = {Band.EXCELLENT.value, Band.GOOD.value}
+DIGITAL = "khcn_dmst_so"
+PERIOD_METRICS = {"good_or_better_share", "on_time_share"}
+
+
+def under(birth: date | None, years: int, today: date) -> bool:
+    """Younger than `years` on `today`, to the day (born 29/02: the birthday is 01/03)."""
+    if birth is None:
+        return False
+    try:
+        anniversary = birth.replace(year=birth.year + years)
+    except ValueError:  # 29 February in a year that has none
+        anniversary = date(birth.year + years, 3, 1)
+    return today < anniversary
+
+
+@dataclass
+class Person:
+    id: int
+    unit_id: int | None
+    is_leader: bool
+    birth_date: date | None
+    education: str | None
+    theory_level: str | None
+    tier: str | None
+    key_title: bool
+
+
+@dataclass
+class Facts:
+    """What the indicators are computed from, loaded once (bulk queries)."""
+
+    people: list[Person]
+    tree: UnitTree
+    today: date
+    period: Period | None
+    trained_year: set[int]
+    trained_ever: set[int]
+    digital_year: set[int]
+    digital_ever: set[int]
+    annual_band: dict[int, str]  # this year's closed annual ratings
+    period_band: dict[int, str]  # ratings of the period under review
+    on_time: dict[int, bool]  # each submitter's latest submission in the period: on time?
+
+    def is_commune(self, person: Person) -> bool:
+        return self.tree.level_of(person.unit_id) == "xa"
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _trained(facts: Facts, target: IndicatorTarget, digital: bool) -> set[int]:
+    if digital:
+        return facts.digital_ever if target.accumulation == "ever" else facts.digital_year
+    return facts.trained_ever if target.accumulation == "ever" else facts.trained_year
+
+
+def measure(target: IndicatorTarget, facts: Facts, people: list[Person]) -> float | None:
+    """The indicator's value over `people` (the province, or one unit's)."""
+    metric = target.metric
+    leaders = [p for p in people if p.is_leader]
+    if metric == "trained_share":
+        trained = _trained(facts, target, digital=False)
+        return _share(sum(p.id in trained for p in people), len(people))
+    if metric == "young_leaders_share":
+        return _share(sum(under(p.birth_date, YOUNG_AGE, facts.today) for p in leaders),
+                      len(leaders))
+    if metric == "young_standing_committee_share":
+        listed = [p for p in people if p.tier == "btv_tinh_uy"]
+        return _share(sum(under(p.birth_date, YOUNG_AGE, facts.today) for p in listed),
+                      len(listed))
+    if metric == "communes_young_key_leader_share":
+        communes: dict[int, bool] = {}
+        for p in people:
+            commune = facts.tree.commune_of(p.unit_id)
+            if commune is None:
+                continue
+            young_key = p.is_leader and p.key_title and under(p.birth_date, YOUNG_AGE,
+                                                              facts.today)
+            communes[commune] = communes.get(commune, False) or young_key
+        return _share(sum(communes.values()), len(communes))
+    if metric == "masters_leaders_share":
+        return _share(sum(p.education in ("thac_si", "tien_si") for p in leaders), len(leaders))
+    if metric == "commune_leaders_theory_share":
+        commune = [p for p in leaders if facts.is_commune(p)]
+        return _share(sum(p.theory_level in ("cao_cap", "cu_nhan") for p in commune),
+                      len(commune))
+    if metric == "digital_trained_leaders_share":
+        trained = _trained(facts, target, digital=True)
+        return _share(sum(p.id in trained for p in leaders), len(leaders))
+    if metric == "commune_good_or_better_share":
+        rated = [facts.annual_band[p.id] for p in people
+                 if facts.is_commune(p) and p.id in facts.annual_band]
+        return _share(sum(b in GOOD_OR_BETTER for b in rated), len(rated))
+    if metric == "good_or_better_share":
+        rated = [facts.period_band[p.id] for p in people if p.id in facts.period_band]
+        return _share(sum(b in GOOD_OR_BETTER for b in rated), len(rated))
+    if metric == "on_time_share":
+        sent = [facts.on_time[p.id] for p in people if p.id in facts.on_time]
+        return _share(sum(sent), len(sent))
+    return None
 
 
 @dataclass
@@ -22,78 +138,125 @@ class Indicator:
     previous: float | None  # the same indicator one period earlier, where it has one
 
     @property
+    def reached(self) -> bool:
+        if self.value is None:
+            return False
+        if self.target.comparison == ">":
+            return self.value > self.target.target + 1e-12
+        return self.value + 1e-12 >= self.target.target
+
+    @property
     def gap(self) -> float:
-        return max(self.target.target - (self.value or 0.0), 0.0)
+        if self.value is None or self.reached:
+            return 0.0
+        return max(self.target.target - self.value, 0.0)
 
 
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-async def _count(session: AsyncSession, query) -> int:
-    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
-async def metric(session: AsyncSession, name: str, period: Period | None, today: date) -> float | None:
+async def load_facts(session: AsyncSession, period: Period | None, today: date) -> Facts:
+    tree = await UnitTree.load(session)
+    key_titles = set(await session.scalars(select(JobPosition.id).where(
+        JobPosition.key_title.is_(True))))
+    people = [Person(r.id, r.unit_id, r.is_leader, r.birth_date, r.education, r.theory_level,
+                     r.management_tier, r.position_id in key_titles)
+              for r in (await session.execute(select(
+                  Cadre.id, Cadre.unit_id, Cadre.is_leader, Cadre.birth_date, Cadre.education,
+                  Cadre.theory_level, Cadre.management_tier, Cadre.position_id).where(
+                  Cadre.active.is_(True)))).all()]
     year_start = date(today.year, 1, 1)
-    active = select(Cadre.id).where(Cadre.active.is_(True))
-    leaders = select(Cadre.id).where(Cadre.active.is_(True), Cadre.is_leader.is_(True))
-    if name == "trained_share":
-        trained = select(TrainingRecord.cadre_id).where(
-            TrainingRecord.status == "verified",
-            func.coalesce(TrainingRecord.end_date, TrainingRecord.start_date) >= year_start,
-            TrainingRecord.cadre_id.in_(active)).distinct()
-        return _share(await _count(session, trained), await _count(session, active))
-    if name == "young_leaders_share":
-        cutoff = date(today.year - 42, today.month, min(today.day, 28))
-        young = leaders.where(Cadre.birth_date > cutoff)
-        return _share(await _count(session, young), await _count(session, leaders))
-    if name == "masters_leaders_share":
-        masters = leaders.where(Cadre.education.in_(["thac_si", "tien_si"]))
-        return _share(await _count(session, masters), await _count(session, leaders))
-    if name == "commune_leaders_theory_share":
-        commune = leaders.join(OrgUnit, OrgUnit.id == Cadre.unit_id).where(OrgUnit.level == "xa")
-        high = commune.where(Cadre.theory_level.in_(["cao_cap", "cu_nhan"]))
-        return _share(await _count(session, high), await _count(session, commune))
-    if name == "digital_trained_leaders_share":
-        digital = select(TrainingRecord.cadre_id).where(
-            TrainingRecord.status == "verified", TrainingRecord.category == "khcn_dmst_so",
-            func.coalesce(TrainingRecord.end_date, TrainingRecord.start_date) >= year_start,
-            TrainingRecord.cadre_id.in_(leaders)).distinct()
-        return _share(await _count(session, digital), await _count(session, leaders))
+    finished = func.coalesce(TrainingRecord.end_date, TrainingRecord.start_date)
+    trained_year, trained_ever, digital_year, digital_ever = set(), set(), set(), set()
+    for cadre_id, category, day in (await session.execute(
+            select(TrainingRecord.cadre_id, TrainingRecord.category, finished)
+            .where(TrainingRecord.status == "verified"))).all():
+        this_year = day is not None and day >= year_start
+        trained_ever.add(cadre_id)
+        if this_year:
+            trained_year.add(cadre_id)
+        if category == DIGITAL:
+            digital_ever.add(cadre_id)
+            if this_year:
+                digital_year.add(cadre_id)
+    annual = dict((await session.execute(
+        select(Evaluation.cadre_id, Evaluation.band)
+        .join(Period, Period.id == Evaluation.period_id)
+        .where(Period.kind == PeriodType.YEAR.value, Period.year == today.year,
+               Evaluation.status == "rated"))).all())
+    period_band, on_time = {}, {}
+    if period is not None:
+        period_band = dict((await session.execute(
+            select(Evaluation.cadre_id, Evaluation.band).where(
+                Evaluation.period_id == period.id, Evaluation.status == "rated"))).all())
+        on_time = await latest_submissions_on_time(session, period)
+    return Facts(people, tree, today, period, trained_year, trained_ever, digital_year,
+                 digital_ever, {k: v for k, v in annual.items() if v},
+                 {k: v for k, v in period_band.items() if v}, on_time)
+
+
+async def latest_submissions_on_time(session: AsyncSession, period: Period) -> dict[int, bool]:
+    """Per cadre who sent anything in the period: was their latest submission on time? (A
+    report sent on time twice counts once, on time.)"""
+    latest: dict[int, tuple] = {}
+    for cadre_id, submitted_at, late in (await session.execute(
+            select(Entry.cadre_id, Entry.submitted_at, Entry.is_late).where(
+                Entry.period_id == period.id, Entry.submitted_at.is_not(None)))).all():
+        seen = latest.get(cadre_id)
+        if seen is None or submitted_at > seen[0]:
+            latest[cadre_id] = (submitted_at, bool(late))
+        elif submitted_at == seen[0]:
+            latest[cadre_id] = (submitted_at, seen[1] or bool(late))
+    return {cadre_id: not late for cadre_id, (_at, late) in latest.items()}
+
+
+async def _previous_period(session: AsyncSession, period: Period | None) -> Period | None:
     if period is None:
         return None
-    if name == "good_or_better_share":
-        rated = select(Evaluation.id).where(Evaluation.period_id == period.id,
-                                            Evaluation.status == "rated")
-        good = rated.where(Evaluation.band.in_(["xuat_sac", "tot"]))
-        return _share(await _count(session, good), await _count(session, rated))
-    if name == "on_time_share":
-        sent = select(Entry.cadre_id).where(Entry.period_id == period.id,
-                                            Entry.status.in_(["submitted", "approved"])).distinct()
-        late = select(Entry.cadre_id).where(and_(Entry.period_id == period.id,
-                                                 Entry.is_late.is_(True))).distinct()
-        total = await _count(session, sent)
-        return _share(total - await _count(session, late), total)
-    return None
+    year, number = period_rules.previous(PeriodType(period.kind), period.year, period.number)
+    return await session.scalar(select(Period).where(
+        Period.kind == period.kind, Period.year == year, Period.number == number))
 
 
-PERIOD_METRICS = {"good_or_better_share", "on_time_share"}
+def _rank(result: list[Indicator]) -> list[Indicator]:
+    # largest gap first; indicators without data yet (nobody rated, no report) last
+    return sorted(result, key=lambda i: (i.value is None, i.reached, -i.gap))
 
 
-async def indicators(session: AsyncSession, policy: Policy, period: Period | None,
-                     today: date) -> list[Indicator]:
-    previous = None
-    if period is not None:
-        year, number = period_rules.previous(PeriodType(period.kind), period.year, period.number)
-        previous = await session.scalar(select(Period).where(
-            Period.kind == period.kind, Period.year == year, Period.number == number))
+async def indicators(session: AsyncSession, policy: Policy, period: Period | None, today: date,
+                     within: Callable[[Person], bool] | None = None) -> list[Indicator]:
+    """Every target of the policy, over the province (or the people `within` selects)."""
+    facts = await load_facts(session, period, today)
+    previous_period = await _previous_period(session, period)
+    previous = (await load_facts(session, previous_period, today)
+                if previous_period is not None and any(
+                    t.metric in PERIOD_METRICS for t in policy.targets) else None)
+    people = [p for p in facts.people if within is None or within(p)]
     result = []
     for target in policy.targets:
-        value = await metric(session, target.metric, period, today)
-        before = (await metric(session, target.metric, previous, today)
-                  if target.metric in PERIOD_METRICS and previous is not None else None)
-        result.append(Indicator(target, value, before))
-    # largest gap first; indicators without data yet (nobody rated, no report) last
-    result.sort(key=lambda i: (i.value is None, -i.gap))
-    return result
+        before = None
+        if previous is not None and target.metric in PERIOD_METRICS:
+            before = measure(target, previous, [p for p in previous.people
+                                                if within is None or within(p)])
+        result.append(Indicator(target, measure(target, facts, people), before))
+    return _rank(result)
+
+
+async def unit_indicators(session: AsyncSession, policy: Policy, period: Period | None,
+                          today: date, unit_id: int) -> list[Indicator]:
+    """The targets measured on one unit and its sub-units (a commune's, for commune
+    targets)."""
+    tree = await UnitTree.load(session)
+    units = tree.subtree(unit_id)
+    return await indicators(session, policy, period, today,
+                            within=lambda p: p.unit_id in units)
+
+
+async def breakdown_rows(session: AsyncSession, policy: Policy, period: Period | None,
+                         today: date, unit_ids: Iterable[int]) -> list[tuple[int, list]]:
+    """(unit, its indicators in the policy's order) for each unit: the Excel sheet."""
+    facts = await load_facts(session, period, today)
+    rows = []
+    for unit_id in unit_ids:
+        units = facts.tree.subtree(unit_id)
+        people = [p for p in facts.people if p.unit_id in units]
+        rows.append((unit_id, [Indicator(t, measure(t, facts, people), None)
+                               for t in policy.targets]))
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -211,6 +212,37 @@ class KpiService:
             evaluation = evaluations.get(period.id)
             result.append(PeriodSheet(cadre, period, lines, evaluation,
                                       self.score(lines, evaluation, cadre)))
+        return result
+
+    async def sheets_of_many(self, session: AsyncSession, cadres: list[Cadre],
+                             period: Period) -> list[PeriodSheet]:
+        """One period's sheet of many cadres as they are (nothing created), in four queries
+        per thousand people: the products with an entry in that period."""
+        result = []
+        for start in range(0, len(cadres), 1000):
+            chunk = cadres[start:start + 1000]
+            ids = [c.id for c in chunk]
+            positions = {c.position_id for c in chunk}
+            products = defaultdict(list)
+            for product in await session.scalars(
+                    select(ProductType)
+                    .where(ProductType.position_id.in_(positions), ProductType.active.is_(True))
+                    .order_by(ProductType.indicator_group, ProductType.id)):
+                products[product.position_id].append(product)
+            targets = {(t.cadre_id, t.product_type_id): t.quantity for t in await session.scalars(
+                select(Target).where(Target.period_id == period.id, Target.cadre_id.in_(ids)))}
+            entries = {(e.cadre_id, e.product_type_id): e for e in await session.scalars(
+                select(Entry).where(Entry.period_id == period.id, Entry.cadre_id.in_(ids)))}
+            evaluations = {e.cadre_id: e for e in await session.scalars(
+                select(Evaluation).where(Evaluation.period_id == period.id,
+                                         Evaluation.cadre_id.in_(ids)))}
+            for cadre in chunk:
+                lines = [Line(entries[key], product, targets.get(key, product.default_target))
+                         for product in products[cadre.position_id]
+                         if (key := (cadre.id, product.id)) in entries]
+                evaluation = evaluations.get(cadre.id)
+                result.append(PeriodSheet(cadre, period, lines, evaluation,
+                                          self.score(lines, evaluation, cadre)))
         return result
 
     async def _products(self, session: AsyncSession, cadre: Cadre) -> list[ProductType]:

@@ -7,21 +7,22 @@ from datetime import date
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import N_, _, fmt_date, fmt_figure, fmt_percent, fmt_score
+from bot.i18n import N_, _, fmt_date, fmt_figure, fmt_score
 from bot.policy import ScoringPolicy
 from bot.services.annual import (
-    FLAG_DONE_TWICE,
-    FLAG_FAILED_IN_PLANNING,
-    FLAG_FAILED_TWICE,
+    CLOSING_REASON,
     AgencyList,
     AnnualDraft,
     GroupCap,
     above,
+    cap_sentence,
+    flag_text,
+    group_text,
 )
 from handlers.callbacks import action
 from handlers.common import band_label, esc, period_label
 from models import Leave
-from models.enums import Band, LeaveKind, PositionGroup
+from models.enums import Band, LeaveKind
 
 PREFIX = "ry"
 YEAR = action(PREFIX, "y", "n", "n")  # year, page
@@ -37,6 +38,8 @@ AGENCIES = action(PREFIX, "ag", "n", "n")  # year, page
 FLAGS = action(PREFIX, "f", "n", "n")  # year, page
 LEAVE = action(PREFIX, "lv", "id", "n")  # cadre, year: asks the kind
 LEAVE_KIND = action(PREFIX, "lk", "id", "n", "n")  # cadre, year, kind index
+FORMS = action(PREFIX, "fm", "id", "n")  # agency, year: the agency's forms
+MY_FORMS = action(PREFIX, "mf", "n")  # year: the sheets of the people the evaluator rates
 
 PAGE = 10
 AGENCY_PAGE = 15
@@ -47,44 +50,11 @@ LEAVE_LABELS = {
     LeaveKind.STUDY: N_("Full-time study"),
     LeaveKind.OTHER: N_("Other leave"),
 }
-GROUP_LABELS = {
-    PositionGroup.LEADERSHIP.value: N_("Leadership and management"),
-    PositionGroup.PROFESSIONAL.value: N_("Professional"),
-    PositionGroup.SUPPORT.value: N_("Support and service"),
-    "khac": N_("Position group not set"),
-}
-FLAG_TEXT = {
-    FLAG_DONE_TWICE: N_("“Completed duties” two years running while in planning — proposed "
-                        "removal from the planning list"),
-    FLAG_FAILED_IN_PLANNING: N_("“Did not complete duties” while in planning — proposed "
-                                "removal from the planning list"),
-    FLAG_FAILED_TWICE: N_("“Did not complete duties” two years running"),
-}
 BANDS = [Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED]
-
-
-def flag_text(flag: str) -> str:
-    return _(FLAG_TEXT[flag]) if flag in FLAG_TEXT else flag
-
-
-def group_label(group: str) -> str:
-    return _(GROUP_LABELS.get(group, GROUP_LABELS["khac"]))
 
 
 def months_text(months: float) -> str:
     return fmt_figure(int(months * 10 + 1e-6) / 10)
-
-
-def cap_sentence(scoring: ScoringPolicy, outstanding: bool) -> str:
-    """The cap in the decree's words, with the province's figure."""
-    ratio = fmt_percent(scoring.cap_ratio(outstanding))
-    if scoring.excellent_cap_base == "good_or_better":
-        return _("The number rated “Excellently completed duties” may not exceed {ratio} of "
-                 "those rated “Well completed duties” or better, within the agency and within "
-                 "each group of civil servants with similar duties.").format(ratio=ratio)
-    return _("The number rated “Excellently completed duties” may not exceed {ratio} of those "
-             "rated “Well completed duties”, within the agency and within each group of civil "
-             "servants with similar duties.").format(ratio=ratio)
 
 
 def _state(d: AnnualDraft) -> str:
@@ -123,7 +93,7 @@ def year_screen(year: int, due: date, drafts: list[AnnualDraft], page: int, coun
                 months=d.score.months_rated, state=_state(d)))
         if not d.final:
             rows.append([CADRE.button(d.cadre.full_name, d.cadre.id, year)])
-    if not count:
+    if not count and not board:
         lines.append(_("You do not evaluate any cadre."))
     nav = []
     if page > 0:
@@ -135,6 +105,8 @@ def year_screen(year: int, due: date, drafts: list[AnnualDraft], page: int, coun
     for agency_id, name in agencies:
         rows.append([AGENCY.button(_("📋 List of {agency}").format(agency=name), agency_id,
                                    year, 0)])
+    if count:
+        rows.append([MY_FORMS.button(_("📄 Rating sheets"), year)])
     if board:
         rows.append([AGENCIES.button(_("🏛 Agencies' lists"), year, 0),
                      FLAGS.button(_("⚑ Planning proposals"), year, 0)])
@@ -207,7 +179,7 @@ def leave_kind_screen(cadre_id: int, year: int, name: str) -> tuple[str, InlineK
 def _group_line(cap: GroupCap) -> str:
     text = _("<b>{group}</b>: {members} proposed · “Well completed” {good} · “Excellently "
              "completed” {excellent} (at most {allowed})").format(
-        group=group_label(cap.group), members=cap.members, good=cap.good,
+        group=group_text(cap.group), members=cap.members, good=cap.good,
         excellent=cap.excellent, allowed=cap.allowed)
     if cap.over:
         text += " — " + _("⚠️ {over} over").format(over=cap.over)
@@ -223,7 +195,7 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
         lines.append(_("✅ Closed on {date}: these are the final ratings.").format(
             date=fmt_date(listing.closed_at.date())))
     lines.append(cap_sentence(scoring, listing.outstanding))
-    for cap in sorted(listing.caps.values(), key=lambda c: group_label(c.group)):
+    for cap in sorted(listing.caps.values(), key=lambda c: group_text(c.group)):
         lines.append("• " + _group_line(cap))
     if listing.agency_band:
         lines.append(_("The agency's own rating: {band}.").format(
@@ -274,7 +246,7 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
     if not listing.closed and may_close:
         for cap in listing.over_cap:
             rows.append([CAP.button(_("⚖️ {group}: keep the highest scores within the cap")
-                                    .format(group=group_label(cap.group)), agency, year,
+                                    .format(group=group_text(cap.group)), agency, year,
                                     cap.group)])
     nav = []
     if page > 0:
@@ -288,6 +260,7 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
     elif not listing.closed and may_close:
         lines.append(_("The list can be closed when everyone rated has a proposal, every group "
                        "is within the cap and no leader is above the agency's rating."))
+    rows.append([FORMS.button(_("📄 Sheets and summary table"), agency, year)])
     rows.append([YEAR.button(_("⬅️ Back"), year, 0)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -308,9 +281,9 @@ def close_confirm_screen(listing: AgencyList) -> tuple[str, InlineKeyboardMarkup
 def closed_notice(year: int, d: AnnualDraft) -> str:
     text = _("📅 Your annual quality rating for {year}: {total} points — {band}.").format(
         year=year, total=fmt_score(d.total), band=band_label(d.band))
-    if d.evaluation.band_reason and d.evaluation.band_reason != "closing":
+    if d.evaluation.band_reason and d.evaluation.band_reason != CLOSING_REASON:
         text += "\n" + _("Reason given: {reason}").format(reason=esc(d.evaluation.band_reason))
-    elif d.evaluation.band_reason == "closing":
+    elif d.evaluation.band_reason == CLOSING_REASON:
         text += "\n" + _("Your evaluator proposed “{band}”; the agency's list was closed within "
                          "the cap on “Excellently completed duties”.").format(
             band=band_label(d.evaluation.proposed_band))

@@ -6,10 +6,10 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_figure, fmt_percent, fmt_score
 from bot.policy import AbilityLevel, ScoringPolicy
+from bot.services.criteria import criterion_description, criterion_title
 from bot.services.rating import RatingDraft
 from handlers.callbacks import action
 from handlers.common import band_label, esc, period_label
-from handlers.screens.criteria import criterion_description, criterion_title
 
 PREFIX = "ra"
 START = action(PREFIX, "s", "id", "id")  # cadre, period

@@ -9,13 +9,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _
 from bot.services.imports import schemas
 from bot.services.imports.reading import Column, read_table
-from models import AuditLog, Cadre, JobPosition, OrgUnit, ProductType, TrainingRequirement
+from models import (
+    AgencyRating,
+    AuditLog,
+    Cadre,
+    JobPosition,
+    LeaderScope,
+    OrgUnit,
+    PastRating,
+    ProductType,
+    TrainingRequirement,
+)
 
 CHUNK = 1000
 Progress = Callable[[int], None]
@@ -141,7 +151,7 @@ async def import_units(session: AsyncSession, path: Path, *, now: datetime, shee
     good = _finish(report, rows)
     if report.problems and not skip_invalid:
         return report
-    fields = ("name", "level", "sector", "period_type")
+    fields = ("name", "level", "sector", "period_type", "is_agency")
     creates, updates, audits = [], [], []
     for _number, row in good:
         values = {f: getattr(row, f) for f in fields}
@@ -201,11 +211,13 @@ async def import_catalogue(session: AsyncSession, path: Path, *, now: datetime, 
         if current is None:
             position_creates.setdefault(row.position_code, {
                 "code": row.position_code, "name": row.position_name,
-                "group": row.position_group, "active": True})
+                "group": row.position_group, "key_title": row.key_title, "active": True})
         elif current.name != row.position_name or (row.position_group and
-                                                   current.group != row.position_group):
+                                                   current.group != row.position_group) \
+                or current.key_title != row.key_title:
             position_updates.append((current.id, {"name": row.position_name,
-                                                  "group": row.position_group or current.group}))
+                                                  "group": row.position_group or current.group,
+                                                  "key_title": row.key_title}))
     products = {(p.position_id, p.code): p for p in await session.scalars(select(ProductType))}
     position_ids = {code: p.id for code, p in positions.items()}
     fields = ("name", "unit_of_measure", "kind", "coefficient", "indicator_group", "digital",
@@ -246,7 +258,8 @@ async def import_catalogue(session: AsyncSession, path: Path, *, now: datetime, 
 # ---------------------------------------------------------------- roster
 
 ROSTER_FIELDS = ("full_name", "birth_date", "gender", "phone", "title", "staff_type", "is_leader",
-                 "education", "theory_level", "party_member", "in_planning", "start_date")
+                 "education", "theory_level", "party_member", "in_planning", "start_date",
+                 "management_tier")
 
 
 def _cycles(edges: dict[str, str | None]) -> set[str]:
@@ -293,6 +306,13 @@ async def import_roster(session: AsyncSession, path: Path, *, now: datetime, she
             report.problems.append(Problem(number, h["position"], _(
                 "the job position {code} does not exist (import the catalogue first)").format(
                 code=row.position)))
+        for code in row.scope_units:
+            if code not in units:
+                report.problems.append(Problem(number, h.get("scope_units"), _(
+                    "the unit {code} does not exist (import the units first)").format(code=code)))
+        if row.scope_units and not row.is_leader:
+            report.problems.append(Problem(number, h.get("scope_units"), _(
+                "only a leader has units in charge (“Lãnh đạo” is not “Có”)")))
         if row.evaluator == row.code:
             report.problems.append(Problem(number, h["evaluator"],
                                            _("a cadre cannot evaluate themself")))
@@ -372,11 +392,36 @@ async def import_roster(session: AsyncSession, path: Path, *, now: datetime, she
                 Cadre.id.in_(deactivated_ids[start:start + CHUNK])).values(active=False,
                                                                             updated_at=now))
         audits += [(r.id, {"active": True}, {"active": False}) for r in deactivate]
+    await _write_scopes(session, good, ids, units, audits, existing)
     for start in range(0, len(audits), CHUNK):
         await session.execute(insert(AuditLog), _audit_rows("cadre", audits[start:start + CHUNK],
                                                             now))
     report.written = True
     return report
+
+
+async def _write_scopes(session: AsyncSession, good, ids: dict, units: dict,
+                        audits: list, existing: dict) -> None:
+    """The units each deputy leader is in charge of, as the file says (their d counts those
+    units' civil servants); an empty cell means: their own unit."""
+    current: dict[int, set[int]] = {}
+    for cadre_id, unit_id in (await session.execute(
+            select(LeaderScope.cadre_id, LeaderScope.unit_id))).all():
+        current.setdefault(cadre_id, set()).add(unit_id)
+    code_of_unit = {uid: code for code, uid in units.items()}
+    for _number, row in good:
+        cadre_id = ids[row.code]
+        wanted = {units[code] for code in row.scope_units}
+        have = current.get(cadre_id, set())
+        if wanted == have:
+            continue
+        await session.execute(delete(LeaderScope).where(LeaderScope.cadre_id == cadre_id))
+        if wanted:
+            await session.execute(insert(LeaderScope), [
+                {"cadre_id": cadre_id, "unit_id": uid} for uid in sorted(wanted)])
+        if row.code in existing:  # a new person's record says it all
+            audits.append((cadre_id, {"scope": sorted(code_of_unit[u] for u in have)},
+                           {"scope": sorted(row.scope_units)}))
 
 
 # ---------------------------------------------------------------- training requirements
@@ -425,5 +470,96 @@ async def import_training(session: AsyncSession, path: Path, *, now: datetime, s
     return report
 
 
+# ---------------------------------------------------------------- ratings
+
+async def import_past_ratings(session: AsyncSession, path: Path, *, now: datetime, sheet=None,
+                              dry_run=False, skip_invalid=False,
+                              progress: Progress | None = None) -> Report:
+    """Annual ratings from before the bot (Mã cán bộ · Năm · Xếp loại · Điểm), so the
+    two-year planning rules work from the first year."""
+    report = Report("ratings")
+    table, rows = _validated(path, sheet, schemas.PAST_RATING_COLUMNS, schemas.PastRatingRow,
+                             report, progress)
+    _duplicates(rows, lambda r: (r.code, str(r.year)), table.headers["code"], report)
+    cadres = dict((await session.execute(select(Cadre.code, Cadre.id))).all())
+    for number, row in rows:
+        if row is not None and row.code not in cadres:
+            report.problems.append(Problem(number, table.headers["code"], _(
+                "no cadre with code {code} (import the roster first)").format(code=row.code)))
+    good = _finish(report, rows)
+    if report.problems and not skip_invalid:
+        return report
+    existing = {(r.cadre_id, r.year): r for r in await session.scalars(select(PastRating))}
+    creates, updates, audits = [], [], []
+    for _number, row in good:
+        values = {"band": row.band, "score": row.score}
+        current = existing.get((cadres[row.code], row.year))
+        if current is None:
+            creates.append({"cadre_id": cadres[row.code], "year": row.year, **values,
+                            "imported_at": now})
+            report.changes.append(_("rating {year} of {code}").format(year=row.year,
+                                                                       code=row.code))
+            continue
+        changed = _diff({"band": current.band, "score": current.score}, values)
+        if changed:
+            updates.append((current.id, changed | {"imported_at": now}))
+            audits.append((current.id, {k: getattr(current, k) for k in changed}, changed))
+        else:
+            report.unchanged += 1
+    report.created, report.updated = len(creates), len(updates)
+    if dry_run:
+        return report
+    await _write_rows(session, PastRating, creates, updates)
+    if audits:
+        await session.execute(insert(AuditLog), _audit_rows("past_rating", audits, now))
+    report.written = True
+    return report
+
+
+async def import_agency_ratings(session: AsyncSession, path: Path, *, now: datetime, sheet=None,
+                                dry_run=False, skip_invalid=False,
+                                progress: Progress | None = None) -> Report:
+    """Each agency's own rating for a year (Mã đơn vị · Năm · Xếp loại · Điểm): a leader is
+    not rated above it."""
+    report = Report("agency_ratings")
+    table, rows = _validated(path, sheet, schemas.AGENCY_RATING_COLUMNS,
+                             schemas.AgencyRatingRow, report, progress)
+    _duplicates(rows, lambda r: (r.code, str(r.year)), table.headers["code"], report)
+    units = dict((await session.execute(select(OrgUnit.code, OrgUnit.id))).all())
+    for number, row in rows:
+        if row is not None and row.code not in units:
+            report.problems.append(Problem(number, table.headers["code"], _(
+                "the unit {code} does not exist (import the units first)").format(code=row.code)))
+    good = _finish(report, rows)
+    if report.problems and not skip_invalid:
+        return report
+    existing = {(r.unit_id, r.year): r for r in await session.scalars(select(AgencyRating))}
+    creates, updates, audits = [], [], []
+    for _number, row in good:
+        values = {"band": row.band, "score": row.score}
+        current = existing.get((units[row.code], row.year))
+        if current is None:
+            creates.append({"unit_id": units[row.code], "year": row.year, **values,
+                            "recorded_at": now, "recorded_by": "import"})
+            report.changes.append(_("rating {year} of {code}").format(year=row.year,
+                                                                       code=row.code))
+            continue
+        changed = _diff({"band": current.band, "score": current.score}, values)
+        if changed:
+            updates.append((current.id, changed | {"recorded_at": now}))
+            audits.append((current.id, {k: getattr(current, k) for k in changed}, changed))
+        else:
+            report.unchanged += 1
+    report.created, report.updated = len(creates), len(updates)
+    if dry_run:
+        return report
+    await _write_rows(session, AgencyRating, creates, updates)
+    if audits:
+        await session.execute(insert(AuditLog), _audit_rows("agency_rating", audits, now))
+    report.written = True
+    return report
+
+
 IMPORTERS = {"units": import_units, "catalogue": import_catalogue, "roster": import_roster,
-             "training": import_training}
+             "training": import_training, "ratings": import_past_ratings,
+             "agency_ratings": import_agency_ratings}

@@ -21,6 +21,15 @@ EDUCATION = {"": None, "trung cap": "trung_cap", "cao dang": "cao_dang", "dai ho
              "thac si": "thac_si", "tien si": "tien_si"}
 THEORY = {"": "none", "khong": "none", "chua co": "none", "so cap": "so_cap",
           "trung cap": "trung_cap", "cao cap": "cao_cap", "cu nhan": "cu_nhan"}
+TIERS = {"": None, "ban thuong vu tinh uy": "btv_tinh_uy", "btv tinh uy": "btv_tinh_uy",
+         "tinh uy": "btv_tinh_uy", "so, nganh": "so_nganh", "so nganh": "so_nganh",
+         "cap so": "so_nganh", "so": "so_nganh", "xa": "xa", "cap xa": "xa", "xa, phuong": "xa"}
+BANDS = {"hoan thanh xuat sac nhiem vu": "xuat_sac", "xuat sac": "xuat_sac",
+         "hoan thanh tot nhiem vu": "tot", "tot": "tot", "hoan thanh nhiem vu": "hoan_thanh",
+         "hoan thanh": "hoan_thanh", "khong hoan thanh nhiem vu": "khong_hoan_thanh",
+         "khong hoan thanh": "khong_hoan_thanh"}
+BAND_WORDS = ("Hoàn thành xuất sắc nhiệm vụ, Hoàn thành tốt nhiệm vụ, Hoàn thành nhiệm vụ, "
+              "Không hoàn thành nhiệm vụ")
 POSITION_GROUPS = {"": None, "lanh dao quan ly": "lanh_dao_quan_ly",
                    "chuyen mon nghiep vu": "chuyen_mon_nghiep_vu",
                    "ho tro phuc vu": "ho_tro_phuc_vu"}
@@ -34,6 +43,8 @@ CATEGORIES = {
     "khoa hoc cong nghe, doi moi sang tao, ky nang so": TrainingCategory.DIGITAL.value,
     "khoa hoc cong nghe, doi moi sang tao va ky nang so": TrainingCategory.DIGITAL.value,
     "ky nang so": TrainingCategory.DIGITAL.value,
+    # Decree 171/2025, group 5, in full
+    "khoa hoc, cong nghe, doi moi sang tao, ky nang so, cong nghe so": TrainingCategory.DIGITAL.value,
 }
 
 
@@ -67,6 +78,31 @@ def _optional_code(value) -> str | None:
     return _code(value) if cells.text(value) else None
 
 
+def _optional_flag(value) -> bool | None:
+    """Có / Không, or empty for "not said" (the default rule applies)."""
+    return cells.parse_flag(value) if cells.text(value) else None
+
+
+def _codes(value) -> list[str]:
+    """Codes separated by commas or semicolons."""
+    raw = cells.text(value).replace(";", ",")
+    return [_code(part) for part in raw.split(",") if cells.text(part)]
+
+
+def _year(value) -> int:
+    number = cells.parse_decimal(value)
+    if number is None or not float(number).is_integer() or not 2000 <= number <= 2100:
+        raise cells.CellError(_("“{value}” is not a year").format(value=cells.text(value)))
+    return int(number)
+
+
+def _score(value) -> float | None:
+    number = cells.parse_decimal(value)
+    if number is not None and not 0 <= number <= 100:
+        raise cells.CellError(_("a score is between 0 and 100"))
+    return number
+
+
 class UnitRow(BaseModel):
     code: str
     name: str
@@ -74,8 +110,10 @@ class UnitRow(BaseModel):
     level: str
     sector: str | None = None
     period_type: str | None = None
+    is_agency: bool | None = None
 
     _code = field_validator("code", mode="before")(lambda v: _code(v))
+    _agency = field_validator("is_agency", mode="before")(lambda v: _optional_flag(v))
     _name = field_validator("name", mode="before")(lambda v: _required_text(v))
     _parent = field_validator("parent", mode="before")(lambda v: _optional_code(v))
     _level = field_validator("level", mode="before")(
@@ -89,6 +127,7 @@ UNIT_COLUMNS = [
     Column("code", "Mã đơn vị"), Column("name", "Tên đơn vị"),
     Column("parent", "Đơn vị cấp trên", required=False), Column("level", "Cấp"),
     Column("sector", "Khối", required=False), Column("period_type", "Kỳ đánh giá", required=False),
+    Column("is_agency", "Cơ quan", required=False),
 ]
 
 
@@ -104,6 +143,7 @@ class CatalogueRow(BaseModel):
     indicator_group: int
     digital: bool
     default_target: float
+    key_title: bool = False
 
     _pc = field_validator("position_code", "code", mode="before")(lambda v: _code(v))
     _pn = field_validator("position_name", "name", mode="before")(lambda v: _required_text(v))
@@ -112,7 +152,8 @@ class CatalogueRow(BaseModel):
     _uom = field_validator("unit_of_measure", mode="before")(lambda v: _optional_text(v, 64))
     _kind = field_validator("kind", mode="before")(
         lambda v: cells.choice(v, KINDS, _("kind"), "Số lượng, Tỷ lệ"))
-    _digital = field_validator("digital", mode="before")(lambda v: cells.parse_flag(v))
+    _digital = field_validator("digital", "key_title", mode="before")(
+        lambda v: cells.parse_flag(v))
 
     @field_validator("coefficient", mode="before")
     @classmethod
@@ -148,6 +189,7 @@ CATALOGUE_COLUMNS = [
     Column("coefficient", "Hệ số", required=False), Column("indicator_group", "Nhóm chỉ số"),
     Column("digital", "Chuyển đổi số", required=False),
     Column("default_target", "Chỉ tiêu mặc định"),
+    Column("key_title", "Chức danh chủ chốt", required=False),
 ]
 
 
@@ -168,8 +210,13 @@ class RosterRow(BaseModel):
     party_member: bool
     in_planning: bool
     start_date: date | None = None
+    management_tier: str | None = None
+    scope_units: list[str] = []
 
     _code = field_validator("code", "unit", "position", mode="before")(lambda v: _code(v))
+    _tier = field_validator("management_tier", mode="before")(
+        lambda v: cells.choice(v, TIERS, _("management tier"), "Ban Thường vụ Tỉnh ủy, Sở/ngành, Xã"))
+    _scope = field_validator("scope_units", mode="before")(lambda v: _codes(v))
     _name = field_validator("full_name", mode="before")(lambda v: _required_text(v))
     _dates = field_validator("birth_date", "start_date", mode="before")(
         lambda v: cells.parse_date(v))
@@ -219,6 +266,50 @@ ROSTER_COLUMNS = [
     Column("party_member", "Đảng viên", required=False),
     Column("in_planning", "Quy hoạch", required=False),
     Column("start_date", "Ngày vào cơ quan", required=False),
+    Column("management_tier", "Diện quản lý", required=False),
+    Column("scope_units", "Đơn vị phụ trách", required=False),
+]
+
+
+class PastRatingRow(BaseModel):
+    """An annual rating from before the bot: Mã cán bộ · Năm · Xếp loại · Điểm."""
+
+    code: str
+    year: int
+    band: str
+    score: float | None = None
+
+    _code = field_validator("code", mode="before")(lambda v: _code(v))
+    _year = field_validator("year", mode="before")(lambda v: _year(v))
+    _band = field_validator("band", mode="before")(
+        lambda v: cells.choice(v, BANDS, _("rating"), BAND_WORDS))
+    _score = field_validator("score", mode="before")(lambda v: _score(v))
+
+
+PAST_RATING_COLUMNS = [
+    Column("code", "Mã cán bộ"), Column("year", "Năm"), Column("band", "Xếp loại"),
+    Column("score", "Điểm", required=False),
+]
+
+
+class AgencyRatingRow(BaseModel):
+    """An agency's own rating for a year: Mã đơn vị · Năm · Xếp loại · Điểm."""
+
+    code: str
+    year: int
+    band: str
+    score: float | None = None
+
+    _code = field_validator("code", mode="before")(lambda v: _code(v))
+    _year = field_validator("year", mode="before")(lambda v: _year(v))
+    _band = field_validator("band", mode="before")(
+        lambda v: cells.choice(v, BANDS, _("rating"), BAND_WORDS))
+    _score = field_validator("score", mode="before")(lambda v: _score(v))
+
+
+AGENCY_RATING_COLUMNS = [
+    Column("code", "Mã đơn vị"), Column("year", "Năm"), Column("band", "Xếp loại"),
+    Column("score", "Điểm", required=False),
 ]
 
 
@@ -270,7 +361,7 @@ class TrainingRow(BaseModel):
 
     _code = field_validator("code", mode="before")(lambda v: _code(v))
     _category = field_validator("category", mode="before")(
-        lambda v: cells.choice(v, CATEGORIES, _("training category"), "Lý luận chính trị; Quốc phòng và an ninh; Quản lý nhà nước; Kiến thức, kỹ năng theo vị trí việc làm; Khoa học công nghệ, đổi mới sáng tạo, kỹ năng số"))
+        lambda v: cells.choice(v, CATEGORIES, _("training category"), "Lý luận chính trị; Quốc phòng và an ninh; Quản lý nhà nước; Kiến thức, kỹ năng theo vị trí việc làm; Khoa học, công nghệ, đổi mới sáng tạo, kỹ năng số, công nghệ số"))
     _title = field_validator("title", mode="before")(lambda v: _required_text(v))
     _applies = field_validator("applies_to", mode="before")(lambda v: parse_applies_to(v))
     _level = field_validator("level_required", mode="before")(
