@@ -41,7 +41,8 @@ HELP_LINES = {
     "results": N_("your score and rating for each period, and how each score was computed."),
     "training": N_("your training obligations for the year; declare a completed course."),
     "notices": N_("notices from the Organization Board; confirm receipt or register."),
-    "review": N_("approve or return the reports of the cadres you evaluate."),
+    "review": N_("approve or return the reports of the cadres you evaluate; evaluate each "
+                 "period (⭐) and propose their annual quality rating (📅)."),
     "digest": N_("summary of your units: who has reported, scores, training."),
     "help": N_("this guide."),
 }

@@ -141,7 +141,7 @@ def period_sheet() -> Document:
 def summary() -> Document:
     doc = _document(landscape=True)
     _header(doc)
-    _title(doc, "{{ title }}", "{{ subtitle }}")
+    _title(doc, "{{ title }}", "{{ subtitle }}", "Kính gửi: {{ competent_body }}")
     _row_table(doc, ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Số tháng công tác", "Điểm",
                      "Mức", "Ghi chú"],
                ["{{ r.index }}", "{{ r.name }}", "{{ r.title }}", "{{ r.unit }}",

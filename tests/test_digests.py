@@ -48,7 +48,7 @@ async def test_supervisor_and_board_digests(harness, clock):
     ha = harness.person(890, "Hà")
     await ha.send("📈 Tổng hợp")
     overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
-    assert "Đã gửi báo cáo: 1/60 (2%)" in overview
+    assert "Đã gửi báo cáo: 1/50 (2%)" in overview  # the quarterly Sở Tài chính is not due
     assert "Đơn vị có tỷ lệ gửi báo cáo thấp nhất" in overview
     assert "trên mức trần" not in overview and "Xuất sắc»:" not in overview  # no quota
     assert "Chỉ tiêu nghị quyết" in overview
@@ -93,14 +93,14 @@ async def test_digest_on_a_fresh_province_shows_the_period_under_way(harness, cl
     ha = harness.person(890, "Hà")
     await ha.send("📈 Tổng hợp")
     overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
-    assert "Tháng 11/2026" in overview and "Đã gửi báo cáo: 0/60 (0%)" in overview
+    assert "Tháng 11/2026" in overview and "Đã gửi báo cáo: 0/50 (0%)" in overview
     # nobody is rated yet: that indicator has no data, it is not the largest gap
     no_data = ("• Cán bộ, công chức cấp xã xếp loại hoàn thành tốt nhiệm vụ trở lên: — / mục "
                "tiêu: trên 90% hằng năm — chưa có số liệu")
     assert no_data in overview
     targets = [line for line in overview.split("Chỉ tiêu nghị quyết")[1].splitlines()
                if line.startswith("• ") and "mục tiêu" in line]
-    async with harness.db.session() as s:  # the quarterly unit is counted on its quarter
+    async with harness.db.session() as s:  # the quarterly unit: its quarter is under way
         assert ("quarter", 2026, 4) in [(p.kind, p.year, p.number)
                                         for p in await s.scalars(select(Period))]
     assert targets[0].endswith("còn thiếu 100,0%") and targets.index(no_data) > 0

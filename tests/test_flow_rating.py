@@ -49,7 +49,7 @@ async def test_a_period_has_no_quota_the_first_person_rated_can_be_excellent(har
         assert evaluation.status == "rated" and evaluation.version == 1
         assert len(list(await s.scalars(select(AuditLog).where(AuditLog.action == "rate")))) == 1
     await thao.send("📊 Kết quả của tôi")
-    assert "100,0 điểm — Hoàn thành xuất sắc nhiệm vụ (đã xếp loại)" in thao.last.text
+    assert "100,0 điểm — Hoàn thành xuất sắc nhiệm vụ (đã đánh giá)" in thao.last.text
 
 
 async def test_evaluator_rescores_criteria_by_tapping_or_typing(harness, clock):

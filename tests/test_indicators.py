@@ -83,26 +83,37 @@ async def test_on_time_counts_each_persons_latest_submission(db):
 
 
 async def test_a_quarterly_unit_is_not_missing_from_a_monthly_digest(db):
-    """The Sở Tài chính reports by quarter: in November's digests its people are compared
-    with their quarter, never listed as not having sent November."""
+    """The Sở Tài chính reports by quarter: in a month's digests its people are compared
+    with their quarter under review, never listed as not having sent the month; while their
+    quarter is still under way they are not counted at all."""
     policy, november, q3 = await _province(db)
+    calendar = WorkCalendar(policy.calendar)
     async with db.session() as s:
-        period = await s.get(Period, november)
-        sent = datetime(2026, 10, 3, 2, 0, tzinfo=UTC)
+        september = await periods.ensure_period(s, periods.PeriodType.MONTH, 2026, 9,
+                                                calendar, policy.calendar)
+        quarter = await s.get(Period, q3)
+        day = quarter.submission_deadline  # the 3rd working day of October: Q3 in review
+        sent = datetime(2026, 10, 2, 2, 0, tzinfo=UTC)
         director = await s.scalar(select(Cadre.id).where(Cadre.code == "STC001"))
         staff = list(await s.scalars(select(Cadre.code).where(Cadre.evaluator_id == director)))
         for code in staff:
             await _submit(s, code, q3, sent, status="approved")
-        await _submit(s, "XTH004", november, datetime(2026, 12, 1, 1, tzinfo=UTC))
-        mine = await digests.supervisor_digest(s, director, period, policy, TODAY)
+        await _submit(s, "XTH004", september.id, sent)
+        mine = await digests.supervisor_digest(s, director, september, policy, day)
         assert mine.missing == [] and len(mine.submitted) == len(staff)
         assert {line.period.number for line in mine.lines} == {3}  # their quarter
-        board = await digests.board_digest(s, period, policy, TODAY)
+        board = await digests.board_digest(s, september, policy, day)
         finance = next(r for r in board.units if r.unit == "Sở Tài chính")
-        # the director has not sent Q3; nobody is counted against November
+        # the director has not sent Q3; nobody is counted against September
         assert (finance.submitted, finance.cadres) == (len(staff), len(staff) + 1)
         commune = next(r for r in board.units if r.unit == "UBND xã Tân Hưng")
         assert commune.submitted == 1
+        # on 01/12, November in review and Q4 under way: the quarterly people are not due
+        period = await s.get(Period, november)
+        mine = await digests.supervisor_digest(s, director, period, policy, TODAY)
+        assert mine.lines == []
+        board = await digests.board_digest(s, period, policy, TODAY)
+        assert "Sở Tài chính" not in {r.unit for r in board.units}
 
 
 async def test_targets_count_the_population_their_resolution_names(db):

@@ -12,8 +12,8 @@ them with scripts/make_form_templates.py). Fields a template may use:
   code, title, unit, task_max, products (name, target, done, passed, failed, delays, a, b,
   c, note), task_formula, task_points, general_max, criteria (name, max, own, given), total,
   band;
-- bang_tong_hop.docx (the agency's table): title, subtitle, rows (index, name, title, unit,
-  months, score, band, note), totals, cap.
+- bang_tong_hop.docx (the agency's table): title, subtitle, competent_body, rows (index,
+  name, title, unit, months, score, band, note), totals, cap.
 """
 
 from __future__ import annotations

@@ -185,12 +185,15 @@ async def period_under_review(session: AsyncSession, kind: str, today: date,
 
 
 async def _own_periods(session: AsyncSession, period: Period, kinds: set[str],
-                       today: date | None, policy: Policy) -> dict[str, Period]:
+                       today: date | None, policy: Policy) -> dict[str, Period | None]:
     """Each unit reports on its own kind of period: the digest of a month compares quarterly
     units with their quarter under review, never counts them missing for the month."""
-    result: dict[str, Period] = {period.kind: period}
+    result: dict[str, Period | None] = {period.kind: period}
+    day = today or period.ends_on
     for kind in kinds - {period.kind}:
-        result[kind] = await period_under_review(session, kind, today or period.ends_on, policy)
+        own = await period_under_review(session, kind, day, policy)
+        # a quarter still under way is not due: its people are not counted at all
+        result[kind] = own if own.ends_on < day else None
     return result
 
 
@@ -302,7 +305,8 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
     active = len(cadre_units) or 1
     from bot.services.indicators import breakdown_rows, indicators
 
-    tops = sorted({u for u in per_unit_cadres if u is not None}, key=lambda u: units[u].name)
+    tops = sorted({top_of(u) for u in cadre_units.values() if u in units} - {None},
+                  key=lambda u: units[u].name)
     by_unit = [(units[u].name, items) for u, items in await breakdown_rows(
         session, policy, period, today, tops)]
     notices = []

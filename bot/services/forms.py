@@ -118,6 +118,7 @@ async def annual_forms(session, policy: Policy, annual: AnnualService, agency_id
     subtitle = (_("List closed on {date}").format(date=fmt_date(listing.closed_at.date()))
                 if listing.closed else _("Draft: the list is not closed yet"))
     summary = {**common, "title": title, "subtitle": subtitle, "totals": totals,
+               "competent_body": policy.scoring.competent_body,
                "cap": cap_sentence(policy.scoring, listing.outstanding),
                "rows": [dict(zip(("index", "name", "title", "unit", "months", "score", "band",
                                   "note"), row, strict=True)) for row in rows]}
@@ -188,6 +189,7 @@ async def period_forms(session, policy: Policy, kpi: KpiService, annual: AnnualS
     title = _("SUMMARY OF THE MONITORING AND EVALUATION OF CIVIL SERVANTS, {period}").format(
         period=label.upper())
     summary = {**common, "title": title, "subtitle": "", "totals": str(len(rows)), "cap": "",
+               "competent_body": policy.scoring.competent_body,
                "rows": [dict(zip(("index", "name", "title", "unit", "months", "score", "band",
                                   "note"), row, strict=True)) for row in rows]}
     code = _slug(tree.units[agency_id].code)

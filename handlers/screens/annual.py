@@ -202,8 +202,8 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
             band=band_label(listing.agency_band)))
     elif any(d.cadre.is_leader for d in listing.drafts):
         lines.append(_("⚠️ No agency rating recorded yet: the leaders' bands cannot be checked "
-                       "against it. The Organization Board records it before the list is "
-                       "closed."))
+                       "against it. {body} records it before the list is closed.").format(
+            body=esc(scoring.competent_body)))
     for d in listing.leader_conflicts:
         lines.append(_("⚠️ {name} (leader) is proposed above the agency's rating.").format(
             name=esc(d.cadre.full_name)))
