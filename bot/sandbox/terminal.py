@@ -55,6 +55,19 @@ async def stdin_lines() -> AsyncIterator[str]:
         yield line.rstrip("\n")
 
 
+def _answers(user: FakeUser) -> tuple[int, int, int]:
+    return len(user.messages), sum(m.edits for m in user.messages), len(user.alerts)
+
+
+async def _first_answer(user: FakeUser, before: tuple[int, int, int],
+                        timeout: float = 10.0) -> None:
+    """Wait until the bot has answered something (a message, an edit or a pop-up): a busy
+    machine may take longer than the quiet spell `wait_idle` allows before the first one."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while _answers(user) == before and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+
+
 async def chat_loop(emulator: Emulator, user: FakeUser, lines: AsyncIterator[str],
                     write: Callable[[str], None], wait=None) -> None:
     wait = wait or (lambda: emulator.wait_idle(quiet=0.3, timeout=30.0))
@@ -103,10 +116,12 @@ async def chat_loop(emulator: Emulator, user: FakeUser, lines: AsyncIterator[str
             continue
         write(_("You: {text}").format(text=line))
         try:
+            before = _answers(user)
             if line.isdigit() and int(line) in tappable:
                 user.tap(tappable[int(line)])
             else:
                 user.text(line)
+            await _first_answer(user, before)
             await wait()
         except (LookupError, TimeoutError) as exc:
             write("⚠️ " + str(exc))
