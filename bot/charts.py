@@ -10,6 +10,8 @@ import io
 import matplotlib
 from matplotlib.figure import Figure
 
+from bot.services.scoring import shown_score
+
 matplotlib.rcParams["font.family"] = "DejaVu Sans"
 # zlib's fastest level: a chart is a few % larger and its PNG is written ~5 ms sooner.
 PNG = {"format": "png", "pil_kwargs": {"compress_level": 1}}
@@ -21,13 +23,18 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _one_decimal(value: float) -> str:
+    """Truncated like every score the bot shows (89,96 is 89,9: never the band above)."""
+    return f"{shown_score(value):.1f}".replace(".", ",")
+
+
 def score_history_png(labels: list[str], totals: list[float], thresholds: dict[str, float],
                       title: str, ylabel: str) -> bytes:
     """Bars of period totals (oldest first) with the band thresholds as dashed lines."""
     fig = Figure(figsize=(8, 4), dpi=100)
     ax = fig.add_subplot()
     bars = ax.bar(range(len(totals)), totals, color="#2f6db5")
-    ax.bar_label(bars, labels=[f"{t:.1f}".replace(".", ",") for t in totals], fontsize=8)
+    ax.bar_label(bars, labels=[_one_decimal(t) for t in totals], fontsize=8)
     for name, value in thresholds.items():
         ax.axhline(value, linestyle="--", linewidth=0.8, color="#999999")
         ax.text(len(totals) - 0.5, value + 0.8, name, fontsize=7, ha="right", color="#555555")
@@ -59,7 +66,7 @@ def bars_png(labels: list[str], values: list[float], title: str,
         ax.set_xlim(0, limit)
     for y, value in zip(positions, values, strict=True):
         ax.text(value + (limit or max(values or [1])) * 0.01, y,
-                f"{value:.1f}".replace(".", ","), va="center", fontsize=7)
+                _one_decimal(value), va="center", fontsize=7)
     ax.set_title(title)
     # Fixed margins: tight_layout would cost more than drawing the chart itself.
     fig.subplots_adjust(left=0.36, right=0.95, top=1 - 0.45 / height, bottom=0.15 / height)
