@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -153,18 +154,51 @@ def db_backup(path: Path) -> None:
     source = Path(url.database or "")
     if not source.exists():
         raise CliError(_("Database file not found: {path}").format(path=source))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.unlink()
-    src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True)
-    dst = sqlite3.connect(path)
-    try:
-        with dst:
-            src.backup(dst)  # SQLite's online backup API: consistent while others write
-    finally:
-        src.close()
-        dst.close()
+    if _same_file(path, source):
+        raise CliError(_("The backup cannot be written over the database itself ({path}): "
+                         "choose another file.").format(path=path))
+    _backup_sqlite(source, path)
     typer.echo(_("Backup written to {path}").format(path=path))
+
+
+def _same_file(target: Path, source: Path) -> bool:
+    """The target is the live database (or its journal), however it is written: the same
+    path, relative or absolute, through a symlink, or a hard link to the same inode."""
+    real_source = source.resolve()
+    real_target = target.resolve()
+    if real_target in {real_source, *(real_source.with_name(real_source.name + suffix)
+                                      for suffix in ("-wal", "-shm", "-journal"))}:
+        return True
+    try:
+        return target.exists() and os.path.samefile(target, source)
+    except OSError:
+        return False
+
+
+def _backup_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup into a temporary file beside the target, then one rename:
+    nothing that existed is removed before the new copy is complete."""
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                         dir=target.parent)
+    os.close(handle)
+    try:
+        src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True)
+        dst = sqlite3.connect(temporary)
+        try:
+            with dst:
+                src.backup(dst)  # SQLite's online backup API: consistent while others write
+        finally:
+            src.close()
+            dst.close()
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _set_period_locked(code: str, locked: bool) -> None:

@@ -120,6 +120,57 @@ def test_backup_is_a_consistent_copy(province_db):
     assert copy.execute("select count(*) from cadres").fetchone()[0] == 60
 
 
+def test_backup_never_overwrites_or_deletes_the_live_database(province_db):
+    """The live database given as the target, however written, is refused and left intact;
+    a failed backup leaves the previous backup in place."""
+    live = province_db / "data" / "cli.db"
+    (province_db / "link.db").symlink_to(live)
+    os.link(live, province_db / "hard.db")
+    for target in ("data/cli.db", str(live), "./data/../data/cli.db", "link.db", "hard.db",
+                   "data/cli.db-wal"):
+        result = cadrebot(province_db, "db", "backup", target)
+        assert result.returncode == 1, target
+        assert "Không thể ghi đè lên chính cơ sở dữ liệu" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    check = sqlite3.connect(live)
+    assert check.execute("select count(*) from cadres").fetchone()[0] == 60
+    check.close()
+
+
+def test_a_failed_backup_leaves_the_previous_one(province_db, monkeypatch):
+    """The copy is written to a temporary file and renamed: a failure half-way (disk full,
+    the process killed) leaves yesterday's backup and no stray file."""
+    import bot.cli
+
+    backups = province_db / "backups"
+    assert cadrebot(province_db, "db", "backup", "backups/copy.db").returncode == 0
+    before = (backups / "copy.db").read_bytes()
+
+    class Failing:
+        def __init__(self, real):
+            self.real = real
+
+        def backup(self, target):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self):
+            self.real.close()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(bot.cli.sqlite3, "connect",
+                        lambda *a, **k: Failing(real_connect(*a, **k)))
+    with pytest.raises(sqlite3.OperationalError):
+        bot.cli._backup_sqlite(province_db / "data" / "cli.db", backups / "copy.db")
+    assert (backups / "copy.db").read_bytes() == before
+    assert [p.name for p in backups.iterdir()] == ["copy.db"]
+
+
 def test_backup_on_postgresql_gives_pg_dump_advice(tmp_path):
     result = cadrebot(tmp_path, "db", "backup", "x.dump",
                       DATABASE_URL="postgresql+asyncpg://u@127.0.0.1:1/none")
