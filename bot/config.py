@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.i18n import _
@@ -98,6 +98,26 @@ class Settings(BaseSettings):
             raise ValueError(_("must be an https:// URL"))
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None):
+        # Telegram's secret_token: 1–256 characters A–Z, a–z, 0–9, _ and -
+        if value is not None:
+            raw = value.get_secret_value()
+            if len(raw) > 256 or not all(ch.isascii() and (ch.isalnum() or ch in "_-")
+                                         for ch in raw):
+                raise ValueError(_("use 1 to 256 characters: letters, digits, _ or -"))
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        # Without it anyone who finds the address can post forged updates (a forged contact
+        # would link an arbitrary account to someone's record).
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(_("CADREBOT_WEBHOOK_SECRET is required in webhook mode (a random "
+                               "string of 32 or more letters and digits)"))
+        return self
+
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
@@ -139,10 +159,13 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "?"
+        message = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule across several variables: its message names them
+            raise ConfigError(_("invalid configuration: {message}").format(
+                message=message)) from None
+        name = str(first["loc"][0])
         field = Settings.model_fields.get(name)
         alias = field.alias if field is not None and field.alias else name
-        message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(
             _("invalid configuration {name}: {message}").format(name=alias, message=message)
         ) from None

@@ -34,13 +34,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _dig(value, *keys):
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def chat_of(payload: dict) -> int | None:
     for key in ("message", "edited_message", "channel_post", "my_chat_member"):
         if key in payload:
-            return payload[key].get("chat", {}).get("id")
+            return _dig(payload, key, "chat", "id")
     if "callback_query" in payload:
-        return payload["callback_query"].get("message", {}).get("chat", {}).get("id") or \
-            payload["callback_query"].get("from", {}).get("id")
+        return (_dig(payload, "callback_query", "message", "chat", "id")
+                or _dig(payload, "callback_query", "from", "id"))
     return None
 
 
@@ -76,9 +82,17 @@ async def take_over_stale(app: Application, holder: str) -> int:
                 update(InboundUpdate).where(InboundUpdate.update_id == update_id,
                                             InboundUpdate.received_at == received_at)
                 .values(holder=holder, received_at=now).returning(InboundUpdate.payload))
-        if payload is not None:
-            await app.update_queue.put(Update.de_json(payload, app.bot))
-            taken += 1
+        if payload is None:
+            continue
+        try:
+            update_object = Update.de_json(payload, app.bot)
+        except Exception:  # noqa: BLE001 - a row that cannot be processed must not stall its chat
+            log.warning("skipped a recorded update that cannot be read (update_id %s)",
+                        update_id)
+            await done(db, update_id)
+            continue
+        await app.update_queue.put(update_object)
+        taken += 1
     if taken:
         log.warning("took over %d updates left by a stopped process", taken)
     return taken

@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
-from tornado.web import RequestHandler
+from tornado.web import RequestHandler, stream_request_body
 
 from bot import inbound, leadership
 from bot.config import Settings
@@ -35,40 +35,94 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class _State:
-    def __init__(self, app: Application, secret: str | None) -> None:
+    def __init__(self, app: Application, secret: str) -> None:
         self.app = app
         self.secret = secret
         self.draining = False
 
 
+MAX_BODY = 1024 * 1024  # an update is a few KB; Telegram's largest are far below this
+
+
+@stream_request_body
 class _UpdateHandler(RequestHandler):
+    """The secret header is checked before any of the body is read, and the body is capped
+    while it is read (413 above MAX_BODY); an update the bot cannot parse gets 400 and is
+    never stored."""
+
     def initialize(self, state: _State) -> None:
         self.state = state
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.refused = False
 
     def check_xsrf_cookie(self) -> None:  # Telegram posts JSON, not a form
         return None
 
-    async def post(self) -> None:
+    def _refuse(self, status: int) -> None:
+        self.refused = True
+        self.set_status(status)
+        self.finish()
+
+    def prepare(self) -> None:
         state = self.state
+        if self.request.method != "POST":
+            return
         if state.draining:
-            self.set_status(503)  # Telegram retries; the balancer picks another process
+            self._refuse(503)  # Telegram retries; the balancer picks another process
             return
-        if state.secret is not None and not hmac.compare_digest(
-                self.request.headers.get(SECRET_HEADER, ""), state.secret):
+        if not hmac.compare_digest(self.request.headers.get(SECRET_HEADER, "").encode(),
+                                   state.secret.encode()):
             log.warning("webhook call with a wrong secret token refused")
-            self.set_status(403)
+            self._refuse(403)
             return
-        try:
-            payload = json.loads(self.request.body)
-            int(payload["update_id"])
-        except (ValueError, TypeError, KeyError):
+        # Far above the cap the connection is simply closed; a little above it, the rest
+        # is read and dropped so the sender gets its 413.
+        self.request.connection.set_max_body_size(4 * MAX_BODY)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.refused:
+            return
+        self.size += len(chunk)
+        if self.size > MAX_BODY:
+            self.chunks.clear()  # memory stays capped while the rest is read
+            return
+        self.chunks.append(chunk)
+
+    async def post(self) -> None:
+        if self.refused:
+            return
+        if self.size > MAX_BODY:
+            log.warning("webhook call with a body over %d bytes refused", MAX_BODY)
+            self.set_status(413)
+            return
+        payload = parse_update(b"".join(self.chunks), self.state.app.bot)
+        if payload is None:
+            log.warning("webhook call with an update that cannot be read refused")
             self.set_status(400)
             return
-        app = state.app
+        app = self.state.app
         if await inbound.record(app.bot_data["services"].db, payload,
                                 leadership.process_id(app)):
             await app.update_queue.put(Update.de_json(payload, app.bot))
         self.set_status(200)
+
+
+def parse_update(body: bytes, bot) -> dict | None:
+    """The update as a dict when it is one the bot can process, else None: valid JSON (not
+    nested absurdly deep), an update_id that fits the database, and accepted by the
+    library's own parser."""
+    try:
+        payload = json.loads(body)
+        update_id = int(payload["update_id"])
+        if not 0 <= update_id < 2**63:
+            return None
+        Update.de_json(payload, bot)
+    except RecursionError:
+        return None
+    except Exception:  # noqa: BLE001 - whatever the parser dislikes is not an update
+        return None
+    return payload
 
 
 class _HealthHandler(RequestHandler):
@@ -94,8 +148,9 @@ class _HealthHandler(RequestHandler):
 
 
 def web_application(app: Application, settings: Settings) -> tuple[WebApplication, _State]:
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    state = _State(app, secret)
+    if settings.webhook_secret is None:  # Settings refuses this; never serve without one
+        raise RuntimeError("webhook mode needs CADREBOT_WEBHOOK_SECRET")
+    state = _State(app, settings.webhook_secret.get_secret_value())
     path = "/" + urlsplit(settings.webhook_url).path.strip("/")
     routes = [(r"/healthz", _HealthHandler, {"state": state})]
     if path != "/healthz":

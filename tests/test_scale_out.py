@@ -138,3 +138,25 @@ async def test_updates_left_by_a_dead_process_are_taken_over(db):
         assert row.holder == "p2"  # now this process's; deleted when handled
     assert await inbound.take_over_stale(App, "p3") == 0  # not taken twice
 
+
+
+async def test_a_recorded_update_that_cannot_be_read_is_skipped_not_retried(db, caplog):
+    """One bad row never stalls its chat nor makes the scheduler fail every minute."""
+    class App:
+        bot = None
+        update_queue: asyncio.Queue = asyncio.Queue()
+        bot_data = {"services": type("S", (), {"db": db})()}
+
+    assert await inbound.record(db, {"update_id": 30, "message": "not a message"}, "dead")
+    assert await inbound.record(db, _payload(31, 7), "dead")
+    async with db.session() as s:
+        await s.execute(update(InboundUpdate).values(
+            received_at=datetime.now(UTC) - timedelta(minutes=5)))
+    with caplog.at_level("WARNING"):
+        assert await inbound.take_over_stale(App, "p2") == 1  # the good one
+    assert [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()] == [
+        "skipped a recorded update that cannot be read (update_id 30)"]
+    async with db.session() as s:
+        assert await s.get(InboundUpdate, 30) is None
+    assert App.update_queue.get_nowait().update_id == 31
+    assert await inbound.take_over_stale(App, "p3") == 0
