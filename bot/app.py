@@ -117,8 +117,55 @@ def build_application(
     return app
 
 
+class StartupError(Exception):
+    """The bot cannot start; the message is one Vietnamese line for the operator."""
+
+
+STARTUP_ATTEMPTS = 5  # about half a minute of back-off for a network that is coming up
+
+
+def check_telegram(settings: Settings, attempts: int = STARTUP_ATTEMPTS,
+                   sleep=None) -> None:
+    """Ask Telegram who the bot is before starting: a refused token or an unreachable server
+    is one line (and a non-zero exit), not a library traceback; a network that is not up yet
+    is retried with back-off, saying so."""
+    import time
+
+    import httpx
+
+    from bot.i18n import _
+
+    sleep = sleep or time.sleep
+    url = f"{settings.telegram_api_base_url}{settings.token}/getMe"
+    for attempt in range(1, attempts + 1):
+        try:
+            response = httpx.get(url, timeout=10)
+        except httpx.HTTPError as error:
+            if attempt == attempts:
+                raise StartupError(_("Cannot reach the Telegram server ({server}): check the "
+                                     "network and TELEGRAM_API_BASE_URL.").format(
+                    server=_server(settings))) from None
+            wait = 2 ** (attempt - 1)
+            log.warning("cannot reach Telegram (%s); trying again in %d s",
+                        error.__class__.__name__, wait)
+            sleep(wait)
+            continue
+        if response.status_code in (401, 404):
+            raise StartupError(_("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (and "
+                                 "TELEGRAM_API_BASE_URL)."))
+        return
+
+
+def _server(settings: Settings) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.telegram_api_base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def run(settings: Settings, db: Database) -> None:
     """Blocking: polling by default, webhook when CADREBOT_WEBHOOK_URL is set."""
+    check_telegram(settings)
     app = build_application(settings, db)
     if settings.webhook_url:
         asyncio.run(webhook.serve(app, settings, ALLOWED_UPDATES))

@@ -819,18 +819,38 @@ def grant(cadre_code: str, role: str) -> None:
             role=role, name=cadre.full_name, code=cadre.code))
 
 
+def _error_line(message: object) -> None:
+    """Every error the operator reads: one line, passed through the log's redaction."""
+    from bot.logging_setup import redact
+
+    text = " ".join(str(message).split())
+    typer.echo(redact(_("Error: {message}").format(message=text)), err=True)
+
+
 def main() -> None:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import StartupError
+
     try:
         result = app(standalone_mode=False, prog_name="cadrebot")
         if isinstance(result, int) and result:
             sys.exit(result)
-    except (ConfigError, CliError) as exc:
-        typer.echo(_("Error: {message}").format(message=exc), err=True)
+    except (ConfigError, CliError, StartupError) as exc:
+        _error_line(exc)
+        sys.exit(1)
+    except InvalidToken:
+        _error_line(_("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (and "
+                      "TELEGRAM_API_BASE_URL)."))
+        sys.exit(1)
+    except NetworkError:
+        _error_line(_("Cannot reach the Telegram server: check the network and "
+                      "TELEGRAM_API_BASE_URL."))
         sys.exit(1)
     except ImportFailed:
         sys.exit(1)
     except identity.UnknownCadre as exc:
-        typer.echo(_("Error: no cadre with code {code}").format(code=exc.args[0]), err=True)
+        _error_line(_("no cadre with code {code}").format(code=exc.args[0]))
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -852,7 +872,7 @@ def main() -> None:
             typer.echo(exc.format_message(), err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback
-        typer.echo(_("Error: {message}").format(message=exc), err=True)
+        _error_line(exc)
         sys.exit(1)
 
 

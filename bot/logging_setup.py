@@ -9,16 +9,29 @@ PHONE_RE = re.compile(r"(?<!\d)(\+?84|0)(\d{6,8})(\d{3})(?!\d)")
 TOKEN_RE = re.compile(r"\d{5,12}:[A-Za-z0-9_-]{20,}")
 
 
+_SECRETS: list[str] = []  # the token, once settings are read: redact() hides it everywhere
+
+
+def redact(text: str, secrets: list[str] | None = None) -> str:
+    """A line fit to print or log: no bot token (configured or token-shaped), no full phone
+    number."""
+    for secret in [*(secrets or []), *_SECRETS]:
+        if secret:
+            text = text.replace(secret, "***")
+            head, sep, tail = secret.partition(":")
+            if sep and tail:
+                text = text.replace(tail, "***")
+    text = TOKEN_RE.sub("***", text)
+    return PHONE_RE.sub(lambda m: "*" * (len(m.group(1)) + len(m.group(2))) + m.group(3), text)
+
+
 class RedactingFilter(logging.Filter):
     def __init__(self, secrets: list[str] | None = None) -> None:
         super().__init__()
         self.secrets = [s for s in (secrets or []) if s]
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        text = TOKEN_RE.sub("***", text)
-        return PHONE_RE.sub(lambda m: "*" * (len(m.group(1)) + len(m.group(2))) + m.group(3), text)
+        return redact(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -36,6 +49,7 @@ OWN_LOGGERS = ("bot", "handlers", "models", "__main__")
 def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None:
     """DEBUG applies to the bot's own loggers only: libraries log request parameters and SQL
     arguments at DEBUG (message bodies, phone numbers), so they stay at INFO or above."""
+    _SECRETS[:] = [s for s in (secrets or []) if s]
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     redactor = RedactingFilter(secrets)

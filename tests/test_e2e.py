@@ -145,3 +145,39 @@ async def test_the_sandbox_terminal_shows_the_pop_up_a_tap_is_answered_with():
 
     await chat_loop(emulator, user, lines(), shown.append, wait=bot_answers)
     assert shown[-1] == "💬 Các sản phẩm sau chưa nhập đủ số liệu: Hồ sơ một cửa."
+
+
+async def test_a_refused_token_is_one_vietnamese_line_without_the_token(tmp_path):
+    """A revoked token or a wrong TELEGRAM_API_BASE_URL: `cadrebot run` and `cadrebot digest
+    --send` print one line that names the variable, never the token, and exit non-zero."""
+    await _seed(f"sqlite+aiosqlite:///{tmp_path}/e2e.db")
+    emulator = Emulator(token="111111:the-emulator-knows-another-token", bot_username="e2e_bot")
+    wrong = "999999:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-wrong"
+    async with EmulatorServer(emulator) as server:
+        env = _env(tmp_path, TELEGRAM_BOT_TOKEN=wrong,
+                   TELEGRAM_API_BASE_URL=server.base_url,
+                   TELEGRAM_API_FILE_URL=server.base_file_url)
+        for args in (["run"], ["digest", "--board", "--send"]):
+            result = await asyncio.to_thread(
+                subprocess.run, [sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                text=True, cwd=tmp_path, env=env, timeout=120)
+            output = result.stdout + result.stderr
+            assert result.returncode == 1, output
+            assert wrong not in output and wrong.split(":")[1] not in output
+            assert "Traceback" not in output
+            assert result.stderr.strip().splitlines()[-1] == (
+                "Lỗi: Telegram từ chối mã bot: kiểm tra TELEGRAM_BOT_TOKEN (và "
+                "TELEGRAM_API_BASE_URL)."), output
+
+
+def test_an_unreachable_telegram_is_retried_then_one_line():
+    from bot.app import StartupError, check_telegram
+    from tests.harness import make_settings
+
+    waits: list[float] = []
+    settings = make_settings(TELEGRAM_API_BASE_URL="http://127.0.0.1:1/bot")
+    with pytest.raises(StartupError) as error:
+        check_telegram(settings, attempts=3, sleep=waits.append)
+    assert waits == [1, 2]  # back-off between attempts
+    assert str(error.value) == ("Không kết nối được tới máy chủ Telegram (http://127.0.0.1:1): "
+                                "kiểm tra mạng và TELEGRAM_API_BASE_URL.")
