@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import deque
 
@@ -62,7 +63,24 @@ async def _leave_non_private(update: Update, context: BotContext) -> None:
         log.info("could not leave chat %s", chat.id)
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control_characters(update: Update) -> None:
+    """Typed text reaches every handler without control characters (\x00, \x07, …): they
+    mean nothing to a person and would break every export of what is stored."""
+    message = update.effective_message
+    if message is None:
+        return
+    for field in ("text", "caption"):
+        value = getattr(message, field, None)
+        if value and CONTROL.search(value):
+            with message._unfrozen():  # PTB's own way to amend a received object
+                setattr(message, field, CONTROL.sub("", value))
+
+
 async def gate(update: Update, context: BotContext) -> None:
+    strip_control_characters(update)
     chat = update.effective_chat
     user = update.effective_user
     if chat is not None and chat.type != ChatType.PRIVATE:

@@ -19,6 +19,7 @@ them with scripts/make_form_templates.py). Fields a template may use:
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from docxtpl import DocxTemplate
@@ -36,9 +37,23 @@ def template_path(name: str, folder: Path | None = None) -> Path:
     return BUILT_IN / name
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value):
+    """Text a Word document can hold: control characters dropped (stored text of any age)."""
+    if isinstance(value, str):
+        return CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value
+
+
 def render(name: str, context: dict, folder: Path | None = None) -> bytes:
     template = DocxTemplate(str(template_path(name, folder)))
-    template.render(context, autoescape=True)
+    template.render(_clean(context), autoescape=True)
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()

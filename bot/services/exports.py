@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -56,10 +57,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_append(ws, values: list) -> None:
-    """Append a row; text is stored as text, never as a formula: a cell whose text starts
-    like a formula gets Excel's quote prefix, so editing it later does not run it either
-    (OWASP CSV/formula injection)."""
-    ws.append(values)
+    """Append a row of stored values. Text stays text, never a formula: a cell whose text
+    starts like one (=, +, -, @, tab, CR) gets Excel's quote prefix, so editing it later does
+    not run it either (OWASP CSV/formula injection); characters a worksheet cannot hold
+    (control characters) are dropped, so no stored text can make an export fail."""
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
@@ -70,7 +72,7 @@ def safe_append(ws, values: list) -> None:
 def _sheet(wb: Workbook, title: str, headers: list[str], first: bool = False):
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    ws.append([_(h) for h in headers])
+    safe_append(ws, [_(h) for h in headers])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -178,7 +180,7 @@ async def export_evaluations(session: AsyncSession, period: Period, policy: Poli
         task = score_task(figures, policy.scoring) if figures else None
         ev = evaluations.get(cadre.id)
         own = entries.get(cadre.id, [])
-        ws.append([
+        safe_append(ws, [
             cadre.code, cadre.full_name, units.get(cadre.unit_id, ""),
             positions.get(cadre.position_id, ""), cadre.title or "",
             round(task.a * 100, 1) if task else None, round(task.b * 100, 1) if task else None,
@@ -211,7 +213,7 @@ async def export_evaluations(session: AsyncSession, period: Period, policy: Poli
                 AuditLog.object_type == kind, AuditLog.object_id.in_(ids[start:start + ID_CHUNK])))
     logs.sort(key=lambda log: (log.at, log.id))
     for log in logs:
-        audit_ws.append([log.at.astimezone(tz).replace(tzinfo=None),
+        safe_append(audit_ws, [log.at.astimezone(tz).replace(tzinfo=None),
                          names.get(log.actor_id, log.actor_label or ""), log.action,
                          f"{log.object_type} #{log.object_id}", _compact(log.before),
                          _compact(log.after), log.note or ""])
@@ -279,13 +281,13 @@ async def export_notices(session: AsyncSession, path: Path, tz: ZoneInfo) -> int
     notices = list(await session.scalars(select(Notice).order_by(Notice.id)))
     for n in notices:
         counts = per_notice[n.id]
-        ws.append([n.id, local(n.created_at), n.text, n.recipient_count, counts["sent"],
+        safe_append(ws, [n.id, local(n.created_at), n.text, n.recipient_count, counts["sent"],
                    counts["failed"], counts["blocked"], counts["ack"]])
     _widths(ws, {2: 17, 3: 60})
     rows = _sheet(wb, _("Recipients"), DELIVERY_HEADERS)
     for d in deliveries:
         cadre = cadres.get(d.cadre_id)
-        rows.append([d.notice_id, cadre.code if cadre else "", cadre.full_name if cadre else "",
+        safe_append(rows, [d.notice_id, cadre.code if cadre else "", cadre.full_name if cadre else "",
                      units.get(cadre.unit_id, "") if cadre else "", _(DELIVERY_STATUS[d.status]),
                      local(d.sent_at), local(d.acknowledged_at), delivery_error(d.error)])
     _widths(rows, {2: 12, 3: 26, 4: 30, 5: 16, 6: 17, 7: 17, 8: 40})
@@ -302,12 +304,12 @@ def digest_workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
     for index, (title, headers, rows) in enumerate(sheets):
         ws = wb.active if index == 0 else wb.create_sheet()
         ws.title = title[:31]
-        ws.append(headers)
+        safe_append(ws, headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
         for row in rows:
-            ws.append(row)
+            safe_append(ws, row)
         ws.freeze_panes = "A2"
         for column in ws.columns:
             width = max(len(str(c.value or "")) for c in column)

@@ -13,10 +13,19 @@ class CellError(ValueError):
     """A Vietnamese explanation of why a cell is not acceptable."""
 
 
+def shown(value, limit: int = 40) -> str:
+    """A cell's value as a message quotes it: never more than `limit` characters."""
+    raw = text(value)
+    return raw if len(raw) <= limit else raw[:limit] + "…"
+
+
 def text(value) -> str:
     """Trimmed, Unicode NFC, inner whitespace kept exactly (names are kept as written)."""
     if value is None:
         return ""
+    reason = getattr(value, "reason", None)  # a cell the reader refused (imports.reading)
+    if reason is not None:
+        raise CellError(reason)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return unicodedata.normalize("NFC", str(value)).strip()
@@ -49,7 +58,7 @@ def parse_date(value) -> date | None:
     elif (match := ISO_RE.match(raw)) is not None:
         year, month, day = (int(x) for x in match.groups())
     else:
-        raise CellError(_("“{value}” is not a date (write dd/mm/yyyy)").format(value=raw))
+        raise CellError(_("“{value}” is not a date (write dd/mm/yyyy)").format(value=shown(raw)))
     try:
         return date(year, month, day)
     except ValueError:
@@ -70,7 +79,7 @@ def parse_flag(value) -> bool:
         return True
     if raw in NO:
         return False
-    raise CellError(_("“{value}” is not Có/Không").format(value=text(value)))
+    raise CellError(_("“{value}” is not Có/Không").format(value=shown(value)))
 
 
 def parse_decimal(value) -> float | None:
@@ -92,7 +101,7 @@ def parse_decimal(value) -> float | None:
     try:
         return float(raw)
     except ValueError:
-        raise CellError(_("“{value}” is not a number").format(value=text(value))) from None
+        raise CellError(_("“{value}” is not a number").format(value=shown(value))) from None
 
 
 def choice(value, options: dict[str, str], what: str, labels: str):
@@ -102,4 +111,4 @@ def choice(value, options: dict[str, str], what: str, labels: str):
     if raw in options:
         return options[raw]
     raise CellError(_("“{value}” is not a valid {what} ({labels})").format(
-        value=text(value), what=what, labels=labels))
+        value=shown(value), what=what, labels=labels))

@@ -54,7 +54,7 @@ def _code(value) -> str:
         raise cells.CellError(_("must not be empty"))
     if len(raw) > 32 or any(ch.isspace() for ch in raw):
         raise cells.CellError(_("“{value}” is not a valid code (no spaces, at most 32 characters)")
-                              .format(value=raw))
+                              .format(value=cells.shown(raw)))
     return raw
 
 
@@ -92,7 +92,7 @@ def _codes(value) -> list[str]:
 def _year(value) -> int:
     number = cells.parse_decimal(value)
     if number is None or not float(number).is_integer() or not 2000 <= number <= 2100:
-        raise cells.CellError(_("“{value}” is not a year").format(value=cells.text(value)))
+        raise cells.CellError(_("“{value}” is not a year").format(value=cells.shown(value)))
     return int(number)
 
 
@@ -241,7 +241,8 @@ class RosterRow(BaseModel):
             return None
         normalized = normalize_phone(raw)
         if normalized is None:
-            raise cells.CellError(_("“{value}” is not a valid phone number").format(value=raw))
+            raise cells.CellError(_("“{value}” is not a valid phone number").format(
+                value=cells.shown(raw)))
         return normalized
 
     @field_validator("birth_date")
@@ -332,7 +333,7 @@ def parse_applies_to(value) -> dict:
                      "can bo tre": "young"}
             if key not in flags:
                 raise cells.CellError(_("“{value}” is not understood in “Áp dụng cho”").format(
-                    value=part))
+                    value=cells.shown(part)))
             result[flags[key]] = True
         elif key == "cap":
             result["levels"] = [cells.choice(x, LEVELS, _("level"), "Tỉnh, Xã") for x in items]
@@ -344,7 +345,7 @@ def parse_applies_to(value) -> dict:
             result["positions"] = items
         else:
             raise cells.CellError(_("“{value}” is not understood in “Áp dụng cho”").format(
-                value=part))
+                value=cells.shown(part)))
     return result
 
 
@@ -384,7 +385,7 @@ class TrainingRow(BaseModel):
         if number is None:
             return None
         if not float(number).is_integer() or not 2000 <= number <= 2100:
-            raise cells.CellError(_("“{value}” is not a year").format(value=cells.text(value)))
+            raise cells.CellError(_("“{value}” is not a year").format(value=cells.shown(value)))
         return int(number)
 
 
