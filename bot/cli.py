@@ -673,7 +673,7 @@ def notice_send(
         if unknown:
             raise CliError(_("no unit or job position has the code {codes}").format(
                 codes=", ".join(unknown)))
-        notice = await notices.create(session, author_id=None, text=esc_html(text),
+        notice = await notices.create(session, author_id=None, text=text,
                                       audience=filters, ack_kind=kinds[ack], attachment_kind=None,
                                       attachment_file_id=None, scheduled_at=scheduled, now=now)
         count = await notices.queue(session, notice, now, now.astimezone(settings.tz).date())
@@ -682,12 +682,6 @@ def notice_send(
     notice_id, count = _run_db(work)
     typer.echo(_("Notice #{id} queued for {count} people; the running bot sends it.").format(
         id=notice_id, count=count))
-
-
-def esc_html(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=False)
 
 
 @app.command()

@@ -4,6 +4,7 @@ result of each one, and keeps the composer's status message up to date."""
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 import uuid
@@ -36,7 +37,9 @@ def ack_markup(notice: Notice, delivery_id: int) -> InlineKeyboardMarkup | None:
 
 async def deliver(bot, notice: Notice, chat_id: int, markup) -> int:
     """Send the notice as the recipient will see it; returns the Telegram message id."""
-    text = _("📢 <b>Notice from the Organization Board</b>") + "\n\n" + notice.text
+    # stored as typed; escaped once, here, where it becomes HTML
+    text = _("📢 <b>Notice from the Organization Board</b>") + "\n\n" + html.escape(
+        notice.text, quote=False)
     if notice.attachment_kind and len(text) <= CAPTION_LIMIT:
         send = bot.send_photo if notice.attachment_kind == "photo" else bot.send_document
         message = await send(chat_id, notice.attachment_file_id, caption=text, parse_mode="HTML",

@@ -373,7 +373,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
             await message.reply_text(_("Too long: at most {limit} characters.").format(
                 limit=fmt_number(MAX_TEXT)))
             return
-        data["text"] = esc(text)
+        data["text"] = text  # stored as typed: escaped where it is shown
         await _save(context, update, "attachment", data)
         await message.reply_text(_("Attach a photo or a document (PDF, Word, Excel), or tap "
                                    "“No attachment”."), reply_markup=InlineKeyboardMarkup(

@@ -87,6 +87,8 @@ class Cadre(Base):
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # `cadrebot forget`: contact data removed; a later roster import does not bring it back.
+    forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -176,3 +176,31 @@ async def test_a_follow_up_to_tens_of_thousands_fits_postgresql(harness, clock):
         linked = list(await s.scalars(select(Cadre.id).where(Cadre.telegram_chat_id.is_not(None))))
         wanted = [linked[0], *range(10_000_000, 10_040_000)]  # one real, 40,000 unknown
         assert await rules.recipients(s, {"cadre_ids": wanted}, clock.now().date()) == [linked[0]]
+
+
+async def test_notice_text_is_escaped_once_where_it_is_shown(harness, clock, tmp_path):
+    """Text with <, > and & reads as typed everywhere: in the message (escaped once for
+    Telegram's HTML), in 🔔 Thông báo, on buttons and in the export."""
+    from openpyxl import load_workbook
+
+    from bot.services.exports import export_notices
+
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    typed = "Họp <quan trọng> & tài liệu “A&B” lúc 8h"
+    await compose(ha, typed)
+    await ha.tap("➡️ Tiếp tục (5 người nhận)")
+    await ha.tap("Không cần xác nhận")
+    await ha.tap("🚀 Gửi ngay")
+    await ha.tap("📤 Xác nhận gửi")
+    await drain(harness)
+    received = notice_messages(thao)[-1].text
+    assert "Họp &lt;quan trọng&gt; &amp; tài liệu “A&amp;B” lúc 8h" in received
+    assert "&amp;lt;" not in received and "&amp;amp;" not in received
+    await thao.send("🔔 Thông báo")
+    assert "Họp &lt;quan trọng&gt; &amp; tài liệu" in thao.last.text
+    assert any(label.startswith("Xem: Họp <quan trọng> & tài") for label in thao.buttons())
+    async with harness.db.session() as s:
+        await export_notices(s, tmp_path / "n.xlsx", clock.now().tzinfo)
+    row = next(load_workbook(tmp_path / "n.xlsx").worksheets[0].iter_rows(min_row=2,
+                                                                         values_only=True))
+    assert row[2] == typed

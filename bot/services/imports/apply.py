@@ -334,10 +334,14 @@ async def import_roster(session: AsyncSession, path: Path, *, now: datetime, she
     if report.problems and not skip_invalid:
         return report
     creates, updates, audits, seen = [], [], [], set()
+    forgotten = set(await session.scalars(select(Cadre.code).where(
+        Cadre.forgotten_at.is_not(None))))
     for _number, row in good:
         seen.add(row.code)
         values = {f: getattr(row, f) for f in ROSTER_FIELDS}
         values["unit_id"], values["position_id"] = units[row.unit], positions[row.position]
+        if row.code in forgotten:  # `cadrebot forget`: the phone is not brought back
+            values["phone"] = None
         current = existing.get(row.code)
         if current is None:
             creates.append({"code": row.code, **values, "active": True, "reachable": True,
