@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db_health import DatabaseHealth
 from bot.sqlite_driver import use_one_trip_cursors
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -51,6 +52,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.health = DatabaseHealth()
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,8 +60,14 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessionmaker() as session, session.begin():
-            yield session
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                yield session
+        except Exception as error:
+            self.health.failed(error)  # an outage is logged once, not per session
+            raise
+        if self.health.down:
+            self.health.ok()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

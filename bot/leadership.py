@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from telegram.ext import Application, ContextTypes
 
 from bot.db import Database
+from bot.db_health import is_outage
 from models import SchedulerLease
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,9 @@ async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
         if await is_leader(app):
             for duty in context.job.data:
                 await duty(app, process_id(app))
-    except Exception:  # noqa: BLE001 - the database may be briefly away; try again next time
-        log.exception("scheduler heartbeat failed")
+    except Exception as error:  # noqa: BLE001 - keep the heartbeat; try again next time
+        if not is_outage(error):  # an outage is logged once by the database's health
+            log.exception("scheduler heartbeat failed")
 
 
 def schedule(app: Application, duties: list[Callable[[Application, str], Awaitable]]) -> None:

@@ -102,8 +102,12 @@ class OutboxWorker:
                 sent = await self.tick()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - keep the worker alive; the next tick retries
-                log.exception("outbox tick failed")
+            except Exception as error:  # noqa: BLE001 - keep the worker alive; retry
+                health = self.services.db.health
+                if not health.failed(error):
+                    log.exception("outbox tick failed")
+                elif not self._stopping:  # the database is away: wait longer each time
+                    await asyncio.sleep(health.backoff())
                 sent = 0
             if not sent and not self._stopping:
                 await asyncio.sleep(self.idle_seconds)

@@ -102,8 +102,15 @@ class _UpdateHandler(RequestHandler):
             self.set_status(400)
             return
         app = self.state.app
-        if await inbound.record(app.bot_data["services"].db, payload,
-                                leadership.process_id(app)):
+        db = app.bot_data["services"].db
+        try:
+            recorded = await inbound.record(db, payload, leadership.process_id(app))
+        except Exception as error:
+            if not db.health.failed(error):
+                raise
+            self.set_status(503)  # the database is away: Telegram delivers it again later
+            return
+        if recorded:
             await app.update_queue.put(Update.de_json(payload, app.bot))
         self.set_status(200)
 
