@@ -107,6 +107,7 @@ def build_application(
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data["services"] = AppServices.create(settings, db, clock or Clock())
+    app.update_processor.app = app  # it handles an update taken over from a dead process
 
     gate.register(app)
     for module in FEATURE_MODULES:

@@ -3,9 +3,12 @@ applied in update_id order even when they reach different processes.
 
 - `record` stores the update (a repeated delivery of the same update_id is ignored);
 - `ChatOrderProcessor` (PTB's update processor) holds a chat's update until every older
-  recorded update of that chat is done, then deletes its row once it is handled;
-- a process that died leaves rows behind: after TAKEOVER_SECONDS another process takes
-  them over (`take_over_stale`, run with the scheduler lease), so a crash loses nothing.
+  recorded update of that chat is done — without holding one of the process's update slots
+  while it waits — then deletes its row once it is handled;
+- a process that died leaves rows behind: as soon as its liveness lease lapses
+  (bot.leadership), the process waiting behind such an update takes it over and handles it
+  first, and the scheduler's holder takes over the rest (`take_over_stale`); a crash loses
+  nothing and each chat keeps its order.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.db import Database
-from models import InboundUpdate
+from models import InboundUpdate, SchedulerLease
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.03
-TAKEOVER_SECONDS = 60  # no handler runs this long: the holder of an older update is gone
+# A last resort for a row whose holder keeps a lease yet never finishes it (a handler stuck
+# for minutes): the next update of the chat stops waiting for it.
+STUCK_SECONDS = 300
 
 
 def _now() -> datetime:
@@ -66,22 +71,40 @@ async def done(db: Database, update_id: int) -> None:
         await session.execute(delete(InboundUpdate).where(InboundUpdate.update_id == update_id))
 
 
+async def dead_holders(session, holders: set[str], now: datetime) -> set[str]:
+    """The processes among `holders` whose liveness lease has lapsed (or never existed)."""
+    from bot.leadership import process_lease
+
+    names = {process_lease(h): h for h in holders}
+    alive = set(await session.scalars(select(SchedulerLease.name).where(
+        SchedulerLease.name.in_(list(names)), SchedulerLease.expires_at >= now)))
+    return {holder for name, holder in names.items() if name not in alive}
+
+
+async def claim(db: Database, update_id: int, previous: str, holder: str) -> dict | None:
+    """Take a dead process's row; the payload when this process won it, else None."""
+    async with db.session() as session:
+        return await session.scalar(
+            update(InboundUpdate).where(InboundUpdate.update_id == update_id,
+                                        InboundUpdate.holder == previous)
+            .values(holder=holder, received_at=_now()).returning(InboundUpdate.payload))
+
+
 async def take_over_stale(app: Application, holder: str) -> int:
-    """Re-queue here the updates a dead process left; returns how many."""
+    """Re-queue here the updates dead processes left; returns how many."""
     db: Database = app.bot_data["services"].db
     now = _now()
     async with db.session() as session:
-        stale = list((await session.execute(
-            select(InboundUpdate.update_id, InboundUpdate.received_at).where(
-                InboundUpdate.received_at < now - timedelta(seconds=TAKEOVER_SECONDS))
+        rows = list((await session.execute(
+            select(InboundUpdate.update_id, InboundUpdate.holder)
+            .where(InboundUpdate.holder != holder)
             .order_by(InboundUpdate.update_id).limit(500))).all())
+        dead = await dead_holders(session, {h for _u, h in rows}, now)
     taken = 0
-    for update_id, received_at in stale:
-        async with db.session() as session:
-            payload = await session.scalar(
-                update(InboundUpdate).where(InboundUpdate.update_id == update_id,
-                                            InboundUpdate.received_at == received_at)
-                .values(holder=holder, received_at=now).returning(InboundUpdate.payload))
+    for update_id, previous in rows:
+        if previous not in dead:
+            continue
+        payload = await claim(db, update_id, previous, holder)
         if payload is None:
             continue
         try:
@@ -98,14 +121,21 @@ async def take_over_stale(app: Application, holder: str) -> int:
     return taken
 
 
+WAITING_LIMIT = 1000  # updates one process accepts at once; only the working ones use a slot
+
+
 class ChatOrderProcessor(BaseUpdateProcessor):
-    """Updates of different chats run concurrently (up to `max_concurrent_updates`); one
-    chat's updates run one at a time, in update_id order across processes."""
+    """Updates of different chats run concurrently (up to `max_concurrent_updates` at work);
+    one chat's updates run one at a time, in update_id order across processes. An update
+    waiting for its chat's turn does not hold a working slot."""
 
     def __init__(self, db: Database, max_concurrent_updates: int, ordered: bool) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(max(max_concurrent_updates, WAITING_LIMIT) if ordered
+                         else max_concurrent_updates)
         self.db = db
         self.ordered = ordered
+        self.slots = asyncio.Semaphore(max_concurrent_updates)
+        self.app: Application | None = None  # set by bot.app: to handle a taken-over update
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._users: dict[int, int] = defaultdict(int)
 
@@ -118,14 +148,20 @@ class ChatOrderProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self.slots:
+                await coroutine
             if self.ordered and isinstance(update, Update):
                 await done(self.db, update.update_id)
             return
         if self.ordered:  # the recorded rows order this chat's updates, in every process
-            await self._wait_turn(update.update_id, chat.id)
             try:
-                await coroutine
+                await self._wait_turn(update.update_id, chat.id)
+            except BaseException:
+                coroutine.close()
+                raise
+            try:
+                async with self.slots:
+                    await coroutine
             finally:
                 await done(self.db, update.update_id)
             return
@@ -139,16 +175,44 @@ class ChatOrderProcessor(BaseUpdateProcessor):
                 del self._users[chat.id], self._locks[chat.id]
 
     async def _wait_turn(self, update_id: int, chat_id: int) -> None:
-        """Return when no older update of this chat is recorded (or it has been abandoned)."""
+        """Return when no older update of this chat is recorded. An older one left by a dead
+        process is taken over and handled here first, so the chat keeps its order."""
+        from bot.leadership import process_id
+
+        me = process_id(self.app) if self.app is not None else None
+        started = _now()
         while True:
             async with self.db.session() as session:
                 older = (await session.execute(
-                    select(InboundUpdate.update_id, InboundUpdate.received_at).where(
+                    select(InboundUpdate.update_id, InboundUpdate.holder).where(
                         InboundUpdate.chat_id == chat_id, InboundUpdate.update_id < update_id)
                     .order_by(InboundUpdate.update_id).limit(1))).first()
+                dead = (await dead_holders(session, {older.holder}, _now())
+                        if older is not None and me is not None and older.holder != me
+                        else set())
             if older is None:
                 return
-            if older.received_at < _now() - timedelta(seconds=TAKEOVER_SECONDS):
-                log.warning("update %s waited for an abandoned older update", update_id)
+            if dead:
+                await self._handle_abandoned(older.update_id, older.holder, me)
+                continue
+            if _now() - started > timedelta(seconds=STUCK_SECONDS):
+                log.warning("update %s stopped waiting for update %s", update_id,
+                            older.update_id)
                 return
             await asyncio.sleep(POLL_SECONDS)
+
+    async def _handle_abandoned(self, update_id: int, previous: str, me: str) -> None:
+        payload = await claim(self.db, update_id, previous, me)
+        if payload is None:
+            return  # another process took it: wait for it like any other
+        log.warning("took over update %s left by a stopped process", update_id)
+        try:
+            update_object = Update.de_json(payload, self.app.bot)
+        except Exception:  # noqa: BLE001 - a row that cannot be read must not stall its chat
+            await done(self.db, update_id)
+            return
+        try:
+            async with self.slots:
+                await self.app.process_update(update_object)
+        finally:
+            await done(self.db, update_id)

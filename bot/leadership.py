@@ -53,9 +53,18 @@ def process_id(app: Application) -> str:
     return app.bot_data.setdefault("process_id", f"p-{uuid.uuid4().hex[:10]}")
 
 
+def process_lease(holder: str) -> str:
+    """The lease every process renews to say it is alive: updates it holds are taken over by
+    another process as soon as it lapses (bot.inbound)."""
+    return f"process:{holder}"
+
+
 async def is_leader(app: Application) -> bool:
-    """Renew (or take) the lease now; scheduled jobs run only when this is True."""
+    """Renew (or take) the lease now; scheduled jobs run only when this is True. Also renew
+    this process's own liveness lease."""
     services = app.bot_data["services"]
+    await acquire(services.db, process_id(app), services.clock.now(),
+                  services.settings.scheduler_lease_seconds, name=process_lease(process_id(app)))
     held = await acquire(services.db, process_id(app), services.clock.now(),
                          services.settings.scheduler_lease_seconds)
     if held != app.bot_data.get("leader"):
@@ -84,7 +93,9 @@ def schedule(app: Application, duties: list[Callable[[Application, str], Awaitab
 
 
 async def step_down(app: Application) -> None:
-    """At shutdown: give the lease up so another process need not wait for it to lapse."""
+    """At shutdown: give the leases up so another process need not wait for them to lapse."""
+    db = app.bot_data["services"].db
     if app.bot_data.get("leader"):
-        await release(app.bot_data["services"].db, process_id(app))
+        await release(db, process_id(app))
         app.bot_data["leader"] = False
+    await release(db, process_id(app), name=process_lease(process_id(app)))

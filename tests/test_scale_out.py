@@ -7,7 +7,7 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from bot import inbound, leadership
 from bot.pace import SharedPace
@@ -119,25 +119,29 @@ async def test_recorded_updates_are_deduplicated_and_ordered_per_chat(db):
 
 
 async def test_updates_left_by_a_dead_process_are_taken_over(db):
+    """A process's rows are taken over as soon as its liveness lease lapses — not after a
+    fixed delay — and never while it lives."""
+    from bot.leadership import acquire, process_lease, release
+
     class App:
         bot = None
         update_queue: asyncio.Queue = asyncio.Queue()
         bot_data = {"services": type("S", (), {"db": db})()}
 
-    assert await inbound.record(db, _payload(20, 5), "dead")
+    now = datetime.now(UTC)
+    for holder in ("dying", "alive", "p2"):
+        assert await acquire(db, holder, now, 40, name=process_lease(holder))
+    assert await inbound.record(db, _payload(20, 5), "dying")
     assert await inbound.record(db, _payload(21, 6), "alive")
-    assert await inbound.take_over_stale(App, "p2") == 0  # both are fresh
-    async with db.session() as s:
-        await s.execute(update(InboundUpdate).where(InboundUpdate.update_id == 20).values(
-            received_at=datetime.now(UTC) - timedelta(minutes=5)))
+    assert await inbound.take_over_stale(App, "p2") == 0  # both holders are alive
+    await release(db, "dying", name=process_lease("dying"))  # it stopped (or its lease lapsed)
     assert await inbound.take_over_stale(App, "p2") == 1
     taken = App.update_queue.get_nowait()
     assert taken.update_id == 20 and taken.message.text == "xin chào"
     async with db.session() as s:
         row = await s.get(InboundUpdate, 20)
         assert row.holder == "p2"  # now this process's; deleted when handled
-    assert await inbound.take_over_stale(App, "p3") == 0  # not taken twice
-
+    assert await inbound.take_over_stale(App, "p3") == 0  # not taken twice: p2 is alive
 
 
 async def test_a_recorded_update_that_cannot_be_read_is_skipped_not_retried(db, caplog):
@@ -147,11 +151,12 @@ async def test_a_recorded_update_that_cannot_be_read_is_skipped_not_retried(db, 
         update_queue: asyncio.Queue = asyncio.Queue()
         bot_data = {"services": type("S", (), {"db": db})()}
 
+    from bot.leadership import acquire, process_lease
+
+    for alive in ("p2", "p3"):
+        assert await acquire(db, alive, datetime.now(UTC), 40, name=process_lease(alive))
     assert await inbound.record(db, {"update_id": 30, "message": "not a message"}, "dead")
     assert await inbound.record(db, _payload(31, 7), "dead")
-    async with db.session() as s:
-        await s.execute(update(InboundUpdate).values(
-            received_at=datetime.now(UTC) - timedelta(minutes=5)))
     with caplog.at_level("WARNING"):
         assert await inbound.take_over_stale(App, "p2") == 1  # the good one
     assert [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()] == [
@@ -160,3 +165,55 @@ async def test_a_recorded_update_that_cannot_be_read_is_skipped_not_retried(db, 
         assert await s.get(InboundUpdate, 30) is None
     assert App.update_queue.get_nowait().update_id == 31
     assert await inbound.take_over_stale(App, "p3") == 0
+
+
+async def test_waiting_for_a_chats_turn_holds_no_slot_and_a_dead_holders_update_goes_first(db):
+    """Two processes, the other one dies while holding chat 1's oldest update: chats waiting
+    behind it never block other chats (the waiting takes no working slot), and the dead
+    process's update is taken over at once and handled before the chat's later ones."""
+    from bot.leadership import acquire, process_lease, release
+
+    order: list[int] = []
+
+    class App:
+        bot = None
+        bot_data = {"process_id": "me"}
+
+        async def process_update(self, update):
+            order.append(update.update_id)
+
+    now = datetime.now(UTC)
+    for holder in ("me", "other"):
+        assert await acquire(db, holder, now, 40, name=process_lease(holder))
+    assert await inbound.record(db, _payload(50, 1, "số liệu cũ"), "other")  # being handled
+    for update_id, chat in ((51, 1), (52, 2), (53, 3), (54, 4), (55, 5), (56, 1)):
+        assert await inbound.record(db, _payload(update_id, chat), "me")
+    # chats 2–5 also have an older update held by the other process
+    for update_id, chat in ((40, 2), (41, 3), (42, 4), (43, 5)):
+        assert await inbound.record(db, _payload(update_id, chat), "other")
+    assert await inbound.record(db, _payload(60, 9), "me")  # an unrelated chat
+
+    processor = inbound.ChatOrderProcessor(db, 2, ordered=True)  # two working slots
+    processor.app = App()
+    from telegram import Update
+
+    async def handle(update_id: int) -> None:
+        order.append(update_id)
+
+    def run(update_id: int, chat: int):
+        update = Update.de_json(_payload(update_id, chat), None)
+        return asyncio.create_task(processor.process_update(update, handle(update_id)))
+
+    waiting = [run(51, 1), run(52, 2), run(53, 3), run(54, 4), run(55, 5), run(56, 1)]
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    await asyncio.wait_for(run(60, 9), 1.0)  # answered within a second
+    assert time.monotonic() - started < 1.0 and order == [60]
+    # the other process dies: its updates are taken over here, each before its chat's next
+    await release(db, "other", name=process_lease("other"))
+    await asyncio.wait_for(asyncio.gather(*waiting), 10)
+    assert order.index(50) < order.index(51) < order.index(56)
+    for older, later in ((40, 52), (41, 53), (42, 54), (43, 55)):
+        assert order.index(older) < order.index(later)
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(InboundUpdate)) == 0
