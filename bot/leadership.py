@@ -8,11 +8,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, or_, update
 from telegram.ext import Application, ContextTypes
 
-from bot.db import Database
+from bot.db import Database, insert_if_absent
 from bot.db_health import is_outage
 from models import SchedulerLease
 
@@ -34,13 +33,8 @@ async def acquire(db: Database, holder: str, now: datetime, seconds: int,
             .values(holder=holder, expires_at=expires))
         if result.rowcount:
             return True
-        try:
-            async with session.begin_nested():
-                await session.execute(insert(SchedulerLease).values(
-                    name=name, holder=holder, expires_at=expires))
-            return True
-        except IntegrityError:
-            return False
+        return await insert_if_absent(session, SchedulerLease, name=name, holder=holder,
+                                      expires_at=expires)
 
 
 async def release(db: Database, holder: str, name: str = LEASE_NAME) -> None:

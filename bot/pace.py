@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy import case, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, update
 
-from bot.db import Database
+from bot.db import Database, insert_if_absent
 from models import SendPace
 
 # Behind its schedule (a slow database write, a busy moment), a sender catches up at most
@@ -40,14 +39,9 @@ class SharedPace:
                     update(SendPace).where(SendPace.name == self.name).values(
                         next_at=case((SendPace.next_at > now, SendPace.next_at), else_=now) + cost)
                     .returning(SendPace.next_at))
-                if end is None:
-                    try:
-                        async with session.begin_nested():
-                            await session.execute(insert(SendPace).values(name=self.name,
-                                                                          next_at=now + cost))
-                        end = now + cost
-                    except IntegrityError:  # another process created the row first: again
-                        pass
+                if end is None and await insert_if_absent(session, SendPace, name=self.name,
+                                                          next_at=now + cost):
+                    end = now + cost  # else another process created the row first: again
         self._start = end - cost
         await asyncio.sleep(max(0.0, self._start - time.time()))
         return self._start

@@ -102,3 +102,19 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
             return None
         values.append(value)
     return Decoded(found, tuple(values))
+
+
+LEGACY_MODULES = ("delegation", "digest", "notices", "onboarding", "reminder_settings", "report",
+                  "results", "review", "targets", "training")
+
+
+def all_actions() -> set[str]:
+    """Every "prefix:action" a button of the bot can carry: the typed registry, and the
+    modules that still parse their own data (each declares its ACTIONS)."""
+    import importlib
+
+    found = {f"{prefix}:{name}" for prefix, name in REGISTRY}
+    for module in LEGACY_MODULES:
+        actions = importlib.import_module(f"handlers.{module}").ACTIONS
+        found |= {f"{prefix}:{name}" for prefix, names in actions.items() for name in names}
+    return found

@@ -19,6 +19,7 @@ from handlers.common import button, edit_or_send, esc, final, parse_ids, refuse
 from models import Cadre
 
 PREFIX = "dl"
+ACTIONS = {PREFIX: ("m", "n", "d", "x", "X")}  # every button action this module answers
 FLOW = "delegate"
 DAY_CHOICES = [7, 14, 30]
 RANGE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–đến ]+\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")

@@ -41,6 +41,7 @@ from models import Period
 from models.enums import Band
 
 PREFIX = "dg"
+ACTIONS = {PREFIX: ("x", "pp", "p", "u")}  # every button action this module answers
 UNIT_PAGE = 20  # units a page of the drill-down
 BAND_ORDER = [Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED]
 

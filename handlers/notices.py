@@ -24,6 +24,8 @@ from models import Notice, NoticeDelivery, TrainingRequirement
 from models.enums import AckKind
 
 PREFIX = "nt"
+ACTIONS = {PREFIX: ("l", "o", "a", "new", "noatt", "f", "next", "next0", "k", "now", "go",
+                   "cancel", "sl", "st", "fu")}  # every button action this module answers
 FLOW = "notice"
 MAX_TEXT = 3500
 WHEN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:h](\d{2})\s*$")

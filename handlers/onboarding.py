@@ -16,6 +16,7 @@ from handlers.common import button, edit_or_send, esc, final, refuse
 
 log = logging.getLogger(__name__)
 PREFIX = "ob"
+ACTIONS = {PREFIX: ("mv", "keep")}  # every button action this module answers
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:

@@ -108,7 +108,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
             elif tap.action in (screens.ORGANISING, screens.RALLYING):
                 organising = tap.action is screens.ORGANISING
                 levels = scoring.organising_levels if organising else scoring.rallying_levels
-                if tap[2] >= len(levels):
+                cadre, _a = await reviewable(session, context.actor, cadre_id, context.today)
+                if tap[2] >= len(levels) or not cadre.is_leader:  # đ and e are leaders' only
                     raise ReviewError("not_found")
                 data = await _flow_data(session, chat_id, cadre_id, period_id)
                 data["organising" if organising else "rallying"] = levels[tap[2]].value

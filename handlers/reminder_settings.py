@@ -12,6 +12,8 @@ from bot.services.reminders import next_working_morning
 from handlers.common import button, edit_or_send, final
 from models import Cadre
 
+ACTIONS = {"rm": ("z", "off", "t")}  # every button action this module answers
+
 
 async def show(update: Update, context: BotContext, prefix: str = "") -> None:
     async with context.db.session() as session:

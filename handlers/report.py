@@ -621,11 +621,14 @@ async def cb_submit_ok(update, context, data):
 
 
 BOARD_ACTIONS = {"e", "a", "n", "s", "y", "r", "x"}
+# every button action this module answers (kb: the board correcting someone's report)
+ACTIONS: dict = {}  # filled below from CALLBACKS
 CALLBACKS = {
     "o": cb_open, "e": cb_edit, "a": cb_all, "n": cb_number, "s": cb_skip,
     "y": cb_confirm_big, "r": cb_retype, "g": cb_self, "gc": cb_criterion,
     "sub": cb_submit, "ok": cb_submit_ok, "x": cb_exempt,
 }
+ACTIONS.update({PREFIX: tuple(CALLBACKS), BOARD_PREFIX: tuple(sorted(BOARD_ACTIONS))})
 
 
 # ---------------------------------------------------------------- typed input and files

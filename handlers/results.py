@@ -27,6 +27,7 @@ from models import Cadre
 from models.enums import ProductKind
 
 PREFIX = "rs"
+ACTIONS = {PREFIX: ("d", "c", "b")}  # every button action this module answers
 
 
 

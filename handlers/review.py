@@ -63,6 +63,7 @@ REVIEW_ERRORS = {
     "reason_required": N_("Please give a reason for returning the report."),
     "reason_too_long": N_("The reason is too long; please keep it under 500 characters."),
     "changed": N_("This report has changed since the screen was shown. Please open it again."),
+    "no_evidence": N_("This report has no evidence attached."),
     "exemption_pending": N_("First accept or refuse the request for an objective-cause "
                             "exemption (⚖️), then approve."),
 }
@@ -553,6 +554,8 @@ async def cb_evidence(update, context, data):
             .join(Entry, Entry.id == Evidence.entry_id)
             .where(Entry.cadre_id == ids[0], Entry.period_id == ids[1])
             .order_by(Evidence.id))).all()
+    if not rows:
+        raise ReviewError("no_evidence")
     chat = update.effective_chat.id
     for kind, file_id, url in rows:
         if kind == "photo":
@@ -591,6 +594,7 @@ CALLBACKS = {
     "AA": cb_approve_all_ok, "R": cb_return_all, "rt": cb_return_one, "rr": cb_reason,
     "adj": cb_adjust, "v": cb_evidence, "ex": cb_exemption,
 }
+ACTIONS = {PREFIX: tuple(CALLBACKS)}  # every button action this module answers
 
 
 async def on_callback(update: Update, context: BotContext) -> None:

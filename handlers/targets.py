@@ -28,6 +28,7 @@ from models import Cadre, ProductType
 from models.enums import ProductKind
 
 PREFIX = "tg"
+ACTIONS = {PREFIX: ("l", "c", "p")}  # every button action this module answers
 FLOW = "target"
 PAGE = 8
 

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
@@ -24,6 +25,8 @@ from models import Cadre, TrainingRecord, TrainingRequirement
 from models.enums import TrainingCategory
 
 PREFIX = "tr"
+ACTIONS = {PREFIX: ("m", "new", "c", "s", "ok", "v", "req", "a", "x", "f")}  # every button
+# action this module answers
 FLOW = "course"
 CATEGORIES = [
     (TrainingCategory.POLITICAL_THEORY, N_("Political theory")),
@@ -374,7 +377,12 @@ async def on_callback(update: Update, context: BotContext) -> None:
             record = await _check_verifier(context, ids[0])
             send = (context.bot.send_photo if record.certificate_kind == "photo"
                     else context.bot.send_document)
-            await send(update.effective_chat.id, record.certificate_file_id)
+            try:
+                await send(update.effective_chat.id, record.certificate_file_id)
+            except BadRequest:  # the file is no longer on Telegram's side
+                await refuse(update, _("The certificate file can no longer be opened; ask the "
+                                       "cadre to send it again."))
+                return
         else:
             raise ReviewError("not_found")
     except ReviewError as error:

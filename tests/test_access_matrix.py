@@ -184,14 +184,63 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "ob:keep": row(EVERY_LINKED),  # [cadre] keep her record
 }
 
+# Buttons the saved province never shows (a step of a flow nobody is in, a list with nothing
+# to close yet, …): each one's data is forged from the province's objects and tapped by
+# everyone. Row: the data ({thao} Thảo, {son} Sơn, {nov} November, {entry} Thảo's approved
+# product, {son_entry}/{son_version} Sơn's submitted one, {agency} Tân Hưng, {record}
+# Thảo's course) and who may.
+FORGED: dict[str, tuple[str, dict[str, bool]]] = {
+    "kp:o": ("kp:o:{nov}", row(CADRES)),  # open a period: each sees their own sheet
+    "kp:a": ("kp:a:{entry}:passed", row("")),  # steps of a product nobody is entering
+    "kp:n": ("kp:n:{entry}:failed:0", row("")),
+    "kp:s": ("kp:s:{entry}:note", row("")),
+    "kp:y": ("kp:y:{entry}", row("")),
+    "kp:r": ("kp:r:{entry}", row("")),  # Thảo's product is approved: not editable
+    "kp:x": ("kp:x:{entry}:1", row("")),
+    "kp:ok": ("kp:ok:{nov}", row(CADRES)),  # confirm sending: own data, each told what lacks
+    "kb:a": ("kb:a:{entry}:passed", row("")),
+    "kb:n": ("kb:n:{entry}:failed:0", row("")),
+    "kb:s": ("kb:s:{entry}:note", row("")),
+    "kb:y": ("kb:y:{entry}", row("")),
+    "kb:x": ("kb:x:{entry}:1", row("")),
+    "kb:r": ("kb:r:{entry}", row("board")),  # the board re-types a figure of anyone's report
+    "rv:v": ("rv:v:{son}:{nov}", row(REVIEWERS)),  # the evidence of Sơn's report
+    "rv:ex": ("rv:ex:{son_entry}:{son_version}:1", row("")),  # no exemption asked for
+    "ra:l": ("ra:l:{thao}:{nov}:0", row("")),  # a leader's e: Thảo is not a leader
+    "ra:o": ("ra:o:{thao}:{nov}:0", row("")),  # a leader's đ
+    "ry:ok": ("ry:ok:{thao}:2026:X", row("")),  # no period of Thảo's evaluated this year
+    "ry:b": ("ry:b:{thao}:2026:T", row(REVIEWERS)),  # asks why (the proposal is refused then)
+    "ry:x": ("ry:x:{agency}:2026:{thao}:T", row("")),  # nothing proposed in the agency yet
+    "ry:cap": ("ry:cap:{agency}:2026:cm", row("board")),  # the cap (nobody over it)
+    "ry:cl": ("ry:cl:{agency}:2026", row("")),  # nothing to close yet
+    "ry:clok": ("ry:clok:{agency}:2026", row("")),
+    "dl:d": ("dl:d:7", row("")),  # a step of a delegation nobody is making
+    "tr:m": ("tr:m", row(CADRES)),  # 📚 own obligations
+    "tr:c": ("tr:c:0", row("")),  # steps of a course declaration nobody is making
+    "tr:s": ("tr:s:4", row("")),
+    "tr:ok": ("tr:ok", row("")),
+    "tr:f": ("tr:f:{record}", row("evaluator board")),  # Thảo's certificate
+    "nt:l": ("nt:l:0", row(CADRES)),  # own notices, a page
+    "nt:noatt": ("nt:noatt", row("")),  # steps of a notice nobody is composing
+    "nt:f": ("nt:f:l:xa", row("")),
+    "nt:next": ("nt:next", row("")),
+    "nt:next0": ("nt:next0", row("")),
+    "nt:k": ("nt:k:1", row("")),
+    "nt:now": ("nt:now", row("")),
+    "nt:go": ("nt:go", row("")),
+    "nt:cancel": ("nt:cancel", row("board")),  # the board cancels its own (empty) draft
+    "rm:z": ("rm:z", row(CADRES)),  # ⏰ own reminders
+    "rm:off": ("rm:off", row(CADRES)),
+}
+
 # Conversation steps (flows that take typed text or files): the button or command that
 # starts each. Who may be in a flow is who may tap its starting button; a step re-checks
 # the rights before it stores anything.
 FLOWS: dict[str, set[str]] = {
-    "kpi": {"kp:e", "kp:g", "kb:e"},
+    "kpi": {"kp:e", "kp:g", "kb:e", "kb:r"},
     "review": {"rv:adj", "rv:rt", "rv:R"},
     "rating": {"ra:s", "ra:c", "ra:e", "ra:k"},
-    "annual": {"ry:lk"},
+    "annual": {"ry:lk", "ry:b"},
     "delegate": {"dl:n"},
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
@@ -425,9 +474,29 @@ async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
     return found
 
 
+async def forged_ids(province: Province) -> dict[str, int]:
+    from models import Entry, OrgUnit, TrainingRecord
+
+    await province.restore()
+    async with province.harness.db.session() as s:
+        codes = {c.code: c.id for c in await s.scalars(select(Cadre))}
+        november = await s.scalar(select(Period.id).where(
+            Period.kind == "month", Period.year == 2026, Period.number == 11))
+        entry = await s.scalar(select(Entry).where(Entry.cadre_id == codes["XTH004"])
+                               .order_by(Entry.id).limit(1))
+        son_entry = await s.scalar(select(Entry).where(Entry.cadre_id == codes[SON[0]])
+                                   .order_by(Entry.id).limit(1))
+        return {"thao": codes["XTH004"], "son": codes[SON[0]], "nov": november,
+                "entry": entry.id, "son_entry": son_entry.id, "son_version": son_entry.version,
+                "agency": await s.scalar(select(OrgUnit.id).where(OrgUnit.code == "XTH")),
+                "record": await s.scalar(select(TrainingRecord.id).where(
+                    TrainingRecord.cadre_id == codes["XTH004"]))}
+
+
 REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "chỉ dành cho", "Chỉ người đánh giá",
             "Chỉ Ban Tổ chức", "không phụ trách đánh giá", "hết hiệu lực", "đã được xử lý",
-            "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu"]
+            "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu", "không thể sửa lúc này",
+            "không xếp loại năm nay", "Chưa thể chốt danh sách"]
 
 
 def refused(texts: list[str], alerts: list[str]) -> bool:
@@ -442,13 +511,20 @@ async def flow_of(province: Province, person) -> str | None:
 
 
 def test_every_handler_and_flow_has_a_row(harness):
+    from handlers.callbacks import all_actions
+
     commands, labels, prefixes = registered(harness.app)
     sent = {m if m in labels else m.split()[0] for m in MESSAGES}
     assert {f"/{c}" for c in commands} <= sent, "a command without a row in MESSAGES"
     assert labels <= sent, "a menu label without a row in MESSAGES"
     assert prefixes <= {key.split(":")[0] for key in BUTTONS}, "a button prefix without a row"
+    # every action the code can put on a button has exactly one row
+    assert all_actions() == set(BUTTONS) | set(FORGED), (
+        f"without a row: {sorted(all_actions() - set(BUTTONS) - set(FORGED))}; "
+        f"rows for nothing: {sorted((set(BUTTONS) | set(FORGED)) - all_actions())}")
+    assert not set(BUTTONS) & set(FORGED)
     assert set(ROUTES) == set(FLOWS), "a conversation flow without a row in FLOWS"
-    assert all(key in BUTTONS for keys in FLOWS.values() for key in keys)
+    assert all(key in BUTTONS or key in FORGED for keys in FLOWS.values() for key in keys)
 
 
 async def test_access_matrix(harness, clock, tmp_path):
@@ -462,16 +538,21 @@ async def test_access_matrix(harness, clock, tmp_path):
     started: dict[str, set[str]] = {}
     cells = [(entry, None, allowed) for entry, allowed in MESSAGES.items()]
     cells += [(key, found[key], allowed) for key, allowed in BUTTONS.items()]
+    ids = await forged_ids(province)
+    cells += [(key, data.format(**ids), allowed) for key, (data, allowed) in FORGED.items()]
     for label, button, allowed in cells:
         for actor in NAMES:
             await province.restore()
-            if button is not None:
+            if isinstance(button, Found):
                 await button.replay(province)
             person = province.people[actor]
             stored = await province.stored()
             flow_before = await flow_of(province, person)
             before = seen(person)
-            await (person.send(label) if button is None else person.tap_data(button.data))
+            if button is None:
+                await person.send(label)
+            else:
+                await person.tap_data(button.data if isinstance(button, Found) else button)
             texts, alerts = news(person, before)
             if leaked := province.leaks(actor, [*texts, *alerts]):
                 wrong.append(f"{label} × {actor}: shows {leaked}")

@@ -88,3 +88,30 @@ async def test_a_unit_inherits_its_period_type_from_the_nearest_ancestor_that_se
         province.period_type = None
         await s.flush()
         assert await period_type_of_unit(s, commune.id) == PeriodType.MONTH
+
+
+async def test_a_refused_update_keeps_nothing_it_did_before_failing(db):
+    """Creating a period inside an update that then fails leaves no row: no savepoint may
+    commit part of a transaction (on SQLite a savepoint opened before the first write
+    starts the transaction, and releasing it would commit)."""
+    from sqlalchemy import func, select
+
+    from bot.policy import Policy
+    from bot.services import periods
+    from bot.services.calendar import WorkCalendar
+    from models import Period
+
+    policy = Policy()
+
+    class Refused(Exception):
+        pass
+
+    try:
+        async with db.session() as s:
+            await periods.ensure_period(s, periods.PeriodType.YEAR, 2026, 1,
+                                        WorkCalendar(policy.calendar), policy.calendar)
+            raise Refused
+    except Refused:
+        pass
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Period)) == 0

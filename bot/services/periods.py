@@ -6,9 +6,9 @@ from calendar import monthrange
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import insert_if_absent
 from bot.policy import CalendarPolicy
 from bot.services.calendar import WorkCalendar
 from models import Period
@@ -67,15 +67,11 @@ async def ensure_period(
         return period
     starts_on, ends_on = bounds(kind, year, number)
     submission, review = deadlines(ends_on, calendar, policy)
-    try:
-        async with session.begin_nested():
-            period = Period(
-                kind=kind.value, year=year, number=number, starts_on=starts_on, ends_on=ends_on,
-                submission_deadline=submission, review_deadline=review, status="open",
-            )
-            session.add(period)
-    except IntegrityError:
-        period = await session.scalar(_PERIOD, key)
+    await insert_if_absent(  # another process may create it at the same moment
+        session, Period, kind=kind.value, year=year, number=number, starts_on=starts_on,
+        ends_on=ends_on, submission_deadline=submission, review_deadline=review,
+        status=PeriodStatus.OPEN.value)
+    period = await session.scalar(_PERIOD, key)
     return period
 
 

@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import insert_if_absent
 from bot.policy import Policy
 from bot.services import training
 from bot.services.calendar import WorkCalendar
@@ -196,10 +196,5 @@ async def due(session: AsyncSession, now: datetime, tz: ZoneInfo, calendar: Work
 
 async def claim(session: AsyncSession, reminder: Reminder, now: datetime) -> bool:
     """Record the reminder before sending it; False when someone else already did."""
-    try:
-        async with session.begin_nested():
-            session.add(ReminderLog(cadre_id=reminder.cadre_id, subject=reminder.subject,
-                                    step=reminder.step, sent_at=now))
-        return True
-    except IntegrityError:
-        return False
+    return await insert_if_absent(session, ReminderLog, cadre_id=reminder.cadre_id,
+                                  subject=reminder.subject, step=reminder.step, sent_at=now)
