@@ -73,6 +73,7 @@ async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
         if await is_leader(app):
             for duty in context.job.data:
                 await duty(app, process_id(app))
+            await forget_dead_processes(app)
     except Exception as error:  # noqa: BLE001 - keep the heartbeat; try again next time
         if not is_outage(error):  # an outage is logged once by the database's health
             log.exception("scheduler heartbeat failed")
@@ -84,6 +85,15 @@ def schedule(app: Application, duties: list[Callable[[Application, str], Awaitab
         every = max(1.0, app.bot_data["services"].settings.scheduler_lease_seconds / 3)
         app.job_queue.run_repeating(_heartbeat, interval=every, first=0,
                                     name="scheduler-lease", data=duties)
+
+
+async def forget_dead_processes(app: Application) -> None:
+    """Liveness leases of processes gone for an hour: nothing waits on them any more."""
+    services = app.bot_data["services"]
+    cutoff = services.clock.now() - timedelta(hours=1)
+    async with services.db.session() as session:
+        await session.execute(delete(SchedulerLease).where(
+            SchedulerLease.name.startswith("process:"), SchedulerLease.expires_at < cutoff))
 
 
 async def step_down(app: Application) -> None:
