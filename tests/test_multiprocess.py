@@ -210,6 +210,14 @@ async def test_two_processes_behind_one_webhook(pg_database, tmp_path, unused_tc
             leader.proc.send_signal(signal.SIGKILL)
             leader.proc.wait()
             emulator.webhook_targets = [survivor.hook]
+            # the survivor keeps answering people, within a second, while it takes over
+            answered = len(cadre.texts)
+            started = asyncio.get_running_loop().time()
+            cadre.text("/trogiup")
+            while len(cadre.texts) == answered:
+                assert asyncio.get_running_loop().time() - started < 1.0, "no answer in 1 s"
+                await asyncio.sleep(0.02)
+            assert "Hướng dẫn sử dụng" in cadre.last.text
 
             async def all_sent() -> bool:
                 return len(_sent(emulator, wanted) - before) >= total
