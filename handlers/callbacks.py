@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton
 
+from handlers.common import CALLBACK_LIMIT, ID_LIMIT
 from models.enums import Band, PositionGroup
 
-CALLBACK_LIMIT = 64
-ID_LIMIT = 2**63  # ids are BIGINT: a larger (forged) number must not reach the database
 BAND_CODES = {"X": Band.EXCELLENT, "T": Band.GOOD, "H": Band.DONE, "K": Band.FAILED}
 GROUP_CODES = {"ld": PositionGroup.LEADERSHIP.value, "cm": PositionGroup.PROFESSIONAL.value,
                "ht": PositionGroup.SUPPORT.value, "kh": "khac"}

@@ -166,8 +166,6 @@ class Evaluation(Base):
     proposed_band: Mapped[str | None] = mapped_column(String(20))
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Leaders: how many of those managed were not yet evaluated when d was computed.
-    unit_result_pending: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=0)
     rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     rated_for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))

@@ -117,7 +117,6 @@ class RatingService:
             evaluation.unit_result = draft.leader.unit_result
             evaluation.organising = draft.leader.organising
             evaluation.rallying = draft.leader.rallying
-            evaluation.unit_result_pending = 0
         evaluation.task_score = score.task.points
         evaluation.general_score = score.general_points
         evaluation.total_score = score.total

@@ -108,7 +108,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('proposed_band', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('proposed_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
         batch_op.add_column(sa.Column('proposed_at', models.base.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('unit_result_pending', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_evaluations_agency_id_org_units'), 'org_units', ['agency_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_evaluations_proposed_by_id_cadres'), 'cadres', ['proposed_by_id'], ['id'])
 
@@ -130,7 +129,6 @@ def downgrade() -> None:
     with op.batch_alter_table('evaluations', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_evaluations_proposed_by_id_cadres'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_evaluations_agency_id_org_units'), type_='foreignkey')
-        batch_op.drop_column('unit_result_pending')
         batch_op.drop_column('proposed_at')
         batch_op.drop_column('proposed_by_id')
         batch_op.drop_column('proposed_band')
