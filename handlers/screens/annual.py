@@ -176,6 +176,13 @@ def leave_kind_screen(cadre_id: int, year: int, name: str) -> tuple[str, InlineK
     return _("🏖 Leave of {name}: which kind?").format(name=esc(name)), InlineKeyboardMarkup(rows)
 
 
+def _names(drafts: list[AnnualDraft], shown: int = 20) -> str:
+    names = ", ".join(esc(d.cadre.full_name) for d in drafts[:shown])
+    if len(drafts) > shown:
+        names += " " + _("and {count} more").format(count=len(drafts) - shown)
+    return names
+
+
 def _group_line(cap: GroupCap) -> str:
     text = _("<b>{group}</b>: {members} proposed · “Well completed” {good} · “Excellently "
              "completed” {excellent} (at most {allowed})").format(
@@ -208,11 +215,9 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
         lines.append(_("⚠️ {name} (leader) is proposed above the agency's rating.").format(
             name=esc(d.cadre.full_name)))
     if listing.missing:
-        lines.append(_("Not proposed yet: {names}").format(
-            names=", ".join(esc(d.cadre.full_name) for d in listing.missing[:20])))
+        lines.append(_("Not proposed yet: {names}").format(names=_names(listing.missing)))
     if listing.not_rated:
-        lines.append(_("Evaluated, not rated: {names}").format(
-            names=", ".join(esc(d.cadre.full_name) for d in listing.not_rated[:20])))
+        lines.append(_("Evaluated, not rated: {names}").format(names=_names(listing.not_rated)))
     shown = [d for d in listing.drafts if d.proposed]
     pages = max(1, (len(shown) + AGENCY_PAGE - 1) // AGENCY_PAGE)
     page = max(0, min(page, pages - 1))
