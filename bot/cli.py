@@ -206,11 +206,7 @@ def _set_period_locked(code: str, locked: bool) -> None:
     from bot.services import periods
     from bot.services.calendar import WorkCalendar
 
-    try:
-        kind, year, number = periods.parse_period_code(code)
-    except periods.BadPeriodCode:
-        raise CliError(_("Unknown period “{code}”: write 2026-11 (month), 2026-Q4 (quarter) "
-                         "or 2026 (year).").format(code=code)) from None
+    kind, year, number = _period_of(code)
     settings = _settings()
 
     async def work(session, now):
@@ -254,11 +250,7 @@ def export_evaluations(
     from bot.services.calendar import WorkCalendar
     from bot.services.exports import export_evaluations as build
 
-    try:
-        kind, year, number = periods.parse_period_code(period)
-    except periods.BadPeriodCode:
-        raise CliError(_("Unknown period “{code}”: write 2026-11 (month), 2026-Q4 (quarter) "
-                         "or 2026 (year).").format(code=period)) from None
+    kind, year, number = _period_of(period)
     settings = _settings()
     policy = load_policy(settings.policy_file)
 
@@ -310,24 +302,20 @@ def export_forms(
     agency: str | None = typer.Option(None, "--agency", help="One agency's code (default: all)."),
 ) -> None:
     """The forms to sign: each person's sheet and each agency's table (.docx and .xlsx)."""
-    from bot.policy import load_policy
     from bot.services import periods
-    from bot.services.annual import AnnualService
-    from bot.services.calendar import WorkCalendar
     from bot.services.forms import forms_for
     from bot.services.kpi import KpiService
     from bot.services.units import UnitTree
 
     kind, year, number = _period_of(period)
     settings = _settings()
-    policy = load_policy(settings.policy_file)
-    calendar = WorkCalendar(policy.calendar)
+    annual = _annual_service()
+    policy, calendar = annual.policy, annual.calendar
 
     async def work(session, now):
         row = await periods.ensure_period(session, kind, year, number, calendar, policy.calendar)
         tree = await UnitTree.load(session)
         agencies = [(await _unit_by_code(session, agency)).id] if agency else tree.agencies()
-        annual = AnnualService(policy, calendar)
         written = []
         for agency_id in agencies:
             files = await forms_for(session, policy, KpiService(policy, calendar), annual,
@@ -343,20 +331,25 @@ def export_forms(
     typer.echo(_("Wrote {count} files to {path}").format(count=len(written), path=output))
 
 
-@year_app.command("close")
-def year_close(agency: str, year: int) -> None:
-    """Close an agency's annual list (as the board would in the bot; the same checks)."""
+def _annual_service():
+    """The annual rating's use cases with the configured policy."""
     from bot.policy import load_policy
     from bot.services.annual import AnnualService
     from bot.services.calendar import WorkCalendar
+
+    policy = load_policy(_settings().policy_file)
+    return AnnualService(policy, WorkCalendar(policy.calendar))
+
+
+@year_app.command("close")
+def year_close(agency: str, year: int) -> None:
+    """Close an agency's annual list (as the board would in the bot; the same checks)."""
     from bot.services.review import ReviewError
 
-    settings = _settings()
-    policy = load_policy(settings.policy_file)
+    service = _annual_service()
 
     async def work(session, now):
         unit = await _unit_by_code(session, agency)
-        service = AnnualService(policy, WorkCalendar(policy.calendar))
         try:
             listing = await service.close(session, actor=None, agency_id=unit.id, year=year,
                                           now=now, label="operator")
@@ -377,19 +370,15 @@ def year_close(agency: str, year: int) -> None:
 @year_app.command("reopen")
 def year_reopen(agency: str, year: int) -> None:
     """Reopen a closed list (the bands go back to proposals; audited)."""
-    from bot.policy import load_policy
-    from bot.services.annual import AnnualService
-    from bot.services.calendar import WorkCalendar
     from bot.services.review import ReviewError
 
-    settings = _settings()
-    policy = load_policy(settings.policy_file)
+    service = _annual_service()
 
     async def work(session, now):
         unit = await _unit_by_code(session, agency)
         try:
-            await AnnualService(policy, WorkCalendar(policy.calendar)).reopen(
-                session, agency_id=unit.id, year=year, now=now, label="operator")
+            await service.reopen(session, agency_id=unit.id, year=year, now=now,
+                                 label="operator")
         except ReviewError:
             raise CliError(_("The list {year} of {agency} is not closed.").format(
                 year=year, agency=unit.name)) from None
@@ -708,11 +697,7 @@ def digest(
     async def work(session, now):
         today = now.astimezone(settings.tz).date()
         if period:
-            try:
-                kind, year, number = periods.parse_period_code(period)
-            except periods.BadPeriodCode:
-                raise CliError(_("Unknown period “{code}”: write 2026-11 (month), 2026-Q4 "
-                                 "(quarter) or 2026 (year).").format(code=period)) from None
+            kind, year, number = _period_of(period)
             row = await periods.ensure_period(session, kind, year, number,
                                               WorkCalendar(policy.calendar), policy.calendar)
         else:

@@ -8,28 +8,32 @@ screen; messages to the people rated go out after the commit.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import date
 
-from sqlalchemy import func, select
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import N_, _, fmt_date, vietnamese_name_key
+from bot.i18n import N_, _, fmt_date
 from bot.services import annual as annual_rules
 from bot.services import flows
-from bot.services.annual import annual_drafts, headed_agencies, leaves_of, may_close
+from bot.services.annual import (
+    annual_drafts,
+    closed_list,
+    headed_agencies,
+    leaves_of,
+    may_close,
+    rated_by,
+)
 from bot.services.flows import Flow
 from bot.services.forms import annual_forms
 from bot.services.imports.cells import CellError, parse_date
-from bot.services.review import ReviewError, delegators_of, reviewable
+from bot.services.review import ReviewError, reviewable
 from bot.services.units import UnitTree
 from handlers import flowrouter
 from handlers.callbacks import decode
 from handlers.common import band_label, edit_or_send, esc, final, refuse
 from handlers.screens import annual as screens
-from models import AnnualList, Cadre, Evaluation
 from models.enums import Band
 
 log = logging.getLogger(__name__)
@@ -64,10 +68,7 @@ def _error_text(error: ReviewError) -> str:
 
 async def _year_screen(session, context: BotContext, year: int, page: int):
     actor = context.actor
-    evaluators = [actor.cadre_id, *await delegators_of(session, actor.cadre_id, context.today)]
-    people = await session.scalars(select(Cadre).where(
-        Cadre.evaluator_id.in_(evaluators), Cadre.active.is_(True), Cadre.id != actor.cadre_id))
-    people = sorted(people, key=lambda c: vietnamese_name_key(c.full_name))
+    people = await rated_by(session, actor, context.today)
     page = max(0, min(page, (len(people) - 1) // screens.PAGE)) if people else 0
     chunk = people[page * screens.PAGE:(page + 1) * screens.PAGE]
     drafts = await annual_drafts(session, context.services.policy, chunk, year)
@@ -82,12 +83,9 @@ async def _cadre_screen(session, context: BotContext, cadre_id: int, year: int):
     cadre, _authority = await reviewable(session, context.actor, cadre_id, context.today)
     draft = (await annual_drafts(session, context.services.policy, [cadre], year))[0]
     rating = await annual_rules.agency_rating(session, draft.agency_id, year)
-    closed = await session.scalar(select(AnnualList.id).where(
-        AnnualList.unit_id == draft.agency_id, AnnualList.year == year,
-        AnnualList.status == "closed"))
     return screens.cadre_screen(draft, await leaves_of(session, cadre.id, year),
-                                rating.band if rating else None,
-                                context.services.policy.scoring, closed is not None)
+                                rating.band if rating else None, context.services.policy.scoring,
+                                await closed_list(session, draft.agency_id, year))
 
 
 async def _agency_screen(session, context: BotContext, agency_id: int, year: int, page: int):
@@ -101,18 +99,7 @@ async def _agency_screen(session, context: BotContext, agency_id: int, year: int
 async def _agencies_screen(session, context: BotContext, year: int, page: int):
     if not context.actor.is_board:
         raise ReviewError("not_found")
-    tree = await UnitTree.load(session)
-    people = Counter(tree.agency_of(unit_id) for unit_id in await session.scalars(
-        select(Cadre.unit_id).where(Cadre.active.is_(True))))
-    period = await context.services.annual.year_period(session, year)
-    proposed = dict((await session.execute(
-        select(Evaluation.agency_id, func.count()).where(
-            Evaluation.period_id == period.id, Evaluation.status.in_(["proposed", "rated"]))
-        .group_by(Evaluation.agency_id))).all())
-    closed = set(await session.scalars(select(AnnualList.unit_id).where(
-        AnnualList.year == year, AnnualList.status == "closed")))
-    rows = [(uid, tree.units[uid].name, uid in closed, proposed.get(uid, 0), people[uid])
-            for uid in tree.agencies() if people.get(uid)]
+    rows = await context.services.annual.agencies_overview(session, year)
     return screens.agencies_screen(year, rows, max(page, 0))
 
 
@@ -219,19 +206,15 @@ async def _forms(session, context: BotContext, tap):
         files = await annual_forms(session, services.policy, services.annual, tap[0], tap[1],
                                    today, folder)
         return files, None
-    year = tap[0]
-    evaluators = [context.actor.cadre_id, *await delegators_of(session, context.actor.cadre_id,
-                                                               today)]
-    people = list(await session.scalars(select(Cadre).where(
-        Cadre.evaluator_id.in_(evaluators), Cadre.active.is_(True))))
+    people = await rated_by(session, context.actor, today)
     if not people:
         raise ReviewError("nobody")
     tree = await UnitTree.load(session)
     files = []
     for agency_id in sorted({tree.agency_of(c.unit_id) for c in people} - {None}):
-        files += [f for f in await annual_forms(
-            session, services.policy, services.annual, agency_id, year, today, folder,
-            only={c.id for c in people}) if f.name.startswith("phieu_")]
+        files += await annual_forms(session, services.policy, services.annual, agency_id,
+                                    tap[0], today, folder, only={c.id for c in people},
+                                    sheets_only=True)
     return files, None
 
 

@@ -13,11 +13,11 @@
 from __future__ import annotations
 
 import calendar as calendar_module
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, _, fmt_percent, vietnamese_name_key
@@ -26,7 +26,13 @@ from bot.services import audit, periods
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.rating import BAND_ORDER, LEADER_ONLY_GROUNDS, evaluation_for
-from bot.services.review import Authority, ReviewError, authority_over, meaningful
+from bot.services.review import (
+    Authority,
+    ReviewError,
+    authority_over,
+    delegators_of,
+    meaningful,
+)
 from bot.services.scoring import AnnualScore, excellent_quota, score_year
 from bot.services.units import UnitTree
 from models import (
@@ -241,6 +247,21 @@ async def may_close(session: AsyncSession, actor: Actor, agency_id: int) -> bool
     return actor.is_board or await heads_agency(session, actor, agency_id)
 
 
+async def rated_by(session: AsyncSession, actor: Actor, today: date) -> list[Cadre]:
+    """The cadres whose annual band this person proposes: those they evaluate and those of
+    the evaluators who delegated to them today, in Vietnamese name order."""
+    evaluators = [actor.cadre_id, *await delegators_of(session, actor.cadre_id, today)]
+    people = await session.scalars(select(Cadre).where(
+        Cadre.evaluator_id.in_(evaluators), Cadre.active.is_(True), Cadre.id != actor.cadre_id))
+    return sorted(people, key=lambda c: vietnamese_name_key(c.full_name))
+
+
+async def closed_list(session: AsyncSession, agency_id: int | None, year: int) -> bool:
+    return await session.scalar(select(AnnualList.id).where(
+        AnnualList.unit_id == agency_id, AnnualList.year == year,
+        AnnualList.status == "closed")) is not None
+
+
 # ---------------------------------------------------------------- the agency's list
 
 @dataclass
@@ -333,6 +354,23 @@ class AnnualService:
         return await periods.ensure_period(session, PeriodType.YEAR, year, 1, self.calendar,
                                            self.policy.calendar)
 
+    async def agencies_overview(self, session: AsyncSession,
+                                year: int) -> list[tuple[int, str, bool, int, int]]:
+        """(agency, name, closed, proposals, people) for every agency with people."""
+        tree = await UnitTree.load(session)
+        people = Counter(tree.agency_of(unit_id) for unit_id in await session.scalars(
+            select(Cadre.unit_id).where(Cadre.active.is_(True))))
+        period = await self.year_period(session, year)
+        proposed = dict((await session.execute(
+            select(Evaluation.agency_id, func.count()).where(
+                Evaluation.period_id == period.id,
+                Evaluation.status.in_(["proposed", "rated"]))
+            .group_by(Evaluation.agency_id))).all())
+        closed = set(await session.scalars(select(AnnualList.unit_id).where(
+            AnnualList.year == year, AnnualList.status == "closed")))
+        return [(uid, tree.units[uid].name, uid in closed, proposed.get(uid, 0), people[uid])
+                for uid in tree.agencies() if people.get(uid)]
+
     async def agency_members(self, session: AsyncSession, agency_id: int) -> list[Cadre]:
         tree = await UnitTree.load(session)
         units = [uid for uid in tree.subtree(agency_id) if tree.agency_of(uid) == agency_id]
@@ -371,9 +409,7 @@ class AnnualService:
 
     async def _open_list(self, session: AsyncSession, agency_id: int | None, year: int,
                          as_board: bool) -> None:
-        closing = await session.scalar(select(AnnualList).where(
-            AnnualList.unit_id == agency_id, AnnualList.year == year))
-        if closing is not None and closing.status == "closed":
+        if await closed_list(session, agency_id, year):
             raise ReviewError("list_closed")
         period = await self.year_period(session, year)
         if period.status == PeriodStatus.LOCKED.value and not as_board:

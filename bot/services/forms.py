@@ -73,11 +73,31 @@ def _slug(code: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in code)
 
 
+SUMMARY_FIELDS = ("index", "name", "title", "unit", "months", "score", "band", "note")
+
+
+def _bundle(sheet_template: str, sheet_name: str, summary_name: str, common: dict,
+            sheets: list[dict], summary: dict, rows: list[list], band_header: str,
+            folder: Path | None, sheets_only: bool = False) -> list[FormFile]:
+    """Each person's sheet (.docx), the agency's table with signatures (.docx) and the same
+    table (.xlsx); the table's rows have the SUMMARY_FIELDS."""
+    files = [FormFile(f"{sheet_name}.docx",
+                      forms.render(sheet_template, {**common, "sheets": sheets}, folder))]
+    if sheets_only:
+        return files
+    table = {**common, **summary,
+             "rows": [dict(zip(SUMMARY_FIELDS, row, strict=True)) for row in rows]}
+    headers = [_("No."), _("Full name"), _("Title"), _("Unit"), _("Months worked"), _("Score"),
+               band_header, _("Note")]
+    return files + [FormFile(f"{summary_name}.docx", forms.render(forms.SUMMARY, table, folder)),
+                    FormFile(f"{summary_name}.xlsx", _xlsx(summary["title"], headers, rows))]
+
+
 async def annual_forms(session, policy: Policy, annual: AnnualService, agency_id: int, year: int,
                        today: date, folder: Path | None = None,
-                       only: set[int] | None = None) -> list[FormFile]:
+                       only: set[int] | None = None, sheets_only: bool = False) -> list[FormFile]:
     """Each person's annual sheet, the agency's table and its .xlsx (`only`: these cadres,
-    e.g. the ones an evaluator rates)."""
+    e.g. the ones an evaluator rates; `sheets_only`: the sheets alone)."""
     tree = await UnitTree.load(session)
     listing = await annual.agency_list(session, agency_id, year)
     common = _common(tree, agency_id, today)
@@ -117,21 +137,13 @@ async def annual_forms(session, policy: Policy, annual: AnnualService, agency_id
         year=year)
     subtitle = (_("List closed on {date}").format(date=fmt_date(listing.closed_at.date()))
                 if listing.closed else _("Draft: the list is not closed yet"))
-    summary = {**common, "title": title, "subtitle": subtitle, "totals": totals,
+    summary = {"title": title, "subtitle": subtitle, "totals": totals,
                "competent_body": policy.scoring.competent_body,
-               "cap": cap_sentence(policy.scoring, listing.outstanding),
-               "rows": [dict(zip(("index", "name", "title", "unit", "months", "score", "band",
-                                  "note"), row, strict=True)) for row in rows]}
+               "cap": cap_sentence(policy.scoring, listing.outstanding)}
     code = _slug(tree.units[agency_id].code)
-    headers = [_("No."), _("Full name"), _("Title"), _("Unit"), _("Months worked"), _("Score"),
-               _("Annual quality rating"), _("Note")]
-    return [
-        FormFile(f"phieu_xep_loai_{year}_{code}.docx",
-                 forms.render(forms.ANNUAL_SHEET, {**common, "sheets": sheets}, folder)),
-        FormFile(f"tong_hop_xep_loai_{year}_{code}.docx",
-                 forms.render(forms.SUMMARY, summary, folder)),
-        FormFile(f"tong_hop_xep_loai_{year}_{code}.xlsx", _xlsx(title, headers, rows)),
-    ]
+    return _bundle(forms.ANNUAL_SHEET, f"phieu_xep_loai_{year}_{code}",
+                   f"tong_hop_xep_loai_{year}_{code}", common, sheets, summary, rows,
+                   _("Annual quality rating"), folder, sheets_only)
 
 
 def _pct(value: float) -> str:
@@ -188,22 +200,14 @@ async def period_forms(session, policy: Policy, kpi: KpiService, annual: AnnualS
                      fmt_score(total), band, ""])
     title = _("SUMMARY OF THE MONITORING AND EVALUATION OF CIVIL SERVANTS, {period}").format(
         period=label.upper())
-    summary = {**common, "title": title, "subtitle": "", "totals": str(len(rows)), "cap": "",
-               "competent_body": policy.scoring.competent_body,
-               "rows": [dict(zip(("index", "name", "title", "unit", "months", "score", "band",
-                                  "note"), row, strict=True)) for row in rows]}
+    summary = {"title": title, "subtitle": "", "totals": str(len(rows)), "cap": "",
+               "competent_body": policy.scoring.competent_body}
     code = _slug(tree.units[agency_id].code)
     suffix = f"{period.year}_{period.number:02d}" if period.kind == "month" \
         else f"{period.year}_Q{period.number}"
-    headers = [_("No."), _("Full name"), _("Title"), _("Unit"), _("Months worked"), _("Score"),
-               _("Band"), _("Note")]
-    return [
-        FormFile(f"phieu_danh_gia_{suffix}_{code}.docx",
-                 forms.render(forms.PERIOD_SHEET, {**common, "sheets": sheets}, folder)),
-        FormFile(f"tong_hop_danh_gia_{suffix}_{code}.docx",
-                 forms.render(forms.SUMMARY, summary, folder)),
-        FormFile(f"tong_hop_danh_gia_{suffix}_{code}.xlsx", _xlsx(title, headers, rows)),
-    ]
+    return _bundle(forms.PERIOD_SHEET, f"phieu_danh_gia_{suffix}_{code}",
+                   f"tong_hop_danh_gia_{suffix}_{code}", common, sheets, summary, rows,
+                   _("Band"), folder)
 
 
 async def forms_for(session, policy: Policy, kpi: KpiService, annual: AnnualService,

@@ -20,7 +20,7 @@ from bot.services.annual import (
     group_text,
 )
 from handlers.callbacks import action
-from handlers.common import band_label, esc, period_label
+from handlers.common import band_label, esc, pager_rows, period_label
 from models import Leave
 from models.enums import Band, LeaveKind
 
@@ -95,13 +95,7 @@ def year_screen(year: int, due: date, drafts: list[AnnualDraft], page: int, coun
             rows.append([CADRE.button(d.cadre.full_name, d.cadre.id, year)])
     if not count and not board:
         lines.append(_("You do not evaluate any cadre."))
-    nav = []
-    if page > 0:
-        nav.append(YEAR.button(_("◀️ Previous"), year, page - 1))
-    if (page + 1) * PAGE < count:
-        nav.append(YEAR.button(_("Next ▶️"), year, page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, (page + 1) * PAGE < count, YEAR.prefix, YEAR.action, year)
     for agency_id, name in agencies:
         rows.append([AGENCY.button(_("📋 List of {agency}").format(agency=name), agency_id,
                                    year, 0)])
@@ -253,13 +247,7 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
             rows.append([CAP.button(_("⚖️ {group}: keep the highest scores within the cap")
                                     .format(group=group_text(cap.group)), agency, year,
                                     cap.group)])
-    nav = []
-    if page > 0:
-        nav.append(AGENCY.button(_("◀️ Previous"), agency, year, page - 1))
-    if page + 1 < pages:
-        nav.append(AGENCY.button(_("Next ▶️"), agency, year, page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, page + 1 < pages, AGENCY.prefix, AGENCY.action, agency, year)
     if listing.can_close and may_close:
         rows.append([CLOSE.button(_("✅ Close the list"), agency, year)])
     elif not listing.closed and may_close:
@@ -306,13 +294,8 @@ def agencies_screen(year: int, rows_data: list[tuple[int, str, bool, int, int]],
             proposed=proposed, people=people)
         lines.append(f"• {esc(name)}: {state}")
         rows.append([AGENCY.button(name, agency_id, year, 0)])
-    nav = []
-    if page > 0:
-        nav.append(AGENCIES.button(_("◀️ Previous"), year, page - 1))
-    if (page + 1) * PAGE < len(rows_data):
-        nav.append(AGENCIES.button(_("Next ▶️"), year, page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, (page + 1) * PAGE < len(rows_data), AGENCIES.prefix,
+                       AGENCIES.action, year)
     rows.append([YEAR.button(_("⬅️ Back"), year, 0)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -326,12 +309,7 @@ def flags_screen(year: int, found, page: int) -> tuple[str, InlineKeyboardMarkup
         lines.append(f"• {esc(cadre.full_name)} ({esc(cadre.code)}) — {band_label(band)}")
         lines += ["   " + flag_text(flag) for flag in flags]
     rows = []
-    nav = []
-    if page > 0:
-        nav.append(FLAGS.button(_("◀️ Previous"), year, page - 1))
-    if (page + 1) * PAGE < len(found):
-        nav.append(FLAGS.button(_("Next ▶️"), year, page + 1))
-    if nav:
-        rows.append(nav)
+    rows += pager_rows(page, (page + 1) * PAGE < len(found), FLAGS.prefix, FLAGS.action,
+                       year)
     rows.append([YEAR.button(_("⬅️ Back"), year, 0)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)

@@ -476,48 +476,60 @@ async def import_training(session: AsyncSession, path: Path, *, now: datetime, s
 
 # ---------------------------------------------------------------- ratings
 
-async def import_past_ratings(session: AsyncSession, path: Path, *, now: datetime, sheet=None,
-                              dry_run=False, skip_invalid=False,
-                              progress: Progress | None = None) -> Report:
-    """Annual ratings from before the bot (Mã cán bộ · Năm · Xếp loại · Điểm), so the
-    two-year planning rules work from the first year."""
-    report = Report("ratings")
-    table, rows = _validated(path, sheet, schemas.PAST_RATING_COLUMNS, schemas.PastRatingRow,
-                             report, progress)
+async def _import_ratings(session: AsyncSession, path: Path, *, kind: str, columns: list,
+                          owners: dict[str, int], owner_field: str, missing: str, model,
+                          audit_type: str,
+                          stamp: dict, now: datetime, sheet, dry_run: bool, skip_invalid: bool,
+                          progress: Progress | None) -> Report:
+    """Rows of (owner code, year, band, score) matched by owner and year; `owners` maps the
+    codes the file may use to ids, `missing` says what to import first."""
+    report = Report(kind)
+    table, rows = _validated(path, sheet, columns, schemas.AnnualRatingRow, report, progress)
     _duplicates(rows, lambda r: (r.code, str(r.year)), table.headers["code"], report)
-    cadres = dict((await session.execute(select(Cadre.code, Cadre.id))).all())
     for number, row in rows:
-        if row is not None and row.code not in cadres:
-            report.problems.append(Problem(number, table.headers["code"], _(
-                "no cadre with code {code} (import the roster first)").format(code=row.code)))
+        if row is not None and row.code not in owners:
+            report.problems.append(Problem(number, table.headers["code"],
+                                           missing.format(code=row.code)))
     good = _finish(report, rows)
     if report.problems and not skip_invalid:
         return report
-    existing = {(r.cadre_id, r.year): r for r in await session.scalars(select(PastRating))}
+    existing = {(getattr(r, owner_field), r.year): r for r in await session.scalars(select(model))}
     creates, updates, audits = [], [], []
     for _number, row in good:
         values = {"band": row.band, "score": row.score}
-        current = existing.get((cadres[row.code], row.year))
+        current = existing.get((owners[row.code], row.year))
         if current is None:
-            creates.append({"cadre_id": cadres[row.code], "year": row.year, **values,
-                            "imported_at": now})
+            creates.append({owner_field: owners[row.code], "year": row.year, **values, **stamp})
             report.changes.append(_("rating {year} of {code}").format(year=row.year,
                                                                        code=row.code))
             continue
         changed = _diff({"band": current.band, "score": current.score}, values)
         if changed:
-            updates.append((current.id, changed | {"imported_at": now}))
+            updates.append((current.id, changed | stamp))
             audits.append((current.id, {k: getattr(current, k) for k in changed}, changed))
         else:
             report.unchanged += 1
     report.created, report.updated = len(creates), len(updates)
     if dry_run:
         return report
-    await _write_rows(session, PastRating, creates, updates)
+    await _write_rows(session, model, creates, updates)
     if audits:
-        await session.execute(insert(AuditLog), _audit_rows("past_rating", audits, now))
+        await session.execute(insert(AuditLog), _audit_rows(audit_type, audits, now))
     report.written = True
     return report
+
+
+async def import_past_ratings(session: AsyncSession, path: Path, *, now: datetime, sheet=None,
+                              dry_run=False, skip_invalid=False,
+                              progress: Progress | None = None) -> Report:
+    """Annual ratings from before the bot (Mã cán bộ · Năm · Xếp loại · Điểm), so the
+    two-year planning rules work from the first year."""
+    return await _import_ratings(
+        session, path, kind="ratings", columns=schemas.PAST_RATING_COLUMNS,
+        owners=dict((await session.execute(select(Cadre.code, Cadre.id))).all()),
+        owner_field="cadre_id", missing=_("no cadre with code {code} (import the roster first)"),
+        model=PastRating, audit_type="past_rating", stamp={"imported_at": now}, now=now, sheet=sheet, dry_run=dry_run,
+        skip_invalid=skip_invalid, progress=progress)
 
 
 async def import_agency_ratings(session: AsyncSession, path: Path, *, now: datetime, sheet=None,
@@ -525,43 +537,14 @@ async def import_agency_ratings(session: AsyncSession, path: Path, *, now: datet
                                 progress: Progress | None = None) -> Report:
     """Each agency's own rating for a year (Mã đơn vị · Năm · Xếp loại · Điểm): a leader is
     not rated above it."""
-    report = Report("agency_ratings")
-    table, rows = _validated(path, sheet, schemas.AGENCY_RATING_COLUMNS,
-                             schemas.AgencyRatingRow, report, progress)
-    _duplicates(rows, lambda r: (r.code, str(r.year)), table.headers["code"], report)
-    units = dict((await session.execute(select(OrgUnit.code, OrgUnit.id))).all())
-    for number, row in rows:
-        if row is not None and row.code not in units:
-            report.problems.append(Problem(number, table.headers["code"], _(
-                "the unit {code} does not exist (import the units first)").format(code=row.code)))
-    good = _finish(report, rows)
-    if report.problems and not skip_invalid:
-        return report
-    existing = {(r.unit_id, r.year): r for r in await session.scalars(select(AgencyRating))}
-    creates, updates, audits = [], [], []
-    for _number, row in good:
-        values = {"band": row.band, "score": row.score}
-        current = existing.get((units[row.code], row.year))
-        if current is None:
-            creates.append({"unit_id": units[row.code], "year": row.year, **values,
-                            "recorded_at": now, "recorded_by": "import"})
-            report.changes.append(_("rating {year} of {code}").format(year=row.year,
-                                                                       code=row.code))
-            continue
-        changed = _diff({"band": current.band, "score": current.score}, values)
-        if changed:
-            updates.append((current.id, changed | {"recorded_at": now}))
-            audits.append((current.id, {k: getattr(current, k) for k in changed}, changed))
-        else:
-            report.unchanged += 1
-    report.created, report.updated = len(creates), len(updates)
-    if dry_run:
-        return report
-    await _write_rows(session, AgencyRating, creates, updates)
-    if audits:
-        await session.execute(insert(AuditLog), _audit_rows("agency_rating", audits, now))
-    report.written = True
-    return report
+    return await _import_ratings(
+        session, path, kind="agency_ratings", columns=schemas.AGENCY_RATING_COLUMNS,
+        owners=dict((await session.execute(select(OrgUnit.code, OrgUnit.id))).all()),
+        owner_field="unit_id",
+        missing=_("the unit {code} does not exist (import the units first)"),
+        model=AgencyRating, audit_type="agency_rating",
+        stamp={"recorded_at": now, "recorded_by": "import"}, now=now,
+        sheet=sheet, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
 
 
 IMPORTERS = {"units": import_units, "catalogue": import_catalogue, "roster": import_roster,

@@ -272,8 +272,9 @@ ROSTER_COLUMNS = [
 ]
 
 
-class PastRatingRow(BaseModel):
-    """An annual rating from before the bot: Mã cán bộ · Năm · Xếp loại · Điểm."""
+class AnnualRatingRow(BaseModel):
+    """A year's rating: a cadre's from before the bot (Mã cán bộ · Năm · Xếp loại · Điểm) or
+    an agency's own (Mã đơn vị · Năm · Xếp loại · Điểm)."""
 
     code: str
     year: int
@@ -287,31 +288,13 @@ class PastRatingRow(BaseModel):
     _score = field_validator("score", mode="before")(lambda v: _score(v))
 
 
-PAST_RATING_COLUMNS = [
-    Column("code", "Mã cán bộ"), Column("year", "Năm"), Column("band", "Xếp loại"),
-    Column("score", "Điểm", required=False),
-]
+def _rating_columns(code_header: str) -> list[Column]:
+    return [Column("code", code_header), Column("year", "Năm"), Column("band", "Xếp loại"),
+            Column("score", "Điểm", required=False)]
 
 
-class AgencyRatingRow(BaseModel):
-    """An agency's own rating for a year: Mã đơn vị · Năm · Xếp loại · Điểm."""
-
-    code: str
-    year: int
-    band: str
-    score: float | None = None
-
-    _code = field_validator("code", mode="before")(lambda v: _code(v))
-    _year = field_validator("year", mode="before")(lambda v: _year(v))
-    _band = field_validator("band", mode="before")(
-        lambda v: cells.choice(v, BANDS, _("rating"), BAND_WORDS))
-    _score = field_validator("score", mode="before")(lambda v: _score(v))
-
-
-AGENCY_RATING_COLUMNS = [
-    Column("code", "Mã đơn vị"), Column("year", "Năm"), Column("band", "Xếp loại"),
-    Column("score", "Điểm", required=False),
-]
+PAST_RATING_COLUMNS = _rating_columns("Mã cán bộ")
+AGENCY_RATING_COLUMNS = _rating_columns("Mã đơn vị")
 
 
 def parse_applies_to(value) -> dict:
