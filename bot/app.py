@@ -18,7 +18,7 @@ from telegram.request import BaseRequest
 from bot import leadership, reminder_job, webhook
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import AppServices, BotContext
+from bot.context import AppServices, BotContext, end_of_update
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.outbox import OutboxWorker
@@ -49,6 +49,17 @@ FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
     digest, menu, onboarding,
 ]
+
+
+class CadreApplication(Application):
+    """PTB's Application, with the update's transaction closed when its handling ends
+    (whichever path it took: handled, refused by the gate, or matched by no handler)."""
+
+    async def process_update(self, update: object) -> None:
+        async with end_of_update():
+            await super().process_update(update)
+
+
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 
@@ -88,6 +99,7 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
     builder = (
         ApplicationBuilder()
+        .application_class(CadreApplication)
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)

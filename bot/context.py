@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
@@ -39,6 +43,66 @@ class AppServices:
                    AnnualService(policy, calendar))
 
 
+# The transactions still open in the update being handled (set by the update processor for
+# each update, so one left open by a handler that raised or by an update nobody handled is
+# closed when the update ends: see `end_of_update`).
+_OPEN: contextvars.ContextVar[list | None] = contextvars.ContextVar("open_transactions",
+                                                                   default=None)
+
+
+class UpdateTransaction:
+    """The update's one transaction: begun by the gate's read (who is this, which flow is
+    the chat in) and joined by the feature handler's service call; it ends — committed —
+    before anything is sent, so no session is held across a Telegram call."""
+
+    def __init__(self, context: BotContext) -> None:
+        self._context = context
+        self._manager = None
+        self.session: AsyncSession | None = None
+
+    async def open(self) -> AsyncSession:
+        if self.session is None:
+            self._manager = self._context.db.session()
+            self.session = await self._manager.__aenter__()
+            holder = _OPEN.get()
+            if holder is not None:
+                holder.append(self)
+        return self.session
+
+    async def close(self, error: BaseException | None = None) -> None:
+        """Commit (or, with `error`, roll back) and release the connection."""
+        manager, self._manager, self.session = self._manager, None, None
+        if manager is None:
+            return
+        holder = _OPEN.get()
+        if holder is not None and self in holder:
+            holder.remove(self)
+        if error is None:
+            await manager.__aexit__(None, None, None)
+        else:
+            await manager.__aexit__(type(error), error, error.__traceback__)
+
+
+def transaction_open() -> bool:
+    """Whether the update being handled holds its transaction open right now (a Telegram
+    call made then would hold a database connection across the network: tests refuse it)."""
+    return bool(_OPEN.get())
+
+
+@asynccontextmanager
+async def end_of_update() -> AsyncIterator[None]:
+    """Around the handling of one update: whatever transaction is still open at its end is
+    rolled back (a handler committed what it meant to keep before sending anything)."""
+    holder: list[UpdateTransaction] = []
+    token = _OPEN.set(holder)
+    try:
+        yield
+    finally:
+        _OPEN.reset(token)
+        for left in list(holder):
+            await left.close(RuntimeError("left open at the end of the update"))
+
+
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     """Shared by all handler groups of one update, so the gate can set `actor` once."""
 
@@ -48,6 +112,28 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         # The chat's flow as the update began (read with the actor, for typed messages only):
         # a feature handler ends the update, so the flow router sees it unchanged.
         self.flow: Flow | None = None
+        self._transaction = UpdateTransaction(self)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """`async with context.transaction() as session:` — the update's transaction (the one
+        the gate began, or a new one), committed when the block ends, rolled back when it
+        raises. Send nothing inside the block."""
+        session = await self._transaction.open()
+        try:
+            yield session
+        except BaseException as error:
+            await self._transaction.close(error)
+            raise
+        await self._transaction.close()
+
+    async def begin_update(self) -> AsyncSession:
+        """The gate's read begins the update's transaction and leaves it open for the handler."""
+        return await self._transaction.open()
+
+    async def end_transaction(self, error: BaseException | None = None) -> None:
+        """Commit what the update's transaction holds (or roll it back on `error`)."""
+        await self._transaction.close(error)
 
     @property
     def services(self) -> AppServices:

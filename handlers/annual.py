@@ -32,7 +32,7 @@ from bot.services.review import ReviewError, reviewable
 from bot.services.units import UnitTree
 from handlers import flowrouter
 from handlers.callbacks import decode
-from handlers.common import band_label, edit_or_send, esc, final, refuse
+from handlers.common import band_label, edit_or_send, esc, final, one_transaction, refuse
 from handlers.screens import annual as screens
 from models.enums import Band
 
@@ -105,6 +105,7 @@ async def _agencies_screen(session, context: BotContext, year: int, page: int):
 
 # ---------------------------------------------------------------- taps
 
+@one_transaction
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.PREFIX)
@@ -117,7 +118,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
         if tap is None or not context.actor.is_supervisor:
             raise ReviewError("not_found")
         act = tap.action
-        async with context.db.session() as session:
+        async with context.transaction() as session:
             if act is screens.YEAR:
                 await flows.clear_flow(session, chat_id)
                 screen = await _year_screen(session, context, tap[0], tap[1])
@@ -233,6 +234,7 @@ async def _tell(context: BotContext, notices: list[tuple[int, str]]) -> None:
 
 # ---------------------------------------------------------------- typed steps
 
+@one_transaction
 async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
     message = update.effective_message
     text = (message.text or "").strip()
@@ -243,7 +245,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         await message.reply_text(_("Please type it, or choose one of the buttons."))
         return
     try:
-        async with context.db.session() as session:
+        async with context.transaction() as session:
             if flow.step == "reason":
                 draft = await context.services.annual.propose(
                     session, actor=context.actor, cadre_id=data["cadre_id"], year=data["year"],
@@ -255,10 +257,12 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
                 try:
                     day = parse_date(text)
                 except CellError as error:
-                    await message.reply_text(str(error) + ". " + _("Please type the date again, "
-                                                                   "e.g. 03/02/2026."))
-                    return
-                if flow.step == "leave_from":
+                    day = None
+                    reply = (esc(str(error)) + ". " + _("Please type the date again, "
+                                                        "e.g. 03/02/2026."), None)
+                if day is None:
+                    pass  # asked again, nothing changed
+                elif flow.step == "leave_from":
                     await reviewable(session, context.actor, data["cadre_id"], context.today)
                     await flows.set_flow(session, chat_id, Flow(FLOW, "leave_to", {
                         **data, "from": day.isoformat()}), now)
@@ -274,13 +278,12 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
                                                        data["year"])
                     reply = (_("🏖 Leave recorded.") + "\n\n" + body, markup)
             else:
-                await message.reply_text(_("Please choose one of the buttons."))
-                return
+                reply = (_("Please choose one of the buttons."), None)
     except ReviewError as error:
         if error.code in ("reason_required", "reason_too_long", "leave_order"):
             await message.reply_text(_error_text(error))  # asked again, nothing lost
             return
-        async with context.db.session() as session:
+        async with context.transaction() as session:
             await flows.clear_flow(session, chat_id)
         await message.reply_text(_error_text(error))
         return

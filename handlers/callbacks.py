@@ -46,7 +46,8 @@ KINDS = {
 class Action:
     prefix: str
     action: str
-    fields: tuple[str, ...]
+    fields: tuple[str, ...]  # each field's kind (see KINDS)
+    names: tuple[str | None, ...] = ()  # each field's name, when it was given one
 
     def data(self, *values) -> str:
         if len(values) != len(self.fields):
@@ -66,12 +67,18 @@ REGISTRY: dict[tuple[str, str], Action] = {}
 
 
 def action(prefix: str, name: str, *fields: str) -> Action:
-    for kind in fields:
+    """Register "prefix:name:field…". A field is a kind ("id") or a named kind
+    ("entry_id:id"), read back as `tap.entry_id` (or by position, `tap[0]`)."""
+    kinds, names = [], []
+    for field in fields:
+        label, _sep, kind = field.rpartition(":")
         if kind not in KINDS:
             raise ValueError(kind)
+        kinds.append(kind)
+        names.append(label or None)
     if (prefix, name) in REGISTRY:
         raise ValueError(f"{prefix}:{name} registered twice")
-    REGISTRY[(prefix, name)] = registered = Action(prefix, name, tuple(fields))
+    REGISTRY[(prefix, name)] = registered = Action(prefix, name, tuple(kinds), tuple(names))
     return registered
 
 
@@ -82,6 +89,12 @@ class Decoded:
 
     def __getitem__(self, index: int):
         return self.values[index]
+
+    def __getattr__(self, name: str):
+        names = self.action.names
+        if name in names:
+            return self.values[names.index(name)]
+        raise AttributeError(name)
 
 
 def decode(data: str | None, prefix: str) -> Decoded | None:

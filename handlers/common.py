@@ -1,71 +1,29 @@
-"""Display helpers shared by handlers: names of periods, statuses, bands; callback data."""
+"""What every handler shares: the wrappers that end an update (one transaction, errors to the
+error handlers), answering a tap by editing its message, refusing politely; the legacy
+callback helpers (cb, button, parse_ids) until every module uses handlers.callbacks."""
 
 from __future__ import annotations
 
 import functools
-import html
 
 from telegram import InlineKeyboardButton, Update
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.i18n import N_, _, fmt_number
-from bot.services.numbers import AmbiguousNumber, NotANumber
-from models import Period
-from models.enums import Band, EntryStatus, PeriodType
+from bot.i18n import _
+from handlers.screens.common import (  # noqa: F401 - re-exported until the handlers' redesign ends
+    BAND_LABELS,
+    STALE,
+    STATUS_LABELS,
+    band_label,
+    esc,
+    not_a_number,
+    period_label,
+    status_label,
+)
 
-STATUS_LABELS = {
-    EntryStatus.DRAFT: N_("✏️ Draft"),
-    EntryStatus.SUBMITTED: N_("⏳ Waiting for approval"),
-    EntryStatus.APPROVED: N_("✅ Approved"),
-    EntryStatus.RETURNED: N_("↩️ Returned"),
-}
-BAND_LABELS = {
-    Band.EXCELLENT: N_("Excellently completed duties"),
-    Band.GOOD: N_("Well completed duties"),
-    Band.DONE: N_("Completed duties"),
-    Band.FAILED: N_("Did not complete duties"),
-}
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit on callback_data
-
-
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=False)
-
-
-def not_a_number(text: str, error: NotANumber, usual: str | None = None) -> str:
-    """What to tell someone whose typed number was refused: `usual` (by default: this is not
-    a number, type e.g. 125), or, for '1,250', that it reads two ways and how to type it
-    clearly. The person's text is escaped: send it with parse_mode="HTML"."""
-    if not isinstance(error, AmbiguousNumber):
-        if usual is not None:
-            return usual
-        shown = text if len(text) <= 30 else text[:30] + "…"
-        return _("“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
-            text=esc(shown))
-    small, large = error.readings
-    return _("“{text}” could be read as {small} or as {large}. Please type it again so that it "
-             "is clear, e.g. {plain} or {small}.").format(
-        text=esc(text.strip()), small=fmt_number(small, 3).rstrip("0").rstrip(","),
-        large=fmt_number(large), plain=f"{large:.0f}")
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS[EntryStatus(status)])
-
-
-def band_label(band: str | Band) -> str:
-    return _(BAND_LABELS[Band(band)])
-
-
-def period_label(period: Period) -> str:
-    kind = PeriodType(period.kind)
-    if kind == PeriodType.MONTH:
-        return _("Month {number}/{year}").format(number=period.number, year=period.year)
-    if kind == PeriodType.QUARTER:
-        return _("Quarter {number}/{year}").format(number=period.number, year=period.year)
-    return _("Year {year}").format(year=period.year)
 
 
 def cb(*parts: object) -> str:
@@ -128,20 +86,36 @@ async def refuse(update: Update, text: str) -> None:
         await update.effective_message.reply_text(text)
 
 
+def one_transaction(callback):
+    """Mark a handler that does its work inside the update's one transaction
+    (`context.transaction()`, begun by the gate's read). A handler without the mark still
+    opens its own sessions: the gate's transaction is committed before it runs (handlers not
+    yet moved to the new layout, see ENGINEERING.md)."""
+    callback.shares_update_transaction = True
+    return callback
+
+
 def stop_on_error(callback):
     """When the handler fails, the error handlers get the exception and no later handler
     group sees the update: one "an error occurred", not that and then "I did not
-    understand" from the fallback."""
+    understand" from the fallback. The update's transaction is rolled back on failure and
+    committed (if the handler left it open) on success."""
+    shares = getattr(callback, "shares_update_transaction", False)
 
     @functools.wraps(callback)
     async def wrapper(update: Update, context: BotContext) -> None:
         try:
+            if not shares:
+                await context.end_transaction()
             await callback(update, context)
         except ApplicationHandlerStop:
+            await context.end_transaction()
             raise
         except Exception as exc:  # noqa: BLE001 - handed to the error handlers
+            await context.end_transaction(exc)
             await context.application.process_error(update, exc)
             raise ApplicationHandlerStop from None
+        await context.end_transaction()
 
     return wrapper
 

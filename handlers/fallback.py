@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import _
+from handlers.common import stop_on_error
 from handlers.menu import show_menu
 
 FALLBACK_GROUP = 100
@@ -39,8 +40,9 @@ async def on_unknown_message(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(on_stale_button), FALLBACK_GROUP)
+    app.add_handler(CallbackQueryHandler(stop_on_error(on_stale_button)), FALLBACK_GROUP)
     app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_unknown_message),
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
+                       stop_on_error(on_unknown_message)),
         FALLBACK_GROUP,
     )

@@ -9,7 +9,7 @@ from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, fi
 
 from bot.context import BotContext
 from bot.services.flows import Flow
-from handlers.common import stop_on_error
+from handlers.common import one_transaction, stop_on_error
 
 StepHandler = Callable[[Update, BotContext, Flow], Awaitable[None]]
 ROUTES: dict[str, StepHandler] = {}
@@ -21,11 +21,15 @@ def route(flow_name: str, handler: StepHandler) -> None:
     ROUTES[flow_name] = handler
 
 
+@one_transaction
 async def on_message(update: Update, context: BotContext) -> None:
     flow = context.flow  # read by the gate; no feature handler took this update
     if flow is None or flow.name not in ROUTES:
         return  # not in a flow: the fallback answers
-    await ROUTES[flow.name](update, context, flow)
+    step = ROUTES[flow.name]
+    if not getattr(step, "shares_update_transaction", False):
+        await context.end_transaction()  # a step that still opens its own sessions
+    await step(update, context, flow)
     raise ApplicationHandlerStop
 
 

@@ -107,11 +107,14 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if update.my_chat_member is not None:  # the user blocked/unblocked the bot
         raise ApplicationHandlerStop
-    async with context.db.session() as session:
-        context.actor = await identity.actor_for(session, user.id, context.clock.now())
-        if context.actor is not None and update.message is not None:
-            context.flow = await flows.get_flow(session, chat.id)
+    # The update's transaction begins here and stays open for the feature handler's service
+    # call (one transaction per update); nothing is sent while it is open.
+    session = await context.begin_update()
+    context.actor = await identity.actor_for(session, user.id, context.clock.now())
+    if context.actor is not None and update.message is not None:
+        context.flow = await flows.get_flow(session, chat.id)
     if context.actor is None:
+        await context.end_transaction()
         await handle_unlinked(update, context)
 
 

@@ -20,7 +20,7 @@ from bot.services.numbers import NotANumber, parse_number
 from bot.services.review import ReviewError, reviewable
 from handlers import flowrouter
 from handlers.callbacks import decode
-from handlers.common import edit_or_send, final, not_a_number, refuse
+from handlers.common import edit_or_send, final, not_a_number, one_transaction, refuse
 from handlers.screens import rating as screens
 from models import Period
 
@@ -79,6 +79,7 @@ async def _next_screen(session, context: BotContext, chat_id: int, data: dict):
     return screens.summary_screen(draft, can_rate=not draft.waiting_for_d)
 
 
+@one_transaction
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.PREFIX)
@@ -89,7 +90,7 @@ async def on_callback(update: Update, context: BotContext) -> None:
         if tap is None or not context.actor.is_supervisor:
             raise ReviewError("not_found")
         cadre_id, period_id = tap[0], tap[1]
-        async with context.db.session() as session:
+        async with context.transaction() as session:
             if tap.action is screens.START:
                 draft, _a = await _draft(session, context, cadre_id, period_id)
                 await flows.set_flow(session, chat_id, Flow(FLOW, "choose", {
@@ -177,6 +178,7 @@ async def _ask_criterion_with(session, context, chat_id: int, data: dict, index:
                                     context.services.policy.scoring)
 
 
+@one_transaction
 async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
     """Typed points of a criterion; anything else asks for the buttons."""
     message = update.effective_message
@@ -200,7 +202,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
             max=fmt_figure(criteria[index].max_points)))
         return
     try:
-        async with context.db.session() as session:
+        async with context.transaction() as session:
             screen = await _set_criterion(session, context, update.effective_chat.id,
                                           flow.data["cadre_id"], flow.data["period_id"], index,
                                           round(points, 1))

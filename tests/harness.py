@@ -10,6 +10,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
+from bot.context import transaction_open
 from bot.db import Database
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.request import EmulatorRequest
@@ -23,6 +24,21 @@ def make_settings(**overrides) -> Settings:
               "CADREBOT_FLOOD_MAX_UPDATES": 100_000, "CADREBOT_BROADCAST_RATE": 1000}
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+class CheckedRequest(EmulatorRequest):
+    """The emulator, refusing a Bot API call made while the update's transaction is open:
+    sending happens after the commit (ENGINEERING.md), so no connection waits on Telegram."""
+
+    def __init__(self, emulator: Emulator, errors: list[BaseException]) -> None:
+        super().__init__(emulator)
+        self.errors = errors
+
+    async def do_request(self, url: str, method: str, request_data=None, *args, **kwargs):
+        if transaction_open():
+            self.errors.append(AssertionError(
+                f"{url.rsplit('/', 1)[-1]} called while the update's transaction is open"))
+        return await super().do_request(url, method, request_data, *args, **kwargs)
 
 
 class Person:
@@ -108,9 +124,25 @@ class BotHarness:
     db: Database
     errors: list[BaseException] = field(default_factory=list)
 
+    # (what the update was, how many transactions its handling began), for every update
+    transactions: list[tuple[dict, int]] = field(default_factory=list)
+
     async def process(self) -> None:
-        for data in self.emulator.pop_updates():
-            await self.app.process_update(Update.de_json(data, self.app.bot))
+        from sqlalchemy import event
+
+        begun = [0]
+
+        def count(_connection) -> None:
+            begun[0] += 1
+
+        event.listen(self.db.engine.sync_engine, "begin", count)
+        try:
+            for data in self.emulator.pop_updates():
+                begun[0] = 0
+                await self.app.process_update(Update.de_json(data, self.app.bot))
+                self.transactions.append((data, begun[0]))
+        finally:
+            event.remove(self.db.engine.sync_engine, "begin", count)
 
     def person(self, user_id: int, first_name: str = "Người dùng", phone: str | None = None,
                **kwargs) -> Person:
@@ -127,7 +159,7 @@ async def start_app(emulator: Emulator, db: Database, clock: Clock,
                     errors: list[BaseException]) -> Application:
     app = build_application(
         make_settings(), db, clock,
-        request=EmulatorRequest(emulator), get_updates_request=EmulatorRequest(emulator),
+        request=CheckedRequest(emulator, errors), get_updates_request=EmulatorRequest(emulator),
     )
 
     async def record_error(update, context) -> None:
