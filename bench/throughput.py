@@ -56,6 +56,7 @@ async def echo(update, context):
 """ + ECHO_RUN
 
 FULL_BOT = """
+import os
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import load_settings
 from bot.db import Database
@@ -65,9 +66,52 @@ from bot.migrate import upgrade
 settings = load_settings()
 setup_logging(settings.log_level, [settings.token])
 upgrade(settings.database_url)
-app = build_application(settings, Database(settings.database_url), rate_limiter=False)
+db = Database(settings.database_url)
+app = build_application(settings, db, rate_limiter=False)
+if os.environ.get("BENCH_STATS"):
+    measure_updates(app, db, os.environ["BENCH_STATS"])
 app.run_polling(allowed_updates=ALLOWED_UPDATES)
 """
+
+# With BENCH_STATS set, the full bot writes one line per update: its id, the SQL statements
+# and transactions it ran, its CPU time and wall time. Exact when updates run one at a time
+# (the single-person run below; SQLite's default of one update at a time).
+MEASURE_UPDATES = """
+import json
+import os
+import time
+
+from sqlalchemy import event
+
+
+def measure_updates(app, db, path):
+    counts = {"statements": 0, "transactions": 0}
+
+    def statement(*_args):
+        counts["statements"] += 1
+
+    def begin(*_args):
+        counts["transactions"] += 1
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(db.engine.sync_engine, "begin", begin)
+    out = open(path, "a", encoding="utf-8")
+    handle = app.process_update
+
+    async def measured(update):
+        counts["statements"] = counts["transactions"] = 0
+        cpu, wall = time.process_time(), time.perf_counter()
+        await handle(update)
+        out.write(json.dumps({"update_id": getattr(update, "update_id", None),
+                              "cpu_ms": (time.process_time() - cpu) * 1000,
+                              "wall_ms": (time.perf_counter() - wall) * 1000,
+                              **counts}) + "\\n")
+        out.flush()
+
+    app.process_update = measured
+"""
+
+FULL_BOT = MEASURE_UPDATES + FULL_BOT
 
 # The least any bot of this product does per update, to show where the ratio's ceiling lies
 # (`--floor`): the echo bot plus one session that reads the person (the access check
@@ -152,6 +196,12 @@ def make_emulator():
             super().__init__(*args, **kwargs)
             self.events: dict[int, asyncio.Event] = {}
             self.api_calls: Counter[str] = Counter()
+            self.last_update_id = 0
+
+        def push_update(self, body: dict) -> dict:
+            update = super().push_update(body)
+            self.last_update_id = update["update_id"]
+            return update
 
         async def handle(self, method, params, uploads=None):
             self.api_calls[method] += 1
@@ -227,6 +277,7 @@ async def drive(emulator, chats: list[tuple[int, object]], seconds: float) -> di
     """Closed-loop load; returns throughput and latency of update → first answer."""
     latencies: list[float] = []
     by_action: dict[str, list[float]] = {}
+    kinds: dict[int, str] = {}  # update_id → the kind of action it was
     stop_at = time.monotonic() + seconds
 
     async def person(chat: int, script) -> None:
@@ -237,6 +288,7 @@ async def drive(emulator, chats: list[tuple[int, object]], seconds: float) -> di
             event.clear()
             started = time.monotonic()
             action = script(user, step)
+            kinds[emulator.last_update_id] = action
             try:
                 await asyncio.wait_for(event.wait(), 30)
             except TimeoutError:
@@ -252,7 +304,8 @@ async def drive(emulator, chats: list[tuple[int, object]], seconds: float) -> di
     return {"updates": len(latencies), "rate": len(latencies) / elapsed,
             "p50": statistics.median(latencies) * 1000,
             "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000,
-            "actions": {k: (len(v), statistics.median(v) * 1000) for k, v in by_action.items()}}
+            "actions": {k: (len(v), statistics.median(v) * 1000) for k, v in by_action.items()},
+            "latency_by_action": {k: sorted(v) for k, v in by_action.items()}, "kinds": kinds}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -286,7 +339,8 @@ async def run(args) -> dict:
                    TELEGRAM_API_FILE_URL=server.base_file_url, DATABASE_URL=url,
                    CADREBOT_LOG_LEVEL="WARNING", CADREBOT_FLOOD_MAX_UPDATES="1000000")
 
-        async def measure(code: str, people, **extra_env) -> tuple[dict, int]:
+        async def measure(code: str, people, one_at_a_time: bool = False,
+                          **extra_env) -> tuple[dict, int]:
             proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
                                     env=env | extra_env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -310,7 +364,12 @@ async def run(args) -> dict:
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 cpu = cpu_seconds(proc.pid)
                 emulator.api_calls.clear()
-                stats = await drive(emulator, people, args.seconds)
+                if one_at_a_time:  # each person alone on the bot, one after the other
+                    parts = [await drive(emulator, [person], args.seconds / len(people))
+                             for person in people]
+                    stats = merge_runs(parts)
+                else:
+                    stats = await drive(emulator, people, args.seconds)
                 stats["calls"] = dict(emulator.api_calls)
                 stats["cpu_ms"] = (cpu_seconds(proc.pid) - cpu) * 1000 / max(stats["updates"], 1)
                 if spy is not None:
@@ -326,12 +385,58 @@ async def run(args) -> dict:
         mixed = [(c, cadre_script) for c in cadre_chats] + \
             [(c, evaluator_script) for c in evaluator_chats]
         results["full"], _ = await measure(FULL_BOT, mixed)
+        if args.single:
+            stats_file = folder / "updates.jsonl"
+            single, _ = await measure(FULL_BOT, [(cadre_chats[0], cadre_script),
+                                                 (evaluator_chats[0], evaluator_script)],
+                                      one_at_a_time=True, BENCH_STATS=str(stats_file))
+            results["single"] = per_kind(single, stats_file)
         if args.floor:
             for kind in ("read", "write"):
                 results[f"floor_{kind}"], _ = await measure(FLOOR_BOT, everyone,
                                                             BENCH_FLOOR=kind)
     results["approvals"], results["typed"] = await written_counts(url, cadre_chats, now)
     return results
+
+
+def merge_runs(parts: list[dict]) -> dict:
+    latency = {}
+    for part in parts:
+        for action, values in part["latency_by_action"].items():
+            latency.setdefault(action, []).extend(values)
+    kinds = {k: v for part in parts for k, v in part["kinds"].items()}
+    updates = sum(part["updates"] for part in parts)
+    return {"updates": updates, "rate": sum(p["rate"] for p in parts) / len(parts),
+            "latency_by_action": latency, "kinds": kinds,
+            "p50": statistics.median(sorted(x for v in latency.values() for x in v)) * 1000,
+            "p95": 0.0, "actions": {}}
+
+
+def per_kind(run: dict, stats_file: Path) -> dict:
+    """For each kind of tap: how many, p50/p95 latency (update sent → first answer, ms), CPU
+    ms per update, SQL statements and transactions per update (mean and most)."""
+    import json
+
+    lines = [json.loads(line) for line in stats_file.read_text().splitlines() if line]
+    by_update = {line["update_id"]: line for line in lines}
+    table = {}
+    for kind, latencies in run["latency_by_action"].items():
+        ids = [u for u, k in run["kinds"].items() if k == kind and u in by_update]
+        measured = [by_update[u] for u in ids]
+        if not measured:
+            continue
+        values = sorted(latencies)
+        table[kind] = {
+            "count": len(values),
+            "p50": statistics.median(values) * 1000,
+            "p95": values[max(int(len(values) * 0.95) - 1, 0)] * 1000,
+            "cpu_ms": statistics.mean(m["cpu_ms"] for m in measured),
+            "statements": statistics.mean(m["statements"] for m in measured),
+            "statements_max": max(m["statements"] for m in measured),
+            "transactions": statistics.mean(m["transactions"] for m in measured),
+            "transactions_max": max(m["transactions"] for m in measured),
+        }
+    return table
 
 
 async def written_counts(url: str, cadre_chats: list[int], since) -> tuple[int, int]:
@@ -368,6 +473,12 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true",
                         help="also measure the echo bot plus one database read (and write)")
     parser.add_argument("--profile", default=None, help="write a py-spy profile of the full bot")
+    parser.add_argument("--single", action="store_true",
+                        help="also one person at a time on an unloaded bot: latency, CPU, SQL "
+                             "statements and transactions per kind of tap")
+    parser.add_argument("--check-bounds", default=None, metavar="JSON",
+                        help="with --single: fail when a kind of tap runs more SQL statements "
+                             "per update than the bound recorded in this file")
     args = parser.parse_args()
     r = asyncio.run(run(args))
     echo, full = r["echo"], r["full"]
@@ -392,7 +503,32 @@ def main() -> None:
             print(f"echo bot + {what} per update: {floor['rate']:.1f} updates/s "
                   f"({floor['rate'] / echo['rate']:.0%} of the echo bot), "
                   f"{floor['cpu_ms']:.1f} ms CPU per update")
-    print(f"full / echo throughput: {ratio:.0%} (target ≥ 50%)")
+    floor = r.get("floor_write")
+    if floor is not None and floor["rate"]:
+        print(f"full / floor (one read and one write) throughput: "
+              f"{full['rate'] / floor['rate']:.0%} (target ≥ 75%)")
+    print(f"full / echo throughput: {ratio:.0%}")
+    if "single" in r:
+        print("one person at a time, unloaded bot — per kind of tap: count, latency p50 / p95, "
+              "CPU per update, SQL statements (mean / most), transactions (mean / most)")
+        for kind, row in sorted(r["single"].items()):
+            print(f"    {kind}: {row['count']} ×, {row['p50']:.0f} / {row['p95']:.0f} ms, "
+                  f"{row['cpu_ms']:.1f} ms CPU, {row['statements']:.1f} / "
+                  f"{row['statements_max']} statements, {row['transactions']:.1f} / "
+                  f"{row['transactions_max']} transactions")
+        if args.check_bounds:
+            import json
+
+            bounds = json.loads(Path(args.check_bounds).read_text())
+            over = [f"{kind}: {row['statements_max']} statements > bound {bounds[kind]}"
+                    for kind, row in sorted(r["single"].items())
+                    if kind in bounds and row["statements_max"] > bounds[kind]]
+            missing = sorted(set(r["single"]) - set(bounds))
+            if over or missing:
+                print("SQL statements per update past the recorded bound: "
+                      + "; ".join(over + [f"{kind}: no bound recorded" for kind in missing]))
+                sys.exit(1)
+            print("SQL statements per update within the recorded bounds")
 
 
 if __name__ == "__main__":
