@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint messages audit clean
+.PHONY: run test test-lowest lint messages audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,21 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+## make test-lowest: the lowest dependency versions pyproject.toml allows, on a quick subset
+## of the tests (CI runs it after `make test`; needs access to PyPI on first use)
+LOWEST := .venv-lowest
+LOWEST_TESTS := tests/test_scoring.py tests/test_periods.py tests/test_policy.py \
+	tests/test_sqlite_driver.py tests/test_cli.py tests/test_import.py tests/test_flow_report.py
+$(LOWEST)/.installed: $(BIN)/python pyproject.toml scripts/lowest_constraints.py
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python scripts/lowest_constraints.py > $(LOWEST)/constraints.txt
+	$(LOWEST)/bin/pip install --quiet -c $(LOWEST)/constraints.txt -e '.[test]'
+	touch $@
+
+test-lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider $(LOWEST_TESTS)
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
@@ -44,4 +59,4 @@ audit:
 	.venv-audit/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict
 
 clean:
-	rm -rf $(VENV) .venv-audit .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-audit .venv-lowest .pytest_cache .ruff_cache

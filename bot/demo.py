@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.resources import data_dir
 from bot.services.imports.apply import (
     import_catalogue,
     import_roster,
@@ -18,7 +18,7 @@ from bot.services.imports.apply import (
 )
 from models import Cadre, RoleGrant
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = data_dir("examples")
 FILES = [
     (import_units, "don_vi.xlsx"),
     (import_catalogue, "danh_muc_san_pham.xlsx"),

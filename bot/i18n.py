@@ -17,8 +17,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from bot.resources import data_dir
+
 LOCALE = "vi_VN"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = data_dir("locales")
 PO_PATH = LOCALES_DIR / "vi" / "LC_MESSAGES" / "messages.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

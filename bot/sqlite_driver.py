@@ -7,10 +7,18 @@ the cost of a small query, and the main cost of the bot per update (bench/RESULT
 Here the cursor does execute + fetchall + close in one trip and keeps the rows, and a commit
 or rollback with no transaction open takes no trip; everything else (connecting, closing,
 errors) is aiosqlite's own.
+
+It relies on aiosqlite's private `Connection._execute`, `_conn`, `_thread` and
+`aiosqlite.context.Result`, and on SQLAlchemy's `async_creator_fn` connect argument —
+verified with aiosqlite 0.22 and SQLAlchemy 2.0.38–2.1 (the ranges pyproject.toml allows).
+When an installed version lacks them, the engine keeps the stock driver (slower, same
+behaviour) and one WARNING says so.
 """
 
 from __future__ import annotations
 
+import inspect
+import logging
 import sqlite3
 from collections import deque
 from functools import partial
@@ -20,6 +28,9 @@ import aiosqlite
 from aiosqlite.context import Result
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+_warned = False
 
 
 class OneTripCursor:
@@ -105,9 +116,46 @@ def _connect(*args: Any, **kwargs: Any) -> OneTripConnection:
     return connection
 
 
-def use_one_trip_cursors(engine: AsyncEngine) -> None:
-    """Make the engine's new connections OneTripConnections (same arguments as before)."""
+def missing_internals() -> list[str]:
+    """The private parts of aiosqlite and SQLAlchemy this driver needs that are not there."""
+    missing = []
+    for name in ("_execute", "_conn"):
+        if not hasattr(aiosqlite.Connection, name):
+            missing.append(f"aiosqlite.Connection.{name}")
+    try:
+        init = inspect.signature(aiosqlite.Connection.__init__).parameters
+    except (TypeError, ValueError):
+        init = {}
+    if "connector" not in init or "iter_chunk_size" not in init:
+        missing.append("aiosqlite.Connection(connector, iter_chunk_size)")
+    if not callable(getattr(aiosqlite.context, "Result", None)):
+        missing.append("aiosqlite.context.Result")
+    try:
+        from sqlalchemy.dialects.sqlite import aiosqlite as adapter
+
+        source = inspect.getsource(adapter)
+    except (ImportError, OSError, TypeError):
+        source = ""
+    if "async_creator_fn" not in source:
+        missing.append("SQLAlchemy's async_creator_fn")
+    return missing
+
+
+def use_one_trip_cursors(engine: AsyncEngine) -> bool:
+    """Make the engine's new connections OneTripConnections (same arguments as before);
+    False, with one WARNING per process, when the installed versions do not allow it."""
+    global _warned
+    missing = missing_internals()
+    if missing:
+        if not _warned:
+            _warned = True
+            log.warning("SQLite: the one-trip driver cannot be used with the installed "
+                        "aiosqlite %s (%s missing): using the stock driver, which is slower",
+                        getattr(aiosqlite, "__version__", "?"), ", ".join(missing))
+        return False
 
     @event.listens_for(engine.sync_engine, "do_connect")
     def _do_connect(dialect, _record, cargs, cparams):
         return dialect.dbapi.connect(*cargs, async_creator_fn=_connect, **cparams)
+
+    return True

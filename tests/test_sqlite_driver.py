@@ -74,3 +74,35 @@ async def test_one_trip_per_statement_and_none_for_a_read_only_commit(sqlite_db,
     async with sqlite_db.session() as s:
         s.add(OrgUnit(code="C", name="Xã C", level="xa"))
     assert trips["commit"] == 1 and sum(trips.values()) == 2  # the INSERT and its commit
+
+
+async def test_the_engine_uses_the_one_trip_driver(sqlite_db):
+    async with sqlite_db.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert isinstance(raw.driver_connection, OneTripConnection)
+
+
+async def test_missing_internals_fall_back_to_the_stock_driver_with_one_warning(
+        tmp_path, monkeypatch, caplog):
+    """An aiosqlite without the private parts the driver needs: the stock driver is used, the
+    database works, and the operator reads one WARNING (not one per engine)."""
+    from bot import sqlite_driver
+
+    assert sqlite_driver.missing_internals() == []  # the versions pyproject.toml allows
+    monkeypatch.setattr(sqlite_driver, "missing_internals",
+                        lambda: ["aiosqlite.context.Result"])
+    monkeypatch.setattr(sqlite_driver, "_warned", False)
+    engines = [Database(f"sqlite+aiosqlite:///{tmp_path}/f{i}.db") for i in range(2)]
+    try:
+        for database in engines:
+            async with database.session() as s:
+                assert (await s.execute(text("select 1"))).scalar() == 1
+            async with database.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                assert not isinstance(raw.driver_connection, OneTripConnection)
+    finally:
+        for database in engines:
+            await database.dispose()
+    warnings = [r for r in caplog.records if "one-trip driver" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+    assert "aiosqlite.context.Result" in warnings[0].getMessage()
