@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.i18n import _
+from bot.validation_errors import describe
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/cadrebot.db"
 
@@ -159,7 +160,7 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
+        message = describe(first)
         if not first["loc"]:  # a rule across several variables: its message names them
             raise ConfigError(_("invalid configuration: {message}").format(
                 message=message)) from None

@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.i18n import _
+
 
 class Bands(BaseModel):
     """Lower bounds of the rating bands (Khánh Hòa, for example, uses 90/80/50)."""
@@ -26,7 +28,7 @@ class Bands(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Bands:
         if not 0 <= self.done <= self.good <= self.excellent <= 100:
-            raise ValueError("bands must satisfy 0 ≤ done ≤ good ≤ excellent ≤ 100")
+            raise ValueError(_("bands must satisfy 0 ≤ done ≤ good ≤ excellent ≤ 100"))
         return self
 
 
@@ -153,12 +155,12 @@ class ScoringPolicy(BaseModel):
     def _criteria_sum(self) -> ScoringPolicy:
         total = sum(c.max_points for c in self.general_criteria)
         if abs(total - self.general_points) > 1e-6:
-            raise ValueError("general criteria must add up to general_points")
+            raise ValueError(_("general criteria must add up to general_points"))
         if len({c.key for c in self.general_criteria}) != len(self.general_criteria):
-            raise ValueError("general criteria keys must be unique")
+            raise ValueError(_("general criteria keys must be unique"))
         for levels in (self.organising_levels, self.rallying_levels):
             if not levels:
-                raise ValueError("leader ability levels must not be empty")
+                raise ValueError(_("leader ability levels must not be empty"))
         return self
 
     def cap_ratio(self, outstanding: bool) -> float:
@@ -262,7 +264,36 @@ class Policy(BaseModel):
 
 
 def load_policy(path: Path | None) -> Policy:
+    """The province's policy file (defaults without one); a mistake in it stops the program
+    with one Vietnamese line naming the key and what is expected — a misspelt key is refused,
+    never silently ignored."""
+    from pydantic import ValidationError
+
+    from bot.config import ConfigError
+    from bot.validation_errors import describe, location
+
     if path is None:
         return Policy()
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return Policy.model_validate(data)
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except OSError:
+        raise ConfigError(_("cannot read the policy file {path}").format(path=path)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        if mark is None:
+            raise ConfigError(_("the policy file {path} is not valid YAML").format(
+                path=path)) from None
+        raise ConfigError(_("the policy file {path} is not valid YAML (line {line})").format(
+            path=path, line=mark.line + 1)) from None
+    if not isinstance(data, dict):
+        raise ConfigError(_("the policy file {path} must be a group of keys (scoring:, "
+                            "reminders:, …)").format(path=path))
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        more = len(errors) - 1
+        suffix = (" " + _("(and {count} more)").format(count=more)) if more else ""
+        raise ConfigError(_("policy file {path}, key {key}: {message}").format(
+            path=path, key=location(first), message=describe(first)) + suffix) from None
