@@ -94,6 +94,12 @@ def fmt_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def fmt_local_date(value: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    """The day a stored (UTC) moment fell on in the province: 23:30 on 01/12 in Hanoi is
+    stored as 16:30 UTC, 00:30 on 02/12 as 17:30 UTC on 01/12."""
+    return fmt_date(value.astimezone(tz).date())
+
+
 def fmt_datetime(value: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
     return value.astimezone(tz).strftime("%H:%M %d/%m/%Y")
 

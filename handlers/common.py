@@ -95,12 +95,13 @@ def one_transaction(callback):
     return callback
 
 
-def stop_on_error(callback):
+def stop_on_error(callback, *, begins_update: bool = False):
     """When the handler fails, the error handlers get the exception and no later handler
     group sees the update: one "an error occurred", not that and then "I did not
     understand" from the fallback. The update's transaction is rolled back on failure and
-    committed (if the handler left it open) on success."""
-    shares = getattr(callback, "shares_update_transaction", False)
+    committed (if the handler left it open) on success — except after the gate
+    (`begins_update`), whose read the feature handler's transaction continues."""
+    shares = begins_update or getattr(callback, "shares_update_transaction", False)
 
     @functools.wraps(callback)
     async def wrapper(update: Update, context: BotContext) -> None:
@@ -115,7 +116,8 @@ def stop_on_error(callback):
             await context.end_transaction(exc)
             await context.application.process_error(update, exc)
             raise ApplicationHandlerStop from None
-        await context.end_transaction()
+        if not begins_update:
+            await context.end_transaction()
 
     return wrapper
 

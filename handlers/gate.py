@@ -121,4 +121,5 @@ async def gate(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:
     settings = app.bot_data["services"].settings
     app.bot_data["flood"] = FloodControl(settings.flood_max_updates)
-    app.add_handler(TypeHandler(Update, stop_on_error(gate)), group=GATE_GROUP)
+    app.add_handler(TypeHandler(Update, stop_on_error(gate, begins_update=True)),
+                    group=GATE_GROUP)

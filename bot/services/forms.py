@@ -14,7 +14,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from bot import forms
-from bot.i18n import _, fmt_date, fmt_figure, fmt_percent, fmt_score
+from bot.i18n import _, fmt_figure, fmt_local_date, fmt_percent, fmt_score
 from bot.policy import Policy
 from bot.services.annual import (
     CLOSING_REASON,
@@ -135,7 +135,7 @@ async def annual_forms(session, policy: Policy, annual: AnnualService, agency_id
     totals = " · ".join(f"{band_text(band)}: {count}" for band, count in counts.items()) or "—"
     title = _("SUMMARY OF THE ANNUAL QUALITY RATING OF CIVIL SERVANTS, YEAR {year}").format(
         year=year)
-    subtitle = (_("List closed on {date}").format(date=fmt_date(listing.closed_at.date()))
+    subtitle = (_("List closed on {date}").format(date=fmt_local_date(listing.closed_at))
                 if listing.closed else _("Draft: the list is not closed yet"))
     summary = {"title": title, "subtitle": subtitle, "totals": totals,
                "competent_body": policy.scoring.competent_body,

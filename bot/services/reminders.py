@@ -110,7 +110,7 @@ async def entry_reminders(session: AsyncSession, today: date, now: datetime,
 
 
 async def review_reminders(session: AsyncSession, today: date, calendar: WorkCalendar,
-                           policy: Policy) -> list[Reminder]:
+                           policy: Policy, tz: ZoneInfo) -> list[Reminder]:
     rows = (await session.execute(
         select(Cadre.evaluator_id, Entry.period_id, func.min(Entry.submitted_at),
                func.count())
@@ -119,7 +119,9 @@ async def review_reminders(session: AsyncSession, today: date, calendar: WorkCal
         .group_by(Cadre.evaluator_id, Entry.period_id))).all()
     result = []
     for evaluator_id, period_id, oldest, count in rows:
-        waited = calendar.working_days_between(oldest.date(), today)
+        # the day it was sent in the province (a report sent at 00:30 local time is
+        # stored the evening before, in UTC)
+        waited = calendar.working_days_between(oldest.astimezone(tz).date(), today)
         if waited <= policy.reminders.review_waiting_days:
             continue
         evaluator = await session.get(Cadre, evaluator_id)
@@ -186,7 +188,7 @@ async def due(session: AsyncSession, now: datetime, tz: ZoneInfo, calendar: Work
         return []
     today = local.date()
     candidates = (await entry_reminders(session, today, now, calendar, policy)
-                  + await review_reminders(session, today, calendar, policy)
+                  + await review_reminders(session, today, calendar, policy, tz)
                   + await training_reminders(session, today, now, policy)
                   + await notice_reminders(session, now, policy))
     sent = set((await session.execute(select(ReminderLog.cadre_id, ReminderLog.subject,

@@ -7,7 +7,7 @@ from datetime import date
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import N_, _, fmt_date, fmt_figure, fmt_score
+from bot.i18n import N_, _, fmt_date, fmt_figure, fmt_local_date, fmt_score
 from bot.policy import ScoringPolicy
 from bot.services.annual import (
     CLOSING_REASON,
@@ -194,7 +194,7 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
         year=year, agency=esc(listing.agency_name))]
     if listing.closed:
         lines.append(_("✅ Closed on {date}: these are the final ratings.").format(
-            date=fmt_date(listing.closed_at.date())))
+            date=fmt_local_date(listing.closed_at)))
     lines.append(cap_sentence(scoring, listing.outstanding))
     for cap in sorted(listing.caps.values(), key=lambda c: group_text(c.group)):
         lines.append("• " + _group_line(cap))
