@@ -22,6 +22,7 @@ from bot.context import AppServices, BotContext, end_of_update
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.outbox import OutboxWorker
+from bot.telegram_request import UpdateAwareRequest
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
     annual,
@@ -110,8 +111,7 @@ def build_application(
         .concurrent_updates(ChatOrderProcessor(db, settings.update_concurrency,
                                                ordered=bool(settings.webhook_url)))
     )
-    if request is not None:
-        builder = builder.request(request)
+    builder = builder.request(UpdateAwareRequest(request))
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     if rate_limiter:

@@ -59,6 +59,7 @@ class UpdateTransaction:
         self._context = context
         self._manager = None
         self.session: AsyncSession | None = None
+        self.blocks = 0  # `context.transaction()` blocks running now
 
     async def open(self) -> AsyncSession:
         if self.session is None:
@@ -81,6 +82,23 @@ class UpdateTransaction:
             await manager.__aexit__(None, None, None)
         else:
             await manager.__aexit__(type(error), error, error.__traceback__)
+
+
+async def release_before_telegram() -> bool:
+    """Called before every Bot API request: the update's transaction, when no
+    `context.transaction()` block is running, holds only the gate's read — it is committed
+    now, so no connection waits on Telegram. False when a block is running (a message sent
+    inside it: a bug the tests refuse; the transaction stays as it is)."""
+    holder = _OPEN.get()
+    if not holder:
+        return True
+    clean = True
+    for left in list(holder):
+        if left.blocks:
+            clean = False
+        else:
+            await left.close()
+    return clean
 
 
 def transaction_open() -> bool:
@@ -120,11 +138,14 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         the gate began, or a new one), committed when the block ends, rolled back when it
         raises. Send nothing inside the block."""
         session = await self._transaction.open()
+        self._transaction.blocks += 1
         try:
             yield session
         except BaseException as error:
+            self._transaction.blocks -= 1
             await self._transaction.close(error)
             raise
+        self._transaction.blocks -= 1
         await self._transaction.close()
 
     async def begin_update(self) -> AsyncSession:
