@@ -269,6 +269,7 @@ async def _show(update: Update, context: BotContext, shown: Shown) -> None:
         await edit_or_send(update, context, *shown)
 
 
+@one_transaction  # joins the update's transaction once menu items share it
 async def on_notices(update: Update, context: BotContext) -> None:
     async with context.transaction() as session:
         inbox = await rules.received_by(session, context.actor.cadre_id, 0)

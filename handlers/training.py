@@ -173,6 +173,7 @@ async def _tell(context: BotContext, notify: tuple[int, str] | None) -> None:
         log.info("could not tell someone about a declared course")
 
 
+@one_transaction  # joins the update's transaction once menu items share it
 async def on_training(update: Update, context: BotContext) -> None:
     async with context.transaction() as session:
         view = await rules.overview(session, context.actor, context.today)
