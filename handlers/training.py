@@ -1,419 +1,268 @@
 """📚 Bồi dưỡng: my obligations with status and progress, declaring a completed course
-(with a certificate photo or PDF), and verification by the evaluator or the board."""
+(with a certificate photo or PDF), and verification by the evaluator or the board.
+
+One update, one transaction: decode the tap (or read the typed answer), call the service
+inside the update's transaction, render the screen, send after the commit; the person
+told about a declaration or a decision is told after it too.
+"""
 
 from __future__ import annotations
 
-import re
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import N_, _, fmt_date, fmt_number
 from bot.services import flows
 from bot.services import training as rules
+from bot.services.answers import Answer, AnswerError
 from bot.services.flows import Flow
-from bot.services.numbers import NotANumber, parse_number
-from bot.services.review import ReviewError, meaningful
+from bot.services.review import ReviewError
 from handlers import flowrouter
-from handlers.common import button, edit_or_send, esc, final, not_a_number, parse_ids, refuse
+from handlers.callbacks import Decoded, decode
+from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.menu import ITEMS, register_item
-from models import Cadre, TrainingRecord, TrainingRequirement
-from models.enums import TrainingCategory
+from handlers.screens import training as screens
+from handlers.screens.common import Screen, stale
+from handlers.screens.training import category_name  # noqa: F401 - handlers.digest reads it
 
-PREFIX = "tr"
-ACTIONS = {PREFIX: ("m", "new", "c", "s", "ok", "v", "req", "a", "x", "f")}  # every button
-# action this module answers
+if TYPE_CHECKING:
+    from models import TrainingRecord
+
+log = logging.getLogger(__name__)
 FLOW = "course"
-CATEGORIES = [
-    (TrainingCategory.POLITICAL_THEORY, N_("Political theory")),
-    (TrainingCategory.DEFENCE_SECURITY, N_("Defence and security")),
-    (TrainingCategory.STATE_MANAGEMENT, N_("State management")),
-    (TrainingCategory.JOB_SKILLS, N_("Knowledge and skills for the job position")),
-    (TrainingCategory.DIGITAL, N_("Science, technology, innovation and digital skills")),
-]
-CATEGORY_NAMES = dict(CATEGORIES)
-STATUS = {
-    rules.Status.DONE: N_("✅ done"),
-    rules.Status.IN_PROGRESS: N_("⏳ in progress"),
-    rules.Status.DUE_SOON: N_("⚠️ due soon"),
-    rules.Status.OVERDUE: N_("❌ overdue"),
-}
-RECORD_STATUS = {"claimed": N_("waiting for verification"), "verified": N_("verified"),
-                 "rejected": N_("rejected")}
-LEVELS = {"so_cap": N_("elementary"), "trung_cap": N_("intermediate"), "cao_cap": N_("advanced"),
-          "cu_nhan": N_("bachelor"), "none": N_("none")}
-RANGE = re.compile(r"^\s*(\d{1,2}/\d{1,2}/\d{4})\s*(?:[-–]|đến)?\s*(\d{1,2}/\d{1,2}/\d{4})?\s*$")
-MAX_FILE = 20 * 1024 * 1024
-STEPS = ["title", "category", "provider", "dates", "hours", "cert_no", "file", "confirm"]
+REJECT_STEP = "reject"  # the verifier types why a course is rejected (same flow name)
 
 
-
-def _hours(value: float) -> str:
-    return fmt_number(value, 0 if float(value).is_integer() else 1)
-
-
-def category_name(value: str) -> str:
-    try:
-        return _(CATEGORY_NAMES[TrainingCategory(value)])
-    except ValueError:
-        return value
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ask: Callable[[dict, int], Screen]  # the question (the draft, the step's number)
+    read: Callable[[Answer, date], dict] | None  # a typed answer → what it stores (None: buttons)
+    skippable: bool = False  # ⏭ Skip goes on to the next step
 
 
-# ---------------------------------------------------------------- my obligations
-
-async def on_training(update: Update, context: BotContext) -> None:
-    await show(update, context)
-
-
-async def show(update: Update, context: BotContext, prefix: str = "") -> None:
-    today = context.today
-    async with context.db.session() as session:
-        me = await session.get(Cadre, context.actor.cadre_id)
-        items = await rules.obligations(session, me, today)
-        records = await rules.records_of(session, me.id)
-        pending = (await rules.pending_for(session, me.id, context.actor.is_board, limit=50)
-                   if context.actor.is_supervisor else [])
-    lines = [_("📚 <b>Training obligations {year}</b>").format(year=today.year)]
-    if not items:
-        lines.append(_("No training obligation applies to you yet."))
-    for item in items:
-        req = item.requirement
-        parts = [f"{_(STATUS[item.status])} — <b>{esc(req.title)}</b>"]
-        detail = [category_name(req.category)]
-        if req.hours_required:
-            progress = _("{done}/{required} hours").format(done=_hours(item.hours_done),
-                                                          required=_hours(req.hours_required))
-            if item.hours_pending:
-                progress += " " + _("(+{hours} waiting for verification)").format(
-                    hours=_hours(item.hours_pending))
-            detail.append(progress)
-        if req.level_required:
-            detail.append(_("political theory at least: {level}").format(
-                level=_(LEVELS.get(req.level_required, req.level_required))))
-        if req.due_date:
-            detail.append(_("due {date}").format(date=fmt_date(req.due_date)))
-        parts.append("    " + " · ".join(detail))
-        lines += parts
-    if records:
-        lines += ["", _("<b>Courses you declared</b>")]
-        for record in records[:5]:
-            lines.append(_("• {title}: {hours} hours — {status}").format(
-                title=esc(record.title), hours=_hours(record.hours),
-                status=_(RECORD_STATUS[record.status])))
-            if record.status == "rejected" and record.reject_reason:
-                lines.append("   " + _("Reason: {reason}").format(reason=esc(record.reject_reason)))
-    rows = [[button(_("➕ Declare a course"), PREFIX, "new")]]
-    if pending:
-        rows.append([button(_("🗂 Verify courses ({count})").format(count=len(pending)), PREFIX,
-                            "v")])
-    if context.actor.is_board:
-        rows.append([button(_("📋 All requirements"), PREFIX, "req")])
-    await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines),
-                       InlineKeyboardMarkup(rows))
+# Declaring a course, in order. A step's position is its number on the ⏭ Skip button
+# ("tr:s:2" skips "provider"): keep the order, add steps at the end only.
+DECLARE = (
+    Step("title", screens.ask_title, rules.read_title),
+    Step("category", screens.ask_category, None),  # CATEGORY buttons
+    Step("provider", screens.ask_provider, rules.read_provider, skippable=True),
+    Step("dates", screens.ask_dates, rules.read_dates),
+    Step("hours", screens.ask_hours, rules.read_hours),
+    Step("cert_no", screens.ask_certificate_no, rules.read_certificate_no, skippable=True),
+    Step("file", screens.ask_certificate_file, rules.read_certificate_file, skippable=True),
+    Step("confirm", screens.ask_confirmation, None),  # CONFIRM, or NEW to start again
+)
+NUMBER = {step.name: number for number, step in enumerate(DECLARE)}
 
 
-async def show_requirements(update: Update, context: BotContext) -> None:
-    async with context.db.session() as session:
-        reqs = list(await session.scalars(select(TrainingRequirement).where(
-            TrainingRequirement.active.is_(True)).order_by(TrainingRequirement.code)))
-    lines = [_("📋 <b>Training requirements</b> ({count})").format(count=len(reqs))]
-    for req in reqs:
-        need = (_("{hours} hours").format(hours=_hours(req.hours_required)) if req.hours_required
-                else _("level {level}").format(level=_(LEVELS.get(req.level_required or "none"))))
-        lines.append(f"• <b>{esc(req.code)}</b> {esc(req.title)} — {category_name(req.category)}"
-                     f" · {need}" + (" · " + fmt_date(req.due_date) if req.due_date else ""))
-        if req.legal_basis:
-            lines.append("   " + _("Basis: {text}").format(text=esc(req.legal_basis)))
-    lines.append(_("To change the list, import a new file: cadrebot import training FILE"))
-    await edit_or_send(update, context, "\n".join(lines))
+@dataclass(frozen=True)
+class Reply:
+    screen: Screen | None = None  # edits the tapped message (or is sent)
+    notify: tuple[int, str] | None = None  # (chat, text): someone told after the commit
+    certificate: TrainingRecord | None = None  # its file is sent
 
 
-# ---------------------------------------------------------------- declaring a course
-
-def _question(step: str, data: dict) -> tuple[str, InlineKeyboardMarkup | None]:
-    skip = InlineKeyboardMarkup([[button(_("⏭ Skip"), PREFIX, "s", STEPS.index(step))]])
-    if step == "title":
-        return _("➕ <b>Declare a completed course</b>\nWhat is the course called?"), None
-    if step == "category":
-        rows = [[button(_(name), PREFIX, "c", i)] for i, (_value, name) in enumerate(CATEGORIES)]
-        return _("Which group of training does it belong to?"), InlineKeyboardMarkup(rows)
-    if step == "provider":
-        return _("Which school or institution held it? (or tap “Skip”)"), skip
-    if step == "dates":
-        return _("When did it take place? Type the dates, e.g. 03/11/2026 - 07/11/2026, or one "
-                 "date."), None
-    if step == "hours":
-        return _("How many hours in all? Type a number, e.g. 16."), None
-    if step == "cert_no":
-        return _("Certificate number (or tap “Skip”):"), skip
-    if step == "file":
-        return _("Send a photo or PDF of the certificate (or tap “Skip”)."), skip
-    summary = [_("Please check:"),
-               _("Course: {title}").format(title=esc(data["title"])),
-               _("Group: {name}").format(name=category_name(data["category"])),
-               _("Held by: {name}").format(name=esc(data.get("provider") or "—")),
-               _("Dates: {start} – {end}").format(start=fmt_date(date.fromisoformat(data["start"])),
-                                                 end=fmt_date(date.fromisoformat(data["end"]))),
-               _("Hours: {hours}").format(hours=_hours(data["hours"])),
-               _("Certificate: {number}{file}").format(
-                   number=esc(data.get("certificate_no") or "—"),
-                   file=" 📎" if data.get("file_id") else "")]
-    markup = InlineKeyboardMarkup([[button(_("📤 Send for verification"), PREFIX, "ok")],
-                                   [button(_("✏️ Start again"), PREFIX, "new")]])
-    return "\n".join(summary), markup
+async def _ask(session, context: BotContext, chat_id: int, number: int, data: dict) -> Screen:
+    step = DECLARE[number]
+    await flows.set_flow(session, chat_id, Flow(FLOW, step.name, data), context.clock.now())
+    return step.ask(data, number)
 
 
-async def _ask(update: Update, context: BotContext, step: str, data: dict, prefix: str = "") -> None:
-    async with context.db.session() as session:
-        await flows.set_flow(session, update.effective_chat.id, Flow(FLOW, step, data),
-                             context.clock.now())
-    text, markup = _question(step, data)
-    await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + text, markup)
-
-
-async def _next(update, context, step: str, data: dict) -> None:
-    await _ask(update, context, STEPS[STEPS.index(step) + 1], data)
-
-
-async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
-    message = update.effective_message
-    step, data = flow.step, dict(flow.data)
-    if step == "reject":
-        await _reject(update, context, data["record_id"], message.text or "")
-        return
-    text = (message.text or "").strip()
-    if step == "file":
-        await _certificate(update, context, data)
-        return
-    if step in ("category", "confirm") or (not text and step != "file"):
-        question, markup = _question(step, data)
-        await message.reply_text(_("Please answer by typing or with the buttons.") + "\n\n" +
-                                 question, parse_mode="HTML", reply_markup=markup)
-        return
-    if step in ("title", "provider", "cert_no"):
-        limit = 64 if step == "cert_no" else 255
-        if len(text) > limit:
-            await message.reply_text(_("Too long: at most {limit} characters.").format(limit=limit))
-            return
-        data[{"title": "title", "provider": "provider", "cert_no": "certificate_no"}[step]] = text
-        await _next(update, context, step, data)
-    elif step == "dates":
-        await _dates(update, context, data, text)
-    elif step == "hours":
-        try:
-            hours = parse_number(text)
-        except NotANumber as error:
-            await message.reply_text(not_a_number(text, error), parse_mode="HTML")
-            return
-        if not 0 < hours <= 2000:
-            await message.reply_text(_("The number of hours must be between 0 and 2.000."))
-            return
-        data["hours"] = hours
-        await _next(update, context, step, data)
-
-
-async def _dates(update: Update, context: BotContext, data: dict, text: str) -> None:
-    from bot.services.imports.cells import CellError, parse_date
-
-    match = RANGE.match(text)
-    try:
-        if not match:
-            raise CellError(text)
-        start = parse_date(match.group(1))
-        end = parse_date(match.group(2)) if match.group(2) else start
-    except CellError:
-        await update.effective_message.reply_text(
-            _("Please type the dates as dd/mm/yyyy, e.g. 03/11/2026 - 07/11/2026."))
-        return
-    if end < start or end > context.today or start.year < 2000:
-        await update.effective_message.reply_text(
-            _("The dates are not possible: the course must have ended, and end after it starts."))
-        return
-    data.update(start=start.isoformat(), end=end.isoformat())
-    await _next(update, context, "dates", data)
-
-
-async def _certificate(update: Update, context: BotContext, data: dict) -> None:
-    message = update.effective_message
-    if message.photo:
-        data.update(file_id=message.photo[-1].file_id, file_kind="photo")
-    elif message.document and ((message.document.mime_type or "") == "application/pdf"
-                               or (message.document.mime_type or "").startswith("image/")):
-        if (message.document.file_size or 0) > MAX_FILE:
-            await message.reply_text(_("The file is larger than 20 MB. Please send a smaller file."))
-            return
-        data.update(file_id=message.document.file_id, file_kind="document")
-    else:
-        await message.reply_text(_("Please send a photo or a PDF of the certificate, or tap "
-                                   "“Skip”."))
-        return
-    await _next(update, context, "file", data)
-
-
-async def _confirm(update: Update, context: BotContext) -> None:
-    async with context.db.session() as session:
-        flow = await flows.get_flow(session, update.effective_chat.id)
-        if flow is None or flow.name != FLOW or flow.step != "confirm":
-            raise ReviewError("not_found")
-        me = await session.get(Cadre, context.actor.cadre_id)
-        record = await rules.declare(session, me, flow.data, context.clock.now())
-        await flows.clear_flow(session, update.effective_chat.id)
-        evaluator = await session.get(Cadre, me.evaluator_id) if me.evaluator_id else None
-    await show(update, context, prefix=_("📤 Sent “{title}” for verification.").format(
-        title=esc(record.title)))
-    if evaluator is not None and evaluator.telegram_chat_id and evaluator.reachable:
-        try:
-            await context.bot.send_message(evaluator.telegram_chat_id, _(
-                "🗂 {name} declared the course “{title}” ({hours} hours). Open “📚 Training” "
-                "to verify it.").format(name=esc(me.full_name), title=esc(record.title),
-                                        hours=_hours(record.hours)), parse_mode="HTML")
-        except Exception:  # noqa: BLE001
-            pass
-
-
-# ---------------------------------------------------------------- verification
-
-async def show_pending(update: Update, context: BotContext, prefix: str = "") -> None:
-    async with context.db.session() as session:
-        pending = await rules.pending_for(session, context.actor.cadre_id, context.actor.is_board)
-    if not pending:
-        await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") +
-                           _("No declared course is waiting for your verification."))
-        return
-    record, cadre = pending[0]
-    lines = [_("🗂 <b>Verify a course</b> ({count} waiting)").format(count=len(pending)),
-             _("{name} ({code})").format(name=esc(cadre.full_name), code=esc(cadre.code)),
-             _("Course: {title}").format(title=esc(record.title)),
-             _("Group: {name}").format(name=category_name(record.category)),
-             _("Held by: {name}").format(name=esc(record.provider or "—")),
-             _("Dates: {start} – {end}").format(start=fmt_date(record.start_date),
-                                               end=fmt_date(record.end_date)),
-             _("Hours: {hours}").format(hours=_hours(record.hours)),
-             _("Certificate: {number}{file}").format(number=esc(record.certificate_no or "—"),
-                                                     file=" 📎" if record.certificate_file_id else "")]
-    rows = [[button(_("✅ Verify"), PREFIX, "a", record.id),
-             button(_("❌ Reject"), PREFIX, "x", record.id)]]
-    if record.certificate_file_id:
-        rows.append([button(_("📎 Show the certificate"), PREFIX, "f", record.id)])
-    await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines),
-                       InlineKeyboardMarkup(rows))
-
-
-async def _decide(update, context, record_id: int, approve: bool, reason: str | None) -> None:
-    async with context.db.session() as session:
-        record, cadre = await rules.verify(
-            session, record_id=record_id, verifier_id=context.actor.cadre_id,
-            is_board=context.actor.is_board, approve=approve, reason=reason,
-            now=context.clock.now())
-        await flows.clear_flow(session, update.effective_chat.id)
-    done = (_("✅ Verified “{title}” of {name}.") if approve
-            else _("❌ Rejected “{title}” of {name}.")).format(title=esc(record.title),
-                                                               name=esc(cadre.full_name))
-    await show_pending(update, context, prefix=done)
-    if cadre.telegram_chat_id and cadre.reachable:
-        note = (_("✅ Your course “{title}” ({hours} hours) has been verified.") if approve else
-                _("❌ Your course “{title}” was not accepted.\nReason: {reason}")).format(
-            title=esc(record.title), hours=_hours(record.hours), reason=esc(reason or ""))
-        try:
-            await context.bot.send_message(cadre.telegram_chat_id, note, parse_mode="HTML")
-        except Exception:  # noqa: BLE001
-            pass
-
-
-async def _reject(update, context, record_id: int, text: str) -> None:
-    if not meaningful(text):
-        await update.effective_message.reply_text(_("Please type the reason."))
-        return
-    if len(text) > 500:
-        await update.effective_message.reply_text(_(
-            "The reason is too long; please keep it under 500 characters."))
-        return
-    try:
-        await _decide(update, context, record_id, False, text.strip())
-    except ReviewError:
-        await update.effective_message.reply_text(_(
-            "This button is no longer valid. Please open the function again from the menu."))
-
-
-async def on_callback(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    data = query.data or ""
-    action = data.split(":")[1] if ":" in data else ""
-    try:
-        if action == "m":
-            await show(update, context)
-        elif action == "new":
-            await _ask(update, context, "title", {})
-        elif action == "c" and (ids := parse_ids(data, 1)) and 0 <= ids[0] < len(CATEGORIES):
-            flow = await _flow(context, update, "category")
-            flow.data["category"] = CATEGORIES[ids[0]][0].value
-            await _next(update, context, "category", flow.data)
-        elif action == "s" and (ids := parse_ids(data, 1)) and 0 <= ids[0] < len(STEPS):
-            step = STEPS[ids[0]]
-            if step not in ("provider", "cert_no", "file"):
-                raise ReviewError("not_found")
-            flow = await _flow(context, update, step)
-            await _next(update, context, step, flow.data)
-        elif action == "ok":
-            await _confirm(update, context)
-        elif action == "v" and context.actor.is_supervisor:
-            await show_pending(update, context)
-        elif action == "req" and context.actor.is_board:
-            await show_requirements(update, context)
-        elif action == "a" and (ids := parse_ids(data, 1)) and context.actor.is_supervisor:
-            await _decide(update, context, ids[0], True, None)
-        elif action == "x" and (ids := parse_ids(data, 1)) and context.actor.is_supervisor:
-            await _check_verifier(context, ids[0])
-            async with context.db.session() as session:
-                await flows.set_flow(session, update.effective_chat.id,
-                                     Flow(FLOW, "reject", {"record_id": ids[0]}),
-                                     context.clock.now())
-            await edit_or_send(update, context, _("Why is the course rejected? Type the reason:"))
-        elif action == "f" and (ids := parse_ids(data, 1)) and context.actor.is_supervisor:
-            record = await _check_verifier(context, ids[0])
-            send = (context.bot.send_photo if record.certificate_kind == "photo"
-                    else context.bot.send_document)
-            try:
-                await send(update.effective_chat.id, record.certificate_file_id)
-            except BadRequest:  # the file is no longer on Telegram's side
-                await refuse(update, _("The certificate file can no longer be opened; ask the "
-                                       "cadre to send it again."))
-                return
-        else:
-            raise ReviewError("not_found")
-    except ReviewError as error:
-        text = (_("This course has already been handled.") if error.code == "already_decided"
-                else _("This button is no longer valid. Please open the function again from the "
-                       "menu."))
-        await refuse(update, text)
-        return
-    await query.answer()
-
-
-async def _flow(context: BotContext, update: Update, step: str) -> Flow:
-    async with context.db.session() as session:
-        flow = await flows.get_flow(session, update.effective_chat.id)
+async def _draft_at(session, chat_id: int, step: str) -> dict:
+    """The draft of the course this chat is declaring, when it is at `step`."""
+    flow = await flows.get_flow(session, chat_id)
     if flow is None or flow.name != FLOW or flow.step != step:
         raise ReviewError("not_found")
-    return flow
+    return dict(flow.data)
 
 
-async def _check_verifier(context: BotContext, record_id: int) -> TrainingRecord:
-    async with context.db.session() as session:
-        record = await session.get(TrainingRecord, record_id)
-        if record is None:
-            raise ReviewError("not_found")
-        cadre = await session.get(Cadre, record.cadre_id)
-    if cadre.evaluator_id != context.actor.cadre_id and not context.actor.is_board:
+# ---------------------------------------------------------------- what each button does
+
+async def _mine(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    return Reply(screens.overview_screen(await rules.overview(session, context.actor,
+                                                              context.today)))
+
+
+async def _new(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    return Reply(await _ask(session, context, chat_id, 0, {}))
+
+
+async def _category(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    if tap.index >= len(screens.CATEGORIES):
         raise ReviewError("not_found")
-    return record
+    data = await _draft_at(session, chat_id, "category")
+    data["category"] = screens.CATEGORIES[tap.index][0].value
+    return Reply(await _ask(session, context, chat_id, NUMBER["category"] + 1, data))
+
+
+async def _skip(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    if tap.step >= len(DECLARE) or not DECLARE[tap.step].skippable:
+        raise ReviewError("not_found")
+    data = await _draft_at(session, chat_id, DECLARE[tap.step].name)
+    return Reply(await _ask(session, context, chat_id, tap.step + 1, data))
+
+
+async def _confirm(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    data = await _draft_at(session, chat_id, "confirm")
+    declared = await rules.declare_course(session, context.actor, data, context.clock.now())
+    await flows.clear_flow(session, chat_id)
+    view = await rules.overview(session, context.actor, context.today)
+    notify = ((declared.evaluator_chat, screens.evaluator_notice(declared))
+              if declared.evaluator_chat else None)
+    return Reply(screens.overview_screen(view, prefix=screens.declared_text(declared)), notify)
+
+
+async def _pending(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    actor = context.actor
+    return Reply(screens.pending_screen(await rules.pending_for(session, actor.cadre_id,
+                                                                actor.is_board)))
+
+
+async def _requirements(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    return Reply(screens.requirements_screen(await rules.active_requirements(session)))
+
+
+async def _decided(session, context: BotContext, chat_id: int, record_id: int,
+                   reason: str | None) -> Reply:
+    decision = await rules.decide(session, context.actor, record_id, approve=reason is None,
+                                  reason=reason, now=context.clock.now())
+    await flows.clear_flow(session, chat_id)
+    notify = ((decision.cadre_chat, screens.cadre_notice(decision))
+              if decision.cadre_chat else None)
+    return Reply(screens.decided_screen(decision), notify)
+
+
+async def _verify(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    return await _decided(session, context, chat_id, tap.record_id, None)
+
+
+async def _reject(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    await rules.verifiable(session, context.actor, tap.record_id)
+    await flows.set_flow(session, chat_id, Flow(FLOW, REJECT_STEP, {"record_id": tap.record_id}),
+                         context.clock.now())
+    return Reply(screens.reason_question())
+
+
+async def _certificate(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    return Reply(certificate=await rules.verifiable(session, context.actor, tap.record_id))
+
+
+EVERYONE = {screens.OPEN_MINE: _mine, screens.NEW: _new, screens.CATEGORY: _category,
+            screens.SKIP: _skip, screens.CONFIRM: _confirm}
+SUPERVISORS = {screens.PENDING: _pending, screens.VERIFY: _verify, screens.REJECT: _reject,
+               screens.CERTIFICATE: _certificate}
+BOARD = {screens.REQUIREMENTS: _requirements}
+
+
+# ---------------------------------------------------------------- Telegram I/O
+
+async def _tell(context: BotContext, notify: tuple[int, str] | None) -> None:
+    if notify is None:
+        return
+    try:
+        await context.bot.send_message(notify[0], notify[1], parse_mode="HTML")
+    except Exception:  # noqa: BLE001 - 📚 Bồi dưỡng shows it anyway
+        log.info("could not tell someone about a declared course")
+
+
+@one_transaction  # joins the update's transaction once menu items share it
+async def on_training(update: Update, context: BotContext) -> None:
+    async with context.transaction() as session:
+        view = await rules.overview(session, context.actor, context.today)
+    await edit_or_send(update, context, *screens.overview_screen(view))
+
+
+@one_transaction
+async def on_callback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    tap = decode(query.data, screens.PREFIX)
+    actor = context.actor
+    answer = None
+    if tap is not None:
+        answer = (EVERYONE.get(tap.action)
+                  or (SUPERVISORS.get(tap.action) if actor.is_supervisor else None)
+                  or (BOARD.get(tap.action) if actor.is_board else None))
+    try:
+        if answer is None:
+            raise ReviewError("not_found")
+        async with context.transaction() as session:
+            reply = await answer(session, context, update.effective_chat.id, tap)
+    except ReviewError as error:
+        await context.end_transaction()
+        await refuse(update, screens.refusal(error.code))
+        return
+    if reply.certificate is not None:
+        record = reply.certificate
+        send = (context.bot.send_photo if record.certificate_kind == "photo"
+                else context.bot.send_document)
+        try:
+            await send(update.effective_chat.id, record.certificate_file_id)
+        except BadRequest:  # the file is no longer on Telegram's side
+            await refuse(update, screens.certificate_gone())
+            return
+    await query.answer()
+    if reply.screen is not None:
+        await edit_or_send(update, context, *reply.screen)
+    await _tell(context, reply.notify)
+
+
+def _answer_of(update: Update) -> Answer:
+    message = update.effective_message
+    document = message.document
+    return Answer(text=(message.text or "").strip(),
+                  photo_id=message.photo[-1].file_id if message.photo else None,
+                  document_id=document.file_id if document else None,
+                  mime_type=(document.mime_type or "") if document else "",
+                  file_size=(document.file_size or 0) if document else 0)
+
+
+@one_transaction
+async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
+    """A typed answer (or a certificate) at a step of declaring, or a rejection's reason."""
+    message = update.effective_message
+    answer, chat_id = _answer_of(update), update.effective_chat.id
+    number = NUMBER.get(flow.step)
+    try:
+        if flow.step == REJECT_STEP:
+            reason = rules.read_reason(answer, context.today)["reason"]
+            async with context.transaction() as session:
+                reply = await _decided(session, context, chat_id, flow.data["record_id"], reason)
+        else:
+            step = DECLARE[number] if number is not None else None
+            if step is None or step.read is None:
+                raise AnswerError("ask_again")
+            data = {**flow.data, **step.read(answer, context.today)}
+            async with context.transaction() as session:
+                reply = Reply(await _ask(session, context, chat_id, number + 1, data))
+    except AnswerError as error:
+        await context.end_transaction()
+        if error.code == "ask_again" and number is not None:
+            question, markup = DECLARE[number].ask(flow.data, number)
+            await message.reply_text(screens.answer_error(error.code, error.info, answer.text)
+                                     + "\n\n" + question, parse_mode="HTML", reply_markup=markup)
+        elif error.code == "not_a_number":
+            await message.reply_text(screens.answer_error(error.code, error.info, answer.text),
+                                     parse_mode="HTML")
+        else:
+            await message.reply_text(screens.answer_error(error.code, error.info, answer.text))
+        return
+    except ReviewError:
+        await context.end_transaction()
+        await message.reply_text(stale())
+        return
+    await edit_or_send(update, context, *reply.screen)
+    await _tell(context, reply.notify)
 
 
 def register(app: Application) -> None:
     register_item(app, ITEMS["training"], on_training)
-    app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{screens.PREFIX}:"))
     flowrouter.route(FLOW, on_flow_message)

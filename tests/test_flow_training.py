@@ -160,3 +160,36 @@ async def test_board_staff_cannot_verify_their_own_course(harness, clock):
     async with harness.db.session() as s:
         record = await s.get(TrainingRecord, record.id)
         assert (record.status, record.verifier_id) == ("claimed", None)
+
+
+async def test_one_transaction_per_update(harness, clock):
+    """Telling the evaluator (a declaration) or the cadre (a decision) happens after the
+    commit, in the same one transaction (see tests/test_flow_notices.py for the budget)."""
+    from tests.test_flow_notices import MENU_OPENS_ITS_OWN, over_budget
+
+    thao, anh = await setup(harness, clock)
+    harness.transactions.clear()
+    await thao.send("📚 Bồi dưỡng")
+    await thao.tap("➕ Khai báo khóa học")
+    await thao.send("Bồi dưỡng kỹ năng số 2026")
+    await thao.tap("Khoa học, công nghệ, đổi mới sáng tạo, kỹ năng số, công nghệ số")
+    await thao.send("Trường Chính trị tỉnh")
+    await thao.send("31/12/2026")  # refused: not over yet
+    await thao.send("3/11/2026 - 7/11/2026")
+    await thao.send("16")
+    await thao.tap("⏭ Bỏ qua")
+    await thao.send_photo(content=b"\x89PNG cert")
+    await thao.tap("📤 Gửi xác nhận")
+    await declare_course(thao, "Lớp QLNN")
+    await anh.send("📚 Bồi dưỡng")
+    await anh.tap("🗂 Xác nhận bồi dưỡng (2)")
+    await anh.tap("📎 Xem chứng chỉ")
+    verify_screen = anh.fake.messages[-2]
+    await anh.tap_data(verify_screen.inline_buttons[0][0].callback_data, verify_screen.message_id)
+    await anh.tap("❌ Không xác nhận")
+    await anh.send(".")  # refused: no reason
+    await anh.send("Không có giấy chứng nhận")
+    await thao.tap_data("tr:a:1")  # refused: not hers to verify
+    assert "Lý do: Không có giấy chứng nhận" in thao.last.text
+    assert len(harness.transactions) >= 25
+    assert over_budget(harness, {"📚 Bồi dưỡng": MENU_OPENS_ITS_OWN}) == []

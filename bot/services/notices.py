@@ -4,13 +4,16 @@ Telegram message id recorded after, so a crash re-sends at most the message in f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
+from bot.services.answers import Answer, AnswerError
 from bot.services.training import Profile, Status, applies, status_of
 from models import (
     Cadre,
@@ -21,10 +24,22 @@ from models import (
     TrainingRecord,
     TrainingRequirement,
 )
-from models.enums import DeliveryStatus, NoticeStatus
+from models.enums import AckKind, DeliveryStatus, NoticeStatus
 
 CHUNK = 2000
 MAX_ATTEMPTS = 5
+MAX_TEXT = 3500  # a message is at most 4,096 characters, the heading included
+RECENT = 8  # notices listed by 📊 Statistics of notices
+WHEN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:h](\d{2})\s*$")
+
+
+class NoticeError(Exception):
+    """A tap or an answer the notices cannot take; `code` names why."""
+
+    def __init__(self, code: str, **info) -> None:
+        super().__init__(code)
+        self.code = code
+        self.info = info
 
 
 @dataclass
@@ -225,12 +240,19 @@ async def stats(session: AsyncSession, notice_id: int) -> Stats:
                  acknowledged or 0)
 
 
+@dataclass(frozen=True)
+class Acknowledged:
+    first: bool  # this tap recorded it (not an earlier one)
+    at: datetime  # when it was recorded
+    ack_kind: str  # what was confirmed: received (ack) or registered to attend
+
+
 async def acknowledge(session: AsyncSession, delivery_id: int, cadre_id: int,
-                      now: datetime) -> tuple[NoticeDelivery, bool]:
-    """Record the tap once; returns (delivery, whether this tap recorded it)."""
+                      now: datetime) -> Acknowledged:
+    """Record the tap once, on the person's own delivery only."""
     delivery = await session.get(NoticeDelivery, delivery_id)
     if delivery is None or delivery.cadre_id != cadre_id:
-        raise LookupError(delivery_id)
+        raise NoticeError("not_found")
     result = await session.execute(update(NoticeDelivery).where(
         NoticeDelivery.id == delivery_id, NoticeDelivery.acknowledged_at.is_(None))
         .values(acknowledged_at=now))
@@ -241,7 +263,7 @@ async def acknowledge(session: AsyncSession, delivery_id: int, cadre_id: int,
             NoticeDelivery.notice_id == original, NoticeDelivery.cadre_id == cadre_id,
             NoticeDelivery.acknowledged_at.is_(None)).values(acknowledged_at=now))
     await session.refresh(delivery)
-    return delivery, bool(result.rowcount)
+    return Acknowledged(bool(result.rowcount), delivery.acknowledged_at, notice.ack_kind)
 
 
 async def follow_up(session: AsyncSession, notice: Notice, now: datetime, today: date,
@@ -268,12 +290,197 @@ async def follow_up(session: AsyncSession, notice: Notice, now: datetime, today:
 READABLE = (DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value, DeliveryStatus.BLOCKED.value)
 
 
-async def received_by(session: AsyncSession, cadre_id: int, page: int, size: int = 5):
+@dataclass(frozen=True)
+class Received:
+    """A notice as it reached one person."""
+
+    delivery_id: int
+    text: str
+    ack_kind: str
+    acknowledged_at: datetime | None
+    at: datetime  # sent (or tried), else written
+
+
+@dataclass(frozen=True)
+class Inbox:
+    page: int
+    items: list[Received]  # newest first
+    more: bool  # a next page exists
+
+
+async def received_by(session: AsyncSession, cadre_id: int, page: int, size: int = 5) -> Inbox:
     rows = await session.execute(
         select(NoticeDelivery, Notice).join(Notice, Notice.id == NoticeDelivery.notice_id)
         .where(NoticeDelivery.cadre_id == cadre_id, NoticeDelivery.status.in_(READABLE))
         .order_by(func.coalesce(NoticeDelivery.sent_at, NoticeDelivery.claimed_at).desc(),
                   NoticeDelivery.id.desc())
         .offset(page * size).limit(size + 1))
-    items = rows.all()
-    return items[:size], len(items) > size
+    found = rows.all()
+    items = [Received(d.id, n.text, n.ack_kind, d.acknowledged_at,
+                      d.sent_at or d.claimed_at or n.created_at) for d, n in found[:size]]
+    return Inbox(page, items, len(found) > size)
+
+
+@dataclass(frozen=True)
+class Opened:
+    notice: Notice
+    delivery_id: int
+    acknowledged: bool
+
+
+async def open_delivery(session: AsyncSession, delivery_id: int, cadre_id: int) -> Opened:
+    """A notice the person received (the outbox is done with it), to read again."""
+    delivery = await session.get(NoticeDelivery, delivery_id)
+    if delivery is None or delivery.cadre_id != cadre_id or delivery.status not in READABLE:
+        raise NoticeError("not_found")
+    notice = await session.get(Notice, delivery.notice_id)
+    return Opened(notice, delivery.id, delivery.acknowledged_at is not None)
+
+
+# ---------------------------------------------------------------- composing (the board)
+# The draft is the composing flow's data: text, attachment_kind, attachment_file_id,
+# audience, ack (an AckKind value) and at (ISO time, or None for now).
+
+def read_text(answer: Answer) -> dict:
+    if not answer.text:
+        raise AnswerError("text_missing")
+    if len(answer.text) > MAX_TEXT:
+        raise AnswerError("too_long", limit=MAX_TEXT)
+    return {"text": answer.text}  # stored as typed: escaped where it is shown
+
+
+def read_attachment(answer: Answer) -> dict:
+    if answer.photo_id:
+        return {"attachment_kind": "photo", "attachment_file_id": answer.photo_id}
+    if answer.document_id:
+        return {"attachment_kind": "document", "attachment_file_id": answer.document_id}
+    raise AnswerError("attachment_missing")
+
+
+def read_codes(answer: Answer) -> list[str]:
+    """"XTH, SNV" (or ; between them): the codes as typed."""
+    codes = [c.strip() for c in answer.text.replace(";", ",").split(",") if c.strip()]
+    if not codes:
+        raise AnswerError("codes_missing")
+    return codes
+
+
+def read_when(answer: Answer, tz: ZoneInfo, now: datetime) -> dict:
+    """"25/11/2026 08:00" (or 8h00), in the province's time, still to come."""
+    match = WHEN.match(answer.text)
+    try:
+        if not match:
+            raise ValueError
+        d, m, y, hh, mm = (int(x) for x in match.groups())
+        local = datetime(y, m, d, hh, mm, tzinfo=tz)
+    except ValueError:
+        raise AnswerError("when_format") from None
+    if local <= now:
+        raise AnswerError("when_past")
+    return {"at": local.isoformat()}
+
+
+def toggled(audience: dict, key: str, value: str) -> dict:
+    """The audience with `value` added to, or removed from, the list under `key`."""
+    values = list(audience.get(key, []))
+    if value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+    return {**audience, key: values}
+
+
+async def with_codes(session: AsyncSession, audience: dict, key: str, codes: list[str]) -> dict:
+    """The audience narrowed to these unit ("units") or position ("positions") codes, as
+    they are stored; a code that exists nowhere is refused (it would reach nobody)."""
+    audience = {**audience, key: codes}
+    unknown = await unknown_codes(session, audience)
+    if unknown:
+        raise NoticeError("unknown_" + key, codes=unknown)
+    return audience
+
+
+async def recipient_count(session: AsyncSession, audience: dict, today: date) -> int:
+    return len(await recipients(session, audience, today))
+
+
+async def requirement_code(session: AsyncSession, requirement_id: int) -> str:
+    requirement = await session.get(TrainingRequirement, requirement_id)
+    if requirement is None:
+        raise NoticeError("not_found")
+    return requirement.code
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The notice being composed, as its recipients will see it."""
+
+    text: str
+    ack_kind: str
+    attachment_kind: str | None
+    attachment_file_id: str | None
+    audience: dict
+    at: datetime | None  # None: now
+
+    @classmethod
+    def of(cls, data: dict) -> Draft:
+        return cls(data["text"], data.get("ack", AckKind.NONE.value),
+                   data.get("attachment_kind"), data.get("attachment_file_id"),
+                   data.get("audience", {}),
+                   datetime.fromisoformat(data["at"]) if data.get("at") else None)
+
+
+@dataclass(frozen=True)
+class Queued:
+    notice: Notice
+    count: int
+    stats: Stats
+
+
+async def send_draft(session: AsyncSession, draft: Draft, *, author_id: int, now: datetime,
+                     today: date, status_chat: tuple[int, int] | None) -> Queued:
+    """Write the notice and one delivery row per recipient: the outbox sends it."""
+    notice = await create(session, author_id=author_id, text=draft.text, audience=draft.audience,
+                          ack_kind=draft.ack_kind, attachment_kind=draft.attachment_kind,
+                          attachment_file_id=draft.attachment_file_id, scheduled_at=draft.at,
+                          now=now)
+    count = await queue(session, notice, now, today, status_chat=status_chat)
+    return Queued(notice, count, await stats(session, notice.id))
+
+
+# ---------------------------------------------------------------- statistics (the board)
+
+async def recent(session: AsyncSession) -> list[Notice]:
+    return list(await session.scalars(select(Notice).where(Notice.status != NoticeStatus.DRAFT)
+                                      .order_by(Notice.id.desc()).limit(RECENT)))
+
+
+@dataclass(frozen=True)
+class NoticeStats:
+    notice: Notice
+    stats: Stats
+
+    @property
+    def may_follow_up(self) -> bool:
+        """Once, after sending ended, when the recipients were asked to confirm."""
+        n = self.notice
+        return (n.ack_kind != AckKind.NONE.value and n.followup_sent_at is None
+                and n.status == NoticeStatus.DONE.value)
+
+
+async def notice_stats(session: AsyncSession, notice_id: int) -> NoticeStats:
+    notice = await session.get(Notice, notice_id)
+    if notice is None:
+        raise NoticeError("not_found")
+    return NoticeStats(notice, await stats(session, notice_id))
+
+
+async def remind(session: AsyncSession, notice_id: int, now: datetime, today: date,
+                 heading: str) -> int | None:
+    """The follow-up of a notice (its text after `heading`); how many it goes to (None:
+    everyone confirmed already, or it was sent before)."""
+    notice = await session.get(Notice, notice_id)
+    if notice is None:
+        raise NoticeError("not_found")
+    again = await follow_up(session, notice, now, today, heading + "\n\n" + notice.text)
+    return again.recipient_count if again else None

@@ -3,6 +3,7 @@ declared courses and their verification (SPEC §4.6)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -11,12 +12,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
+from bot.services.answers import Answer, AnswerError
+from bot.services.identity import Actor
+from bot.services.numbers import NotANumber, parse_number
 from bot.services.review import ReviewError, meaningful
 from models import Cadre, JobPosition, OrgUnit, TrainingRecord, TrainingRequirement
 from models.enums import THEORY_RANK, TheoryLevel, TrainingStatus
 
 YOUNG_AGE = 42
 DUE_SOON_DAYS = 30
+TITLE_LIMIT = 255  # the course and the institution (the columns' sizes)
+CERTIFICATE_NO_LIMIT = 64
+MAX_HOURS = 2000
+MAX_FILE = 20 * 1024 * 1024  # what a bot may download from Telegram
+REASON_LIMIT = 500
+WAITING_COUNTED = 50  # the 🗂 button counts the courses waiting up to this many
+RANGE = re.compile(r"^\s*(\d{1,2}/\d{1,2}/\d{4})\s*(?:[-–]|đến)?\s*(\d{1,2}/\d{1,2}/\d{4})?\s*$")
 
 
 class Status(StrEnum):
@@ -180,3 +191,157 @@ async def verify(session: AsyncSession, *, record_id: int, verifier_id: int, is_
                  object_type="training_record", object_id=record.id, actor_id=verifier_id,
                  after={"status": record.status, "reason": record.reject_reason})
     return record, cadre
+
+
+# ---------------------------------------------------------------- what a person sees
+
+async def active_requirements(session: AsyncSession) -> list[TrainingRequirement]:
+    return list(await session.scalars(select(TrainingRequirement).where(
+        TrainingRequirement.active.is_(True)).order_by(TrainingRequirement.code)))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """📚 Bồi dưỡng for one person: their obligations this year, the courses they declared,
+    and how many declared courses wait for their verification."""
+
+    year: int
+    obligations: list[Obligation]
+    records: list[TrainingRecord]  # newest first
+    waiting: int  # counted up to WAITING_COUNTED; 0 for who verifies nobody's courses
+    is_board: bool
+
+
+async def overview(session: AsyncSession, actor: Actor, today: date) -> Overview:
+    me = await session.get(Cadre, actor.cadre_id)
+    if me is None:
+        raise ReviewError("not_found")
+    waiting = (len(await pending_for(session, me.id, actor.is_board, limit=WAITING_COUNTED))
+               if actor.is_supervisor else 0)
+    return Overview(today.year, await obligations(session, me, today),
+                    await records_of(session, me.id), waiting, actor.is_board)
+
+
+# ---------------------------------------------------------------- declaring a course
+
+def _typed(answer: Answer, limit: int) -> str:
+    if not answer.text:
+        raise AnswerError("ask_again")
+    if len(answer.text) > limit:
+        raise AnswerError("too_long", limit=limit)
+    return answer.text
+
+
+def read_title(answer: Answer, today: date) -> dict:
+    return {"title": _typed(answer, TITLE_LIMIT)}
+
+
+def read_provider(answer: Answer, today: date) -> dict:
+    return {"provider": _typed(answer, TITLE_LIMIT)}
+
+
+def read_certificate_no(answer: Answer, today: date) -> dict:
+    return {"certificate_no": _typed(answer, CERTIFICATE_NO_LIMIT)}
+
+
+def read_dates(answer: Answer, today: date) -> dict:
+    """"03/11/2026 - 07/11/2026" or one day; the course has ended, and ends after it began."""
+    from bot.services.imports.cells import CellError, parse_date
+
+    if not answer.text:
+        raise AnswerError("ask_again")
+    match = RANGE.match(answer.text)
+    try:
+        if not match:
+            raise CellError(answer.text)
+        start = parse_date(match.group(1))
+        end = parse_date(match.group(2)) if match.group(2) else start
+    except CellError:
+        raise AnswerError("dates_format") from None
+    if end < start or end > today or start.year < 2000:
+        raise AnswerError("dates_impossible")
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def read_hours(answer: Answer, today: date) -> dict:
+    if not answer.text:
+        raise AnswerError("ask_again")
+    try:
+        hours = parse_number(answer.text)
+    except NotANumber as error:
+        raise AnswerError("not_a_number", error=error) from None
+    if not 0 < hours <= MAX_HOURS:
+        raise AnswerError("hours_range")
+    return {"hours": hours}
+
+
+def read_certificate_file(answer: Answer, today: date) -> dict:
+    """A photo, or a PDF or image sent as a file, of at most 20 MB."""
+    if answer.photo_id:
+        return {"file_id": answer.photo_id, "file_kind": "photo"}
+    if answer.document_id and (answer.mime_type == "application/pdf"
+                               or answer.mime_type.startswith("image/")):
+        if answer.file_size > MAX_FILE:
+            raise AnswerError("file_too_large")
+        return {"file_id": answer.document_id, "file_kind": "document"}
+    raise AnswerError("file_kind")
+
+
+@dataclass(frozen=True)
+class Declared:
+    record: TrainingRecord
+    cadre_name: str
+    evaluator_chat: int | None  # whom to tell (None: no evaluator, or not reachable)
+
+
+async def declare_course(session: AsyncSession, actor: Actor, data: dict,
+                         now: datetime) -> Declared:
+    """The course the person declared (the flow's draft), waiting for verification."""
+    me = await session.get(Cadre, actor.cadre_id)
+    if me is None:
+        raise ReviewError("not_found")
+    record = await declare(session, me, data, now)
+    evaluator = await session.get(Cadre, me.evaluator_id) if me.evaluator_id else None
+    chat = (evaluator.telegram_chat_id if evaluator is not None and evaluator.reachable
+            else None)
+    return Declared(record, me.full_name, chat)
+
+
+# ---------------------------------------------------------------- verification
+
+async def verifiable(session: AsyncSession, actor: Actor, record_id: int) -> TrainingRecord:
+    """The declared course, when the actor evaluates its author or is the board."""
+    record = await session.get(TrainingRecord, record_id)
+    if record is None:
+        raise ReviewError("not_found")
+    cadre = await session.get(Cadre, record.cadre_id)
+    if cadre.evaluator_id != actor.cadre_id and not actor.is_board:
+        raise ReviewError("not_found")
+    return record
+
+
+def read_reason(answer: Answer, today: date) -> dict:
+    if not meaningful(answer.text):
+        raise AnswerError("reason_required")
+    if len(answer.text) > REASON_LIMIT:
+        raise AnswerError("reason_too_long")
+    return {"reason": answer.text}
+
+
+@dataclass(frozen=True)
+class Decision:
+    record: TrainingRecord
+    cadre: Cadre
+    approved: bool
+    cadre_chat: int | None  # whom to tell (None: not linked, or not reachable)
+    pending: list[tuple[TrainingRecord, Cadre]]  # what waits for the verifier next
+
+
+async def decide(session: AsyncSession, actor: Actor, record_id: int, *, approve: bool,
+                 reason: str | None, now: datetime) -> Decision:
+    record, cadre = await verify(session, record_id=record_id, verifier_id=actor.cadre_id,
+                                 is_board=actor.is_board, approve=approve, reason=reason,
+                                 now=now)
+    chat = cadre.telegram_chat_id if cadre.telegram_chat_id and cadre.reachable else None
+    return Decision(record, cadre, approve, chat,
+                    await pending_for(session, actor.cadre_id, actor.is_board))
