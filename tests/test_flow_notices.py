@@ -213,7 +213,7 @@ async def test_notice_text_is_escaped_once_where_it_is_shown(harness, clock, tmp
 # transaction: the gate's wrapper (handlers.common.stop_on_error around handlers.gate.gate)
 # commits the gate's read before the feature handler runs, and a menu label opens the
 # feature through handlers.menu.opens_menu_item, which does not share the transaction.
-GATE_COMMITS_ITS_READ = 1
+GATE_COMMITS_ITS_READ = 0
 MENU_OPENS_ITS_OWN = 1
 
 
