@@ -34,9 +34,17 @@ def _small(text: str):
     return None
 
 
+def _fingerprint(text: str):
+    """Eight lowercase hex digits: a report's fingerprint (bot.services.review.signature)."""
+    if len(text) == 8 and all(ch in "0123456789abcdef" for ch in text):
+        return text
+    return None
+
+
 KINDS = {
     "id": (_id, str),
     "n": (_small, str),
+    "sig": (_fingerprint, str),
     "band": (BAND_CODES.get, lambda band: {v: k for k, v in BAND_CODES.items()}[Band(band)]),
     "group": (GROUP_CODES.get, lambda group: {v: k for k, v in GROUP_CODES.items()}[group]),
 }
@@ -117,7 +125,7 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
 
 
 LEGACY_MODULES = ("delegation", "digest", "notices", "onboarding", "reminder_settings", "report",
-                  "results", "review", "targets", "training")
+                  "results", "targets", "training")
 
 
 def all_actions() -> set[str]:
