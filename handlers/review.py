@@ -77,9 +77,10 @@ async def _tell_cadre(context: BotContext, outcome: Outcome) -> None:
 async def on_review(update: Update, context: BotContext) -> None:
     if not context.actor.is_supervisor:
         await context.end_transaction()
+        label = ITEMS["review"].label
         await update.effective_message.reply_text(
             _("“{label}” is only for evaluators and the Organization Board.").format(
-                label=_(ITEMS["review"].label)))
+                label=_(label)))
         return
     async with context.transaction() as session:
         screen = await inbox_screen(session, context)
