@@ -15,7 +15,7 @@ from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.kpi import KpiService
 from bot.services.review import ADJUST_STEPS, Decision, Inbox, Report, ReviewError
-from models import AuditLog, Cadre, Entry, Evidence
+from models import AuditLog, Cadre, Entry, Evaluation, Evidence
 from models.enums import ProductKind, Role
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 20/11/2026, 09:00 in Hanoi
@@ -30,7 +30,8 @@ def actor_of(cadre: Cadre, *roles: Role) -> Actor:
 
 
 async def province(db):
-    """Thảo (XTH004, reachable on Telegram) sent November's three products to Ánh (XTH002)."""
+    """Thảo (XTH004, reachable on Telegram) sent November's three products to Ánh (XTH002),
+    through KpiService.submit (the self-assessment first)."""
     async with db.session() as s:
         await load_demo_province(s, NOW, link=False)
         thao = await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))
@@ -43,7 +44,9 @@ async def province(db):
             rate = line.product.kind == ProductKind.RATE
             e.quantity_done = 90 if rate else 125
             e.quantity_passed = e.quantity_on_time = e.quantity_done
-            e.status, e.version, e.submitted_at, e.is_late = "submitted", 1, NOW, False
+        for criterion in POLICY.scoring.general_criteria:
+            await KPI.save_self_assessment(s, thao, period, criterion.key, criterion.max_points)
+        await KPI.submit(s, thao, period, NOW, TODAY)
         return thao.id, anh, period.id
 
 
@@ -232,3 +235,7 @@ async def test_to_rate_lists_a_fully_approved_unrated_period(db):
         await s.flush()
         ready = await review.to_rate(s, actor_of(anh), TODAY)
         assert [(c.id, p.id) for c, p in ready] == [(thao_id, period_id)]
+        evaluation = await s.scalar(select(Evaluation).where(Evaluation.cadre_id == thao_id))
+        evaluation.status = "rated"
+        await s.flush()
+        assert await review.to_rate(s, actor_of(anh), TODAY) == []

@@ -235,21 +235,24 @@ async def to_rate(session: AsyncSession, actor: Actor, today: date,
                   limit: int = 8) -> list[tuple[Cadre, Period]]:
     """Cadre-periods whose entries are all approved and that are not rated yet.
 
-    The grouping reads only the index on entries (cadre, period, status), and whether a
-    period is rated is asked once per group (in HAVING), not once per entry: an evaluator of
-    a whole province's first tier has ~25,000 entries' worth of people."""
+    Read from the evaluations, not by grouping entries: an entry is approved only after it
+    was sent, and sending needs the self-assessment, which is the period's evaluation row
+    (`KpiService.submit`); so every period waiting for a rating has a row not yet rated. The
+    evaluator of a province's first tier has ~12,000 periods' worth of people, nearly all
+    rated: the index on evaluations (cadre, status, period) skips those without reading
+    them, and the index on entries (cadre, status, period) answers "all approved?"."""
     delegators = await delegators_of(session, actor.cadre_id, today)
-    rated = (select(Evaluation.id).where(Evaluation.cadre_id == Entry.cadre_id,
-                                         Evaluation.period_id == Entry.period_id,
-                                         Evaluation.status == "rated").exists())
+    same_report = and_(Entry.cadre_id == Evaluation.cadre_id,
+                       Entry.period_id == Evaluation.period_id)
+    has_entries = select(Entry.id).where(same_report).exists()
+    not_approved = select(Entry.id).where(
+        same_report, Entry.status != EntryStatus.APPROVED.value).exists()
     rows = (await session.execute(
-        select(Entry.cadre_id, Entry.period_id)
-        .join(Cadre, Cadre.id == Entry.cadre_id)
-        .where(Cadre.active.is_(True), _reviewable(actor, delegators))
-        .group_by(Entry.cadre_id, Entry.period_id)
-        .having(and_(func.sum(case((Entry.status != EntryStatus.APPROVED.value, 1),
-                                   else_=0)) == 0, ~rated))
-        .order_by(Entry.period_id, Entry.cadre_id).limit(limit))).all()
+        select(Evaluation.cadre_id, Evaluation.period_id)
+        .join(Cadre, Cadre.id == Evaluation.cadre_id)
+        .where(Cadre.active.is_(True), _reviewable(actor, delegators),
+               Evaluation.status != "rated", has_entries, ~not_approved)
+        .order_by(Evaluation.period_id, Evaluation.cadre_id).limit(limit))).all()
     cadres, periods = await _cadres_and_periods(session, [(c, p) for c, p in rows])
     return [(cadres[c], periods[p]) for c, p in rows]
 
