@@ -5,6 +5,7 @@ and what the cadre is told. Pure: data in → (text, keyboard) out."""
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -26,8 +27,10 @@ from handlers.screens import annual as annual_screens
 from handlers.screens import rating as rating_screens
 from handlers.screens.common import STALE, Screen, band_label, esc, figure, period_label
 from handlers.screens.entries import figures_text
-from models import Entry
 from models.enums import EntryStatus, ExemptionStatus, ProductKind
+
+if TYPE_CHECKING:
+    from models import Entry
 
 PREFIX = "rv"
 PAGE = action(PREFIX, "p", "page:n")  # the inbox (bot/reminder_job.py sends "rv:p:0")
