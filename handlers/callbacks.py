@@ -41,10 +41,18 @@ def _code(text: str):
     return None
 
 
+def _fingerprint(text: str):
+    """Eight lowercase hex digits: a report's fingerprint (bot.services.review.signature)."""
+    if len(text) == 8 and all(ch in "0123456789abcdef" for ch in text):
+        return text
+    return None
+
+
 KINDS = {
     "id": (_id, str),
     "n": (_small, str),
     "code": (_code, str),
+    "sig": (_fingerprint, str),
     "band": (BAND_CODES.get, lambda band: {v: k for k, v in BAND_CODES.items()}[Band(band)]),
     "group": (GROUP_CODES.get, lambda group: {v: k for k, v in GROUP_CODES.items()}[group]),
 }
@@ -137,7 +145,7 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
 
 
 LEGACY_MODULES = ("delegation", "digest", "onboarding", "reminder_settings", "report", "results",
-                  "review", "targets")
+                  "targets")
 
 
 def all_actions() -> set[str]:

@@ -18,7 +18,7 @@ from bot.services import flows
 from bot.services.flows import Flow
 from bot.services.numbers import NotANumber, parse_number
 from bot.services.review import ReviewError, reviewable
-from handlers import flowrouter
+from handlers import flowrouter, review
 from handlers.callbacks import decode
 from handlers.common import edit_or_send, final, not_a_number, one_transaction, refuse
 from handlers.screens import rating as screens
@@ -127,20 +127,15 @@ async def on_callback(update: Update, context: BotContext) -> None:
                 cadre = draft.cadre
                 if cadre.telegram_chat_id and cadre.reachable:
                     notify = (cadre.telegram_chat_id, screens.cadre_notice(draft))
-                screen = None
-                done_text = screens.rated_text(draft)
+                screen = await review.inbox_screen(session, context, 0,
+                                                   prefix=screens.rated_text(draft))
             else:
                 raise ReviewError("not_found")
     except ReviewError as error:
         await refuse(update, error_text(error))
         return
     await query.answer()
-    if screen is None:
-        from handlers.review import show_inbox
-
-        await show_inbox(update, context, 0, prefix=done_text)
-    else:
-        await edit_or_send(update, context, *screen)
+    await edit_or_send(update, context, *screen)
     if notify is not None:
         try:
             await context.bot.send_message(notify[0], notify[1], parse_mode="HTML")

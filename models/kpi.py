@@ -73,6 +73,9 @@ class Entry(Base):
     __table_args__ = (
         UniqueConstraint("cadre_id", "period_id", "product_type_id"),
         Index("ix_entries_period_status", "period_id", "status"),
+        # the approvals inbox: a reviewer's people's submitted entries found without reading
+        # the others (bot/services/review.py)
+        Index("ix_entries_cadre_status", "cadre_id", "status", "period_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -137,7 +140,11 @@ class Evaluation(Base):
     """The rating of one cadre for one period (month, quarter or year)."""
 
     __tablename__ = "evaluations"
-    __table_args__ = (UniqueConstraint("cadre_id", "period_id"),)
+    __table_args__ = (
+        UniqueConstraint("cadre_id", "period_id"),
+        # the periods waiting for a rating among a reviewer's people (review.to_rate)
+        Index("ix_evaluations_cadre_status", "cadre_id", "status", "period_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)

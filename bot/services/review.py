@@ -1,17 +1,32 @@
-"""Evaluators review submitted entries: who may, the inbox, exactly-one decisions (SPEC §4.4)."""
+"""Evaluators review submitted entries (SPEC §4.4): who may, the inbox, one cadre's report,
+exactly-one decisions (approve, return with a reason, approve with adjusted figures), the
+objective-cause exemption, and what to tell the cadre.
+
+The use cases (`open_inbox`, `open_report`, `open_entry`, `approve_entry`, `approve_report`,
+`return_entries`, `settle_exemption`, `evidence_of`) re-authorise every tap, run inside the
+caller's one transaction and return small results; the handler renders them and sends after
+the commit (an `Outcome` says whom to tell what).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.services import audit
 from bot.services.identity import Actor
-from models import Cadre, Delegation, Entry, Period
-from models.enums import EntryStatus, ExemptionStatus, PeriodStatus
+from models import Cadre, Delegation, Entry, Evaluation, Evidence, Period, ProductType
+from models.enums import EntryStatus, ExemptionStatus, PeriodStatus, ProductKind
+
+if TYPE_CHECKING:
+    from bot.services.kpi import KpiService, Line, PeriodSheet
+    from bot.services.scoring import PeriodScore
 
 RETURN_REASON_MAX = 500
 
@@ -218,19 +233,384 @@ async def submitted_entries(session: AsyncSession, cadre_id: int, period_id: int
 
 async def to_rate(session: AsyncSession, actor: Actor, today: date,
                   limit: int = 8) -> list[tuple[Cadre, Period]]:
-    """Cadre-periods whose entries are all approved and that are not rated yet."""
-    from models import Evaluation
+    """Cadre-periods whose entries are all approved and that are not rated yet.
 
+    Read from the evaluations, not by grouping entries: an entry is approved only after it
+    was sent, and sending needs the self-assessment, which is the period's evaluation row
+    (`KpiService.submit`); so every period waiting for a rating has a row not yet rated. The
+    evaluator of a province's first tier has ~12,000 periods' worth of people, nearly all
+    rated: the index on evaluations (cadre, status, period) skips those without reading
+    them, and the index on entries (cadre, status, period) answers "all approved?"."""
     delegators = await delegators_of(session, actor.cadre_id, today)
-    rated = (select(Evaluation.id).where(Evaluation.cadre_id == Entry.cadre_id,
-                                         Evaluation.period_id == Entry.period_id,
-                                         Evaluation.status == "rated").exists())
+    same_report = and_(Entry.cadre_id == Evaluation.cadre_id,
+                       Entry.period_id == Evaluation.period_id)
+    has_entries = select(Entry.id).where(same_report).exists()
+    not_approved = select(Entry.id).where(
+        same_report, Entry.status != EntryStatus.APPROVED.value).exists()
     rows = (await session.execute(
-        select(Entry.cadre_id, Entry.period_id)
-        .join(Cadre, Cadre.id == Entry.cadre_id)
-        .where(Cadre.active.is_(True), _reviewable(actor, delegators), ~rated)
-        .group_by(Entry.cadre_id, Entry.period_id)
-        .having(func.sum(case((Entry.status != EntryStatus.APPROVED.value, 1), else_=0)) == 0)
-        .order_by(Entry.period_id, Entry.cadre_id).limit(limit))).all()
+        select(Evaluation.cadre_id, Evaluation.period_id)
+        .join(Cadre, Cadre.id == Evaluation.cadre_id)
+        .where(Cadre.active.is_(True), _reviewable(actor, delegators),
+               Evaluation.status != "rated", has_entries, ~not_approved)
+        .order_by(Evaluation.period_id, Evaluation.cadre_id).limit(limit))).all()
     cadres, periods = await _cadres_and_periods(session, [(c, p) for c, p in rows])
     return [(cadres[c], periods[p]) for c, p in rows]
+
+
+# ---------------------------------------------------------------- the use cases of ✅ Phê duyệt
+
+def signature(entries: list[Entry]) -> str:
+    """A short fingerprint of a report's submitted entries at their versions: "approve all"
+    acts only on the report as it was shown (a resubmitted product changes it)."""
+    raw = ",".join(f"{e.id}.{e.version}" for e in sorted(entries, key=lambda e: e.id))
+    return hashlib.sha256(raw.encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """The evaluator's approvals: one page of reports waiting, and the periods to rate."""
+
+    items: list[InboxItem]
+    groups: int  # reports waiting, all pages
+    entries: int  # their products
+    page: int
+    page_size: int
+    to_rate: list[tuple[Cadre, Period]]
+    year: int  # the annual rating to open from here
+
+    @property
+    def more(self) -> bool:
+        return (self.page + 1) * self.page_size < self.groups
+
+
+async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0) -> Inbox:
+    page = max(page, 0)
+    items, groups, entries = await inbox(session, actor, today, page)
+    return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
+                 today.year)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One cadre's period as the evaluator reviews it."""
+
+    sheet: PeriodSheet
+    authority: Authority
+    evidence: dict[int, int]  # entry id → evidence items (entries with none left out)
+
+    @property
+    def cadre(self) -> Cadre:
+        return self.sheet.cadre
+
+    @property
+    def period(self) -> Period:
+        return self.sheet.period
+
+    @property
+    def submitted(self) -> list[Line]:
+        return [line for line in self.sheet.lines if line.entry.status == EntryStatus.SUBMITTED]
+
+    @property
+    def sig(self) -> str:
+        """The fingerprint "approve all" and "return all" carry (see `signature`)."""
+        return signature([line.entry for line in self.submitted])
+
+
+async def _period(session: AsyncSession, period_id: int) -> Period:
+    period = await session.get(Period, period_id)
+    if period is None:
+        raise ReviewError("not_found")
+    return period
+
+
+async def _report(session: AsyncSession, kpi: KpiService, cadre: Cadre, period: Period,
+                  authority: Authority) -> Report:
+    sheet = await kpi.sheet(session, cadre, period, create=False)
+    submitted = [line.entry.id for line in sheet.lines
+                 if line.entry.status == EntryStatus.SUBMITTED]
+    return Report(sheet, authority, await kpi.evidence_counts(session, submitted))
+
+
+async def open_report(session: AsyncSession, kpi: KpiService, actor: Actor, today: date,
+                      cadre_id: int, period_id: int) -> Report:
+    cadre, authority = await reviewable(session, actor, cadre_id, today)
+    return await _report(session, kpi, cadre, await _period(session, period_id), authority)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One submitted product, with the buttons' version."""
+
+    cadre: Cadre
+    period: Period
+    line: Line
+
+
+async def open_entry(session: AsyncSession, kpi: KpiService, actor: Actor, today: date,
+                     entry_id: int) -> EntryView:
+    entry = await session.get(Entry, entry_id)
+    if entry is None:
+        raise ReviewError("not_found")
+    cadre, _authority = await reviewable(session, actor, entry.cadre_id, today)
+    if entry.status != EntryStatus.SUBMITTED:
+        raise ReviewError("already_decided", at=entry.decided_at)
+    line = await kpi.entry_for(session, cadre.id, entry.id, for_edit=False)
+    return EntryView(cadre, await _period(session, entry.period_id), line)
+
+
+async def submitted_entry(session: AsyncSession, actor: Actor, today: date, entry_id: int,
+                          version: int) -> tuple[Entry, bool]:
+    """The entry a button was made for, still submitted at that version, and reviewable;
+    and whether its product is a rate (one figure: the percentage achieved)."""
+    entry = await session.get(Entry, entry_id)
+    if entry is None:
+        raise ReviewError("not_found")
+    await reviewable(session, actor, entry.cadre_id, today)
+    if entry.status != EntryStatus.SUBMITTED or entry.version != version:
+        raise ReviewError("already_decided", at=entry.decided_at)
+    product = await session.get(ProductType, entry.product_type_id)
+    return entry, product.kind == ProductKind.RATE
+
+
+async def report_decisions(session: AsyncSession, actor: Actor, today: date, cadre_id: int,
+                           period_id: int, sig: str) -> list[Decision]:
+    """The report's submitted entries at the versions its screen showed (`sig`)."""
+    await reviewable(session, actor, cadre_id, today)
+    entries = await submitted_entries(session, cadre_id, period_id)
+    if not entries:
+        decided = await session.scalar(
+            select(func.max(Entry.decided_at))
+            .where(Entry.cadre_id == cadre_id, Entry.period_id == period_id))
+        raise ReviewError("already_decided", at=decided)
+    if signature(entries) != sig:
+        raise ReviewError("changed")
+    return [Decision(e.id, e.version) for e in entries]
+
+
+# The evaluator's corrections, asked one figure at a time in this order (SPEC §4.4). A rate
+# product has one figure: the percentage achieved; the others follow from it.
+@dataclass(frozen=True)
+class AdjustStep:
+    name: str  # the figure, as kept in the flow's values
+    reported: str  # the cadre's figure: an Entry attribute
+    question: str  # msgid; {value} is the cadre's figure
+    readings: tuple[str, ...] = ("per_item", "per_type")  # deduction readings that ask it
+    count: bool = False  # a whole count of at most 99 (errors, delays), not a quantity
+    at_most_done: bool = False  # cannot exceed the adjusted quantity done
+
+
+ADJUST_STEPS = (
+    AdjustStep("done", "quantity_done",
+               N_("✏️ Adjusted quantity done (the cadre reported {value}):")),
+    AdjustStep("passed", "quantity_passed",
+               N_("✏️ Adjusted number that passed the quality review (reported {value}):"),
+               at_most_done=True),
+    AdjustStep("on_time", "quantity_on_time",
+               N_("✏️ Adjusted number completed on time (reported {value}):"),
+               readings=("per_type",), at_most_done=True),
+    AdjustStep("failed", "failed_reviews",
+               N_("✏️ Adjusted number of major content errors (reported {value}):"), count=True),
+    AdjustStep("delays", "delays",
+               N_("✏️ Adjusted number of delays (reported {value}):"), count=True),
+)
+RATE_QUESTION = N_("✏️ Adjusted percentage achieved (the cadre reported {value}%):")
+ADJUST_FIELDS = {"done": "quantity_done", "passed": "quantity_passed",
+                 "on_time": "quantity_on_time", "failed": "failed_reviews", "delays": "delays"}
+
+
+def adjust_step(name: str) -> AdjustStep | None:
+    return next((step for step in ADJUST_STEPS if step.name == name), None)
+
+
+def next_adjust_step(values: dict, reading: str, rate: bool) -> AdjustStep | None:
+    """The next figure to ask, or None when every figure is known."""
+    if rate:
+        return None if "done" in values else ADJUST_STEPS[0]
+    return next((step for step in ADJUST_STEPS
+                 if reading in step.readings and step.name not in values), None)
+
+
+def adjusted_value_ok(step: AdjustStep, value: float, values: dict, rate: bool) -> bool:
+    """Whether `value` is possible for this figure, given the figures adjusted before it."""
+    if value < 0 or (rate and value > 100):
+        return False
+    if step.at_most_done and value > values.get("done", 0):
+        return False
+    return not step.count or (float(value).is_integer() and value <= 99)
+
+
+def adjusted_figures(values: dict, entry: Entry, rate: bool) -> dict:
+    """The adjusted figures to store, from the answers (a rate product: from the one)."""
+    if rate:
+        values = {**values, "passed": values["done"], "on_time": values["done"],
+                  "failed": 0, "delays": 0}
+    return {"quantity_done": values["done"], "quantity_passed": values["passed"],
+            "quantity_on_time": values.get("on_time", entry.quantity_on_time),
+            "failed_reviews": int(values["failed"]), "delays": int(values["delays"])}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure the evaluator changed (`figure` is an ADJUST_STEPS name)."""
+
+    figure: str
+    old: float | None
+    new: float
+
+
+@dataclass(frozen=True)
+class Decided:
+    product: str
+    changes: tuple[Change, ...]  # adjusted figures, none for a return
+
+
+@dataclass(frozen=True)
+class CadreNotice:
+    """What to tell the cadre, after the commit."""
+
+    chat_id: int
+    by: str
+    on_behalf_of: str | None
+    period: Period
+    approved: bool
+    products: tuple[Decided, ...]
+    reason: str | None
+    score: PeriodScore | None  # after an approval
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A decision taken: how many products, for whom; what to tell the cadre (None when they
+    cannot be reached); and what the evaluator sees next (the report if some of it still
+    waits, else the inbox)."""
+
+    cadre: Cadre
+    approved: bool
+    count: int
+    notice: CadreNotice | None
+    next: Report | Inbox
+
+
+def _changes(entry: Entry, rate: bool) -> tuple[Change, ...]:
+    """Each figure the evaluator changed (a rate product has one figure)."""
+    if not entry.adjusted:
+        return ()
+    names = ("done",) if rate else ("done", "passed", "on_time", "failed", "delays")
+    found = []
+    for name in names:
+        old = getattr(entry, ADJUST_FIELDS[name])
+        new = getattr(entry, "adj_" + ADJUST_FIELDS[name])
+        if new is not None and new != old:
+            found.append(Change(name, old, new))
+    return tuple(found)
+
+
+async def _settle(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
+                  now: datetime, cadre_id: int, period_id: int, decisions: list[Decision],
+                  approve: bool, reason: str | None = None,
+                  adjusted: dict | None = None) -> Outcome:
+    cadre, authority = await reviewable(session, actor, cadre_id, today)
+    period = await _period(session, period_id)
+    ids = [d.entry_id for d in decisions]
+    found = {e.id: e for e in await session.scalars(select(Entry).where(Entry.id.in_(ids)))}
+    if any(e.cadre_id != cadre.id or e.period_id != period.id for e in found.values()):
+        raise ReviewError("not_found")  # every entry decided is this report's
+    done = await decide(session, actor=actor, authority=authority, decisions=decisions,
+                        approve=approve, now=now, reason=reason, adjusted=adjusted)
+    report = await _report(session, kpi, cadre, period, authority)
+    notice = None
+    if cadre.telegram_chat_id and cadre.reachable:
+        lines = {line.entry.id: line for line in report.sheet.lines}
+        products = {p.id: p for p in await session.scalars(select(ProductType).where(
+            ProductType.id.in_({e.product_type_id for e in done if e.id not in lines})))
+        } if any(e.id not in lines for e in done) else {}
+        decided = []
+        for entry in done:
+            product = lines[entry.id].product if entry.id in lines \
+                else products[entry.product_type_id]
+            decided.append(Decided(product.name, _changes(entry, product.kind == ProductKind.RATE)
+                                   if approve else ()))
+        behalf = await session.get(Cadre, authority.on_behalf_of) if authority.on_behalf_of \
+            else None
+        notice = CadreNotice(cadre.telegram_chat_id, actor.full_name,
+                             behalf.full_name if behalf else None, period, approve,
+                             tuple(decided), None if approve else reason.strip(),
+                             report.sheet.score if approve else None)
+    following = report if report.submitted else await open_inbox(session, actor, today)
+    return Outcome(cadre, approve, len(done), notice, following)
+
+
+async def approve_entry(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
+                        now: datetime, entry_id: int, version: int,
+                        adjusted: dict | None = None) -> Outcome:
+    """Approve one product at the version its button was made for (with `adjusted`, the
+    evaluator's figures; the cadre's stay as they were)."""
+    entry = await session.get(Entry, entry_id)
+    if entry is None:
+        raise ReviewError("not_found")
+    return await _settle(session, kpi, actor=actor, today=today, now=now,
+                         cadre_id=entry.cadre_id, period_id=entry.period_id,
+                         decisions=[Decision(entry_id, version)], approve=True,
+                         adjusted=adjusted)
+
+
+async def approve_report(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
+                         now: datetime, cadre_id: int, period_id: int, sig: str) -> Outcome:
+    """Approve every product of the report as it was shown (`sig`)."""
+    decisions = await report_decisions(session, actor, today, cadre_id, period_id, sig)
+    return await _settle(session, kpi, actor=actor, today=today, now=now, cadre_id=cadre_id,
+                         period_id=period_id, decisions=decisions, approve=True)
+
+
+async def return_entries(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
+                         now: datetime, cadre_id: int, period_id: int,
+                         decisions: list[Decision], reason: str) -> Outcome:
+    """Return products to the cadre with a reason they can act on."""
+    return await _settle(session, kpi, actor=actor, today=today, now=now, cadre_id=cadre_id,
+                         period_id=period_id, decisions=decisions, approve=False,
+                         reason=reason)
+
+
+async def settle_exemption(session: AsyncSession, kpi: KpiService, *, actor: Actor,
+                           today: date, now: datetime, entry_id: int, version: int,
+                           accept: bool) -> Report:
+    """Accept or refuse a product's objective-cause exemption; the report as it now is."""
+    entry = await session.get(Entry, entry_id)
+    if entry is None:
+        raise ReviewError("not_found")
+    cadre, authority = await reviewable(session, actor, entry.cadre_id, today)
+    await decide_exemption(session, actor=actor, authority=authority, entry_id=entry_id,
+                           version=version, accept=accept, now=now)
+    return await _report(session, kpi, cadre, await _period(session, entry.period_id),
+                         authority)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    kind: str  # photo | document | link
+    file_id: str | None
+    url: str | None
+
+
+async def evidence_of(session: AsyncSession, actor: Actor, today: date, cadre_id: int,
+                      period_id: int) -> list[EvidenceItem]:
+    """The evidence attached to a report, oldest first (ReviewError when there is none)."""
+    await reviewable(session, actor, cadre_id, today)
+    rows = (await session.execute(
+        select(Evidence.kind, Evidence.file_id, Evidence.url)
+        .join(Entry, Entry.id == Evidence.entry_id)
+        .where(Entry.cadre_id == cadre_id, Entry.period_id == period_id)
+        .order_by(Evidence.id))).all()
+    if not rows:
+        raise ReviewError("no_evidence")
+    return [EvidenceItem(*row) for row in rows]
+
+
+async def approve_adjusted(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
+                           now: datetime, entry_id: int, version: int, values: dict,
+                           rate: bool) -> Outcome:
+    """Approve one product with the figures the evaluator typed (see ADJUST_STEPS)."""
+    entry, _rate = await submitted_entry(session, actor, today, entry_id, version)
+    return await approve_entry(session, kpi, actor=actor, today=today, now=now,
+                               entry_id=entry_id, version=version,
+                               adjusted=adjusted_figures(values, entry, rate))

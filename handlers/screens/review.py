@@ -1,0 +1,285 @@
+"""✅ Phê duyệt: what the evaluator reads and taps (the inbox, a cadre's report for a period,
+one product, approving, returning with a reason, adjusting, exemptions), what a refusal says,
+and what the cadre is told. Pure: data in → (text, keyboard) out."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_, _, fmt_datetime, fmt_score
+from bot.services.kpi import Line
+from bot.services.review import (
+    RATE_QUESTION,
+    AdjustStep,
+    CadreNotice,
+    EntryView,
+    Inbox,
+    Outcome,
+    Report,
+    ReviewError,
+)
+from handlers.callbacks import action
+from handlers.common import pager_rows
+from handlers.screens import annual as annual_screens
+from handlers.screens import rating as rating_screens
+from handlers.screens.common import STALE, Screen, band_label, esc, figure, period_label
+from handlers.screens.entries import figures_text
+from models.enums import EntryStatus, ExemptionStatus, ProductKind
+
+if TYPE_CHECKING:
+    from models import Entry
+
+PREFIX = "rv"
+PAGE = action(PREFIX, "p", "page:n")  # the inbox (bot/reminder_job.py sends "rv:p:0")
+REPORT = action(PREFIX, "g", "cadre_id:id", "period_id:id")
+ENTRY = action(PREFIX, "e", "entry_id:id")
+APPROVE = action(PREFIX, "ok", "entry_id:id", "version:id")
+RETURN = action(PREFIX, "rt", "entry_id:id", "version:id")
+ADJUST = action(PREFIX, "adj", "entry_id:id", "version:id")
+APPROVE_ALL = action(PREFIX, "A", "cadre_id:id", "period_id:id", "sig:sig")
+APPROVE_ALL_OK = action(PREFIX, "AA", "cadre_id:id", "period_id:id", "sig:sig")
+RETURN_ALL = action(PREFIX, "R", "cadre_id:id", "period_id:id", "sig:sig")
+REASON = action(PREFIX, "rr", "index:n")  # one of COMMON_REASONS, in the return step
+EVIDENCE = action(PREFIX, "v", "cadre_id:id", "period_id:id")
+EXEMPTION = action(PREFIX, "ex", "entry_id:id", "version:id", "accept:n")  # accept: 1 or 0
+# 🔁 opens delegation's menu (handlers/delegation.py parses "dl:m" itself for now)
+DELEGATE_DATA = "dl:m"
+
+COMMON_REASONS = [
+    N_("Evidence is missing"),
+    N_("The figures do not match the records"),
+    N_("The quality requirements are not met"),
+]
+ERRORS = {
+    "forbidden": N_("You do not evaluate this cadre."),
+    "locked": N_("This period is locked: nothing can be changed any more."),
+    "reason_required": N_("Please give a reason for returning the report."),
+    "reason_too_long": N_("The reason is too long; please keep it under 500 characters."),
+    "changed": N_("This report has changed since the screen was shown. Please open it again."),
+    "no_evidence": N_("This report has no evidence attached."),
+    "exemption_pending": N_("First accept or refuse the request for an objective-cause "
+                            "exemption (⚖️), then approve."),
+}
+CHANGE_LABELS = {
+    "done": N_("done {old} → {new}"),
+    "passed": N_("quality {old} → {new}"),
+    "on_time": N_("on time {old} → {new}"),
+    "failed": N_("major content errors {old} → {new}"),
+    "delays": N_("delays {old} → {new}"),
+}
+STATES = {
+    EntryStatus.SUBMITTED: N_("⏳ waiting"),
+    EntryStatus.APPROVED: N_("✅ approved"),
+    EntryStatus.RETURNED: N_("↩️ returned"),
+    EntryStatus.DRAFT: N_("✏️ not sent"),
+}
+
+
+def error_text(error: ReviewError, tz: tzinfo) -> str:
+    if error.code == "already_decided":
+        at = error.info.get("at")
+        return (_("This report has already been handled at {time}.").format(
+            time=fmt_datetime(at, tz)) if at else _("This report has already been handled."))
+    return _(ERRORS.get(error.code, STALE))
+
+
+def _with(prefix: str, text: str) -> str:
+    return prefix + "\n\n" + text if prefix else text
+
+
+# ---------------------------------------------------------------- inbox
+
+def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "") -> Screen:
+    lines = [_("✅ <b>Approvals</b>")]
+    rows = []
+    if inbox.to_rate:
+        lines.append(_("⭐ Waiting for your evaluation: {count}").format(count=len(inbox.to_rate)))
+        for cadre, period in inbox.to_rate:
+            rows.append([rating_screens.START.button(_("⭐ Evaluate {name} · {period}").format(
+                name=cadre.full_name, period=period_label(period)), cadre.id, period.id)])
+    rows.append([annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
+        year=inbox.year), inbox.year, 0),
+        InlineKeyboardButton(_("🔁 Delegate"), callback_data=DELEGATE_DATA)])
+    if not inbox.groups:
+        lines.append(_("No reports are waiting for your approval. 👍"))
+        return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
+    lines.append(_("{entries} products in {groups} reports are waiting, oldest first.").format(
+        entries=inbox.entries, groups=inbox.groups))
+    for item in inbox.items:
+        mark = " ⚠️" if item.late else ""
+        lines.append(_("• {name} — {period}: {count} products, sent {time}{late}").format(
+            name=esc(item.cadre.full_name), period=period_label(item.period), count=item.count,
+            time=fmt_datetime(item.oldest, tz), late=(" · " + _("late")) if item.late else ""))
+        rows.append([REPORT.button(f"{item.cadre.full_name} · {period_label(item.period)}{mark}",
+                                   item.cadre.id, item.period.id)])
+    rows += pager_rows(inbox.page, inbox.more, PAGE.prefix, PAGE.action)
+    return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
+
+
+# ---------------------------------------------------------------- one cadre's period
+
+def target_text(line: Line) -> str:
+    target = figure(line.target)
+    return target + "%" if line.product.kind == ProductKind.RATE else target
+
+
+def _figures(line: Line, reading: str, adjusted: bool = False) -> str:
+    text = figures_text(line.entry, line.product.kind, reading)
+    if adjusted and line.entry.adjusted:
+        text += "\n    " + _("adjusted: {figures}").format(
+            figures=figures_text(line.entry, line.product.kind, reading, adjusted=True))
+    return text
+
+
+def _exemption(line: Line, index: int) -> tuple[list[str], list[InlineKeyboardButton]]:
+    """A pending objective-cause exemption: the cadre's cause, and the two buttons."""
+    e = line.entry
+    if e.exemption_status != ExemptionStatus.CLAIMED or not (e.failed_reviews or e.delays):
+        return [], []
+    text = ["    " + _("⚖️ Exemption requested: {cause}").format(cause=esc(e.exemption_note or ""))]
+    buttons = [EXEMPTION.button(_("⚖️ {index}: accept the exemption").format(index=index),
+                                e.id, e.version, 1),
+               EXEMPTION.button(_("{index}: refuse it").format(index=index), e.id, e.version, 0)]
+    return text, buttons
+
+
+def _state(entry: Entry, tz: tzinfo) -> str:
+    state = _(STATES[EntryStatus(entry.status)])
+    if entry.status == EntryStatus.SUBMITTED and entry.submitted_at:
+        state += " · " + _("sent {time}").format(time=fmt_datetime(entry.submitted_at, tz))
+        if entry.is_late:
+            state += " · " + _("late")
+    return state
+
+
+def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") -> Screen:
+    cadre, period, sheet = report.cadre, report.period, report.sheet
+    exemption_rows = []
+    lines = [_("📋 <b>Report of {period} — {name}</b>").format(
+        period=period_label(period), name=esc(cadre.full_name))]
+    if cadre.title:
+        lines.append(esc(cadre.title))
+    for index, line in enumerate(sheet.lines, 1):
+        e = line.entry
+        lines.append(f"{index}. <b>{esc(line.product.name)}</b> — "
+                     + _("target {target}").format(target=target_text(line)))
+        lines.append("    " + _figures(line, reading, adjusted=True))
+        claim, claim_buttons = _exemption(line, index)
+        lines += claim
+        if claim_buttons and e.status == EntryStatus.SUBMITTED:
+            exemption_rows.append(claim_buttons)
+        lines.append("    " + _state(e, tz))
+        if e.note:
+            lines.append("    " + _("Note: {note}").format(note=esc(e.note)))
+        if report.evidence.get(e.id):
+            lines.append("    " + _("Evidence: {count} files").format(count=report.evidence[e.id]))
+    lines.append(_("Projected score: <b>{score}</b> — {band}").format(
+        score=fmt_score(sheet.score.total), band=band_label(sheet.score.band)))
+    if report.authority.on_behalf_of:
+        lines.append(_("You are reviewing on behalf of the evaluator (delegation)."))
+    rows = list(exemption_rows)
+    for index, line in enumerate(sheet.lines, 1):
+        if line.entry.status == EntryStatus.SUBMITTED:
+            rows.append([ENTRY.button(f"🔍 {index}. {line.product.name[:30]}", line.entry.id)])
+    if report.submitted:
+        rows.append([APPROVE_ALL.button(_("✅ Approve all"), cadre.id, period.id, report.sig),
+                     RETURN_ALL.button(_("↩️ Return all"), cadre.id, period.id, report.sig)])
+        if any(report.evidence.values()):
+            rows.append([EVIDENCE.button(_("📎 Show evidence"), cadre.id, period.id)])
+    rows.append([PAGE.button(_("⬅️ Inbox"), 0)])
+    return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
+
+
+def entry_screen(view: EntryView, reading: str) -> Screen:
+    line, entry = view.line, view.line.entry
+    claim, claim_buttons = _exemption(line, 1)
+    text = "\n".join([
+        _("🔍 <b>{product}</b> — {name}, {period}").format(
+            product=esc(line.product.name), name=esc(view.cadre.full_name),
+            period=period_label(view.period)),
+        _("target {target}").format(target=target_text(line)),
+        _figures(line, reading),
+    ] + ([_("Note: {note}").format(note=esc(entry.note))] if entry.note else []) + claim)
+    rows = ([claim_buttons] if claim_buttons else []) + [
+        [APPROVE.button(_("✅ Approve"), entry.id, entry.version),
+         RETURN.button(_("↩️ Return"), entry.id, entry.version)],
+        [ADJUST.button(_("✏️ Adjust and approve"), entry.id, entry.version)],
+        [REPORT.button(_("⬅️ Back"), view.cadre.id, entry.period_id)]]
+    return text, InlineKeyboardMarkup(rows)
+
+
+# ---------------------------------------------------------------- decisions
+
+def confirm_all_screen(cadre_id: int, period_id: int, sig: str, count: int) -> Screen:
+    markup = InlineKeyboardMarkup([[
+        APPROVE_ALL_OK.button(_("✅ Confirm approval"), cadre_id, period_id, sig),
+        REPORT.button(_("⬅️ Back"), cadre_id, period_id)]])
+    return _("Approve all {count} products of this report?").format(count=count), markup
+
+
+def reason_screen(cadre_id: int, period_id: int) -> Screen:
+    rows = [[REASON.button(_(reason), index)] for index, reason in enumerate(COMMON_REASONS)]
+    rows.append([REPORT.button(_("⬅️ Back"), cadre_id, period_id)])
+    return _("Why is it returned? Type the reason, or choose one:"), InlineKeyboardMarkup(rows)
+
+
+def reason_again() -> str:
+    return _("Please type the reason, or choose one of the buttons.")
+
+
+def adjust_question(step: AdjustStep, entry: Entry, rate: bool) -> str:
+    value = getattr(entry, step.reported)
+    if step.count:
+        value = value or 0
+    question = RATE_QUESTION if rate and step.name == "done" else step.question
+    return _(question).format(value=figure(value))
+
+
+def impossible_number() -> str:
+    return _("This number is not possible here. Please type it again.")
+
+
+def exemption_text(accepted: bool) -> str:
+    return (_("⚖️ Exemption accepted: the errors and delays of this product are not deducted.")
+            if accepted else _("⚖️ Exemption refused: the deductions apply."))
+
+
+def decided_text(outcome: Outcome) -> str:
+    if outcome.approved:
+        return _("✅ Approved {count} products.").format(count=outcome.count)
+    return _("↩️ Returned {count} products to {name}.").format(
+        count=outcome.count, name=esc(outcome.cadre.full_name))
+
+
+def after_decision(outcome: Outcome, tz: tzinfo, reading: str) -> Screen:
+    """What the evaluator sees next: the report if part of it still waits, else the inbox."""
+    if isinstance(outcome.next, Report):
+        return report_screen(outcome.next, tz, reading, prefix=decided_text(outcome))
+    return inbox_screen(outcome.next, tz, prefix=decided_text(outcome))
+
+
+def cadre_notice(notice: CadreNotice) -> str:
+    """The message to the cadre whose products were approved or returned."""
+    who = esc(notice.by) + (" " + _("(on behalf of {name})").format(
+        name=esc(notice.on_behalf_of)) if notice.on_behalf_of else "")
+    products = ", ".join(f"«{esc(p.product)}»" for p in notice.products)
+    if not notice.approved:
+        return _("↩️ {who} returned {products} of {period}.\nReason: {reason}\nOpen “📝 KPI "
+                 "report” to correct and send again.").format(
+            who=who, products=products, period=period_label(notice.period),
+            reason=esc(notice.reason or ""))
+    text = _("✅ {who} approved {products} of {period}.").format(
+        who=who, products=products, period=period_label(notice.period))
+    for product in notice.products:
+        if product.changes:
+            changes = "; ".join(_(CHANGE_LABELS[c.figure]).format(old=figure(c.old),
+                                                                   new=figure(c.new))
+                                for c in product.changes)
+            text += "\n" + _("✏️ “{product}” adjusted: {changes}.").format(
+                product=esc(product.product), changes=changes)
+    text += "\n" + _("Score: {score} — {band}").format(
+        score=fmt_score(notice.score.total), band=band_label(notice.score.band))
+    return text
