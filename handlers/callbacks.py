@@ -123,8 +123,7 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
     return Decoded(found, tuple(values))
 
 
-LEGACY_MODULES = ("delegation", "digest", "notices", "onboarding", "reminder_settings", "report",
-                  "results", "review", "targets", "training")
+LEGACY_MODULES = ("digest", "notices", "report", "review", "training")
 
 
 def all_actions() -> set[str]:

@@ -26,6 +26,7 @@ ERRORS = {
     "not_evaluator": N_("Only an evaluator can delegate reviews, and reviews delegated to you "
                         "cannot be passed on."),
 }
+NOT_EVALUATOR, BAD_RANGE = ERRORS["not_evaluator"], ERRORS["bad_range"]
 
 
 def error_text(error: ReviewError) -> str:
@@ -36,12 +37,12 @@ def error_text(error: ReviewError) -> str:
             start=fmt_date(error.info["starts_on"]), end=fmt_date(error.info["ends_on"]))
     if error.code == "not_a_range":
         return not_a_range()
-    return _(ERRORS.get(error.code) or ERRORS["bad_range"])
+    return _(ERRORS.get(error.code) or BAD_RANGE)
 
 
 def tap_refusal(error: ReviewError) -> str:
     """The alert for a refused tap."""
-    return _(ERRORS["not_evaluator"]) if error.code == "not_evaluator" else stale()
+    return _(NOT_EVALUATOR) if error.code == "not_evaluator" else stale()
 
 
 def overview(items: tuple[Item, ...], prefix: str = "") -> tuple[str, InlineKeyboardMarkup]:

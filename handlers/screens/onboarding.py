@@ -3,6 +3,8 @@ the welcome, and the question before an account moves to another record."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.i18n import N_, _
@@ -10,7 +12,9 @@ from bot.services.identity import Actor, InviteStatus, LinkStatus
 from handlers.callbacks import action
 from handlers.screens import menu
 from handlers.screens.common import esc
-from models import Cadre
+
+if TYPE_CHECKING:
+    from models import Cadre
 
 PREFIX = "ob"
 MOVE = action(PREFIX, "mv", "code:invite")  # move this account to the invite's record
