@@ -12,25 +12,14 @@ from bot.services import flows
 from handlers import onboarding
 from handlers.common import final, one_transaction
 from handlers.screens import menu as screens
-from handlers.screens.menu import (  # noqa: F401 - the feature modules' and app's way in
-    ITEMS,
-    MENU,
-    MenuItem,
-    bot_commands,
-    menu_keyboard,
-)
+from handlers.screens.menu import ITEMS, MenuItem
+from handlers.screens.menu import bot_commands as bot_commands  # bot.app sets the command list
 
 
 async def send_menu(update: Update, screen: screens.MenuScreen, html: bool = False) -> None:
     text, keyboard = screen
     await update.effective_message.reply_text(
         text, parse_mode="HTML" if html else None, reply_markup=keyboard)
-
-
-async def show_menu(update: Update, context: BotContext, text: str | None = None) -> None:
-    """The menu under `text` (sent: the update's transaction must be over)."""
-    assert context.actor is not None
-    await send_menu(update, screens.menu(context.actor, text))
 
 
 @one_transaction
