@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton
 
+from bot.services.identity import looks_like_invite, normalize_invite
 from handlers.common import CALLBACK_LIMIT, ID_LIMIT
 from models.enums import Band, PositionGroup
 
@@ -48,11 +49,17 @@ def _fingerprint(text: str):
     return None
 
 
+def _invite(text: str):
+    """An invite code as the bot writes it (10 characters of the invite alphabet)."""
+    return text if looks_like_invite(text) and normalize_invite(text) == text else None
+
+
 KINDS = {
     "id": (_id, str),
     "n": (_small, str),
     "code": (_code, str),
     "sig": (_fingerprint, str),
+    "invite": (_invite, normalize_invite),
     "band": (BAND_CODES.get, lambda band: {v: k for k, v in BAND_CODES.items()}[Band(band)]),
     "group": (GROUP_CODES.get, lambda group: {v: k for k, v in GROUP_CODES.items()}[group]),
 }
@@ -144,8 +151,7 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
     return Decoded(found, tuple(values))
 
 
-LEGACY_MODULES = ("delegation", "digest", "onboarding", "reminder_settings", "report", "results",
-                  "targets")
+LEGACY_MODULES = ("digest", "report")
 
 
 def all_actions() -> set[str]:

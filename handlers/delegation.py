@@ -1,198 +1,165 @@
-"""🔁 Ủy quyền: an evaluator lets another cadre review on their behalf for a while."""
+"""🔁 Ủy quyền: an evaluator lets another cadre review on their behalf for a while.
+Texts and buttons: handlers/screens/delegation.py; rules: bot.services.delegation.
+
+One update, one transaction: the tap or typed step is decoded, the service call and the flow's
+state change share the update's transaction, the screen is sent after the commit, then the
+delegate is told."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import N_, _, fmt_date
 from bot.services import delegation as rules
 from bot.services import flows
 from bot.services.flows import Flow
 from bot.services.review import ReviewError
 from handlers import flowrouter
-from handlers.common import button, edit_or_send, esc, final, parse_ids, refuse
-from models import Cadre
+from handlers.callbacks import decode
+from handlers.common import edit_or_send, final, one_transaction, refuse
+from handlers.screens import delegation as screens
 
-PREFIX = "dl"
-ACTIONS = {PREFIX: ("m", "n", "d", "x", "X")}  # every button action this module answers
+log = logging.getLogger(__name__)
 FLOW = "delegate"
-DAY_CHOICES = [7, 14, 30]
-RANGE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–đến ]+\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-ERRORS = {
-    "unknown_delegate": N_("There is no active cadre with this code. Please check and type it again."),
-    "self_delegate": N_("You cannot delegate to yourself."),
-    "bad_range": N_("The period must end after it starts, and last at most 180 days."),
-    "past_range": N_("This period has already ended. Please give dates from today on."),
-    "not_evaluator": N_("Only an evaluator can delegate reviews, and reviews delegated to you "
-                        "cannot be passed on."),
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a step shows the evaluator, and (after the commit) what the delegate is told."""
+
+    screen: tuple
+    tell: tuple[int, str] | None = None  # (chat, text)
+    refused: bool = False  # a step refused: one plain line in the chat
+
+
+def _refused(error: ReviewError) -> Answer:
+    return Answer((screens.error_text(error), None), refused=True)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of ➕ New delegation: how the typed text is read, and what it then does
+    (inside the update's transaction)."""
+
+    read: Callable[[str], object]  # raises ReviewError when the text cannot be used
+    act: Callable[..., Awaitable[Answer]]  # (session, context, chat_id, flow, value) → Answer
+
+
+async def _delegate_chosen(session, context: BotContext, chat_id: int, flow: Flow,
+                           code: str) -> Answer:
+    delegate = await rules.find_delegate(session, context.actor.cadre_id, code)
+    await flows.set_flow(session, chat_id, Flow(FLOW, "range", {"code": delegate.code}),
+                         context.clock.now())
+    return Answer(screens.ask_duration(delegate))
+
+
+async def _dates_chosen(session, context: BotContext, chat_id: int, flow: Flow,
+                        dates) -> Answer:
+    change = await rules.create(session, delegator_id=context.actor.cadre_id,
+                                delegate_code=flow.data["code"], starts_on=dates[0],
+                                ends_on=dates[1], now=context.clock.now(), today=context.today)
+    await flows.clear_flow(session, chat_id)
+    tell = change.item.delegate.chat_id
+    return Answer(screens.made(change), tell=(tell, screens.told_made(change)) if tell else None)
+
+
+# ➕ New delegation (flow "delegate"), started by the NEW button, which asks for the code:
+#   step     typed text read as                       then
+#   code   → the delegate's code                     → asks how long (DAYS buttons) → "range"
+#   range  → "01/12/2026 - 15/12/2026" (or a DAYS tap) → the delegation is made, flow ends
+STEPS: dict[str, Step] = {
+    "code": Step(read=str.strip, act=_delegate_chosen),
+    "range": Step(read=rules.parse_range, act=_dates_chosen),
 }
-NOT_EVALUATOR = ERRORS["not_evaluator"]
 
 
-
-async def show(update: Update, context: BotContext, prefix: str = "") -> None:
-    async with context.db.session() as session:
-        active = await rules.current(session, context.actor.cadre_id, context.today)
-    lines = [_("🔁 <b>Delegation of reviews</b>")]
-    rows = []
-    if not active:
-        lines.append(_("You have not delegated your reviews to anyone."))
-    for item, delegate in active:
-        lines.append(_("• {name} ({code}) from {start} to {end}").format(
-            name=esc(delegate.full_name), code=esc(delegate.code), start=fmt_date(item.starts_on),
-            end=fmt_date(item.ends_on)))
-        rows.append([button(_("❌ Cancel delegation to {name}").format(name=delegate.full_name),
-                            PREFIX, "x", item.id)])
-    rows.append([button(_("➕ New delegation"), PREFIX, "n")])
-    await edit_or_send(update, context, (prefix + "\n\n" if prefix else "") + "\n".join(lines),
-                       InlineKeyboardMarkup(rows))
+async def _send(update: Update, context: BotContext, answer: Answer) -> None:
+    """After the commit: the evaluator's screen (a refused step: a line in the chat, as
+    typed), then the delegate's message."""
+    text, markup = answer.screen
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if answer.refused:
+        await update.effective_message.reply_text(text)
+    else:
+        await edit_or_send(update, context, text, markup)
+    if answer.tell is not None:
+        try:
+            await context.bot.send_message(answer.tell[0], answer.tell[1], parse_mode="HTML")
+        except Exception:  # noqa: BLE001 - the delegation stands even if the notice fails
+            log.info("could not tell the delegate")
 
 
+@one_transaction
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    data = query.data or ""
-    action = data.split(":")[1] if ":" in data else ""
+    tap = decode(query.data, screens.PREFIX)
+    actor = context.actor
     chat_id = update.effective_chat.id
+    today = context.today
     try:
-        if not context.actor.is_supervisor:
+        if tap is None or not actor.is_supervisor:
             raise ReviewError("not_found")
-        if action in ("m", "n"):
-            async with context.db.session() as session:
-                if not await rules.may_delegate(session, context.actor.cadre_id):
-                    await refuse(update, _(NOT_EVALUATOR))
-                    return
-        if action == "m":
-            await show(update, context)
-        elif action == "n":
-            async with context.db.session() as session:
+        async with context.transaction() as session:
+            if tap.action is screens.MENU:
+                items = await rules.overview(session, actor.cadre_id, today)
+                answer = Answer(screens.overview(items))
+            elif tap.action is screens.NEW:
+                await rules.begin(session, actor.cadre_id)
                 await flows.set_flow(session, chat_id, Flow(FLOW, "code", {}), context.clock.now())
-            await edit_or_send(update, context, _(
-                "Type the code (Mã cán bộ) of the person who will review on your behalf, "
-                "e.g. XTH001:"))
-        elif action == "d" and (ids := parse_ids(data, 1)) and ids[0] in DAY_CHOICES:
-            async with context.db.session() as session:
+                answer = Answer((screens.ask_code(), None))
+            elif tap.action is screens.CANCEL:
+                item = await rules.one_of_mine(session, actor.cadre_id, tap.delegation_id, today)
+                answer = Answer(screens.confirm_cancel(item))
+            elif tap.action is screens.CANCEL_OK:
+                change = await rules.revoke(session, delegator_id=actor.cadre_id,
+                                            delegation_id=tap.delegation_id,
+                                            now=context.clock.now(), today=today)
+                tell = change.item.delegate.chat_id
+                answer = Answer(screens.cancelled(change),
+                                tell=(tell, screens.told_cancelled(change)) if tell else None)
+            else:  # DAYS: the "range" step answered with a button
                 flow = await flows.get_flow(session, chat_id)
-            if flow is None or flow.name != FLOW or flow.step != "range":
-                raise ReviewError("not_found")
-            today = context.today
-            await _create(update, context, flow.data["code"], today,
-                          today + timedelta(days=ids[0] - 1))
-        elif action == "x" and (ids := parse_ids(data, 1)):
-            await _confirm_revoke(update, context, ids[0])
-        elif action == "X" and (ids := parse_ids(data, 1)):
-            await _revoke(update, context, ids[0])
-        else:
-            raise ReviewError("not_found")
-    except ReviewError:
-        await refuse(update, _("This button is no longer valid. Please open the function again "
-                               "from the menu."))
-        return
-    await query.answer()
-
-
-async def _confirm_revoke(update: Update, context: BotContext, delegation_id: int) -> None:
-    async with context.db.session() as session:
-        active = await rules.current(session, context.actor.cadre_id, context.today)
-    item, delegate = next(((d, c) for d, c in active if d.id == delegation_id), (None, None))
-    if item is None:
-        raise ReviewError("not_found")
-    text = _("Cancel the delegation to {name} ({code}) from {start} to {end}? From then on "
-             "they can no longer review on your behalf.").format(
-        name=esc(delegate.full_name), code=esc(delegate.code), start=fmt_date(item.starts_on),
-        end=fmt_date(item.ends_on))
-    await edit_or_send(update, context, text, InlineKeyboardMarkup([[
-        button(_("✅ Yes, cancel it"), PREFIX, "X", item.id),
-        button(_("⬅️ Back"), PREFIX, "m")]]))
-
-
-async def _revoke(update: Update, context: BotContext, delegation_id: int) -> None:
-    async with context.db.session() as session:
-        item = await rules.revoke(session, delegator_id=context.actor.cadre_id,
-                                  delegation_id=delegation_id, now=context.clock.now())
-        delegate = await session.get(Cadre, item.delegate_id)
-        me = await session.get(Cadre, context.actor.cadre_id)
-        notice = _("🔁 {name} has cancelled the delegation of their reviews to you ({start} – "
-                   "{end}).").format(name=esc(me.full_name), start=fmt_date(item.starts_on),
-                                    end=fmt_date(item.ends_on))
-    await show(update, context, prefix=_("Delegation cancelled."))
-    await _tell(context, delegate, notice)
-
-
-async def _tell(context: BotContext, delegate: Cadre, text: str) -> None:
-    if delegate.telegram_chat_id and delegate.reachable:
-        try:
-            await context.bot.send_message(delegate.telegram_chat_id, text, parse_mode="HTML")
-        except Exception:  # noqa: BLE001 - the delegation stands even if the notice fails
-            pass
-
-
-async def _create(update: Update, context: BotContext, code: str, start: date, end: date) -> None:
-    now = context.clock.now()
-    try:
-        async with context.db.session() as session:
-            me = await session.get(Cadre, context.actor.cadre_id)
-            item, delegate = await rules.create(session, delegator=me, delegate_code=code,
-                                                starts_on=start, ends_on=end, now=now,
-                                                today=context.today)
-            await flows.clear_flow(session, update.effective_chat.id)
+                if flow is None or flow.name != FLOW or flow.step != "range":
+                    raise ReviewError("not_found")
+                answer = await _step(session, context, chat_id, flow, "range",
+                                     rules.days_from(today, tap.days))
     except ReviewError as error:
-        if error.code == "overlap":
-            text = _("You have already delegated to this person from {start} to {end}. Cancel "
-                     "that delegation first, or give dates outside it.").format(
-                start=fmt_date(error.info["starts_on"]), end=fmt_date(error.info["ends_on"]))
-        else:
-            message = ERRORS.get(error.code) or ERRORS["bad_range"]
-            text = _(message)
-        await update.effective_message.reply_text(text)
+        await context.end_transaction()
+        await refuse(update, screens.tap_refusal(error))
         return
-    text = _("✅ {name} will review on your behalf from {start} to {end}.").format(
-        name=esc(delegate.full_name), start=fmt_date(start), end=fmt_date(end))
-    await show(update, context, prefix=text)
-    await _tell(context, delegate, _(
-        "🔁 {name} has delegated their reviews to you from {start} to {end}. Open "
-        "“✅ Approvals” to review on their behalf.").format(
-        name=esc(me.full_name), start=fmt_date(start), end=fmt_date(end)))
+    await _send(update, context, answer)
 
 
+async def _step(session, context: BotContext, chat_id: int, flow: Flow, name: str,
+                value) -> Answer:
+    """A step's service call; a refusal is an answer in the chat (the flow stays where it is)."""
+    try:  # the rules refuse before anything is written
+        return await STEPS[name].act(session, context, chat_id, flow, value)
+    except ReviewError as error:
+        return _refused(error)
+
+
+@one_transaction
 async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> None:
-    message = update.effective_message
-    text = (message.text or "").strip()
-    if flow.step == "code":
-        try:
-            async with context.db.session() as session:
-                delegate = await rules.find_delegate(session, context.actor.cadre_id, text)
-        except ReviewError as error:
-            await message.reply_text(_(ERRORS[error.code]))
-            return
-        async with context.db.session() as session:
-            await flows.set_flow(session, update.effective_chat.id,
-                                 Flow(FLOW, "range", {"code": delegate.code}), context.clock.now())
-        rows = [[button(_("{days} days").format(days=d), PREFIX, "d", d) for d in DAY_CHOICES]]
-        await message.reply_text(
-            _("Delegate to {name} for how long? Choose, or type a range like 01/12/2026 - "
-              "15/12/2026.").format(name=esc(delegate.full_name)),
-            parse_mode="HTML", reply_markup=InlineKeyboardMarkup(rows))
-        return
-    match = RANGE.match(text)
-    if not match:
-        await message.reply_text(_("Please choose a duration, or type a range like 01/12/2026 - "
-                                   "15/12/2026."))
-        return
-    d1, m1, y1, d2, m2, y2 = (int(x) for x in match.groups())
+    text = (update.effective_message.text or "").strip()
     try:
-        start, end = date(y1, m1, d1), date(y2, m2, d2)
-    except ValueError:
-        message_id = ERRORS["bad_range"]
-        await message.reply_text(_(message_id))
-        return
-    await _create(update, context, flow.data["code"], start, end)
+        value = STEPS[flow.step].read(text)
+    except ReviewError as error:
+        answer = _refused(error)
+    else:
+        async with context.transaction() as session:
+            answer = await _step(session, context, update.effective_chat.id, flow, flow.step,
+                                 value)
+    await context.end_transaction()
+    await _send(update, context, answer)
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))
+    app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{screens.PREFIX}:"))
     flowrouter.route(FLOW, on_flow_message)

@@ -26,7 +26,7 @@ async def on_error(update: object, context: BotContext) -> None:
             log.error("error handling update %s (%s, chat %s)", update.update_id, kind,
                       chat_id, exc_info=error)
         if isinstance(error, Forbidden) and chat_id is not None:
-            async with context.db.session() as session:
+            async with context.transaction() as session:  # committed before anything is sent
                 await identity.mark_unreachable(session, chat_id)
             return
         if chat_id is not None and update.effective_chat.type == "private":

@@ -114,8 +114,7 @@ async def gate(update: Update, context: BotContext) -> None:
     if context.actor is not None and update.message is not None:
         context.flow = await flows.get_flow(session, chat.id)
     if context.actor is None:
-        await context.end_transaction()
-        await handle_unlinked(update, context)
+        await handle_unlinked(update, context)  # links in this same transaction
 
 
 def register(app: Application) -> None:

@@ -1,127 +1,46 @@
-"""Main menu (reply keyboard), help, cancel, and the menu items still being built."""
+"""Main menu (reply keyboard), /start, ❓ Trợ giúp, /huy, and the menu items still being built.
+The items, labels and texts are in handlers/screens/menu.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from telegram import BotCommand, ReplyKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import N_, _
+from bot.i18n import _
 from bot.services import flows
-from bot.services.identity import Actor
-from handlers.common import final
+from handlers import onboarding
+from handlers.common import final, one_transaction
+from handlers.screens import menu as screens
+from handlers.screens.menu import ITEMS, MenuItem
+from handlers.screens.menu import bot_commands as bot_commands  # bot.app sets the command list
 
 
-@dataclass(frozen=True)
-class MenuItem:
-    key: str
-    label: str  # msgid; shown through _()
-    command: str
-    description: str  # msgid for setMyCommands
-    supervisors_only: bool = False
-
-
-MENU = [
-    MenuItem("report", N_("📝 KPI report"), "baocao", N_("Report work results against KPIs")),
-    MenuItem("results", N_("📊 My results"), "ketqua", N_("See my evaluation results")),
-    MenuItem("training", N_("📚 Training"), "boiduong", N_("Training obligations, declare a course")),
-    MenuItem("notices", N_("🔔 Notices"), "thongbao", N_("Notices from the Organization Board")),
-    MenuItem(
-        "review", N_("✅ Approvals"), "pheduyet", N_("Review reports (evaluators)"), True
-    ),
-    MenuItem("digest", N_("📈 Summary"), "tonghop", N_("Summary reports (evaluators)"), True),
-    MenuItem("help", N_("❓ Help"), "trogiup", N_("How to use the bot")),
-]
-ITEMS = {item.key: item for item in MENU}
-
-HELP_LINES = {
-    "report": N_("log this period's work products against your targets and send them for approval."),
-    "results": N_("your score and rating for each period, and how each score was computed."),
-    "training": N_("your training obligations for the year; declare a completed course."),
-    "notices": N_("notices from the Organization Board; confirm receipt or register."),
-    "review": N_("approve or return the reports of the cadres you evaluate; evaluate each "
-                 "period (⭐) and propose their annual quality rating (📅)."),
-    "digest": N_("summary of your units: who has reported, scores, training."),
-    "help": N_("this guide."),
-}
-
-
-def visible_items(actor: Actor) -> list[MenuItem]:
-    return [item for item in MENU if actor.is_supervisor or not item.supervisors_only]
-
-
-def menu_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
-    labels = [_(item.label) for item in visible_items(actor)]
-    rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
-    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
-
-
-def bot_commands() -> list[BotCommand]:
-    commands = [BotCommand("start", _("Start / show the menu"))]
-    commands += [BotCommand(item.command, _(item.description)) for item in MENU]
-    commands.append(BotCommand("chitieu", _("Adjust targets (evaluators)")))
-    commands.append(BotCommand("huy", _("Cancel what you are doing")))
-    return commands
-
-
-async def show_menu(update: Update, context: BotContext, text: str | None = None) -> None:
-    assert context.actor is not None
+async def send_menu(update: Update, screen: screens.MenuScreen, html: bool = False) -> None:
+    text, keyboard = screen
     await update.effective_message.reply_text(
-        text or _("Please choose a function from the menu below."),
-        reply_markup=menu_keyboard(context.actor),
-    )
+        text, parse_mode="HTML" if html else None, reply_markup=keyboard)
 
 
+@one_transaction
 async def on_start_linked(update: Update, context: BotContext) -> None:
     if context.args:  # a deep link with an invite code moves the link (SPEC §2.4), if confirmed
-        from handlers.onboarding import confirm_relink
-
-        await confirm_relink(update, context, context.args[0])
+        await onboarding.open_invite_link(update, context, context.args[0])
         return
-    actor = context.actor
-    assert actor is not None
-    await show_menu(
-        update,
-        context,
-        _("Hello {name}! Please choose a function from the menu below.").format(
-            name=actor.full_name
-        ),
-    )
+    await context.end_transaction()
+    await send_menu(update, screens.greeting(context.actor))
 
 
 async def on_help(update: Update, context: BotContext) -> None:
     assert context.actor is not None
-    lines = [_("<b>How to use Trợ lý Cán bộ</b>"), ""]
-    for item in visible_items(context.actor):
-        lines.append(f"<b>{_(item.label)}</b> (/{item.command}): {_(HELP_LINES[item.key])}")
-    lines.append("")
-    if context.actor.is_supervisor:
-        lines.append(_("/chitieu — adjust the targets of the cadres you evaluate."))
-    if context.actor.is_board:
-        lines.append(_("/suabaocao CODE [PERIOD] — correct a cadre's report, also after the "
-                       "period is locked (recorded in the audit log)."))
-    lines += [
-        _("/caidat — turn reminders on or off."),
-        _("/huy — cancel what you are doing at any time; what you have saved is kept."),
-        _("You can type numbers such as 125, 1.250 or 12,5; everything else is done with buttons."),
-        _("If something is wrong with your record, contact the Organization Board of your agency."),
-    ]
-    await update.effective_message.reply_text(
-        "\n".join(lines), parse_mode="HTML", reply_markup=menu_keyboard(context.actor)
-    )
+    await send_menu(update, screens.help_screen(context.actor), html=True)
 
 
+@one_transaction
 async def on_cancel(update: Update, context: BotContext) -> None:
-    async with context.db.session() as session:
+    async with context.transaction() as session:
         had_flow = await flows.clear_flow(session, update.effective_chat.id)
-    text = (
-        _("Cancelled. Everything you had saved is kept.")
-        if had_flow
-        else _("There is nothing to cancel.")
-    )
-    await show_menu(update, context, text)
+    await send_menu(update, screens.cancelled(context.actor, had_flow))
 
 
 def coming_soon(item: MenuItem):
@@ -129,17 +48,9 @@ def coming_soon(item: MenuItem):
         actor = context.actor
         assert actor is not None
         if item.supervisors_only and not actor.is_supervisor:
-            await show_menu(
-                update,
-                context,
-                _("“{label}” is only for evaluators and the Organization Board.").format(
-                    label=_(item.label)
-                ),
-            )
+            await send_menu(update, screens.supervisors_only(actor, item))
             return
-        await show_menu(
-            update, context, _("This feature is being completed. Please come back later.")
-        )
+        await send_menu(update, screens.coming_soon(actor))
 
     return handler
 
@@ -149,17 +60,22 @@ def label_filter(item: MenuItem) -> filters.BaseFilter:
 
 
 def opens_menu_item(callback):
-    """Opening a menu item leaves any flow in progress (what was saved stays saved)."""
+    """Opening a menu item leaves any flow in progress (what was saved stays saved). The flow
+    is cleared in the update's transaction, which stays open for the item's own service call
+    when its handler shares it (`one_transaction`); otherwise it is committed first."""
+    shares = getattr(callback, "shares_update_transaction", False)
 
-    @final
+    @one_transaction
     async def wrapper(update: Update, context: BotContext) -> None:
         if context.flow is not None:
-            async with context.db.session() as session:
-                await flows.clear_flow(session, update.effective_chat.id)
+            session = await context.begin_update()  # the gate's transaction, still open
+            await flows.clear_flow(session, update.effective_chat.id)
             context.flow = None
+        if not shares:
+            await context.end_transaction()
         await callback(update, context)
 
-    return wrapper
+    return final(wrapper)
 
 
 def register_item(app: Application, item: MenuItem, callback, group: int = 0) -> None:

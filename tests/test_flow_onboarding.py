@@ -226,3 +226,50 @@ async def test_a_flooding_user_is_slowed_with_one_notice_others_unaffected(harne
     assert len([t for t in flooder.texts if "Hướng dẫn sử dụng" in t]) == 10
     await other.send("/trogiup")
     assert "Hướng dẫn sử dụng" in other.last.text
+
+
+async def test_linking_the_menu_and_reminder_settings_take_one_transaction_per_update(
+        harness, clock, monkeypatch):
+    from tests.transactions import begun_since
+
+    await province(harness, clock)
+    async with harness.db.session() as s:
+        code, _ = await identity.issue_invite(s, "XTH007", now=clock.now())
+        moved, _ = await identity.issue_invite(s, "SNV005", now=clock.now())
+    thao = harness.person(512, "Thảo", phone="+84912000015")
+    dinh = harness.person(513, "Định")
+    await thao.send("/start")
+    await thao.tap(SHARE)  # linked by phone
+    assert "Chào mừng Đinh Thị Thảo" in thao.last.text
+    await dinh.send("ABCDEFGH23")  # looks like a code, is none
+    assert "không đúng" in dinh.last.text
+    await dinh.send(f"/start {code}")
+    assert "Chào mừng Cao Văn Định" in dinh.last.text
+    await dinh.tap_data("ob:keep")  # the relink buttons, for someone linked already
+    await thao.send(f"/start {code}")  # used by Định now: she keeps her record and menu
+    assert "đã được sử dụng" in thao.last.text and thao.keyboard_labels() == CADRE_MENU
+    await thao.send(f"/start {moved}")
+    await thao.tap("✅ Chuyển sang hồ sơ SNV005")
+    assert "Chào mừng Hoàng Đức Anh" in thao.last.text
+    await thao.tap_data("ob:mv:abc")  # forged
+    await thao.send("/trogiup")
+    await thao.send("/huy")
+    await thao.send("/caidat")
+    assert "đang bật" in thao.last.text
+    await thao.tap("🔕 Tắt nhắc nhở")
+    assert "đang tắt" in thao.last.text
+    await thao.tap("🔔 Bật nhắc nhở")
+    assert "đang bật" in thao.last.text
+    await thao.tap_data("rm:z")  # the two buttons under a reminder
+    assert "Trợ lý sẽ nhắc lại lúc" in thao.alerts[-1]
+    await thao.tap_data("rm:off")
+    assert "đang tắt" in thao.last.text
+    await thao.tap_data("rm:zz")
+    await thao.send("xin chào")
+    begun = begun_since(harness, 0)
+    assert len(begun) == 18 and max(begun) == 1, begun
+    assert sum("hết hiệu lực" in a for a in thao.alerts) == 2
+    async with harness.db.session() as s:
+        anh = await s.scalar(select(Cadre).where(Cadre.code == "SNV005"))
+        assert anh.telegram_user_id == 512 and not anh.reminders_enabled
+        assert anh.snoozed_until is not None

@@ -1,8 +1,11 @@
-"""An evaluator hands their reviews to another cadre for a date range (SPEC §1)."""
+"""An evaluator hands their reviews to another cadre for a date range (SPEC §1): the use
+cases of 🔁 Ủy quyền, each returning plain data (who, from when to when, whom to tell)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +15,39 @@ from bot.services.review import ReviewError
 from models import Cadre, Delegation
 
 MAX_DAYS = 180
+DAY_CHOICES = (7, 14, 30)  # the durations offered as buttons
+RANGE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–đến ]+\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    code: str
+    chat_id: int | None = None  # where they can be told (None: not reachable on Telegram)
+
+
+def _person(cadre: Cadre) -> Person:
+    reachable = cadre.telegram_chat_id if cadre.telegram_chat_id and cadre.reachable else None
+    return Person(cadre.full_name, cadre.code, reachable)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One delegation still running or to come."""
+
+    id: int
+    delegate: Person
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class Change:
+    """A delegation made or cancelled: the delegator's list after it, and the delegate to tell."""
+
+    item: Item
+    delegator: Person
+    current: tuple[Item, ...]
 
 
 async def may_delegate(session: AsyncSession, cadre_id: int) -> bool:
@@ -21,8 +57,7 @@ async def may_delegate(session: AsyncSession, cadre_id: int) -> bool:
         Cadre.evaluator_id == cadre_id, Cadre.active.is_(True)).limit(1)) is not None
 
 
-async def find_delegate(session: AsyncSession, delegator_id: int, code: str) -> Cadre:
-    """The active cadre with this code, however it was typed (xth004, " XTH004 ")."""
+async def _find(session: AsyncSession, delegator_id: int, code: str) -> Cadre:
     delegate = await session.scalar(select(Cadre).where(
         func.upper(Cadre.code) == code.strip().upper(), Cadre.active.is_(True)))
     if delegate is None:
@@ -32,49 +67,101 @@ async def find_delegate(session: AsyncSession, delegator_id: int, code: str) -> 
     return delegate
 
 
-async def create(session: AsyncSession, *, delegator: Cadre, delegate_code: str,
-                 starts_on: date, ends_on: date, now: datetime,
-                 today: date) -> tuple[Delegation, Cadre]:
-    if not await may_delegate(session, delegator.id):
-        raise ReviewError("not_evaluator")
-    delegate = await find_delegate(session, delegator.id, delegate_code)
-    if ends_on < starts_on or (ends_on - starts_on).days > MAX_DAYS:
-        raise ReviewError("bad_range")
-    if ends_on < today:
-        raise ReviewError("past_range")
-    overlapping = await session.scalar(select(Delegation).where(
-        Delegation.delegator_id == delegator.id, Delegation.delegate_id == delegate.id,
-        Delegation.revoked_at.is_(None), Delegation.starts_on <= ends_on,
-        Delegation.ends_on >= starts_on).limit(1))
-    if overlapping is not None:
-        raise ReviewError("overlap", starts_on=overlapping.starts_on,
-                          ends_on=overlapping.ends_on)
-    delegation = Delegation(delegator_id=delegator.id, delegate_id=delegate.id,
-                            starts_on=starts_on, ends_on=ends_on, created_at=now)
-    session.add(delegation)
-    await session.flush()
-    audit.record(session, at=now, action="delegate", object_type="delegation",
-                 object_id=delegation.id, actor_id=delegator.id,
-                 after={"delegate": delegate.code, "from": starts_on.isoformat(),
-                        "to": ends_on.isoformat()})
-    return delegation, delegate
+async def find_delegate(session: AsyncSession, delegator_id: int, code: str) -> Person:
+    """The active cadre with this code, however it was typed (xth004, " XTH004 ")."""
+    return _person(await _find(session, delegator_id, code))
 
 
-async def current(session: AsyncSession, delegator_id: int, today: date) -> list[tuple[Delegation, Cadre]]:
+async def current(session: AsyncSession, delegator_id: int, today: date) -> tuple[Item, ...]:
+    """The delegator's delegations not revoked and not yet ended, earliest first."""
     rows = await session.execute(
         select(Delegation, Cadre).join(Cadre, Cadre.id == Delegation.delegate_id)
         .where(Delegation.delegator_id == delegator_id, Delegation.revoked_at.is_(None),
                Delegation.ends_on >= today)
         .order_by(Delegation.starts_on))
-    return [(d, c) for d, c in rows.all()]
+    return tuple(Item(d.id, _person(c), d.starts_on, d.ends_on) for d, c in rows.all())
+
+
+async def overview(session: AsyncSession, delegator_id: int, today: date) -> tuple[Item, ...]:
+    """🔁 Ủy quyền: refused (not_evaluator) to someone who evaluates nobody themselves."""
+    if not await may_delegate(session, delegator_id):
+        raise ReviewError("not_evaluator")
+    return await current(session, delegator_id, today)
+
+
+async def begin(session: AsyncSession, delegator_id: int) -> None:
+    """➕ New delegation: refused (not_evaluator) as the overview is."""
+    if not await may_delegate(session, delegator_id):
+        raise ReviewError("not_evaluator")
+
+
+async def one_of_mine(session: AsyncSession, delegator_id: int, delegation_id: int,
+                      today: date) -> Item:
+    """One of the delegator's running delegations (asked before cancelling it)."""
+    for item in await current(session, delegator_id, today):
+        if item.id == delegation_id:
+            return item
+    raise ReviewError("not_found")
+
+
+def parse_range(text: str) -> tuple[date, date]:
+    """A typed range, "01/12/2026 - 15/12/2026" (or "… đến …"): not_a_range when it is not
+    one, bad_range when a date does not exist."""
+    match = RANGE.match(text)
+    if not match:
+        raise ReviewError("not_a_range")
+    d1, m1, y1, d2, m2, y2 = (int(x) for x in match.groups())
+    try:
+        return date(y1, m1, d1), date(y2, m2, d2)
+    except ValueError:
+        raise ReviewError("bad_range") from None
+
+
+def days_from(today: date, days: int) -> tuple[date, date]:
+    """A duration button: `days` days from today, today included."""
+    if days not in DAY_CHOICES:
+        raise ReviewError("not_found")
+    return today, today + timedelta(days=days - 1)
+
+
+async def create(session: AsyncSession, *, delegator_id: int, delegate_code: str,
+                 starts_on: date, ends_on: date, now: datetime, today: date) -> Change:
+    if not await may_delegate(session, delegator_id):
+        raise ReviewError("not_evaluator")
+    delegate = await _find(session, delegator_id, delegate_code)
+    if ends_on < starts_on or (ends_on - starts_on).days > MAX_DAYS:
+        raise ReviewError("bad_range")
+    if ends_on < today:
+        raise ReviewError("past_range")
+    overlapping = await session.scalar(select(Delegation).where(
+        Delegation.delegator_id == delegator_id, Delegation.delegate_id == delegate.id,
+        Delegation.revoked_at.is_(None), Delegation.starts_on <= ends_on,
+        Delegation.ends_on >= starts_on).limit(1))
+    if overlapping is not None:
+        raise ReviewError("overlap", starts_on=overlapping.starts_on,
+                          ends_on=overlapping.ends_on)
+    delegation = Delegation(delegator_id=delegator_id, delegate_id=delegate.id,
+                            starts_on=starts_on, ends_on=ends_on, created_at=now)
+    session.add(delegation)
+    await session.flush()
+    audit.record(session, at=now, action="delegate", object_type="delegation",
+                 object_id=delegation.id, actor_id=delegator_id,
+                 after={"delegate": delegate.code, "from": starts_on.isoformat(),
+                        "to": ends_on.isoformat()})
+    return Change(Item(delegation.id, _person(delegate), starts_on, ends_on),
+                  _person(await session.get(Cadre, delegator_id)),
+                  await current(session, delegator_id, today))
 
 
 async def revoke(session: AsyncSession, *, delegator_id: int, delegation_id: int,
-                 now: datetime) -> Delegation:
+                 now: datetime, today: date) -> Change:
     delegation = await session.get(Delegation, delegation_id)
     if delegation is None or delegation.delegator_id != delegator_id or delegation.revoked_at:
         raise ReviewError("not_found")
     delegation.revoked_at = now
     audit.record(session, at=now, action="revoke_delegation", object_type="delegation",
                  object_id=delegation.id, actor_id=delegator_id)
-    return delegation
+    delegate = await session.get(Cadre, delegation.delegate_id)
+    return Change(Item(delegation.id, _person(delegate), delegation.starts_on, delegation.ends_on),
+                  _person(await session.get(Cadre, delegator_id)),
+                  await current(session, delegator_id, today))

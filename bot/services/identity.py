@@ -255,6 +255,53 @@ async def redeem_invite(
     return LinkResult(InviteStatus.LINKED, cadre)
 
 
+@dataclass(frozen=True)
+class Linked:
+    """What an attempt to link a Telegram account led to, and, once linked, who the account
+    belongs to now (with their roles: the menu to show)."""
+
+    result: LinkResult
+    actor: Actor | None = None
+
+    @property
+    def linked(self) -> bool:
+        return self.result.status in (LinkStatus.LINKED, LinkStatus.ALREADY, InviteStatus.LINKED)
+
+
+async def link_account(session: AsyncSession, *, telegram_user_id: int, chat_id: int,
+                       now: datetime, phone: str | None = None,
+                       code: str | None = None) -> Linked:
+    """Link this account by the shared phone number, or else by the invite code."""
+    if phone is not None:
+        result = await link_by_phone(session, telegram_user_id=telegram_user_id,
+                                     chat_id=chat_id, phone=phone, now=now)
+    else:
+        result = await redeem_invite(session, code=code or "", telegram_user_id=telegram_user_id,
+                                     chat_id=chat_id, now=now)
+    linked = Linked(result)
+    if linked.linked:
+        linked = Linked(result, await actor_for(session, telegram_user_id, now))
+    return linked
+
+
+@dataclass(frozen=True)
+class InviteOpened:
+    """A linked person opened an invite link (SPEC §2.4): the other record it would move
+    their account to (they are asked first), or else what redeeming the code did."""
+
+    move_to: Cadre | None = None
+    linked: Linked | None = None
+
+
+async def open_invite(session: AsyncSession, *, actor: Actor, code: str, telegram_user_id: int,
+                      chat_id: int, now: datetime) -> InviteOpened:
+    target = await invite_target(session, code, now)
+    if target is None or target.id == actor.cadre_id or not looks_like_invite(code):
+        return InviteOpened(linked=await link_account(
+            session, telegram_user_id=telegram_user_id, chat_id=chat_id, now=now, code=code))
+    return InviteOpened(move_to=target)
+
+
 async def grant_role(
     session: AsyncSession, cadre_code: str, role: Role, *, now: datetime, by: str = "operator"
 ) -> tuple[Cadre, bool]:

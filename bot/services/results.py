@@ -64,3 +64,15 @@ async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today
             Evaluation.cadre_id == cadre.id, Evaluation.status == "rated",
             Period.kind == PeriodType.YEAR.value, Period.year == today.year))
     return Results(found, today.year, annual, rating)
+
+
+async def my_results(session: AsyncSession, kpi: KpiService, cadre_id: int, today: date,
+                     limit: int = 12) -> Results:
+    """📊 Kết quả của tôi of the person behind the update."""
+    return await results_of(session, kpi, await session.get(Cadre, cadre_id), today, limit)
+
+
+def period_result(results: Results, period_id: int) -> PeriodResult | None:
+    """One period of these results: only the caller's own periods can be opened (an id from
+    a forged or replayed button is looked up here, not in the database)."""
+    return next((r for r in results.periods if r.period.id == period_id), None)
