@@ -15,13 +15,15 @@ import logging
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import leadership, reminder_job, webhook
+from bot import webhook
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppServices, BotContext, end_of_update
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
-from bot.outbox import OutboxWorker
+from bot.jobs import leadership
+from bot.jobs import reminders as reminder_job
+from bot.jobs.outbox import OutboxWorker
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
     annual,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.outbox import OutboxWorker
+from bot.jobs.outbox import OutboxWorker
 from bot.services import notices as rules
 from bot.services.exports import export_notices
 from models import Cadre, Notice, NoticeDelivery

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import reminder_job
+from bot.jobs import reminders as reminder_job
 from models import Cadre, ReminderLog
 from tests.test_flow_report import (
     fill_and_submit,

@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import leadership
 from bot.i18n import _, fmt_date
+from bot.jobs import leadership
 from bot.services import reminders
 from bot.services.identity import mark_unreachable
 from models import Period
