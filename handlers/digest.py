@@ -17,7 +17,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import leadership
+from bot.jobs import leadership
 from bot.charts import bars_png
 from bot.context import BotContext
 from bot.i18n import _, fmt_number, fmt_percent, fmt_score

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.jobs.outbox import OutboxWorker
+from bot.app import outbox_worker
 from bot.services import notices as rules
 from bot.services.exports import export_notices
 from models import Cadre, Notice, NoticeDelivery
@@ -25,7 +25,7 @@ async def province(harness, clock):
 
 
 async def drain(harness) -> None:
-    worker = OutboxWorker(harness.app, progress_every=0)
+    worker = outbox_worker(harness.app, progress_every=0)
     for _ in range(20):
         if not await worker.tick():
             break
