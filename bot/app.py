@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.context import AppServices, BotContext, end_of_update
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
-from bot.jobs import leadership, reminders
+from bot.jobs import digests, leadership, reminders
 from bot.jobs.outbox import OutboxWorker
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
@@ -45,6 +45,7 @@ from handlers import (
     targets,
     training,
 )
+from handlers.screens import digest as digest_screens
 from handlers.screens import outbox as outbox_screens
 from handlers.screens import reminders as reminder_screens
 
@@ -82,6 +83,8 @@ async def _post_init(app: Application) -> None:
     worker.start()
     leadership.schedule(app, duties=[take_over_stale])
     reminders.schedule(app, render=reminder_screens.reminder_screen)
+    digests.schedule(app, render=digest_screens.render_digest,
+                     keyboard=digest_screens.digest_keyboard)
     log.info("bot @%s ready", app.bot.username)
 
 

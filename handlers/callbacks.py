@@ -48,12 +48,17 @@ class Action:
     action: str
     fields: tuple[str, ...]  # each field's kind (see KINDS)
     names: tuple[str | None, ...] = ()  # each field's name, when it was given one
+    optional: int = 0  # how many of the last fields a button may leave out
+
+    def takes(self, count: int) -> bool:
+        return len(self.fields) - self.optional <= count <= len(self.fields)
 
     def data(self, *values) -> str:
-        if len(values) != len(self.fields):
+        if not self.takes(len(values)):
             raise ValueError(f"{self.prefix}:{self.action} takes {len(self.fields)} fields")
+        kinds = self.fields[:len(values)]
         parts = [self.prefix, self.action] + [KINDS[kind][1](value)
-                                               for kind, value in zip(self.fields, values, strict=True)]
+                                               for kind, value in zip(kinds, values, strict=True)]
         data = ":".join(parts)
         if len(data.encode()) > CALLBACK_LIMIT:
             raise ValueError(f"callback data too long: {data}")
@@ -68,17 +73,24 @@ REGISTRY: dict[tuple[str, str], Action] = {}
 
 def action(prefix: str, name: str, *fields: str) -> Action:
     """Register "prefix:name:field…". A field is a kind ("id") or a named kind
-    ("entry_id:id"), read back as `tap.entry_id` (or by position, `tap[0]`)."""
-    kinds, names = [], []
+    ("entry_id:id"), read back as `tap.entry_id` (or by position, `tap[0]`). A last field
+    marked "?" ("page:n?") may be left out (read back as None): for buttons that were
+    written both ways before they were typed."""
+    kinds, names, optional = [], [], 0
     for field in fields:
         label, _sep, kind = field.rpartition(":")
+        if kind.endswith("?"):
+            kind, optional = kind[:-1], optional + 1
+        elif optional:
+            raise ValueError(f"{prefix}:{name}: only the last fields may be optional")
         if kind not in KINDS:
             raise ValueError(kind)
         kinds.append(kind)
         names.append(label or None)
     if (prefix, name) in REGISTRY:
         raise ValueError(f"{prefix}:{name} registered twice")
-    REGISTRY[(prefix, name)] = registered = Action(prefix, name, tuple(kinds), tuple(names))
+    REGISTRY[(prefix, name)] = registered = Action(prefix, name, tuple(kinds), tuple(names),
+                                                   optional)
     return registered
 
 
@@ -105,18 +117,19 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
     if len(parts) < 2 or parts[0] != prefix:
         return None
     found = REGISTRY.get((parts[0], parts[1]))
-    if found is None or len(parts) - 2 != len(found.fields):
+    if found is None or not found.takes(len(parts) - 2):
         return None
     values = []
-    for kind, text in zip(found.fields, parts[2:], strict=True):
+    for kind, text in zip(found.fields[:len(parts) - 2], parts[2:], strict=True):
         value = KINDS[kind][0](text)
         if value is None:
             return None
         values.append(value)
+    values += [None] * (len(found.fields) - len(values))  # optional fields left out
     return Decoded(found, tuple(values))
 
 
-LEGACY_MODULES = ("delegation", "digest", "notices", "onboarding", "reminder_settings", "report",
+LEGACY_MODULES = ("delegation", "notices", "onboarding", "reminder_settings", "report",
                   "results", "review", "targets", "training")
 
 

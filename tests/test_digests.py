@@ -128,8 +128,13 @@ async def test_digest_shows_the_period_under_review_in_vietnamese_name_order(har
 async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness, clock):
     from datetime import date
 
+    from bot.jobs.digests import send_scheduled as send
     from bot.services.calendar import WorkCalendar
-    from handlers.digest import digest_day, send_scheduled
+    from bot.services.digests import digest_day
+    from handlers.screens.digest import digest_keyboard, render_digest
+
+    def send_scheduled(app, today):
+        return send(app, today, render_digest, digest_keyboard)
 
     cal = WorkCalendar()
     deadlines = [date(2026, 12, 3)]
@@ -157,9 +162,9 @@ async def test_scheduled_digests_go_once_on_monday_and_after_a_deadline(harness,
 
 
 async def test_board_drills_down_and_changes_period(harness, clock, monkeypatch):
-    import handlers.digest
+    import handlers.screens.digest
 
-    monkeypatch.setattr(handlers.digest, "UNIT_PAGE", 2)  # the demo's few units, 2 a page
+    monkeypatch.setattr(handlers.screens.digest, "UNIT_PAGE", 2)  # the demo's few units, 2 a page
     thao, anh = await approved(harness, clock)
     async with harness.db.session() as s:
         board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
