@@ -52,9 +52,9 @@ async def on_callback(update: Update, context: BotContext) -> None:
     tap = decode(query.data, screens.PREFIX)
     services = context.services
     try:
-        if tap is None:
-            raise DigestError("not_found")
         async with context.transaction() as session:
+            if tap is None:  # malformed or forged
+                raise DigestError("not_found")
             if tap.action is screens.PERIODS:
                 found = await digests.recent_periods(session, context.actor, context.today)
             elif tap.action is screens.UNIT:
