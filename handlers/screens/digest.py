@@ -4,6 +4,8 @@ charts, their buttons, the drill-down by unit and the Excel file. Also what the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.charts import bars_png
@@ -13,10 +15,11 @@ from bot.services.exports import digest_workbook
 from bot.services.scoring import shown_score
 from handlers.callbacks import action
 from handlers.common import pager_rows
-from handlers.screens.common import Screen, band_label, esc, period_label
+from handlers.screens.common import BAND_LABELS, Screen, band_label, esc, period_label
 from handlers.training import category_name
-from models import Period
-from models.enums import Band
+
+if TYPE_CHECKING:
+    from models import Period
 
 PREFIX = "dg"
 EXCEL = action(PREFIX, "x", "period_id:id")  # "📥 Tải Excel" of a period
@@ -27,7 +30,7 @@ UNIT = action(PREFIX, "u", "period_id:id", "unit_id:id", "page:n?")  # unit 0: t
 APPROVALS = "rv:p:0"  # ✅ Phê duyệt's inbox, written out until it declares it typed
 
 UNIT_PAGE = 20  # units a page of the drill-down
-BAND_ORDER = [Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED]
+BAND_ORDER = list(BAND_LABELS)  # the best first
 MAX_NAMES = 30  # names listed in a line of the digest
 
 # A digest is sent as messages of (text, chart PNG or None, the chart's file name).

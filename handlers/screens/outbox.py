@@ -5,13 +5,16 @@ the composition root, and by 🔔 Thông báo (opening a notice again, the previ
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_number
 from bot.services import notices
-from models import Notice
 from models.enums import AckKind
+
+if TYPE_CHECKING:
+    from models import Notice
 
 ACKNOWLEDGE = "nt:a:{delivery_id}"  # 🔔 Thông báo's button, until it declares it typed
 

@@ -3,12 +3,16 @@ scheduler's tick (bot.jobs.reminders), which gets this function from the composi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_date
 from bot.services.reminders import Reminder
 from handlers.screens.common import Screen, period_label
-from models import Period
+
+if TYPE_CHECKING:
+    from models import Period
 
 # Other features' buttons, written out until their modules declare them as typed actions:
 # snooze and switch off (reminder settings), open the KPI report of a period, the approvals
