@@ -41,11 +41,12 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
 
     from bot.clock import Clock
     from bot.db import Database
+    from bot.jobs.digests import render_stream
     from bot.migrate import upgrade_engine
     from bot.policy import Policy
     from bot.services import digests
     from bot.services.demo_data import generate
-    from handlers.digest import excel_workbook, render_stream
+    from handlers.screens.digest import excel_workbook, render_digest
     from models import Entry, Period
 
     if url is None:
@@ -71,17 +72,17 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
         everyone = await digests.all_supervisor_digests(s, period, policy)
         board = await digests.board_digest(s, period, policy, now.date())
         computed = time.perf_counter() - started
-    # What the bot does on a digest morning (handlers/digest.py send_scheduled), minus the
+    # What the bot does on a digest morning (bot/jobs/digests.py send_scheduled), minus the
     # sending: every digest drawn (text + chart) by the worker processes, in order.
     items = [(cadre_id, period, digest, None) for cadre_id, digest in everyone.items()]
     items.append(("board", period, None, board))
     started = time.perf_counter()
     rendered_count = texts = charts = worker_rss = 0
-    async with aclosing(render_stream(items, workers)) as stream:
+    async with aclosing(render_stream(items, render_digest, workers)) as stream:
         async for _key, rendered in stream:
             rendered_count += 1
-            texts += len(rendered.parts)
-            charts += sum(1 for _text, png, _name in rendered.parts if png)
+            texts += len(rendered)
+            charts += sum(1 for _text, png, _name in rendered if png)
             if rendered_count % 256 == 0 or rendered_count == len(items):
                 worker_rss = max([worker_rss, *map(_peak_rss_mb, multiprocessing.active_children())])
     rendered = time.perf_counter() - started
@@ -107,7 +108,7 @@ async def run(db_path: Path | None, cadres: int, months: int, workers: int,
 
 
 def main() -> None:
-    from handlers.digest import RENDER_WORKERS
+    from bot.jobs.digests import RENDER_WORKERS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--cadres", type=int, default=50_000)

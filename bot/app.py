@@ -1,5 +1,7 @@
-"""The ONE place that wires the application: handlers, error handler, rate limiter,
-post_init/post_shutdown. Order of handler groups matters:
+"""The ONE place that wires the application: handlers, jobs (each handed the screens it
+sends), error handler, rate limiter, post_init/post_shutdown. The only module of bot/ that
+imports handlers (with bot/cli.py, the operator's, which imports pure screens only).
+Order of handler groups matters:
 
   -100  gate: private chats only, load the actor, unlinked users -> onboarding
      0  features: menu labels, commands and button taps (each stops the update)
@@ -15,13 +17,14 @@ import logging
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import leadership, reminder_job, webhook
+from bot import webhook
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppServices, BotContext, end_of_update
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
-from bot.outbox import OutboxWorker
+from bot.jobs import digests, leadership, reminders
+from bot.jobs.outbox import OutboxWorker
 from bot.telegram_request import UpdateAwareRequest
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
@@ -43,6 +46,9 @@ from handlers import (
     targets,
     training,
 )
+from handlers.screens import digest as digest_screens
+from handlers.screens import notices as notice_screens
+from handlers.screens import reminders as reminder_screens
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +70,24 @@ class CadreApplication(Application):
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 
+def outbox_worker(app: Application, **options) -> OutboxWorker:
+    """The notices' outbox worker, sending what handlers/screens/notices.py renders."""
+    return OutboxWorker(
+        app, notice_text=lambda notice: notice_screens.notice_text(notice.text),
+        ack_markup=lambda notice, delivery_id: notice_screens.ack_markup(notice.ack_kind,
+                                                                         delivery_id),
+        progress_text=notice_screens.progress_text, **options)
+
+
 async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands(menu.bot_commands())
-    worker = OutboxWorker(app)
+    worker = outbox_worker(app)
     app.bot_data["outbox"] = worker
     worker.start()
     leadership.schedule(app, duties=[take_over_stale])
-    reminder_job.schedule(app)
+    reminders.schedule(app, render=reminder_screens.reminder_screen)
+    digests.schedule(app, render=digest_screens.render_digest,
+                     keyboard=digest_screens.digest_keyboard)
     log.info("bot @%s ready", app.bot.username)
 
 

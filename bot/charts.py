@@ -10,7 +10,7 @@ import io
 import matplotlib
 from matplotlib.figure import Figure
 
-from bot.services.scoring import shown_score
+from bot.services.numbers import shown_score
 
 matplotlib.rcParams["font.family"] = "DejaVu Sans"
 # zlib's fastest level: a chart is a few % larger and its PNG is written ~5 ms sooner.

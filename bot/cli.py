@@ -1,4 +1,8 @@
-"""Operator command line (SPEC §9): `cadrebot run | sandbox | db | invite | grant`."""
+"""Operator command line (SPEC §9): `cadrebot run | sandbox | db | invite | grant`.
+
+The operator's composition root, as bot/app.py is the bot's: besides bot/app.py, the only
+module of bot/ that imports `handlers`, and only its pure screens (handlers/screens/…), so
+`cadrebot digest` prints the very text the bot sends, from the one file that words it."""
 
 from __future__ import annotations
 
@@ -12,13 +16,13 @@ from urllib.parse import quote
 import typer
 from sqlalchemy.engine import make_url
 
+from bot.cli_common import CliError, operator_settings
 from bot.cli_errors import usage, usage_error_line
 from bot.cli_import import ImportFailed, import_app
 from bot.clock import Clock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings
 from bot.db import Database
 from bot.i18n import _, fmt_date
-from bot.logging_setup import setup_logging
 from bot.services import identity
 from models.enums import Role
 
@@ -44,19 +48,9 @@ app.add_typer(record_app, name="record")
 app.add_typer(import_app, name="import")
 
 
-class CliError(Exception):
-    """Shown to the operator as one line; exit code 1."""
-
-
-def _settings() -> Settings:
-    settings = load_settings()
-    setup_logging(settings.log_level, secrets=[settings.token or ""])
-    return settings
-
-
 def _run_db(coro_factory):
     """Run `coro_factory(db, now)` in one transaction and dispose the engine."""
-    settings = _settings()
+    settings = operator_settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
             and not Path(url.database).expanduser().exists():
@@ -82,7 +76,7 @@ def _run_db(coro_factory):
 @app.command()
 def run() -> None:
     """Start the bot (polling, or webhook when CADREBOT_WEBHOOK_URL is set)."""
-    settings = _settings()
+    settings = operator_settings()
     if not settings.token:
         typer.echo(_("TELEGRAM_BOT_TOKEN is not set: starting the sandbox (local emulator)."))
         from bot.sandbox.runner import run_sandbox
@@ -105,7 +99,7 @@ def sandbox(
     """The real bot against a built-in Telegram emulator, with a terminal chat."""
     if as_role not in ("cadre", "supervisor", "board", "new"):
         raise CliError(_("--as must be one of: cadre, supervisor, board, new"))
-    settings = _settings()
+    settings = operator_settings()
     from bot.sandbox.runner import run_sandbox
 
     asyncio.run(run_sandbox(settings, as_role=as_role, database=database, reset=reset))
@@ -116,7 +110,7 @@ def db_upgrade() -> None:
     """Apply pending migrations."""
     from bot.migrate import upgrade
 
-    settings = _settings()
+    settings = operator_settings()
     upgrade(settings.database_url)
     typer.echo(_("Database is up to date."))
 
@@ -126,7 +120,7 @@ def db_current() -> None:
     """Show the database's migration revision and the newest one."""
     from bot.migrate import current_revision, head_revision
 
-    settings = _settings()
+    settings = operator_settings()
 
     async def main():
         db = Database(settings.database_url)
@@ -144,7 +138,7 @@ def db_current() -> None:
 @db_app.command("backup")
 def db_backup(path: Path) -> None:
     """A consistent copy of the SQLite database, taken while the bot runs."""
-    settings = _settings()
+    settings = operator_settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
         raise CliError(_(
@@ -207,7 +201,7 @@ def _set_period_locked(code: str, locked: bool) -> None:
     from bot.services.calendar import WorkCalendar
 
     kind, year, number = _period_of(code)
-    settings = _settings()
+    settings = operator_settings()
 
     async def work(session, now):
         policy = load_policy(settings.policy_file)
@@ -251,7 +245,7 @@ def export_evaluations(
     from bot.services.exports import export_evaluations as build
 
     kind, year, number = _period_of(period)
-    settings = _settings()
+    settings = operator_settings()
     policy = load_policy(settings.policy_file)
 
     async def work(session, now):
@@ -308,7 +302,7 @@ def export_forms(
     from bot.services.units import UnitTree
 
     kind, year, number = _period_of(period)
-    settings = _settings()
+    settings = operator_settings()
     annual = _annual_service()
     policy, calendar = annual.policy, annual.calendar
 
@@ -337,7 +331,7 @@ def _annual_service():
     from bot.services.annual import AnnualService
     from bot.services.calendar import WorkCalendar
 
-    policy = load_policy(_settings().policy_file)
+    policy = load_policy(operator_settings().policy_file)
     return AnnualService(policy, WorkCalendar(policy.calendar))
 
 
@@ -407,7 +401,7 @@ def year_agency_rating(
     if band not in BAND_WORDS:
         raise CliError(_("The band must be one of: {bands}.").format(
             bands=", ".join(BAND_WORDS)))
-    _settings()
+    operator_settings()
 
     async def work(session, now):
         unit = await _unit_by_code(session, agency)
@@ -451,7 +445,7 @@ def record_discipline(
     if level not in DISCIPLINE_WORDS:
         raise CliError(_("The level must be one of: {levels}.").format(
             levels=", ".join(DISCIPLINE_WORDS)))
-    _settings()
+    operator_settings()
 
     async def work(session, now):
         cadre = await _cadre_by_code(session, cadre_code)
@@ -492,7 +486,7 @@ def record_leave(
         raise CliError(str(exc)) from None
     if first is None or last is None or last < first:
         raise CliError(_("The end date is before the start date."))
-    _settings()
+    operator_settings()
 
     async def work(session, now):
         cadre = await _cadre_by_code(session, cadre_code)
@@ -522,7 +516,7 @@ def demo_data(
     from bot.migrate import upgrade
     from bot.services.demo_data import generate
 
-    settings = _settings()
+    settings = operator_settings()
     upgrade(settings.database_url)
 
     async def main():
@@ -558,7 +552,7 @@ def export_notices(
     """Every notice with its statistics, and each recipient's delivery and acknowledgement."""
     from bot.services.exports import export_notices as build
 
-    settings = _settings()
+    settings = operator_settings()
 
     async def work(session, now):
         return await build(session, output, settings.tz)
@@ -576,7 +570,7 @@ def export_person(
     from bot.services.exports import digest_workbook
     from bot.services.privacy import everything_about
 
-    settings = _settings()
+    settings = operator_settings()
 
     async def work(session, now):
         cadre = await identity.cadre_by_code(session, cadre_code)
@@ -628,7 +622,7 @@ def notice_send(
     from bot.services.imports.cells import CellError
     from bot.services.imports.schemas import parse_applies_to
 
-    settings = _settings()
+    settings = operator_settings()
     if not file.exists():
         raise CliError(_("file not found: {path}").format(path=file))
     text = file.read_text(encoding="utf-8-sig").strip()
@@ -687,11 +681,11 @@ def digest(
     from bot.policy import load_policy
     from bot.services import digests, periods
     from bot.services.calendar import WorkCalendar
-    from handlers.digest import board_text, supervisor_text
+    from handlers.screens.digest import board_text, supervisor_text  # pure: see the docstring
 
     if bool(supervisor) == board:
         raise CliError(_("Give either --supervisor CODE or --board."))
-    settings = _settings()
+    settings = operator_settings()
     policy = load_policy(settings.policy_file)
 
     async def work(session, now):
@@ -717,10 +711,7 @@ def digest(
         raise CliError(_("TELEGRAM_BOT_TOKEN is needed to send."))
 
     async def deliver_all():
-        from sqlalchemy import select
         from telegram import Bot
-
-        from models import Cadre, RoleGrant
 
         db = Database(settings.database_url)
         bot = Bot(settings.token, base_url=settings.telegram_api_base_url,
@@ -728,10 +719,7 @@ def digest(
         try:
             async with db.session() as session:
                 if board:
-                    chats = list(await session.scalars(
-                        select(Cadre.telegram_chat_id)
-                        .join(RoleGrant, RoleGrant.cadre_id == Cadre.id)
-                        .where(RoleGrant.role == "board", Cadre.telegram_chat_id.is_not(None))))
+                    chats = await digests.board_chats(session)
                 else:
                     chats = [person.telegram_chat_id] if person.telegram_chat_id else []
             async with bot:
@@ -751,7 +739,7 @@ def invite(
     days: int = typer.Option(identity.DEFAULT_INVITE_DAYS, min=1, max=90, help="Days valid."),
 ) -> None:
     """Issue a one-time activation code for a cadre, with a t.me deep link."""
-    settings = _settings()
+    settings = operator_settings()
 
     async def work(session, now):
         return await identity.issue_invite(session, cadre_code, now=now, days=days)

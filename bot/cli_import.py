@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.cli_common import CliError, operator_settings
 from bot.clock import Clock
 from bot.i18n import _
 from bot.services.imports.apply import IMPORTERS, Report
@@ -24,11 +25,10 @@ class ImportFailed(Exception):
 
 def _run(kind: str, path: Path, sheet: str | None, dry_run: bool, skip_invalid: bool,
          **extra) -> Report:
-    from bot.cli import CliError, _settings
     from bot.db import Database
     from bot.migrate import upgrade
 
-    settings = _settings()
+    settings = operator_settings()
     upgrade(settings.database_url)
 
     async def main() -> Report:

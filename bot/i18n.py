@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
+import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -80,7 +82,7 @@ def fmt_figure(value: float | int | None) -> str:
 def fmt_score(value: float) -> str:
     """Scores are shown with one decimal, truncated, never rounded up: 89.965 -> '89,9', so a
     score never reads as the band above it (SPEC §4.5)."""
-    from bot.services.scoring import shown_score
+    from bot.services.numbers import shown_score
 
     return fmt_number(shown_score(value), 1)
 
@@ -104,10 +106,15 @@ def fmt_datetime(value: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
     return value.astimezone(tz).strftime("%H:%M %d/%m/%Y")
 
 
+def fold_text(text: str) -> str:
+    """Vietnamese text for comparing: no case, no diacritics (Đ as D), single spaces."""
+    raw = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    raw = "".join(ch for ch in raw if unicodedata.category(ch) != "Mn")
+    return re.sub(r"\s+", " ", raw).strip().lower()
+
+
 def vietnamese_name_key(full_name: str) -> tuple[str, str]:
     """Vietnamese lists of people are ordered by the given name (the last word), then the
     full name, letters compared without their marks (so Đ sorts with D, not after Z)."""
-    from bot.services.imports.cells import fold
-
-    folded = fold(full_name)
+    folded = fold_text(unicodedata.normalize("NFC", full_name).strip())
     return folded.rsplit(" ", 1)[-1], folded

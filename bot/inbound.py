@@ -6,7 +6,7 @@ applied in update_id order even when they reach different processes.
   recorded update of that chat is done — without holding one of the process's update slots
   while it waits — then deletes its row once it is handled;
 - a process that died leaves rows behind: as soon as its liveness lease lapses
-  (bot.leadership), the process waiting behind such an update takes it over and handles it
+  (bot.jobs.leadership), the process waiting behind such an update takes it over and handles it
   first, and the scheduler's holder takes over the rest (`take_over_stale`); a crash loses
   nothing and each chat keeps its order.
 """
@@ -73,7 +73,7 @@ async def done(db: Database, update_id: int) -> None:
 
 async def dead_holders(session, holders: set[str], now: datetime) -> set[str]:
     """The processes among `holders` whose liveness lease has lapsed (or never existed)."""
-    from bot.leadership import process_lease
+    from bot.jobs.leadership import process_lease
 
     names = {process_lease(h): h for h in holders}
     alive = set(await session.scalars(select(SchedulerLease.name).where(
@@ -177,7 +177,7 @@ class ChatOrderProcessor(BaseUpdateProcessor):
     async def _wait_turn(self, update_id: int, chat_id: int) -> None:
         """Return when no older update of this chat is recorded. An older one left by a dead
         process is taken over and handled here first, so the chat keeps its order."""
-        from bot.leadership import process_id
+        from bot.jobs.leadership import process_id
 
         me = process_id(self.app) if self.app is not None else None
         started = _now()

@@ -27,8 +27,9 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler, stream_request_body
 
-from bot import inbound, leadership
+from bot import inbound
 from bot.config import Settings
+from bot.jobs import leadership
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

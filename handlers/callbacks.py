@@ -71,14 +71,17 @@ class Action:
     action: str
     fields: tuple[str, ...]  # each field's kind (see KINDS)
     names: tuple[str | None, ...] = ()  # each field's name, when it was given one
-    optional: int = 0  # how many of the last fields may be left out (read back as None)
+    optional: int = 0  # how many of the last fields a button may leave out
+
+    def takes(self, count: int) -> bool:
+        return len(self.fields) - self.optional <= count <= len(self.fields)
 
     def data(self, *values) -> str:
         while values and values[-1] is None and len(values) > len(self.fields) - self.optional:
-            values = values[:-1]
-        if not len(self.fields) - self.optional <= len(values) <= len(self.fields):
+            values = values[:-1]  # an optional field given as None is not written
+        if not self.takes(len(values)):
             raise ValueError(f"{self.prefix}:{self.action} takes {len(self.fields)} fields")
-        kinds = self.fields[:len(values)]  # the optional fields left out are not written
+        kinds = self.fields[:len(values)]
         parts = [self.prefix, self.action] + [KINDS[kind][1](value)
                                                for kind, value in zip(kinds, values, strict=True)]
         data = ":".join(parts)
@@ -95,15 +98,16 @@ REGISTRY: dict[tuple[str, str], Action] = {}
 
 def action(prefix: str, name: str, *fields: str) -> Action:
     """Register "prefix:name:field…". A field is a kind ("id") or a named kind
-    ("entry_id:id"), read back as `tap.entry_id` (or by position, `tap[0]`). A kind ending
-    in "?" ("value:code?") marks a last field that some buttons leave out."""
+    ("entry_id:id"), read back as `tap.entry_id` (or by position, `tap[0]`). A last field
+    marked "?" ("page:n?") may be left out (read back as None): for buttons that were
+    written both ways before they were typed."""
     kinds, names, optional = [], [], 0
     for field in fields:
         label, _sep, kind = field.rpartition(":")
         if kind.endswith("?"):
             kind, optional = kind[:-1], optional + 1
         elif optional:
-            raise ValueError(f"{field}: only the last fields may be optional")
+            raise ValueError(f"{prefix}:{name}: only the last fields may be optional")
         if kind not in KINDS:
             raise ValueError(kind)
         kinds.append(kind)
@@ -138,8 +142,7 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
     if len(parts) < 2 or parts[0] != prefix:
         return None
     found = REGISTRY.get((parts[0], parts[1]))
-    if found is None or not (len(found.fields) - found.optional <= len(parts) - 2
-                             <= len(found.fields)):
+    if found is None or not found.takes(len(parts) - 2):
         return None
     values = []
     for kind, text in zip(found.fields[:len(parts) - 2], parts[2:], strict=True):
@@ -151,7 +154,7 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
     return Decoded(found, tuple(values))
 
 
-LEGACY_MODULES = ("digest", "report")
+LEGACY_MODULES = ("report",)
 
 
 def all_actions() -> set[str]:

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.jobs.outbox import deliver
 from bot.services import flows
 from bot.services import notices as rules
 from bot.services.answers import Answer, AnswerError
@@ -241,17 +242,8 @@ BOARD = {screens.NEW: _new, screens.NO_ATTACHMENT: _no_attachment, screens.FILTE
 # ---------------------------------------------------------------- Telegram I/O
 
 async def send_notice(bot, chat_id: int, notice, markup) -> int:
-    """Send a notice as its recipients see it; returns the Telegram message id."""
-    text = screens.notice_text(notice.text)
-    if notice.attachment_kind:
-        send = bot.send_photo if notice.attachment_kind == "photo" else bot.send_document
-        if screens.fits_caption(notice.text):
-            message = await send(chat_id, notice.attachment_file_id, caption=text,
-                                 parse_mode="HTML", reply_markup=markup)
-            return message.message_id
-        await send(chat_id, notice.attachment_file_id)
-    message = await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
-    return message.message_id
+    """Send a notice (or the draft of one) as its recipients see it; the message id."""
+    return await deliver(bot, notice, chat_id, screens.notice_text(notice.text), markup)
 
 
 async def _show(update: Update, context: BotContext, shown: Shown) -> None:

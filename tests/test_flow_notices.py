@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.outbox import OutboxWorker
+from bot.app import outbox_worker
 from bot.services import notices as rules
 from bot.services.exports import export_notices
 from models import Cadre, Notice, NoticeDelivery
@@ -25,7 +25,7 @@ async def province(harness, clock):
 
 
 async def drain(harness) -> None:
-    worker = OutboxWorker(harness.app, progress_every=0)
+    worker = outbox_worker(harness.app, progress_every=0)
     for _ in range(20):
         if not await worker.tick():
             break
@@ -214,7 +214,7 @@ async def test_notice_text_is_escaped_once_where_it_is_shown(harness, clock, tmp
 # commits the gate's read before the feature handler runs, and a menu label opens the
 # feature through handlers.menu.opens_menu_item, which does not share the transaction.
 GATE_COMMITS_ITS_READ = 0
-MENU_OPENS_ITS_OWN = 1
+MENU_OPENS_ITS_OWN = 0
 
 
 def update_kind(update: dict) -> str:

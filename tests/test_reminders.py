@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import reminder_job
+from bot.jobs import reminders as reminder_job
+from handlers.screens.reminders import reminder_screen
 from models import Cadre, ReminderLog
 from tests.test_flow_report import (
     fill_and_submit,
@@ -29,7 +30,7 @@ def kpi_reminders(person) -> list[str]:
 
 async def tick(harness, clock, when) -> int:
     clock.set(when)
-    return await reminder_job.tick(harness.app)
+    return await reminder_job.tick(harness.app, reminder_screen)
 
 
 async def test_entry_reminders_follow_the_working_days(harness, clock):

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot import inbound, leadership
+from bot import inbound
+from bot.jobs import leadership
 from bot.pace import SharedPace
 from models import InboundUpdate, SchedulerLease
 
@@ -121,7 +122,7 @@ async def test_recorded_updates_are_deduplicated_and_ordered_per_chat(db):
 async def test_updates_left_by_a_dead_process_are_taken_over(db):
     """A process's rows are taken over as soon as its liveness lease lapses — not after a
     fixed delay — and never while it lives."""
-    from bot.leadership import acquire, process_lease, release
+    from bot.jobs.leadership import acquire, process_lease, release
 
     class App:
         bot = None
@@ -151,7 +152,7 @@ async def test_a_recorded_update_that_cannot_be_read_is_skipped_not_retried(db, 
         update_queue: asyncio.Queue = asyncio.Queue()
         bot_data = {"services": type("S", (), {"db": db})()}
 
-    from bot.leadership import acquire, process_lease
+    from bot.jobs.leadership import acquire, process_lease
 
     for alive in ("p2", "p3"):
         assert await acquire(db, alive, datetime.now(UTC), 40, name=process_lease(alive))
@@ -171,7 +172,7 @@ async def test_waiting_for_a_chats_turn_holds_no_slot_and_a_dead_holders_update_
     """Two processes, the other one dies while holding chat 1's oldest update: chats waiting
     behind it never block other chats (the waiting takes no working slot), and the dead
     process's update is taken over at once and handled before the chat's later ones."""
-    from bot.leadership import acquire, process_lease, release
+    from bot.jobs.leadership import acquire, process_lease, release
 
     order: list[int] = []
 

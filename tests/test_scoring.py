@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.i18n import fmt_score
 from bot.policy import Bands, ScoringPolicy
+from bot.services.numbers import shown_score
 from bot.services.scoring import (
     LeaderInputs,
     ProductFigures,
@@ -18,7 +19,6 @@ from bot.services.scoring import (
     score_product,
     score_task,
     score_year,
-    shown_score,
     unit_result,
 )
 from models.enums import Band, ProductKind

@@ -1,5 +1,6 @@
 """Digests for supervisors and the board (SPEC §6–7), computed with a handful of bulk
-queries per digest (never one query per cadre)."""
+queries per digest (never one query per cadre); the use cases behind 📈 Tổng hợp (each tap
+re-authorised here) and the scheduled digests' round."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.i18n import vietnamese_name_key
 from bot.policy import CalendarPolicy, Policy
 from bot.services import periods
 from bot.services.calendar import WorkCalendar
+from bot.services.identity import Actor
 from bot.services.kpi import period_type_of_unit
 from bot.services.scoring import ProductFigures, band_for, score_period
 from bot.services.units import UnitTree
@@ -26,10 +28,12 @@ from models import (
     OrgUnit,
     Period,
     ProductType,
+    ReminderLog,
+    RoleGrant,
     Target,
     TrainingRecord,
 )
-from models.enums import PeriodType, ProductKind
+from models.enums import PeriodType, ProductKind, Role
 
 
 @dataclass
@@ -423,3 +427,140 @@ async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
 
         measured = await unit_indicators(session, policy, period, today, unit_id)
     return Breakdown(units.get(unit_id), rows, lines, measured)
+
+
+# ---------------------------------------------------------------- use cases of 📈 Tổng hợp
+
+class DigestError(Exception):
+    """A refused digest request; `code` says why: "forbidden" (not an evaluator or, for the
+    drill-down, not the board), "not_found" (the period is gone or never was)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """What one person gets for a period: their cadres' digest, and the board's overview."""
+
+    period: Period
+    mine: Digest
+    board: BoardDigest | None
+
+
+@dataclass(frozen=True)
+class UnitView:
+    period: Period
+    breakdown: Breakdown
+
+
+def _authorise(actor: Actor | None, board: bool = False) -> Actor:
+    if actor is None or not actor.is_supervisor or (board and not actor.is_board):
+        raise DigestError("forbidden")
+    return actor
+
+
+async def _period(session: AsyncSession, period_id: int | None, today: date,
+                  calendar: WorkCalendar, policy: Policy) -> Period:
+    if period_id is None:
+        return await digest_period(session, today, calendar, policy.calendar)
+    period = await session.get(Period, period_id)
+    if period is None:
+        raise DigestError("not_found")
+    return period
+
+
+async def view(session: AsyncSession, actor: Actor | None, period_id: int | None, today: date,
+               calendar: WorkCalendar, policy: Policy) -> DigestView:
+    """The digest(s) of a period (the one under review when None) for an evaluator, with the
+    province overview for the board."""
+    actor = _authorise(actor)
+    period = await _period(session, period_id, today, calendar, policy)
+    board = (await board_digest(session, period, policy, today)) if actor.is_board else None
+    mine = await supervisor_digest(session, actor.cadre_id, period, policy, today)
+    return DigestView(period, mine, board)
+
+
+async def recent_periods(session: AsyncSession, actor: Actor | None, today: date,
+                         count: int = 8) -> list[Period]:
+    """"📅 Chọn kỳ khác": the latest months and quarters begun by today."""
+    _authorise(actor)
+    return list(await session.scalars(select(Period).where(
+        Period.kind != "year", Period.starts_on <= today)
+        .order_by(Period.starts_on.desc()).limit(count)))
+
+
+async def unit_view(session: AsyncSession, actor: Actor | None, period_id: int,
+                    unit_id: int | None, today: date, calendar: WorkCalendar,
+                    policy: Policy) -> UnitView:
+    """The board's drill-down: one level under `unit_id` (the province when None)."""
+    _authorise(actor, board=True)
+    period = await _period(session, period_id, today, calendar, policy)
+    return UnitView(period, await unit_breakdown(session, period, policy, unit_id, today))
+
+
+async def board_chats(session: AsyncSession) -> list[int]:
+    """The Telegram chats of the board's members (the CLI's `digest --board --send`)."""
+    return list(await session.scalars(
+        select(Cadre.telegram_chat_id).join(RoleGrant, RoleGrant.cadre_id == Cadre.id)
+        .where(RoleGrant.role == Role.BOARD.value, Cadre.telegram_chat_id.is_not(None))))
+
+
+# ---------------------------------------------------------------- the scheduled digests
+
+def digest_day(today: date, calendar: WorkCalendar, periods_deadlines: list[date],
+               weekday: int = 0, after_deadline: bool = True) -> bool:
+    """The digest weekday (Monday), or the first working day after a submission deadline."""
+    if today.weekday() == weekday:
+        return True
+    previous = calendar.add_working_days(today, -1)
+    return after_deadline and any(previous <= d < today for d in periods_deadlines)
+
+
+async def submission_deadlines(session: AsyncSession) -> list[date]:
+    return list(await session.scalars(select(Period.submission_deadline).where(
+        Period.kind != "year")))
+
+
+def round_subject(today: date) -> str:
+    """The reminder log's subject of one day's digests (a person gets them once a day)."""
+    return f"digest:{today.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    cadre_id: int
+    chat_id: int
+    mine: Digest | None  # None: they evaluate nobody (a board member)
+    board: BoardDigest | None
+
+
+@dataclass(frozen=True)
+class Round:
+    period: Period
+    recipients: list[Recipient]
+
+
+async def scheduled_round(session: AsyncSession, today: date, calendar: WorkCalendar,
+                          policy: Policy) -> Round:
+    """Every linked evaluator and board member not yet sent today's digest, with theirs: the
+    evaluators' in one pass over the period, the board's overview once."""
+    period = await digest_period(session, today, calendar, policy.calendar)
+    evaluator_ids = set(await session.scalars(select(Cadre.evaluator_id).where(
+        Cadre.active.is_(True), Cadre.evaluator_id.is_not(None)).distinct()))
+    board_ids = set(await session.scalars(select(RoleGrant.cadre_id).where(
+        RoleGrant.role == Role.BOARD.value)))
+    already = (select(ReminderLog.id).where(  # sent before a restart
+        ReminderLog.cadre_id == Cadre.id, ReminderLog.subject == round_subject(today),
+        ReminderLog.step == "digest").exists())
+    people = list((await session.execute(select(Cadre.id, Cadre.telegram_chat_id).where(
+        Cadre.id.in_(evaluator_ids | board_ids), Cadre.active.is_(True),
+        Cadre.telegram_chat_id.is_not(None), Cadre.reachable.is_(True), ~already))).all())
+    if not people:
+        return Round(period, [])
+    everyone = await all_supervisor_digests(session, period, policy, today)
+    board = (await board_digest(session, period, policy, today)) if board_ids else None
+    return Round(period, [Recipient(cadre_id, chat_id, everyone.get(cadre_id),
+                                    board if cadre_id in board_ids else None)
+                          for cadre_id, chat_id in people])

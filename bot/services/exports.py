@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, _
 from bot.policy import Policy
-from bot.services.scoring import ProductFigures, score_task, shown_score
+from bot.services.numbers import shown_score
+from bot.services.scoring import ProductFigures, score_task
 from models import (
     AuditLog,
     Cadre,

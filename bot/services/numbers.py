@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -77,3 +78,9 @@ def _without_unit(text: str) -> str:
 def _grouped(number: str, sep: str) -> bool:
     parts = number.split(sep)
     return 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
+
+
+def shown_score(total: float) -> float:
+    """A score as people read it: one decimal, truncated (89,965 → 89,9), never rounded up
+    into the band above (SPEC §4.5). The tolerance only absorbs floating-point noise."""
+    return math.floor(total * 10 + 1e-6) / 10

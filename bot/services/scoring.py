@@ -5,7 +5,6 @@ Every result carries its breakdown so "Cách tính điểm" can show exactly thi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -166,12 +165,6 @@ def general_points(criteria: dict[str, float] | None, policy: ScoringPolicy) -> 
 # Floating-point noise only (70 × 2,925 / 3 + 30 is 97,49999…): far below any score's
 # shown precision, so 89,95 stays under 90.
 _EPSILON = 1e-9
-
-
-def shown_score(total: float) -> float:
-    """A score as people read it: one decimal, truncated (89,965 → 89,9), never rounded up
-    into the band above (SPEC §4.5). The tolerance only absorbs floating-point noise."""
-    return math.floor(total * 10 + 1e-6) / 10
 
 
 def band_for(total: float, policy: ScoringPolicy) -> Band:

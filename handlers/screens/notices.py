@@ -57,7 +57,6 @@ ACK_CHOICES = (AckKind.NONE, AckKind.ACK, AckKind.REGISTER)  # the wire's "0", "
 LABELS = {"tinh": N_("provincial level"), "xa": N_("commune level"), "can_bo": N_("cán bộ"),
           "cong_chuc": N_("công chức"), "vien_chuc": N_("viên chức")}
 SNIPPET = 70  # characters of a notice in the list
-CAPTION_LIMIT = 1024  # Telegram's limit on a photo's or document's caption
 
 # What a filter button of the recipients screen does: (what, value) on the wire → a change.
 # ("toggle", audience key, value) · ("flag", audience key) · ("reset",) · ("ask", step)
@@ -90,10 +89,6 @@ def filter_change(what: str, value: str | None) -> tuple | None:
 def notice_text(text: str) -> str:
     """The notice as its recipients read it (stored as typed; escaped once, here)."""
     return _("📢 <b>Notice from the Organization Board</b>") + "\n\n" + esc(text)
-
-
-def fits_caption(text: str) -> bool:
-    return len(notice_text(text)) <= CAPTION_LIMIT
 
 
 def ack_markup(ack_kind: str, delivery_id: int) -> InlineKeyboardMarkup | None:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from bot.i18n import _
+from bot.i18n import _, fold_text
 
 
 class CellError(ValueError):
@@ -31,11 +31,9 @@ def text(value) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def fold(value: str) -> str:
+def fold(value) -> str:
     """For matching headers and vocabulary: no case, no diacritics, single spaces."""
-    raw = unicodedata.normalize("NFD", text(value).replace("đ", "d").replace("Đ", "D"))
-    raw = "".join(ch for ch in raw if unicodedata.category(ch) != "Mn")
-    return re.sub(r"\s+", " ", raw).strip().lower()
+    return fold_text(text(value))
 
 
 DATE_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")

@@ -1,45 +1,33 @@
 """The outbox worker: sends notice deliveries through the bot's rate limiter, records the
-result of each one, and keeps the composer's status message up to date."""
+result of each one, and keeps the composer's status message up to date. What it sends is
+rendered by the screens the composition root hands it (handlers/screens/notices.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.i18n import _, fmt_number
 from bot.pace import SharedPace
 from bot.services import notices
 from models import Cadre, Notice, NoticeDelivery
-from models.enums import AckKind, DeliveryStatus
+from models.enums import DeliveryStatus
 
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
 
 
-def ack_markup(notice: Notice, delivery_id: int) -> InlineKeyboardMarkup | None:
-    if notice.ack_kind == AckKind.ACK.value:
-        label = _("✅ Received")
-    elif notice.ack_kind == AckKind.REGISTER.value:
-        label = _("📝 Register to attend")
-    else:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"nt:a:{delivery_id}")]])
-
-
-async def deliver(bot, notice: Notice, chat_id: int, markup) -> int:
-    """Send the notice as the recipient will see it; returns the Telegram message id."""
-    # stored as typed; escaped once, here, where it becomes HTML
-    text = _("📢 <b>Notice from the Organization Board</b>") + "\n\n" + html.escape(
-        notice.text, quote=False)
+async def deliver(bot, notice: Notice, chat_id: int, text: str, markup) -> int:
+    """Send the notice (`text`, as the recipient reads it, with its attachment); returns the
+    Telegram message id."""
     if notice.attachment_kind and len(text) <= CAPTION_LIMIT:
         send = bot.send_photo if notice.attachment_kind == "photo" else bot.send_document
         message = await send(chat_id, notice.attachment_file_id, caption=text, parse_mode="HTML",
@@ -52,20 +40,16 @@ async def deliver(bot, notice: Notice, chat_id: int, markup) -> int:
     return message.message_id
 
 
-def progress_text(notice: Notice, stats: notices.Stats, done: bool) -> str:
-    head = (_("✅ Notice #{id} sent.") if done else _("📣 Sending notice #{id}…")).format(
-        id=notice.id)
-    return head + "\n" + _("Sent {sent}/{total} · failed {failed} · blocked the bot {blocked} · "
-                           "acknowledged {ack}").format(
-        sent=fmt_number(stats.sent), total=fmt_number(stats.total),
-        failed=fmt_number(stats.failed), blocked=fmt_number(stats.blocked),
-        ack=fmt_number(stats.acknowledged))
-
-
 class OutboxWorker:
-    def __init__(self, app: Application, batch: int = 25, idle_seconds: float = 1.0,
+    def __init__(self, app: Application, *,
+                 notice_text: Callable[[Notice], str],
+                 ack_markup: Callable[[Notice, int], InlineKeyboardMarkup | None],
+                 progress_text: Callable[[Notice, notices.Stats, bool], str],
+                 batch: int = 25, idle_seconds: float = 1.0,
                  progress_every: float = 2.0) -> None:
         self.app = app
+        self.notice_text, self.ack_markup, self.progress_text = (notice_text, ack_markup,
+                                                                 progress_text)
         self.worker_id = f"w-{uuid.uuid4().hex[:8]}"
         self.batch = batch
         self.idle_seconds = idle_seconds
@@ -152,12 +136,13 @@ class OutboxWorker:
         """Send one claimed delivery (a row of id, notice_id, cadre_id, attempts and the
         cadre's telegram_chat_id) and record the outcome."""
         db, clock = self.services.db, self.services.clock
-        markup = ack_markup(notice, delivery.id)
+        markup = self.ack_markup(notice, delivery.id)
         status, message_id, error, retry_at = DeliveryStatus.SENT, None, None, None
         try:
             if not delivery.telegram_chat_id:
                 raise BadRequest("Chat not found")
-            message_id = await deliver(self.app.bot, notice, delivery.telegram_chat_id, markup)
+            message_id = await deliver(self.app.bot, notice, delivery.telegram_chat_id,
+                                       self.notice_text(notice), markup)
         except RetryAfter as exc:
             status, error = DeliveryStatus.QUEUED, "429"
             wait = exc.retry_after if isinstance(exc.retry_after, int | float) else \
@@ -192,7 +177,7 @@ class OutboxWorker:
         if not notice.status_chat_id or not notice.status_message_id:
             return
         try:
-            await self.app.bot.edit_message_text(progress_text(notice, stats, done),
+            await self.app.bot.edit_message_text(self.progress_text(notice, stats, done),
                                                  chat_id=notice.status_chat_id,
                                                  message_id=notice.status_message_id)
         except TelegramError:
