@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton
 
+from bot.services.entry_rules import STEPS as ENTRY_STEPS
 from handlers.common import CALLBACK_LIMIT, ID_LIMIT
 from models.enums import Band, PositionGroup
 
@@ -34,9 +35,14 @@ def _small(text: str):
     return None
 
 
+def _entry_step(text: str):
+    return text if text in ENTRY_STEPS else None
+
+
 KINDS = {
     "id": (_id, str),
     "n": (_small, str),
+    "step": (_entry_step, str),  # a step of a KPI product's questions ("passed", "note", …)
     "band": (BAND_CODES.get, lambda band: {v: k for k, v in BAND_CODES.items()}[Band(band)]),
     "group": (GROUP_CODES.get, lambda group: {v: k for k, v in GROUP_CODES.items()}[group]),
 }
@@ -116,8 +122,8 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
     return Decoded(found, tuple(values))
 
 
-LEGACY_MODULES = ("delegation", "digest", "notices", "onboarding", "reminder_settings", "report",
-                  "results", "review", "targets", "training")
+LEGACY_MODULES = ("delegation", "digest", "notices", "onboarding", "reminder_settings", "results",
+                  "review", "targets", "training")
 
 
 def all_actions() -> set[str]:
