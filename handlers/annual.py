@@ -32,8 +32,9 @@ from bot.services.review import ReviewError, reviewable
 from bot.services.units import UnitTree
 from handlers import flowrouter
 from handlers.callbacks import decode
-from handlers.common import band_label, edit_or_send, esc, final, one_transaction, refuse
+from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.screens import annual as screens
+from handlers.screens.common import STALE, band_label, esc
 from models.enums import Band
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ ERRORS = {
     "cannot_close": N_("The list cannot be closed yet: see what the screen lists."),
     "nobody": N_("You do not evaluate any cadre."),
 }
-STALE = N_("This button is no longer valid. Please open the function again from the menu.")
 
 
 def _error_text(error: ReviewError) -> str:

@@ -4,8 +4,8 @@ which returns None for malformed or forged data (the tap is then refused politel
 Data is "prefix:action:field:…", at most 64 bytes (Telegram's limit). A field is decoded
 by its kind, never trusted further: the handler still re-authorises the tap against the
 database (the person exists, may be acted on by the caller, and is in the state the button
-was made for). Older feature modules still parse their own data with handlers.common;
-they move here with the handlers' redesign.
+was made for). Each feature declares its actions once, in its screens module
+(handlers/screens/<feature>.py), and decodes taps with decode().
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton
 
+from bot.services.entry_rules import STEPS as ENTRY_STEPS
 from bot.services.identity import looks_like_invite, normalize_invite
-from handlers.common import CALLBACK_LIMIT, ID_LIMIT
 from models.enums import Band, PositionGroup
 
+CALLBACK_LIMIT = 64  # bytes, Telegram's limit on callback_data
+ID_LIMIT = 2**63  # ids are BIGINT: a larger (forged) number must not reach the database
 BAND_CODES = {"X": Band.EXCELLENT, "T": Band.GOOD, "H": Band.DONE, "K": Band.FAILED}
 GROUP_CODES = {"ld": PositionGroup.LEADERSHIP.value, "cm": PositionGroup.PROFESSIONAL.value,
                "ht": PositionGroup.SUPPORT.value, "kh": "khac"}
@@ -54,12 +56,17 @@ def _invite(text: str):
     return text if looks_like_invite(text) and normalize_invite(text) == text else None
 
 
+def _entry_step(text: str):
+    return text if text in ENTRY_STEPS else None
+
+
 KINDS = {
     "id": (_id, str),
     "n": (_small, str),
     "code": (_code, str),
     "sig": (_fingerprint, str),
     "invite": (_invite, normalize_invite),
+    "step": (_entry_step, str),  # a step of a KPI product's questions ("passed", "note", …)
     "band": (BAND_CODES.get, lambda band: {v: k for k, v in BAND_CODES.items()}[Band(band)]),
     "group": (GROUP_CODES.get, lambda group: {v: k for k, v in GROUP_CODES.items()}[group]),
 }
@@ -154,16 +161,9 @@ def decode(data: str | None, prefix: str) -> Decoded | None:
     return Decoded(found, tuple(values))
 
 
-LEGACY_MODULES = ("report",)
 
 
 def all_actions() -> set[str]:
-    """Every "prefix:action" a button of the bot can carry: the typed registry, and the
-    modules that still parse their own data (each declares its ACTIONS)."""
-    import importlib
-
-    found = {f"{prefix}:{name}" for prefix, name in REGISTRY}
-    for module in LEGACY_MODULES:
-        actions = importlib.import_module(f"handlers.{module}").ACTIONS
-        found |= {f"{prefix}:{name}" for prefix, names in actions.items() for name in names}
-    return found
+    """Every "prefix:action" a button of the bot can carry (the registry is complete once
+    the feature modules are imported, as bot.app does)."""
+    return {f"{prefix}:{name}" for prefix, name in REGISTRY}

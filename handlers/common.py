@@ -1,66 +1,15 @@
 """What every handler shares: the wrappers that end an update (one transaction, errors to the
-error handlers), answering a tap by editing its message, refusing politely; the legacy
-callback helpers (cb, button, parse_ids) until every module uses handlers.callbacks."""
+error handlers), answering a tap by editing its message, refusing politely."""
 
 from __future__ import annotations
 
 import functools
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.i18n import _
-from handlers.screens.common import (  # noqa: F401 - re-exported until the handlers' redesign ends
-    BAND_LABELS,
-    STALE,
-    STATUS_LABELS,
-    band_label,
-    esc,
-    not_a_number,
-    period_label,
-    status_label,
-)
-
-CALLBACK_LIMIT = 64  # bytes, Telegram's limit on callback_data
-
-
-def cb(*parts: object) -> str:
-    data = ":".join(str(p) for p in parts)
-    assert len(data.encode()) <= CALLBACK_LIMIT, data
-    return data
-
-
-def button(text: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb(*parts))
-
-
-ID_LIMIT = 2**63  # ids are BIGINT: a larger (forged) number must not reach the database
-
-
-def pager_rows(page: int, more: bool, *parts: object) -> list[list[InlineKeyboardButton]]:
-    """The ◀️ / ▶️ row of a paged list (none when everything fits); the callback is `parts`
-    followed by the page to show."""
-    nav = []
-    if page > 0:
-        nav.append(button(_("◀️ Previous"), *parts, page - 1))
-    if more:
-        nav.append(button(_("Next ▶️"), *parts, page + 1))
-    return [nav] if nav else []
-
-
-def parse_ids(data: str, count: int) -> list[int] | None:
-    """The integer fields after the prefix and action, or None when malformed."""
-    fields = data.split(":")[2:]
-    if len(fields) < count:
-        return None
-    # plain ASCII digits only: int() would also take "١٢", " 1" and "1_0"
-    if not all(x.removeprefix("-").isascii() and x.removeprefix("-").isdigit()
-               for x in fields[:count]):
-        return None
-    numbers = [int(x) for x in fields[:count]]
-    return numbers if all(-ID_LIMIT < n < ID_LIMIT for n in numbers) else None
 
 
 async def edit_or_send(update: Update, context: BotContext, text: str, markup=None) -> None:

@@ -20,8 +20,9 @@ from bot.services.numbers import NotANumber, parse_number
 from bot.services.review import ReviewError, reviewable
 from handlers import flowrouter, review
 from handlers.callbacks import decode
-from handlers.common import edit_or_send, final, not_a_number, one_transaction, refuse
+from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.screens import rating as screens
+from handlers.screens.common import STALE, not_a_number
 from models import Period
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ RATING_ERRORS = {
                     "has been evaluated for this period."),
     "already_decided": N_("This evaluation has already been confirmed."),
 }
-STALE = N_("This button is no longer valid. Please open the function again from the menu.")
 
 
 def error_text(error: ReviewError) -> str:

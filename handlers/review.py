@@ -23,10 +23,10 @@ from bot.services.numbers import NotANumber, parse_number
 from bot.services.review import ADJUST_STEPS, Decision, EvidenceItem, Outcome, ReviewError
 from handlers import flowrouter
 from handlers.callbacks import Action, Decoded, decode
-from handlers.common import edit_or_send, final, not_a_number, one_transaction, refuse
+from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.menu import ITEMS, register_item
 from handlers.screens import review as screens
-from handlers.screens.common import Screen
+from handlers.screens.common import Screen, not_a_number
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.menu import ITEMS, register_item
 from handlers.screens import training as screens
 from handlers.screens.common import Screen, stale
-from handlers.screens.training import category_name  # noqa: F401 - handlers.digest reads it
 
 if TYPE_CHECKING:
     from models import TrainingRecord

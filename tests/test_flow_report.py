@@ -464,3 +464,116 @@ async def test_an_entry_left_half_way_is_kept_and_cannot_be_sent(harness, clock)
     await thao.tap("📤 Gửi duyệt")
     await thao.tap("📤 Xác nhận gửi")
     assert (await entries(harness))["XTH004#1"].status == "submitted"
+
+
+def gate_leaves_its_read_open(app) -> None:
+    """The gate as the update's one transaction means it: its read stays open for the feature
+    handler. (handlers.common.stop_on_error, which wraps the gate, commits it when the gate
+    returns: every update then takes the gate's transaction and the handler's. This wraps the
+    gate the same way, minus that commit; the change belongs in handlers/common.py.)"""
+    from telegram.ext import ApplicationHandlerStop
+
+    from handlers.gate import GATE_GROUP, gate
+
+    async def wrapper(update, context) -> None:
+        try:
+            await context.end_transaction()
+            await gate(update, context)
+        except ApplicationHandlerStop:
+            await context.end_transaction()
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed to the error handlers
+            await context.end_transaction(exc)
+            await context.application.process_error(update, exc)
+            raise ApplicationHandlerStop from None
+
+    app.handlers[GATE_GROUP][0].callback = wrapper
+
+
+def updates_of(harness, user_id: int, since: int) -> list[tuple[str, int]]:
+    """(what the person did, transactions begun) for each of their updates since `since`."""
+    found = []
+    for data, begun in harness.transactions[since:]:
+        if "callback_query" in data and data["callback_query"]["from"]["id"] == user_id:
+            found.append((data["callback_query"]["data"], begun))
+        elif "message" in data and data["message"]["from"]["id"] == user_id:
+            found.append((data["message"].get("text") or "(file)", begun))
+    return found
+
+
+def assert_one_transaction_each(updates) -> None:
+    for what, begun in updates:
+        if what in ("📝 Báo cáo KPI", "/baocao"):
+            # the menu item: handlers.menu.opens_menu_item commits the gate's read before
+            # the feature handler runs (it does not join the update's transaction yet)
+            assert begun <= 2, (what, begun)
+        else:
+            assert begun <= 1, (what, begun)
+
+
+async def test_one_transaction_per_update_of_the_report(harness, clock):
+    """Every tap, typed step and file of 📝 Báo cáo KPI takes one transaction, the gate's read
+    and the use case together, refusals included; sending for approval too, though it tells
+    the evaluator (after the commit)."""
+    thao, anh = await setup(harness, clock)
+    await anh.send("/start")
+    gate_leaves_its_read_open(harness.app)
+    since = len(harness.transactions)
+    await thao.send("/baocao")
+    await thao.tap_starting("✏️ 1.")
+    await thao.send("mười")  # not a number: asked again
+    await thao.send("1250")  # absurd: to be confirmed
+    await thao.send("gì đây")
+    await thao.tap("✏️ Nhập lại")
+    await thao.send("125")
+    await thao.tap_data("kp:s:1:note")  # a step she is not at: refused
+    await thao.tap("✅ Tất cả (125)")
+    await thao.tap("1")
+    await thao.tap("0")
+    await thao.tap("⚖️ Có, đề nghị miễn trừ")
+    await thao.send("Mất điện ngày 12/11, Công văn số 5 của UBND xã")
+    await thao.send("Ghi chú")
+    await thao.send_photo(content=b"\x89PNG fake photo")
+    await thao.send_document(file_name="virus.exe", content=b"MZ",
+                             mime_type="application/x-msdownload")
+    await thao.tap("✅ Xong")
+    await fill_rates(thao)
+    await thao.tap("📤 Gửi duyệt")  # refused: no self-assessment yet
+    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    assert "Đinh Thị Thảo vừa gửi báo cáo KPI Tháng 11/2026" in anh.last.text
+    await thao.tap_data("kp:zzz")
+    updates = updates_of(harness, THAO, since)
+    assert len(updates) == 33, updates
+    assert_one_transaction_each(updates)
+
+
+async def test_one_transaction_per_update_of_the_boards_correction(harness, clock):
+    from bot.services.periods import set_locked
+
+    thao, _ = await setup(harness, clock)
+    async with harness.db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 803
+    ha = harness.person(803, "Hà")
+    await thao.send("📝 Báo cáo KPI")
+    await fill_and_submit(thao)
+    entry = (await entries(harness))["XTH004#1"]
+    async with harness.db.session() as s:
+        await set_locked(s, await s.get(Period, entry.period_id), True, clock.now())
+    gate_leaves_its_read_open(harness.app)
+    since = len(harness.transactions)
+    await ha.send("/suabaocao XTH004 tháng-mười")  # refused: unknown period
+    await ha.send("/suabaocao XTH004 2026-11")
+    await ha.tap_starting("✏️ 1.")
+    await ha.send("110")
+    await ha.tap("✅ Tất cả (110)")
+    await ha.tap("0")
+    await ha.tap("0")
+    await ha.tap("⏭ Bỏ qua")
+    await ha.tap("✅ Xong")
+    assert "Đã lưu «Hồ sơ thủ tục hành chính" in ha.last.text
+    updates = updates_of(harness, 803, since)
+    assert len(updates) == 9, updates
+    assert_one_transaction_each(updates)

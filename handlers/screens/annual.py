@@ -20,7 +20,7 @@ from bot.services.annual import (
     group_text,
 )
 from handlers.callbacks import action
-from handlers.common import band_label, esc, pager_rows, period_label
+from handlers.screens.common import band_label, esc, pager, period_label
 from models import Leave
 from models.enums import Band, LeaveKind
 
@@ -95,7 +95,7 @@ def year_screen(year: int, due: date, drafts: list[AnnualDraft], page: int, coun
             rows.append([CADRE.button(d.cadre.full_name, d.cadre.id, year)])
     if not count and not board:
         lines.append(_("You do not evaluate any cadre."))
-    rows += pager_rows(page, (page + 1) * PAGE < count, YEAR.prefix, YEAR.action, year)
+    rows += pager(YEAR, page, (page + 1) * PAGE < count, year)
     for agency_id, name in agencies:
         rows.append([AGENCY.button(_("📋 List of {agency}").format(agency=name), agency_id,
                                    year, 0)])
@@ -247,7 +247,7 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
             rows.append([CAP.button(_("⚖️ {group}: keep the highest scores within the cap")
                                     .format(group=group_text(cap.group)), agency, year,
                                     cap.group)])
-    rows += pager_rows(page, page + 1 < pages, AGENCY.prefix, AGENCY.action, agency, year)
+    rows += pager(AGENCY, page, page + 1 < pages, agency, year)
     if listing.can_close and may_close:
         rows.append([CLOSE.button(_("✅ Close the list"), agency, year)])
     elif not listing.closed and may_close:
@@ -294,8 +294,7 @@ def agencies_screen(year: int, rows_data: list[tuple[int, str, bool, int, int]],
             proposed=proposed, people=people)
         lines.append(f"• {esc(name)}: {state}")
         rows.append([AGENCY.button(name, agency_id, year, 0)])
-    rows += pager_rows(page, (page + 1) * PAGE < len(rows_data), AGENCIES.prefix,
-                       AGENCIES.action, year)
+    rows += pager(AGENCIES, page, (page + 1) * PAGE < len(rows_data), year)
     rows.append([YEAR.button(_("⬅️ Back"), year, 0)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -309,7 +308,6 @@ def flags_screen(year: int, found, page: int) -> tuple[str, InlineKeyboardMarkup
         lines.append(f"• {esc(cadre.full_name)} ({esc(cadre.code)}) — {band_label(band)}")
         lines += ["   " + flag_text(flag) for flag in flags]
     rows = []
-    rows += pager_rows(page, (page + 1) * PAGE < len(found), FLAGS.prefix, FLAGS.action,
-                       year)
+    rows += pager(FLAGS, page, (page + 1) * PAGE < len(found), year)
     rows.append([YEAR.button(_("⬅️ Back"), year, 0)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, _, fmt_figure, fmt_number
 from bot.services.numbers import AmbiguousNumber, NotANumber
+from handlers.callbacks import Action
 from models import Period
 from models.enums import Band, EntryStatus, PeriodType
 
@@ -77,3 +78,14 @@ def period_label(period: Period) -> str:
     if kind == PeriodType.QUARTER:
         return _("Quarter {number}/{year}").format(number=period.number, year=period.year)
     return _("Year {year}").format(year=period.year)
+
+
+def pager(action: Action, page: int, more: bool, *values) -> list[list[InlineKeyboardButton]]:
+    """The ◀️ / ▶️ row of a paged list (none when everything fits): `action` with `values`
+    followed by the page to show."""
+    nav = []
+    if page > 0:
+        nav.append(action.button(_("◀️ Previous"), *values, page - 1))
+    if more:
+        nav.append(action.button(_("Next ▶️"), *values, page + 1))
+    return [nav] if nav else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.charts import bars_png
 from bot.i18n import _, fmt_number, fmt_percent, fmt_score
@@ -14,9 +14,9 @@ from bot.services import digests
 from bot.services.exports import digest_workbook
 from bot.services.numbers import shown_score
 from handlers.callbacks import action
-from handlers.common import pager_rows
-from handlers.screens.common import BAND_LABELS, Screen, band_label, esc, period_label
-from handlers.training import category_name
+from handlers.screens import review
+from handlers.screens.common import BAND_LABELS, Screen, band_label, esc, pager, period_label
+from handlers.screens.training import category_name
 
 if TYPE_CHECKING:
     from models import Period
@@ -27,7 +27,6 @@ PERIODS = action(PREFIX, "pp")  # "📅 Chọn kỳ khác"
 PERIOD = action(PREFIX, "p", "period_id:id")  # the digest of a period
 # the board's drill-down; the page was left out by the buttons that open a unit
 UNIT = action(PREFIX, "u", "period_id:id", "unit_id:id", "page:n?")  # unit 0: the province
-APPROVALS = "rv:p:0"  # ✅ Phê duyệt's inbox, written out until it declares it typed
 
 UNIT_PAGE = 20  # units a page of the drill-down
 BAND_ORDER = list(BAND_LABELS)  # the best first
@@ -154,7 +153,7 @@ def render_digest(period: Period, mine: digests.Digest | None,
 
 def digest_keyboard(period: Period, board: bool) -> InlineKeyboardMarkup:
     buttons = [[EXCEL.button(_("📥 Download Excel"), period.id),
-                InlineKeyboardButton(_("✅ Approvals"), callback_data=APPROVALS)],
+                review.PAGE.button(_("✅ Approvals"), 0)],
                [PERIODS.button(_("📅 Another period"))]]
     if board:
         buttons.append([UNIT.button(_("🏢 By unit"), period.id, 0)])
@@ -200,7 +199,7 @@ def unit_screen(found: digests.UnitView, unit_id: int, page: int) -> Screen:
     if view.unit is not None and view.indicators:
         lines.append(_("<b>Resolution targets in {unit}</b>").format(unit=esc(view.unit.name)))
         lines += [indicator_line(item) for item in view.indicators]
-    rows += pager_rows(page, page + 1 < pages, UNIT.prefix, UNIT.action, period.id, unit_id)
+    rows += pager(UNIT, page, page + 1 < pages, period.id, unit_id)
     if view.unit is not None and view.unit.parent_id is not None:
         rows.append([UNIT.button(_("⬆️ Up"), period.id, view.unit.parent_id)])
     else:  # the top: back to the province overview

@@ -15,9 +15,8 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import N_, _, fmt_datetime, fmt_number
 from bot.services.notices import MAX_TEXT
-from handlers.callbacks import action
-from handlers.common import ID_LIMIT, pager_rows
-from handlers.screens.common import STALE, Screen, esc
+from handlers.callbacks import ID_LIMIT, action
+from handlers.screens.common import STALE, Screen, esc, pager
 from models.enums import AckKind
 
 if TYPE_CHECKING:
@@ -135,7 +134,7 @@ def inbox_screen(inbox: Inbox, tz: ZoneInfo, is_board: bool) -> Screen:
         snippet = item.text if len(item.text) <= SNIPPET else item.text[:SNIPPET - 1] + "…"
         lines.append(f"• {fmt_datetime(item.at, tz)}: {esc(snippet)}{state}")
         rows.append([OPEN.button(_("Open: {text}").format(text=snippet[:30]), item.delivery_id)])
-    rows += pager_rows(inbox.page, inbox.more, LIST.prefix, LIST.action)
+    rows += pager(LIST, inbox.page, inbox.more)
     if is_board:
         rows.append([NEW.button(_("📣 Compose a notice"))])
         rows.append([RECENT.button(_("📊 Statistics of notices"))])

@@ -9,7 +9,7 @@ from bot.policy import AbilityLevel, ScoringPolicy
 from bot.services.criteria import criterion_description, criterion_title
 from bot.services.rating import RatingDraft
 from handlers.callbacks import action
-from handlers.common import band_label, esc, period_label
+from handlers.screens.common import band_label, esc, period_label
 
 PREFIX = "ra"
 START = action(PREFIX, "s", "id", "id")  # cadre, period

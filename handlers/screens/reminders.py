@@ -5,36 +5,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_date
 from bot.services.reminders import Reminder
+from handlers.screens import notices, report, review, training
 from handlers.screens.common import Screen, period_label
+from handlers.screens.reminder_settings import snooze_row
 
 if TYPE_CHECKING:
     from models import Period
-
-# Other features' buttons, written out until their modules declare them as typed actions:
-# snooze and switch off (reminder settings), open the KPI report of a period, the approvals
-# inbox, the training screen, one notice.
-SNOOZE, OFF, OPEN_REPORT, APPROVALS, TRAINING, OPEN_NOTICE = (
-    "rm:z", "rm:off", "kp:o:{period_id}", "rv:p:0", "tr:m", "nt:o:{delivery_id}")
-
-
-def _button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data)
-
-
-def _snooze() -> list[InlineKeyboardButton]:
-    return [_button(_("⏰ Remind me later"), SNOOZE), _button(_("🔕 Turn reminders off"), OFF)]
-
 
 def reminder_screen(reminder: Reminder, period: Period | None) -> Screen:
     """`period` is the one an "entry" reminder is about (None for the other kinds)."""
     info = reminder.info
     if reminder.kind == "entry":
         name, deadline = period_label(period), fmt_date(period.submission_deadline)
-        open_button = [_button(_("📝 Open the KPI report"), OPEN_REPORT.format(period_id=period.id))]
+        open_button = [report.OPEN.button(_("📝 Open the KPI report"), period.id)]
         if info["offset"] < 0:
             text = _("⏰ {days} working days left to send your KPI report of {period} (due "
                      "{date}).").format(days=-info["offset"], period=name, date=deadline)
@@ -45,11 +32,11 @@ def reminder_screen(reminder: Reminder, period: Period | None) -> Screen:
             text = _("⚠️ Your KPI report of {period} is overdue (due {date}). A report sent now "
                      "is recorded as late.").format(period=name, date=deadline)
             return text, InlineKeyboardMarkup([open_button])
-        return text, InlineKeyboardMarkup([open_button, _snooze()])
+        return text, InlineKeyboardMarkup([open_button, snooze_row()])
     if reminder.kind == "review":
         text = _("📥 {count} products have been waiting for your approval for more than {days} "
                  "working days.").format(count=info["count"], days=info["days"] - 1)
-        return text, InlineKeyboardMarkup([[_button(_("✅ Open approvals"), APPROVALS)]])
+        return text, InlineKeyboardMarkup([[review.PAGE.button(_("✅ Open approvals"), 0)]])
     if reminder.kind == "training":
         if reminder.step == "overdue":
             text = _("❌ The training “{title}” was due on {date}.").format(
@@ -57,8 +44,8 @@ def reminder_screen(reminder: Reminder, period: Period | None) -> Screen:
         else:
             text = _("📚 The training “{title}” is due on {date}.").format(
                 title=info["title"], date=fmt_date(info["due"]))
-        return text, InlineKeyboardMarkup([[_button(_("📚 Open training"), TRAINING)], _snooze()])
+        return text, InlineKeyboardMarkup([[training.OPEN_MINE.button(_("📚 Open training"))],
+                                           snooze_row()])
     text = _("🔔 You have not yet confirmed a notice from the Organization Board.")
     return text, InlineKeyboardMarkup([
-        [_button(_("📖 Read it"), OPEN_NOTICE.format(delivery_id=info["delivery_id"]))],
-        _snooze()])
+        [notices.OPEN.button(_("📖 Read it"), info["delivery_id"])], snooze_row()])

@@ -22,10 +22,10 @@ from bot.services.review import (
     ReviewError,
 )
 from handlers.callbacks import action
-from handlers.common import pager_rows
 from handlers.screens import annual as annual_screens
+from handlers.screens import delegation
 from handlers.screens import rating as rating_screens
-from handlers.screens.common import STALE, Screen, band_label, esc, figure, period_label
+from handlers.screens.common import STALE, Screen, band_label, esc, figure, pager, period_label
 from handlers.screens.entries import figures_text
 from models.enums import EntryStatus, ExemptionStatus, ProductKind
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from models import Entry
 
 PREFIX = "rv"
-PAGE = action(PREFIX, "p", "page:n")  # the inbox (bot/reminder_job.py sends "rv:p:0")
+PAGE = action(PREFIX, "p", "page:n")  # the inbox, also in reminders and digests
 REPORT = action(PREFIX, "g", "cadre_id:id", "period_id:id")
 ENTRY = action(PREFIX, "e", "entry_id:id")
 APPROVE = action(PREFIX, "ok", "entry_id:id", "version:id")
@@ -45,8 +45,6 @@ RETURN_ALL = action(PREFIX, "R", "cadre_id:id", "period_id:id", "sig:sig")
 REASON = action(PREFIX, "rr", "index:n")  # one of COMMON_REASONS, in the return step
 EVIDENCE = action(PREFIX, "v", "cadre_id:id", "period_id:id")
 EXEMPTION = action(PREFIX, "ex", "entry_id:id", "version:id", "accept:n")  # accept: 1 or 0
-# 🔁 opens delegation's menu (handlers/delegation.py parses "dl:m" itself for now)
-DELEGATE_DATA = "dl:m"
 
 COMMON_REASONS = [
     N_("Evidence is missing"),
@@ -102,7 +100,7 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "") -> Screen:
                 name=cadre.full_name, period=period_label(period)), cadre.id, period.id)])
     rows.append([annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
         year=inbox.year), inbox.year, 0),
-        InlineKeyboardButton(_("🔁 Delegate"), callback_data=DELEGATE_DATA)])
+        delegation.MENU.button(_("🔁 Delegate"))])
     if not inbox.groups:
         lines.append(_("No reports are waiting for your approval. 👍"))
         return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
@@ -115,7 +113,7 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "") -> Screen:
             time=fmt_datetime(item.oldest, tz), late=(" · " + _("late")) if item.late else ""))
         rows.append([REPORT.button(f"{item.cadre.full_name} · {period_label(item.period)}{mark}",
                                    item.cadre.id, item.period.id)])
-    rows += pager_rows(inbox.page, inbox.more, PAGE.prefix, PAGE.action)
+    rows += pager(PAGE, inbox.page, inbox.more)
     return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
 
 

@@ -10,8 +10,7 @@ from bot.services.kpi import KpiError
 from bot.services.numbers import NotANumber
 from bot.services.targets import Asked, CadrePage, Changed, TargetSheet
 from handlers.callbacks import action
-from handlers.common import pager_rows
-from handlers.screens.common import esc, figure, not_a_number, period_label
+from handlers.screens.common import esc, figure, not_a_number, pager, period_label
 
 PREFIX = "tg"
 LIST = action(PREFIX, "l", "page:n")  # the caller's cadres, a page
@@ -44,7 +43,7 @@ def cadres(page: CadrePage, board: bool) -> tuple[str, InlineKeyboardMarkup | No
                               "e.g. /chitieu XTH004.")
         return text, None
     rows = [[CADRE.button(name, cadre_id)] for cadre_id, name in page.cadres]
-    rows += pager_rows(page.page, page.more, LIST.prefix, LIST.action)
+    rows += pager(LIST, page.page, page.more)
     text = _("🎯 <b>Adjust targets</b>\nChoose a cadre ({count} in all):").format(
         count=page.total)
     return text, InlineKeyboardMarkup(rows)
