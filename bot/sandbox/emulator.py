@@ -258,6 +258,10 @@ class Emulator:
         self._blocked: set[int] = set()
         self._pending: list[dict] = []  # not yet confirmed by the bot (getUpdates offset)
         self._new_update = asyncio.Event()
+        # The highest update_id the bot has confirmed having received (getUpdates offset - 1),
+        # and the drivers waiting for an update to be received.
+        self.received_update_id = 0
+        self._receipt_waiters: list[tuple[int, asyncio.Future]] = []
         self._last_activity = time.monotonic()
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -346,6 +350,33 @@ class Emulator:
         updates, self._pending = self._pending, []
         return updates
 
+    def _confirm_received(self, offset: int) -> None:
+        if offset - 1 <= self.received_update_id:
+            return
+        self.received_update_id = offset - 1
+        waiting = []
+        for update_id, future in self._receipt_waiters:
+            if update_id <= self.received_update_id:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                waiting.append((update_id, future))
+        self._receipt_waiters = waiting
+
+    async def wait_received(self, update_id: int, timeout: float = 30.0) -> None:
+        """Return once the polling bot has received the update: its next getUpdates asks for
+        a later offset. A PTB bot asks again only after putting the previous batch in its
+        update queue, so from then on `Application.update_queue.join()` covers the update's
+        handling (what `cadrebot sandbox` waits for after each line)."""
+        if update_id <= self.received_update_id:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._receipt_waiters.append((update_id, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"update {update_id} not received by the bot") from None
+
     async def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
@@ -433,6 +464,7 @@ class Emulator:
         offset = int(p.get("offset") or 0)
         if offset:
             self._pending = [x for x in self._pending if x["update_id"] >= offset]
+            self._confirm_received(offset)
         timeout = float(p.get("timeout") or 0)
         if not self._pending and timeout > 0:
             self._new_update.clear()
