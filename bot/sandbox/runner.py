@@ -77,7 +77,8 @@ async def _run(settings: Settings, as_role: str, database: Path, lines: AsyncIte
     url = f"sqlite+aiosqlite:///{database}"
     db = Database(url)
     people = await prepare(db, settings, clock)
-    emulator = Emulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT)
+    emulator = Emulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT,
+                        file_store=files_dir / ".telegram")
     async with EmulatorServer(emulator) as server:
         bot_settings = settings.model_copy(
             update={

@@ -29,6 +29,7 @@ TAG = re.compile(r"<[^>]+>")
 TAP = re.compile(r"^(?:#(\d+)|\[#(\d+)\])$")  # "#5" or "[#5]"; "5" is text
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 UNSAFE_NAME = re.compile(r"[^\w.\-]+")
+MANY_NEWS = 3  # more people than this received something: one line says so
 
 Write = Callable[[str], None]
 Settle = Callable[[dict | None], Awaitable[None]]
@@ -187,6 +188,10 @@ class Terminal:
             folder = self.files_dir / (chat.code or str(chat.user.user_id))
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{msg.message_id:03d}-{_file_name(msg)}"
+            copy = 1
+            while path.exists() and path.read_bytes() != msg.file_bytes:  # an earlier run's
+                copy += 1
+                path = path.with_name(f"{msg.message_id:03d}-{copy}-{_file_name(msg)}")
             path.write_bytes(msg.file_bytes)
             self._saved[key] = path
         return self._saved[key]
@@ -195,7 +200,8 @@ class Terminal:
         """What the active person has not seen yet: pop-ups, new and edited messages, the
         numbered buttons of the latest screen, the menu."""
         chat = self.current
-        for alert in chat.user.alerts[chat.alerts_shown:]:  # the pop-up a tap answered with
+        alerts = chat.user.alerts[chat.alerts_shown:]
+        for alert in alerts:  # the pop-up a tap answered with
             self.write("💬 " + alert)
         chat.alerts_shown = len(chat.user.alerts)
         messages = chat.user.messages
@@ -213,7 +219,7 @@ class Terminal:
                 self.taps[n] = Tap(button, message.message_id)
             number += len(numbers)
             self.write(text)
-        if latest_inline is not None and latest_inline not in fresh:
+        if latest_inline is not None and all(m is not latest_inline for m in fresh):
             _text, numbers = render_message(latest_inline, number)
             for n, button in numbers:
                 self.taps[n] = Tap(button, latest_inline.message_id)
@@ -227,20 +233,32 @@ class Terminal:
                     cells.append(f"[#{number}] {button.text}")
                     self.taps[number] = Tap(button)
                     number += 1
-            self.write("   " + _("Menu:") + " " + "   ".join(cells))
+            if fresh or alerts:  # nothing new: the menu shown last is still right
+                self.write("   " + _("Menu:") + " " + "   ".join(cells))
 
     def announce_others(self) -> None:
-        """One line for each other person who received something since it was last said."""
+        """Who else received something since it was last said: a line each, or one line for
+        many (a broadcast)."""
+        news = []
         for chat in self.chats:
             if chat is self.current:
                 continue
             unread = len(chat.unread())
             if unread > chat.announced:
-                self.write("📬 " + ngettext(
-                    "{who}: {n} unread message — type /as {code} to read it",
-                    "{who}: {n} unread messages — type /as {code} to read them", unread).format(
-                    who=chat.label, n=fmt_number(unread), code=chat.code or ""))
+                news.append((chat, unread))
             chat.announced = unread
+        if len(news) > MANY_NEWS:
+            self.write("📬 " + ngettext(
+                "{n} person received messages ({names}, …) — type /as to see who",
+                "{n} people received messages ({names}, …) — type /as to see who",
+                len(news)).format(n=fmt_number(len(news)),
+                                  names=", ".join(chat.label for chat, _n in news[:2])))
+            return
+        for chat, unread in news:
+            self.write("📬 " + ngettext(
+                "{who}: {n} unread message — type /as {code} to read it",
+                "{who}: {n} unread messages — type /as {code} to read them", unread).format(
+                who=chat.label, n=fmt_number(unread), code=chat.code or ""))
 
     # ------------------------------------------------------------------ /as
     def _find(self, wanted: str) -> Chat | None:

@@ -322,8 +322,8 @@ async def generate(session: AsyncSession, *, cadres: int, months: int, seed: int
 # itself leaves them in.
 
 RETURN_REASONS = [
-    "Số hồ sơ đúng hạn chưa khớp với sổ theo dõi của bộ phận Một cửa, đề nghị kiểm tra lại.",
-    "Thiếu minh chứng cho số văn bản đã ban hành, đề nghị bổ sung danh mục văn bản.",
+    "Số liệu chưa khớp với sổ theo dõi của bộ phận, đề nghị kiểm tra lại.",
+    "Đề nghị bổ sung minh chứng cho số lượng đã báo cáo.",
     "Số liệu cao hơn báo cáo tổng hợp của đơn vị, đề nghị rà soát lại.",
 ]
 EXEMPTION_NOTE = ("Hệ thống dịch vụ công trực tuyến của tỉnh gián đoạn 3 ngày (có thông báo "
@@ -409,6 +409,19 @@ def _criteria(rng: random.Random, policy: Policy, level: float) -> dict[str, flo
 
 def _at(day: date, hour: int, tz) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC)
+
+
+def _office_hours(rng: random.Random, first: date, now: datetime, tz) -> datetime:
+    """A moment of a working day's office hours between `first` and now."""
+    today = now.astimezone(tz).date()
+    for _attempt in range(20):
+        day = first + timedelta(days=rng.randint(0, max((today - first).days, 0)))
+        if day.weekday() >= 5:
+            continue
+        moment = _at(day, 8, tz) + timedelta(minutes=rng.randint(0, 8 * 60))
+        if moment < now:
+            return moment
+    return now - timedelta(minutes=30)
 
 
 async def history(session: AsyncSession, *, now: datetime, policy: Policy,
@@ -644,11 +657,10 @@ async def _period_under_review(session: AsyncSession, rng: random.Random, policy
         for person, role, _e in plans if role != "draft"])
     sheets = {sheet.cadre.id: sheet for sheet in await kpi.sheets_of_many(
         session, [person.cadre for person, _role, _e in plans], period)}
-    earliest = _at(period.ends_on, 8, tz) - timedelta(days=2)
     waiting = 0
     for person, role, evaluator_id in plans:
         cadre = person.cadre
-        sent_at = max(earliest, now - timedelta(hours=rng.uniform(1, 40)))
+        sent_at = _office_hours(rng, period.ends_on - timedelta(days=2), now, tz)
         level = person.ability * rng.gauss(1.0, 0.03)
         claimed = False
         for line in sheets[cadre.id].lines:
@@ -670,7 +682,7 @@ async def _period_under_review(session: AsyncSession, rng: random.Random, policy
         actor = Actor(evaluator.id, evaluator.code, evaluator.full_name, evaluator.unit_id,
                       frozenset(roles))
         authority = review.Authority(None, as_board=cadre.evaluator_id is None)
-        decided_at = min(sent_at + timedelta(hours=rng.uniform(1, 8)), now)
+        decided_at = min(sent_at + timedelta(hours=rng.uniform(1, 4)), now)
         chosen = sent if role == "approved" else sent[:1]
         await review.decide(session, actor=actor, authority=authority,
                             decisions=[review.Decision(e.id, e.version) for e in chosen],
@@ -767,7 +779,7 @@ async def _notices(session: AsyncSession, rng: random.Random, board_id: int | No
     from models.enums import DeliveryStatus, NoticeStatus
 
     for days, audience, ack, share, text in NOTICES:
-        at = now - timedelta(days=days)
+        at = min(_at(now.astimezone(tz).date() - timedelta(days=days), 9, tz), now)
         notice = await notices.create(session, author_id=board_id, text=text,
                                       audience=dict(audience), ack_kind=ack,
                                       attachment_kind=None, attachment_file_id=None,
