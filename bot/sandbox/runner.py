@@ -43,7 +43,10 @@ async def run_sandbox(
     lines: AsyncIterator[str] | None = None,
     write: Callable[[str], None] | None = None,
     clock: Clock | None = None,
+    emulator: Emulator | None = None,
 ) -> None:
+    """`lines`: what the person types (stdin by default); `write`: where the chat goes
+    (stdout); `emulator`: one prepared by a test (slow answers, faults)."""
     write = write or (lambda text: print(text, flush=True))
     if reset:
         for suffix in ("", "-wal", "-shm"):
@@ -52,7 +55,7 @@ async def run_sandbox(
     # The terminal is the chat: only the bot's warnings and errors interleave with it.
     with chat_logging(write, folder / "sandbox.log"):
         await _run(settings, as_role, database, lines or stdin_lines(), write, clock or Clock(),
-                   folder / "sandbox-files", folder / "sandbox.log")
+                   folder / "sandbox-files", folder / "sandbox.log", emulator)
 
 
 async def prepare(db: Database, settings: Settings, clock: Clock) -> list[DemoPerson]:
@@ -63,8 +66,9 @@ async def prepare(db: Database, settings: Settings, clock: Clock) -> list[DemoPe
         fresh = await load_demo_province(session, clock.now())
         people = await link_everyone(session, clock.now())
         if fresh:
-            # the demo cadre's report of the month just ended is left for them to try
-            spare = frozenset({DEMO_IDENTITIES["cadre"].cadre_code, NEW_USER_CODE})
+            # the demo accounts' own reports of the month just ended are left to try
+            spare = frozenset({DEMO_IDENTITIES["cadre"].cadre_code,
+                               DEMO_IDENTITIES["supervisor"].cadre_code, NEW_USER_CODE})
             await demo_data.history(session, now=clock.now(), policy=policy,
                                     calendar=WorkCalendar(policy.calendar), tz=settings.tz,
                                     spare=spare)
@@ -73,12 +77,14 @@ async def prepare(db: Database, settings: Settings, clock: Clock) -> list[DemoPe
 
 async def _run(settings: Settings, as_role: str, database: Path, lines: AsyncIterator[str],
                write: Callable[[str], None], clock: Clock, files_dir: Path,
-               log_file: Path) -> None:
+               log_file: Path, emulator: Emulator | None) -> None:
     url = f"sqlite+aiosqlite:///{database}"
     db = Database(url)
     people = await prepare(db, settings, clock)
-    emulator = Emulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT,
-                        file_store=files_dir / ".telegram")
+    if emulator is None:
+        emulator = Emulator(token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT,
+                            file_store=files_dir / ".telegram")
+    emulator.token = SANDBOX_TOKEN
     async with EmulatorServer(emulator) as server:
         bot_settings = settings.model_copy(
             update={

@@ -336,16 +336,3 @@ class Terminal:
         self.write("📎 " + _("Sent the {kind} {name} ({size} bytes).").format(
             kind=kind, name=path.name, size=fmt_number(len(content))))
         await self._after(update)
-
-
-async def chat_loop(emulator: Emulator, user: FakeUser, lines: AsyncIterator[str],
-                    write: Write, wait: Callable[[], Awaitable[None]] | None = None) -> None:
-    """One person's chat, waiting with `wait` after each line (a quiet spell by default):
-    for drivers without the bot's update queue at hand."""
-    wait = wait or (lambda: emulator.wait_idle(quiet=0.3, timeout=30.0))
-
-    async def settle(_update: dict | None) -> None:
-        await wait()
-
-    chat = Chat(user, user.first_name)
-    await Terminal(emulator, [chat], chat, write, settle).run(lines)
