@@ -5,7 +5,8 @@
 - The buttons of the latest screen and the menu are numbered `[#5]`: typing `#5` taps one.
   A bare number is always text (an answer to "how many?"), never a tap.
 - After each line the terminal waits until the bot has finished handling it (`settle`),
-  so an answer, a chart or a pop-up is shown under the line that caused it.
+  so an answer, a chart or a pop-up is shown under the line that caused it; Enter alone
+  shows what arrived meanwhile.
 - Photos and files the bot sends are saved under a folder (printed with each one);
   `/gui PATH [caption]` sends a photo or a document from disk.
 """
@@ -138,6 +139,9 @@ class Terminal:
             line = line.strip()
             if line:
                 await self.handle(line)
+            else:  # Enter alone: show what arrived meanwhile (a reminder, a scheduled notice)
+                self.show_new()
+                self.announce_others()
         await self._after(None)  # what is still on its way (a broadcast) before quitting
 
     async def handle(self, line: str) -> None:
