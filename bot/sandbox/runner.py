@@ -26,7 +26,7 @@ from bot.sandbox.server import EmulatorServer
 from bot.sandbox.terminal import Chat, Terminal, stdin_lines
 from bot.services import demo_data
 from bot.services.calendar import WorkCalendar
-from models import Notice
+from models import Entry, Notice
 from models.enums import NoticeStatus
 
 SANDBOX_TOKEN = "123456789:SANDBOX-local-emulator-token"
@@ -65,7 +65,8 @@ async def prepare(db: Database, settings: Settings, clock: Clock) -> list[DemoPe
     async with db.session() as session:
         fresh = await load_demo_province(session, clock.now())
         people = await link_everyone(session, clock.now())
-        if fresh:
+        # a sandbox database from before the demo had a past gets one, unless used already
+        if fresh or await session.scalar(select(Entry.id).limit(1)) is None:
             # the demo accounts' own reports of the month just ended are left to try
             spare = frozenset({DEMO_IDENTITIES["cadre"].cadre_code,
                                DEMO_IDENTITIES["supervisor"].cadre_code, NEW_USER_CODE})
