@@ -267,9 +267,9 @@ class Emulator:
         self._blocked: set[int] = set()
         self._pending: list[dict] = []  # not yet confirmed by the bot (getUpdates offset)
         self._new_update = asyncio.Event()
+        self.closing = False  # set by close(): long polls return at once
         # The highest update_id the bot has confirmed having received (getUpdates offset - 1),
         # and the drivers waiting for an update to be received.
-        self.closing = False  # set by close(): long polls return at once
         self.received_update_id = 0
         self._receipt_waiters: list[tuple[int, asyncio.Future]] = []
         self._last_activity = time.monotonic()
