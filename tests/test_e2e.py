@@ -102,7 +102,7 @@ async def test_cadrebot_run_links_a_cadre_over_http(tmp_path, mode, unused_tcp_p
 
 
 def test_sandbox_reads_stdin_and_exits_at_eof(tmp_path):
-    script = "📝 Báo cáo KPI\n1\n12\n/trogiup\n"
+    script = "📝 Báo cáo KPI\n#1\n12\n/trogiup\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "sandbox", "--as", "supervisor", "--db",
          str(tmp_path / "sb.db")],
@@ -114,7 +114,7 @@ def test_sandbox_reads_stdin_and_exits_at_eof(tmp_path):
     assert "Phan Thị Ngọc Ánh" in out or "Ánh" in out
     assert "✅ Phê duyệt" in out  # the supervisor's menu, numbered
     assert "Báo cáo KPI — Tháng" in out
-    assert "[1] ✏️ 1. Văn bản chỉ đạo" in out  # buttons are numbered; "1" tapped it
+    assert "[#1] ✏️ 1. Văn bản chỉ đạo" in out  # buttons are numbered; "#1" tapped it
     assert "Anh/chị đã hoàn thành bao nhiêu văn bản?" in out
     assert "Trong 12 đã hoàn thành" in out
     assert "Hướng dẫn sử dụng" in out
@@ -131,7 +131,7 @@ def test_run_without_token_starts_the_sandbox(tmp_path):
 
 async def test_the_sandbox_terminal_shows_the_pop_up_a_tap_is_answered_with():
     from bot.sandbox.emulator import Emulator
-    from bot.sandbox.terminal import chat_loop
+    from bot.sandbox.terminal import Chat, Terminal
 
     emulator = Emulator(token="1:x", bot_username="b")
     user = emulator.user(1, "Thảo")
@@ -140,10 +140,12 @@ async def test_the_sandbox_terminal_shows_the_pop_up_a_tap_is_answered_with():
     async def lines():
         yield "📤 Gửi duyệt"
 
-    async def bot_answers():  # what the bot does with the tap: a pop-up, no new message
-        user.alerts.append("Các sản phẩm sau chưa nhập đủ số liệu: Hồ sơ một cửa.")
+    async def bot_answers(update):  # what the bot does with the tap: a pop-up, no new message
+        if update is not None:
+            user.alerts.append("Các sản phẩm sau chưa nhập đủ số liệu: Hồ sơ một cửa.")
 
-    await chat_loop(emulator, user, lines(), shown.append, wait=bot_answers)
+    chat = Chat(user, "Thảo")
+    await Terminal(emulator, [chat], chat, shown.append, bot_answers).run(lines())
     assert shown[-1] == "💬 Các sản phẩm sau chưa nhập đủ số liệu: Hồ sơ một cửa."
 
 

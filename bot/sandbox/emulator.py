@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 BOT_ID = 5_000_000_001
+SAFE_FILE_ID = re.compile(r"^[\w-]{1,200}$")
 
 
 @dataclass
@@ -203,7 +207,7 @@ class FakeUser:
                   "height": 90, "file_size": max(len(content) // 4, 1)},
                  {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 960,
                   "file_size": len(content)}]
-        self.emulator.files[file_id + "-s"] = content
+        self.emulator.keep_file(file_id + "-s", content)
         extra = {"caption": caption} if caption else {}
         return self._message(photo=sizes, **extra)
 
@@ -232,8 +236,13 @@ class FakeUser:
 
 class Emulator:
     def __init__(self, token: str = "123456:TEST-TOKEN", bot_username: str = "trolycanbo_bot",
-                 bot_name: str = "Trợ lý Cán bộ") -> None:
+                 bot_name: str = "Trợ lý Cán bộ", file_store: Path | None = None) -> None:
+        """`file_store`: a folder keeping the files people and the bot sent, so a file_id
+        stored in the database (evidence, a notice's attachment) still opens in a later run."""
         self.token = token
+        self.file_store = file_store
+        # file ids of one run never collide with those of an earlier run in the same store
+        self._file_prefix = f"{secrets.token_hex(3)}-" if file_store is not None else ""
         self.bot_username = bot_username
         self.bot_name = bot_name
         self.ids = itertools.count(1)
@@ -258,6 +267,11 @@ class Emulator:
         self._blocked: set[int] = set()
         self._pending: list[dict] = []  # not yet confirmed by the bot (getUpdates offset)
         self._new_update = asyncio.Event()
+        self.closing = False  # set by close(): long polls return at once
+        # The highest update_id the bot has confirmed having received (getUpdates offset - 1),
+        # and the drivers waiting for an update to be received.
+        self.received_update_id = 0
+        self._receipt_waiters: list[tuple[int, asyncio.Future]] = []
         self._last_activity = time.monotonic()
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -296,10 +310,30 @@ class Emulator:
 
     def store_file(self, content: bytes, folder: str) -> tuple[str, str]:
         n = next(self.ids)
-        file_id = f"{folder}-{n}-AgAD"
+        file_id = f"{folder}-{self._file_prefix}{n}-AgAD"
+        self.keep_file(file_id, content)
+        self.file_paths[file_id] = f"{folder}/file_{self._file_prefix}{n}"
+        return file_id, f"u{self._file_prefix}{n}"
+
+    def keep_file(self, file_id: str, content: bytes) -> None:
         self.files[file_id] = content
-        self.file_paths[file_id] = f"{folder}/file_{n}"
-        return file_id, f"u{n}"
+        if self.file_store is not None and SAFE_FILE_ID.match(file_id):
+            self.file_store.mkdir(parents=True, exist_ok=True)
+            (self.file_store / file_id).write_bytes(content)
+
+    def file(self, file_id: str) -> bytes | None:
+        """A file's content by its id: sent in this run, or kept in the store by an earlier one."""
+        if file_id in self.files:
+            return self.files[file_id]
+        if self.file_store is None or not isinstance(file_id, str) \
+                or not SAFE_FILE_ID.match(file_id):
+            return None
+        path = self.file_store / file_id
+        if not path.is_file():
+            return None
+        self.files[file_id] = path.read_bytes()
+        self.file_paths.setdefault(file_id, f"files/{file_id}")
+        return self.files[file_id]
 
     def incoming_message(self, user: dict, chat: dict, **content) -> dict:
         message_id = self._next_message_id(chat["id"])
@@ -345,6 +379,33 @@ class Emulator:
     def pop_updates(self) -> list[dict]:
         updates, self._pending = self._pending, []
         return updates
+
+    def _confirm_received(self, offset: int) -> None:
+        if offset - 1 <= self.received_update_id:
+            return
+        self.received_update_id = offset - 1
+        waiting = []
+        for update_id, future in self._receipt_waiters:
+            if update_id <= self.received_update_id:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                waiting.append((update_id, future))
+        self._receipt_waiters = waiting
+
+    async def wait_received(self, update_id: int, timeout: float = 30.0) -> None:
+        """Return once the polling bot has received the update: its next getUpdates asks for
+        a later offset. A PTB bot asks again only after putting the previous batch in its
+        update queue, so from then on `Application.update_queue.join()` covers the update's
+        handling (what `cadrebot sandbox` waits for after each line)."""
+        if update_id <= self.received_update_id:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._receipt_waiters.append((update_id, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"update {update_id} not received by the bot") from None
 
     async def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -433,8 +494,9 @@ class Emulator:
         offset = int(p.get("offset") or 0)
         if offset:
             self._pending = [x for x in self._pending if x["update_id"] >= offset]
+            self._confirm_received(offset)
         timeout = float(p.get("timeout") or 0)
-        if not self._pending and timeout > 0:
+        if not self._pending and timeout > 0 and not self.closing:
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), timeout)
@@ -497,6 +559,8 @@ class Emulator:
                 self._last_activity = time.monotonic()
 
     async def close(self) -> None:
+        self.closing = True
+        self._new_update.set()  # a long poll still waiting returns now
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             try:
@@ -546,7 +610,7 @@ class Emulator:
             name, content, _mime = u[key]
             file_id, _unique = self.store_file(content, folder)
             return content, name, file_id
-        if isinstance(value, str) and value in self.files:
+        if isinstance(value, str) and self.file(value) is not None:
             return self.files[value], None, value
         raise ApiError(400, f"Bad Request: wrong file identifier/HTTP URL specified ({field_name})")
 
@@ -633,7 +697,7 @@ class Emulator:
 
     def _m_getFile(self, p, u):
         file_id = p.get("file_id")
-        if file_id not in self.files:
+        if self.file(file_id) is None:
             raise ApiError(400, "Bad Request: invalid file_id")
         path = self.file_paths.get(file_id, f"files/{file_id}")
         return {"file_id": file_id, "file_unique_id": file_id[-8:],

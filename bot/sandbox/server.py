@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
@@ -86,11 +87,12 @@ class EmulatorServer:
         return self
 
     async def stop(self) -> None:
+        await self.emulator.close()  # first: a long poll still open answers and ends
         if self._server is not None:
             self._server.stop()
+            await asyncio.sleep(0.05)
             await self._server.close_all_connections()
             self._server = None
-        await self.emulator.close()
 
     async def __aenter__(self) -> EmulatorServer:
         return await self.start()
