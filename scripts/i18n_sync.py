@@ -23,7 +23,7 @@ PYBABEL = str(Path(sys.executable).with_name("pybabel"))
 def main(argv: list[str]) -> int:
     subprocess.run(
         [PYBABEL, "extract", "-F", "babel.cfg", "-k", "_", "-k", "N_", "-k", "ngettext:1,2",
-         "--no-location", "--sort-output", "--project=cadrebot", "-o", str(POT), "."],
+         "--sort-output", "--project=cadrebot", "-o", str(POT), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     if PO.exists():

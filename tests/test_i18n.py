@@ -65,3 +65,16 @@ def test_vietnamese_formats():
     assert fmt_date(date(2026, 2, 3)) == "03/02/2026"
     # 17:30 UTC is 00:30 the next day in Hanoi
     assert fmt_datetime(datetime(2026, 2, 3, 17, 30, tzinfo=UTC)) == "00:30 04/02/2026"
+
+
+def test_every_message_says_where_the_code_uses_it():
+    """`#: handlers/screens/review.py:186` above each message: from a Vietnamese sentence to
+    the code behind it in one search (`make messages` keeps them)."""
+    with PO_PATH.open("rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    root = PO_PATH.parents[3]
+    nowhere = [m.id for m in catalog if m.id and not m.locations]
+    assert nowhere == []
+    gone = {path for m in catalog if m.id for path, _line in m.locations
+            if not (root / path).is_file()}
+    assert gone == set()
