@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -136,14 +137,20 @@ class Evidence(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+UNRATED = text("evaluations.status <> 'rated'")
+
+
 class Evaluation(Base):
     """The rating of one cadre for one period (month, quarter or year)."""
 
     __tablename__ = "evaluations"
     __table_args__ = (
         UniqueConstraint("cadre_id", "period_id"),
-        # the periods waiting for a rating among a reviewer's people (review.to_rate)
-        Index("ix_evaluations_cadre_status", "cadre_id", "status", "period_id"),
+        # the periods waiting for a rating among a reviewer's people (review.to_rate): a
+        # partial index of the few rows not rated yet, among a province's hundreds of
+        # thousands (the query repeats UNRATED literally, so PostgreSQL can use it)
+        Index("ix_evaluations_unrated", "cadre_id", "period_id",
+              postgresql_where=text("status <> 'rated'"), sqlite_where=text("status <> 'rated'")),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

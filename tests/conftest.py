@@ -122,3 +122,21 @@ async def harness(db, clock):
     yield h
     await h.app.shutdown()
     assert h.errors == [], f"handlers raised: {h.errors!r}"
+    assert over_transaction_budget(h) == []
+
+
+# One update, one transaction (ENGINEERING.md), two at most where someone else is told
+# about it: every flow test checks it, for every update it sends (harness.transactions).
+# A broadcast's confirmation reaches the others through the outbox, after the update: its
+# status message is sent, then the notice that names it is written.
+REACHES_OTHERS_LATER = ("nt:go",)
+
+
+def over_transaction_budget(h) -> list[tuple[str, int]]:
+    over = []
+    for (data, begun), notified in zip(h.transactions, h.notified_others, strict=True):
+        what = (data.get("callback_query", {}).get("data")
+                or (data.get("message") or {}).get("text") or "?")
+        if begun > (2 if notified or what.startswith(REACHES_OTHERS_LATER) else 1):
+            over.append((what, begun))
+    return over

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import transaction_open
 from bot.db import Database
+from bot.inbound import chat_of
 from bot.sandbox.emulator import Emulator
 from bot.sandbox.request import EmulatorRequest
 
@@ -126,6 +127,8 @@ class BotHarness:
 
     # (what the update was, how many transactions its handling began), for every update
     transactions: list[tuple[dict, int]] = field(default_factory=list)
+    # for the same updates: whether someone other than the sender got a message from it
+    notified_others: list[bool] = field(default_factory=list)
 
     async def process(self) -> None:
         from sqlalchemy import event
@@ -139,8 +142,13 @@ class BotHarness:
         try:
             for data in self.emulator.pop_updates():
                 begun[0] = 0
+                before = {chat: len(sent) for chat, sent in self.emulator.sent.items()}
                 await self.app.process_update(Update.de_json(data, self.app.bot))
                 self.transactions.append((data, begun[0]))
+                sender = chat_of(data)
+                self.notified_others.append(any(
+                    len(sent) > before.get(chat, 0) for chat, sent in self.emulator.sent.items()
+                    if chat != sender))
         finally:
             event.remove(self.db.engine.sync_engine, "begin", count)
 

@@ -33,7 +33,9 @@ def test_digest_benchmark_smoke():
 
 def test_throughput_benchmark_smoke():
     result = subprocess.run([sys.executable, str(ROOT / "bench/throughput.py"), "--cadres", "200",
-                             "--months", "1", "--users", "6", "--seconds", "3", "--floor"],
+                             "--months", "1", "--users", "6", "--seconds", "3", "--floor",
+                             "--single", "--check-bounds",
+                             str(ROOT / "bench/statement_bounds.json")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "echo bot:" in result.stdout and "full bot:" in result.stdout
@@ -45,3 +47,5 @@ def test_throughput_benchmark_smoke():
     assert "echo bot + one read and one write per update" in result.stdout
     calls = result.stdout.split("full bot's Bot API calls per update: ")[1].splitlines()[0]
     assert "sendMessage" in calls and "getUpdates" in calls
+    # SQL statements per update of each kind of tap stay within bench/statement_bounds.json
+    assert "SQL statements per update within the recorded bounds" in result.stdout

@@ -196,12 +196,6 @@ async def test_board_drills_down_and_changes_period(harness, clock, monkeypatch)
     assert any("Tổng hợp toàn tỉnh — Tháng 10/2026" in (m.text or "") for m in ha.fake.messages)
 
 
-# The gate's read is committed on its own today: handlers/common.py's stop_on_error ends the
-# update's transaction when the gate returns, so every tap that passes the gate begins one
-# more. The lead sets this to 0 when the gate hands its transaction on to the feature handler.
-GATE_READ = 0
-
-
 async def test_each_digest_tap_is_one_transaction(harness, clock):
     thao, anh = await approved(harness, clock)
     async with harness.db.session() as s:
@@ -224,10 +218,8 @@ async def test_each_digest_tap_is_one_transaction(harness, clock):
     counted = harness.transactions[start:]
     taps = [n for data, n in counted if "callback_query" in data]
     labels = [n for data, n in counted if "message" in data]
-    assert len(taps) == 8 and max(taps) <= GATE_READ + 1
-    # the menu item's wrapper (handlers/menu.py, opens_menu_item) still ends the gate's
-    # transaction before the feature handler runs: 2 until it joins it
-    assert len(labels) == 4 and max(labels) <= 2
+    assert len(taps) == 8 and max(taps) <= 1
+    assert len(labels) == 4 and max(labels) <= 1
 
 
 async def test_the_digest_use_cases_reauthorise_every_request(harness, clock):

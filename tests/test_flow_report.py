@@ -466,30 +466,6 @@ async def test_an_entry_left_half_way_is_kept_and_cannot_be_sent(harness, clock)
     assert (await entries(harness))["XTH004#1"].status == "submitted"
 
 
-def gate_leaves_its_read_open(app) -> None:
-    """The gate as the update's one transaction means it: its read stays open for the feature
-    handler. (handlers.common.stop_on_error, which wraps the gate, commits it when the gate
-    returns: every update then takes the gate's transaction and the handler's. This wraps the
-    gate the same way, minus that commit; the change belongs in handlers/common.py.)"""
-    from telegram.ext import ApplicationHandlerStop
-
-    from handlers.gate import GATE_GROUP, gate
-
-    async def wrapper(update, context) -> None:
-        try:
-            await context.end_transaction()
-            await gate(update, context)
-        except ApplicationHandlerStop:
-            await context.end_transaction()
-            raise
-        except Exception as exc:  # noqa: BLE001 - handed to the error handlers
-            await context.end_transaction(exc)
-            await context.application.process_error(update, exc)
-            raise ApplicationHandlerStop from None
-
-    app.handlers[GATE_GROUP][0].callback = wrapper
-
-
 def updates_of(harness, user_id: int, since: int) -> list[tuple[str, int]]:
     """(what the person did, transactions begun) for each of their updates since `since`."""
     found = []
@@ -503,12 +479,7 @@ def updates_of(harness, user_id: int, since: int) -> list[tuple[str, int]]:
 
 def assert_one_transaction_each(updates) -> None:
     for what, begun in updates:
-        if what in ("📝 Báo cáo KPI", "/baocao"):
-            # the menu item: handlers.menu.opens_menu_item commits the gate's read before
-            # the feature handler runs (it does not join the update's transaction yet)
-            assert begun <= 2, (what, begun)
-        else:
-            assert begun <= 1, (what, begun)
+        assert begun <= 1, (what, begun)
 
 
 async def test_one_transaction_per_update_of_the_report(harness, clock):
@@ -517,7 +488,6 @@ async def test_one_transaction_per_update_of_the_report(harness, clock):
     the evaluator (after the commit)."""
     thao, anh = await setup(harness, clock)
     await anh.send("/start")
-    gate_leaves_its_read_open(harness.app)
     since = len(harness.transactions)
     await thao.send("/baocao")
     await thao.tap_starting("✏️ 1.")
@@ -562,7 +532,6 @@ async def test_one_transaction_per_update_of_the_boards_correction(harness, cloc
     entry = (await entries(harness))["XTH004#1"]
     async with harness.db.session() as s:
         await set_locked(s, await s.get(Period, entry.period_id), True, clock.now())
-    gate_leaves_its_read_open(harness.app)
     since = len(harness.transactions)
     await ha.send("/suabaocao XTH004 tháng-mười")  # refused: unknown period
     await ha.send("/suabaocao XTH004 2026-11")

@@ -345,36 +345,11 @@ def _updates_of(harness, user_id: int, since: int) -> list[tuple[str, int]]:
     return found
 
 
-def gate_leaves_its_read_open(app) -> None:
-    """The gate as the update's one transaction means it: its read stays open for the feature
-    handler. (handlers.common.stop_on_error, which wraps the gate, commits it when the gate
-    returns: every update then takes the gate's transaction and the handler's. This wraps the
-    gate the same way, minus that commit; the change belongs in handlers/common.py.)"""
-    from telegram.ext import ApplicationHandlerStop
-
-    from handlers.gate import GATE_GROUP, gate
-
-    async def wrapper(update, context) -> None:
-        try:
-            await context.end_transaction()
-            await gate(update, context)
-        except ApplicationHandlerStop:
-            await context.end_transaction()
-            raise
-        except Exception as exc:  # noqa: BLE001 - handed to the error handlers
-            await context.end_transaction(exc)
-            await context.application.process_error(update, exc)
-            raise ApplicationHandlerStop from None
-
-    app.handlers[GATE_GROUP][0].callback = wrapper
-
-
 async def test_one_transaction_per_update_of_the_evaluator(harness, clock):
     """Every tap and typed step of ✅ Phê duyệt takes one transaction (the gate's read and the
     use case share it); a decision that tells the cadre may take two at most (approving a
     report took six before the handlers' redesign)."""
     thao, anh = await submitted(harness, clock)
-    gate_leaves_its_read_open(harness.app)
     since = len(harness.transactions)
     await anh.send("✅ Phê duyệt")
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
@@ -399,11 +374,7 @@ async def test_one_transaction_per_update_of_the_evaluator(harness, clock):
     assert len(updates) == 15, updates
     decisions = {"Thiếu sổ theo dõi hồ sơ tháng 11", "80"}
     for what, begun in updates:
-        if what == "✅ Phê duyệt":
-            # the menu item: handlers.menu.opens_menu_item commits the gate's read before
-            # the feature handler runs (it does not join the update's transaction yet)
-            assert begun <= 2, (what, begun)
-        elif what in decisions or what.startswith("rv:AA:"):
+        if what in decisions or what.startswith("rv:AA:"):
             assert begun <= 2, (what, begun)
         else:
             assert begun <= 1, (what, begun)

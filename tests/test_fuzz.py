@@ -29,8 +29,9 @@ from bot.db import Database
 from bot.demo import load_demo_province, roster_phone
 from bot.migrate import upgrade_engine
 from bot.sandbox.emulator import Emulator
+from handlers.callbacks import REGISTRY
 from models import Base, Cadre
-from tests.harness import TOKEN, BotHarness, start_app
+from tests.harness import TOKEN, BotHarness, start_app  # imports bot.app: every feature
 from tests.invariants import problems
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 20/11/2026, 09:00 in Hanoi
@@ -46,10 +47,10 @@ MENU_LABELS = ["📝 Báo cáo KPI", "📊 Kết quả của tôi", "📚 Bồi 
 COMMANDS = ["start", "huy", "baocao", "ketqua", "boiduong", "thongbao", "pheduyet", "tonghop",
             "trogiup", "chitieu", "caidat", "suabaocao", "uyquyen", "xeploai", "guithongbao",
             "khongco"]
-CALLBACK_PREFIXES = ["kp", "kb", "rs", "rv", "ra", "ry", "dl", "tg", "tr", "nt", "dg", "rm", "ob", "xx"]
-ACTIONS = ["o", "e", "a", "n", "s", "y", "r", "g", "gc", "sub", "ok", "p", "A", "AA", "R", "rt",
-           "rr", "adj", "v", "c", "k", "x", "m", "new", "f", "next", "now", "go", "st", "fu",
-           "z", "off", "t", "u", "pp", "d", "b", "l", "req", "noatt", "q", "mv", "keep", "X", ""]
+# Every prefix and action a button of the bot can carry (the typed registry, complete once
+# bot.app has imported the features), plus ones that are nobody's.
+CALLBACK_PREFIXES = sorted({prefix for prefix, _name in REGISTRY}) + ["xx", ""]
+ACTIONS = sorted({name for _prefix, name in REGISTRY}) + ["X", ""]
 ODD_PIECES = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202e",
               "\u2066", "\u2069", "\ufeff", "\u00ad", "😀", "👨‍👩‍👧‍👦", "🇻🇳", "\u0301", "\u0323",
               "אבג", "عربي", "١٢٥", "１２５", "½", "⁵", "Ⅻ", "1e309", "nan", "inf", "-0", "1_000",
@@ -69,7 +70,8 @@ long_text = st.builds(lambda piece, size: (piece * size)[:size],
 typed_text = st.one_of(any_text, odd_text, odd_text, long_text)
 id_field = st.one_of(st.integers(-3, 3000), st.integers(-2**70, 2**70).map(str),
                      st.sampled_from(["", "x", "1.5", "٣", " 1", "1_0", "0x10", "XTH004",
-                                      "2026-11", "None", "-0"]))
+                                      "2026-11", "None", "-0", "passed", "note", "6079e190",
+                                      "X", "ld", "l", "ABCDEFGHJK", "abcdefghjk"]))
 forged_data = st.builds(lambda prefix, action, fields: ":".join([prefix, action, *map(str, fields)]),
                         st.sampled_from(CALLBACK_PREFIXES), st.sampled_from(ACTIONS),
                         st.lists(id_field, max_size=5))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.policy import Policy
@@ -306,6 +306,9 @@ async def generate(session: AsyncSession, *, cadres: int, months: int, seed: int
                 "status": rng.choices(["verified", "claimed"], [85, 15])[0], "created_at": now})
     await _insert(session, TrainingRecord, trainings)
     report("trainings", len(trainings))
+    # the query planner's statistics for what was just loaded: without them PostgreSQL reads
+    # a bulk-loaded table as if it were empty until autovacuum comes by (bench/RESULTS.md §1)
+    await session.execute(text("ANALYZE"))
     return DemoSummary(len(unit_rows), len(cadre_rows), supervisors, entry_count,
                        evaluation_count, len(trainings))
 
@@ -778,9 +781,9 @@ async def _notices(session: AsyncSession, rng: random.Random, board_id: int | No
     from models import NoticeDelivery
     from models.enums import DeliveryStatus, NoticeStatus
 
-    for days, audience, ack, share, text in NOTICES:
+    for days, audience, ack, share, body in NOTICES:
         at = min(_at(now.astimezone(tz).date() - timedelta(days=days), 9, tz), now)
-        notice = await notices.create(session, author_id=board_id, text=text,
+        notice = await notices.create(session, author_id=board_id, text=body,
                                       audience=dict(audience), ack_kind=ack,
                                       attachment_kind=None, attachment_file_id=None,
                                       scheduled_at=None, now=at)

@@ -23,6 +23,7 @@ from bot.services import audit
 from bot.services.identity import Actor
 from models import Cadre, Delegation, Entry, Evaluation, Evidence, Period, ProductType
 from models.enums import EntryStatus, ExemptionStatus, PeriodStatus, ProductKind
+from models.kpi import UNRATED
 
 if TYPE_CHECKING:
     from bot.services.kpi import KpiService, Line, PeriodSheet
@@ -239,7 +240,7 @@ async def to_rate(session: AsyncSession, actor: Actor, today: date,
     was sent, and sending needs the self-assessment, which is the period's evaluation row
     (`KpiService.submit`); so every period waiting for a rating has a row not yet rated. The
     evaluator of a province's first tier has ~12,000 periods' worth of people, nearly all
-    rated: the index on evaluations (cadre, status, period) skips those without reading
+    rated: the partial index of the evaluations not rated yet skips those without reading
     them, and the index on entries (cadre, status, period) answers "all approved?"."""
     delegators = await delegators_of(session, actor.cadre_id, today)
     same_report = and_(Entry.cadre_id == Evaluation.cadre_id,
@@ -251,7 +252,7 @@ async def to_rate(session: AsyncSession, actor: Actor, today: date,
         select(Evaluation.cadre_id, Evaluation.period_id)
         .join(Cadre, Cadre.id == Evaluation.cadre_id)
         .where(Cadre.active.is_(True), _reviewable(actor, delegators),
-               Evaluation.status != "rated", has_entries, ~not_approved)
+               UNRATED, has_entries, ~not_approved)
         .order_by(Evaluation.period_id, Evaluation.cadre_id).limit(limit))).all()
     cadres, periods = await _cadres_and_periods(session, [(c, p) for c, p in rows])
     return [(cadres[c], periods[p]) for c, p in rows]
