@@ -23,7 +23,6 @@ from handlers.callbacks import decode
 from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.screens import rating as screens
 from handlers.screens.common import STALE, not_a_number
-from models import Period
 
 log = logging.getLogger(__name__)
 FLOW = "rating"
@@ -45,17 +44,8 @@ def error_text(error: ReviewError) -> str:
 
 async def _draft(session, context: BotContext, cadre_id: int, period_id: int,
                  data: dict | None = None):
-    cadre, authority = await reviewable(session, context.actor, cadre_id, context.today)
-    period = await session.get(Period, period_id)
-    if period is None:
-        raise ReviewError("not_found")
-    rating = context.services.rating
-    if not await rating.ready(session, cadre, period):
-        raise ReviewError("not_ready")
-    data = data or {}
-    draft = await rating.draft(session, cadre, period, criteria=data.get("criteria"),
-                               organising=data.get("organising"), rallying=data.get("rallying"))
-    return draft, authority
+    return await context.services.rating.open_draft(session, context.actor, cadre_id,
+                                                    period_id, context.today, data)
 
 
 async def _flow_data(session, chat_id: int, cadre_id: int, period_id: int) -> dict:

@@ -10,15 +10,16 @@ evaluated, the leader's rating waits (bot.services.leaders).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
+from bot.services.identity import Actor
 from bot.services.kpi import KpiService, figures_of
 from bot.services.leaders import UnitResult, unit_result_of
-from bot.services.review import Authority, ReviewError
+from bot.services.review import Authority, ReviewError, reviewable
 from bot.services.scoring import LeaderInputs, PeriodScore, score_period
 from models import Cadre, Discipline, Entry, Evaluation, Period
 from models.enums import DisciplineLevel, EntryStatus, PeriodStatus
@@ -68,6 +69,24 @@ class RatingService:
     def __init__(self, kpi: KpiService) -> None:
         self.kpi = kpi
         self.policy = kpi.policy
+
+    async def open_draft(self, session: AsyncSession, actor: Actor, cadre_id: int,
+                         period_id: int, today: date, data: dict | None = None
+                         ) -> tuple[RatingDraft, Authority]:
+        """The evaluator's draft rating of a cadre's period, re-authorised on every tap (the
+        caller evaluates the cadre, every entry of the period is approved); `data` holds
+        what they chose so far (criteria, đ, e)."""
+        cadre, authority = await reviewable(session, actor, cadre_id, today)
+        period = await session.get(Period, period_id)
+        if period is None:
+            raise ReviewError("not_found")
+        if not await self.ready(session, cadre, period):
+            raise ReviewError("not_ready")
+        data = data or {}
+        draft = await self.draft(session, cadre, period, criteria=data.get("criteria"),
+                                 organising=data.get("organising"),
+                                 rallying=data.get("rallying"))
+        return draft, authority
 
     async def ready(self, session: AsyncSession, cadre: Cadre, period: Period) -> bool:
         """Every entry of the period approved: the period can be rated."""

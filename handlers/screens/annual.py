@@ -4,6 +4,7 @@ the agency's list with the cap and its closing, the board's overview and flags."
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
@@ -21,8 +22,10 @@ from bot.services.annual import (
 )
 from handlers.callbacks import action
 from handlers.screens.common import band_label, esc, pager, period_label
-from models import Leave
 from models.enums import Band, LeaveKind
+
+if TYPE_CHECKING:
+    from models import Leave
 
 PREFIX = "ry"
 YEAR = action(PREFIX, "y", "n", "n")  # year, page

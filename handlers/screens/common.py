@@ -4,14 +4,17 @@ stale-button answer, the labels of bands and periods. Pure: data in, text out.""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, _, fmt_figure, fmt_number
 from bot.services.numbers import AmbiguousNumber, NotANumber
 from handlers.callbacks import Action
-from models import Period
 from models.enums import Band, EntryStatus, PeriodType
+
+if TYPE_CHECKING:
+    from models import Period
 
 # A tap on a button whose subject changed or vanished (or forged data): one answer everywhere.
 STALE = N_("This button is no longer valid. Please open the function again from the menu.")

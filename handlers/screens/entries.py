@@ -4,9 +4,13 @@ of an objective-cause exemption."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.i18n import N_, _, fmt_figure
-from models import Entry
 from models.enums import ExemptionStatus, ProductKind
+
+if TYPE_CHECKING:
+    from models import Entry
 
 EXEMPTION_LABELS = {
     ExemptionStatus.CLAIMED: N_("⚖️ objective-cause exemption requested, waiting for the "
