@@ -110,7 +110,8 @@ async def gate(update: Update, context: BotContext) -> None:
     # The update's transaction begins here and stays open for the feature handler's service
     # call (one transaction per update); nothing is sent while it is open.
     session = await context.begin_update()
-    context.actor = await identity.actor_for(session, user.id, context.clock.now())
+    context.actor = await identity.actor_for(session, user.id, context.clock.now(),
+                                              today=context.today)
     if context.actor is not None and update.message is not None:
         context.flow = await flows.get_flow(session, chat.id)
     if context.actor is None:

@@ -35,3 +35,32 @@ async def test_waiting_for_review_counts_from_the_local_day_it_was_sent(harness,
                                                HANOI)
     assert [r.info["days"] for r in due] == [
         services.calendar.working_days_between(date(2026, 11, 27), today)]
+
+
+async def test_a_delegation_runs_on_the_provinces_days(harness, clock):
+    """A delegation for 02/12 only: the deputy evaluates from 00:30 on 02/12 in Hanoi (still
+    01/12 in UTC) to 23:30 that day, and no longer at 00:30 on 03/12 (still 02/12 in UTC)."""
+    from sqlalchemy import select
+
+    from bot.services import identity
+    from models import Cadre, Delegation
+    from models.enums import Role
+
+    await setup(harness, clock)
+    async with harness.db.session() as s:
+        deputy = await s.scalar(select(Cadre).where(Cadre.code == "XTH004"))
+        evaluator = await s.scalar(select(Cadre).where(Cadre.code == "XTH002"))
+        s.add(Delegation(delegator_id=evaluator.id, delegate_id=deputy.id,
+                         starts_on=date(2026, 12, 2), ends_on=date(2026, 12, 2),
+                         created_at=hanoi(1, 12, 9)))
+        user = deputy.telegram_user_id
+
+    async def evaluates(at: datetime) -> bool:
+        async with harness.db.session() as s:
+            actor = await identity.actor_for(s, user, at)
+        return Role.SUPERVISOR in actor.roles
+
+    assert not await evaluates(hanoi(1, 12, 23, 30))
+    assert await evaluates(hanoi(2, 12, 0, 30))
+    assert await evaluates(hanoi(2, 12, 23, 30))
+    assert not await evaluates(hanoi(3, 12, 0, 30))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.i18n import DEFAULT_TZ
 from bot.phones import normalize_phone
 from bot.services import audit
 from models import Cadre, Delegation, InviteCode, RoleGrant
@@ -109,12 +110,16 @@ _ACTOR = (
     .where(Cadre.telegram_user_id == bindparam("user_id"), Cadre.active.is_(True)))
 
 
-async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime) -> Actor | None:
+async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime,
+                    today: date | None = None) -> Actor | None:
     """Who is behind this Telegram account, with their roles (read on every update, in one
     query: the record, its granted roles and the "evaluates someone / holds a delegation"
     facts)."""
     rows = (await session.execute(
-        _ACTOR, {"user_id": telegram_user_id, "today": now.date()})).all()
+        # a delegation runs on the province's days (`today`, by default in Asia/Ho_Chi_Minh):
+        # the UTC date is still yesterday before 07:00 there
+        _ACTOR, {"user_id": telegram_user_id,
+                 "today": today or now.astimezone(DEFAULT_TZ).date()})).all()
     if not rows:
         return None
     first = rows[0]
