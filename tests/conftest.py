@@ -134,9 +134,12 @@ REACHES_OTHERS_LATER = ("nt:go",)
 
 def over_transaction_budget(h) -> list[tuple[str, int]]:
     over = []
-    for (data, begun), notified in zip(h.transactions, h.notified_others, strict=True):
+    for (data, begun), notified, failed in zip(h.transactions, h.notified_others, h.failed,
+                                               strict=True):
         what = (data.get("callback_query", {}).get("data")
                 or (data.get("message") or {}).get("text") or "?")
+        if failed:  # rolled back; the error handler records what happened on its own
+            continue
         if begun > (2 if notified or what.startswith(REACHES_OTHERS_LATER) else 1):
             over.append((what, begun))
     return over

@@ -127,8 +127,10 @@ class BotHarness:
 
     # (what the update was, how many transactions its handling began), for every update
     transactions: list[tuple[dict, int]] = field(default_factory=list)
-    # for the same updates: whether someone other than the sender got a message from it
+    # for the same updates: whether someone other than the sender got a message from it,
+    # and whether its handling failed (the error handler then works in a transaction of its own)
     notified_others: list[bool] = field(default_factory=list)
+    failed: list[bool] = field(default_factory=list)
 
     async def process(self) -> None:
         from sqlalchemy import event
@@ -143,8 +145,10 @@ class BotHarness:
             for data in self.emulator.pop_updates():
                 begun[0] = 0
                 before = {chat: len(sent) for chat, sent in self.emulator.sent.items()}
+                errors = len(self.errors)
                 await self.app.process_update(Update.de_json(data, self.app.bot))
                 self.transactions.append((data, begun[0]))
+                self.failed.append(len(self.errors) > errors)
                 sender = chat_of(data)
                 self.notified_others.append(any(
                     len(sent) > before.get(chat, 0) for chat, sent in self.emulator.sent.items()
