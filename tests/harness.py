@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -17,6 +18,9 @@ from bot.sandbox.emulator import Emulator
 from bot.sandbox.request import EmulatorRequest
 
 TOKEN = "123456:TEST-TOKEN-for-flow-tests"
+# the transactions begun by the update being processed (a test's concurrent task is not it)
+_COUNTING: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("counting",
+                                                                           default=None)
 
 
 def make_settings(**overrides) -> Settings:
@@ -135,18 +139,22 @@ class BotHarness:
     async def process(self) -> None:
         from sqlalchemy import event
 
-        begun = [0]
-
         def count(_connection) -> None:
-            begun[0] += 1
+            begun = _COUNTING.get()
+            if begun is not None:  # only the update's own work, not a concurrent task's
+                begun[0] += 1
 
         event.listen(self.db.engine.sync_engine, "begin", count)
         try:
             for data in self.emulator.pop_updates():
-                begun[0] = 0
+                begun = [0]
+                token = _COUNTING.set(begun)
                 before = {chat: len(sent) for chat, sent in self.emulator.sent.items()}
                 errors = len(self.errors)
-                await self.app.process_update(Update.de_json(data, self.app.bot))
+                try:
+                    await self.app.process_update(Update.de_json(data, self.app.bot))
+                finally:
+                    _COUNTING.reset(token)
                 self.transactions.append((data, begun[0]))
                 self.failed.append(len(self.errors) > errors)
                 sender = chat_of(data)
