@@ -37,9 +37,8 @@ async def refuse(update: Update, text: str) -> None:
 
 def one_transaction(callback):
     """Mark a handler that does its work inside the update's one transaction
-    (`context.transaction()`, begun by the gate's read). A handler without the mark still
-    opens its own sessions: the gate's transaction is committed before it runs (handlers not
-    yet moved to the new layout, see ENGINEERING.md)."""
+    (`context.transaction()`, begun by the gate's read). Before a handler without the mark
+    (the fallback's answers) the gate's read is committed."""
     callback.shares_update_transaction = True
     return callback
 

@@ -26,10 +26,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     flow = context.flow  # read by the gate; no feature handler took this update
     if flow is None or flow.name not in ROUTES:
         return  # not in a flow: the fallback answers
-    step = ROUTES[flow.name]
-    if not getattr(step, "shares_update_transaction", False):
-        await context.end_transaction()  # a step that still opens its own sessions
-    await step(update, context, flow)
+    await ROUTES[flow.name](update, context, flow)
     raise ApplicationHandlerStop
 
 
