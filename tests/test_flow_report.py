@@ -390,9 +390,9 @@ async def test_locked_period_cannot_be_changed_by_the_cadre(harness, clock):
     assert any("khóa sổ" in a for a in thao.alerts)
 
 
-async def test_board_corrects_a_report_after_the_period_is_locked(harness, clock):
+async def locked_report_and_board(harness, clock):
+    """Thảo's November report sent and its period locked; Hà of the board linked."""
     from bot.services.periods import set_locked
-    from models import AuditLog
 
     thao, anh = await setup(harness, clock)
     async with harness.db.session() as s:
@@ -404,6 +404,13 @@ async def test_board_corrects_a_report_after_the_period_is_locked(harness, clock
     entry = (await entries(harness))["XTH004#1"]
     async with harness.db.session() as s:
         await set_locked(s, await s.get(Period, entry.period_id), True, clock.now())
+    return thao, anh, ha, entry
+
+
+async def test_board_corrects_a_report_after_the_period_is_locked(harness, clock):
+    from models import AuditLog
+
+    thao, anh, ha, entry = await locked_report_and_board(harness, clock)
 
     await thao.send("/suabaocao XTH004")
     assert "Chỉ Ban Tổ chức" in thao.last.text
@@ -520,18 +527,7 @@ async def test_one_transaction_per_update_of_the_report(harness, clock):
 
 
 async def test_one_transaction_per_update_of_the_boards_correction(harness, clock):
-    from bot.services.periods import set_locked
-
-    thao, _ = await setup(harness, clock)
-    async with harness.db.session() as s:
-        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
-        board.telegram_user_id = board.telegram_chat_id = 803
-    ha = harness.person(803, "Hà")
-    await thao.send("📝 Báo cáo KPI")
-    await fill_and_submit(thao)
-    entry = (await entries(harness))["XTH004#1"]
-    async with harness.db.session() as s:
-        await set_locked(s, await s.get(Period, entry.period_id), True, clock.now())
+    _thao, _anh, ha, _entry = await locked_report_and_board(harness, clock)
     since = len(harness.transactions)
     await ha.send("/suabaocao XTH004 tháng-mười")  # refused: unknown period
     await ha.send("/suabaocao XTH004 2026-11")
