@@ -3,20 +3,14 @@ message goes out after it)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from models import Cadre
-from tests.test_flow_review import submitted
+from tests.test_flow_review import deputy, submitted
 from tests.transactions import begun_since
 
 
 async def test_a_delegation_made_and_cancelled_takes_one_transaction_per_update(
         harness, clock):
     thao, anh = await submitted(harness, clock)
-    async with harness.db.session() as s:
-        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
-        binh.telegram_user_id = binh.telegram_chat_id = 860
-    binh = harness.person(860, "Bình")
+    binh = await deputy(harness)
     await anh.send("✅ Phê duyệt")
     since = len(harness.transactions)
     await anh.tap("🔁 Ủy quyền")

@@ -24,6 +24,14 @@ async def submitted(harness, clock):
     return thao, anh
 
 
+async def deputy(harness):
+    """Bình (XTH001), the evaluator's colleague who takes her reviews over, linked."""
+    async with harness.db.session() as s:
+        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
+        binh.telegram_user_id = binh.telegram_chat_id = 860
+    return harness.person(860, "Bình")
+
+
 async def test_inbox_approve_all_and_no_second_decision(harness, clock):
     thao, anh = await submitted(harness, clock)
     await anh.send("✅ Phê duyệt")
@@ -164,10 +172,7 @@ async def test_concurrent_decisions_on_one_version_only_one_wins(harness, clock)
 
 async def test_delegation_start_decision_on_behalf_and_end(harness, clock):
     thao, anh = await submitted(harness, clock)
-    async with harness.db.session() as s:
-        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
-        binh.telegram_user_id = binh.telegram_chat_id = 860
-    binh = harness.person(860, "Bình")
+    binh = await deputy(harness)
     await anh.send("✅ Phê duyệt")
     await anh.tap("🔁 Ủy quyền")
     assert "chưa ủy quyền" in anh.last.text
@@ -204,10 +209,7 @@ async def test_delegation_start_decision_on_behalf_and_end(harness, clock):
 
 async def test_delegation_can_be_cancelled(harness, clock):
     thao, anh = await submitted(harness, clock)
-    async with harness.db.session() as s:
-        binh = await s.scalar(select(Cadre).where(Cadre.code == "XTH001"))
-        binh.telegram_user_id = binh.telegram_chat_id = 860
-    binh = harness.person(860, "Bình")
+    binh = await deputy(harness)
     await anh.send("✅ Phê duyệt")
     await anh.tap("🔁 Ủy quyền")
     await anh.tap("➕ Ủy quyền mới")
