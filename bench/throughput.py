@@ -12,6 +12,8 @@ rate limiter only sleeps; here we measure the work) and so is the per-person flo
     .venv/bin/python bench/throughput.py --cadres 300 --months 1 --seconds 5 --users 10  # smoke
     .venv/bin/python bench/throughput.py ... --database-url postgresql+asyncpg://…/empty_db
     .venv/bin/python bench/throughput.py ... --floor   # + the echo bot with one read (and write)
+    BENCH_SQL=/tmp/sql.jsonl .venv/bin/python bench/throughput.py ... --single
+        # + every statement of the single-person run with its wall time, one JSON line each
 """
 
 from __future__ import annotations
@@ -95,6 +97,19 @@ def measure_updates(app, db, path):
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", statement)
     event.listen(db.engine.sync_engine, "begin", begin)
+    if os.environ.get("BENCH_SQL"):  # each statement's wall time, to find the slow ones
+        sql_out = open(os.environ["BENCH_SQL"], "a", encoding="utf-8")
+        started = {}
+
+        def before(conn, cursor, text, *_args):
+            started[id(conn)] = time.perf_counter()
+
+        def after(conn, cursor, text, *_args):
+            took = (time.perf_counter() - started.pop(id(conn), time.perf_counter())) * 1000
+            sql_out.write(json.dumps({"ms": took, "sql": " ".join(text.split())[:300]}) + "\\n")
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", before)
+        event.listen(db.engine.sync_engine, "after_cursor_execute", after)
     out = open(path, "a", encoding="utf-8")
     handle = app.process_update
 

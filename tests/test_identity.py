@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.demo import load_demo_province
 from bot.services import identity
 from bot.services.identity import InviteStatus, LinkStatus
-from models import AuditLog, Cadre, InviteCode
+from models import AuditLog, Cadre, InviteCode, RoleGrant
 from models.enums import Role
 
 
@@ -138,3 +138,42 @@ async def test_deactivated_cadre_link_stops_working(db, clock):
         r = await identity.redeem_invite(s, code=code, telegram_user_id=5, chat_id=5,
                                          now=clock.now())
         assert r.status == InviteStatus.LINKED
+
+
+async def test_the_sender_is_found_by_index_after_analyze_with_most_people_unlinked(db, clock):
+    """Most of a province is not linked to Telegram yet. SQLite's ANALYZE counts their NULL
+    accounts as one value shared by every row; the sender of each update must still be
+    found through an index, not by reading the whole roster (bench/RESULTS.md §1)."""
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL's statistics know the NULLs (null_frac)
+    await _province(db, clock)
+    async with db.session() as s:
+        unit_id = await s.scalar(select(Cadre.unit_id).where(Cadre.code == "XTH003"))
+        s.add_all(Cadre(code=f"X{n:05}", full_name=f"Người {n}", unit_id=unit_id)
+                  for n in range(300))
+        linked = await s.scalar(select(Cadre).where(Cadre.code == "XTH003"))
+        linked.telegram_user_id = 42
+        s.add(RoleGrant(cadre_id=linked.id, role=Role.BOARD.value, granted_at=clock.now()))
+    async with db.engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE")
+        # the statistics ANALYZE wrote for the measured province (50,000 cadres, 41 linked):
+        # the account's unique index says 50,000 rows share each value
+        await conn.exec_driver_sql(
+            "UPDATE sqlite_stat1 SET stat = '50000' || substr(stat, instr(stat, ' ')) "
+            "WHERE tbl = 'cadres' AND idx <> 'ix_cadres_linked'")
+        await conn.exec_driver_sql(
+            "UPDATE sqlite_stat1 SET stat = '50000 50000' WHERE idx IN (SELECT name FROM "
+            "pragma_index_list('cadres') WHERE \"unique\" AND name IN (SELECT il.name FROM "
+            "pragma_index_list('cadres') il, pragma_index_info(il.name) ii "
+            "WHERE ii.name = 'telegram_user_id'))")
+        await conn.exec_driver_sql("ANALYZE sqlite_schema")  # SQLite reloads the statistics
+        compiled = identity._ACTOR.compile(dialect=conn.dialect)
+        params = compiled.construct_params({"user_id": 42, "today": clock.now().date()})
+        plan = (await conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled),
+            tuple(params[name] for name in compiled.positiontup))).all()
+    steps = [row[-1] for row in plan]
+    assert not any(step.startswith("SCAN cadres") for step in steps), steps
+    async with db.session() as s:
+        actor = await identity.actor_for(s, 42, clock.now())
+    assert actor is not None and actor.code == "XTH003"

@@ -1,0 +1,27 @@
+"""an index of the linked Telegram accounts only: SQLite's statistics count the NULLs of
+the unlinked cadres as one shared value and then scan the table for every update
+
+Revision ID: 0009
+Revises: 0005
+Create Date: 2026-12-02 00:00:00
+
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0009'
+down_revision: str | None = '0005'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_cadres_linked', 'cadres', ['telegram_user_id'], unique=False,
+                    postgresql_where=sa.text('telegram_user_id IS NOT NULL'),
+                    sqlite_where=sa.text('telegram_user_id IS NOT NULL'))
+
+
+def downgrade() -> None:
+    op.drop_index('ix_cadres_linked', table_name='cadres')
