@@ -115,6 +115,8 @@ def measure_updates(app, db, path):
 
     async def measured(update):
         counts["statements"] = counts["transactions"] = 0
+        if os.environ.get("BENCH_SQL"):
+            sql_out.write(json.dumps({"update_id": getattr(update, "update_id", None)}) + "\\n")
         cpu, wall = time.process_time(), time.perf_counter()
         await handle(update)
         out.write(json.dumps({"update_id": getattr(update, "update_id", None),

@@ -77,6 +77,13 @@ class Entry(Base):
         # the approvals inbox: a reviewer's people's submitted entries found without reading
         # the others (bot/services/review.py)
         Index("ix_entries_cadre_status", "cadre_id", "status", "period_id"),
+        # the entries waiting for a decision, few among a province's millions: the inbox
+        # starts from them instead of from a large reviewer's thousand people (73 → 0.2 ms
+        # on PostgreSQL at 50,000 cadres); the query repeats WAITING literally, so the
+        # planner can use the index with a prepared statement
+        Index("ix_entries_waiting", "cadre_id", "period_id",
+              postgresql_where=text("status = 'submitted'"),
+              sqlite_where=text("status = 'submitted'")),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -138,6 +145,7 @@ class Evidence(Base):
 
 
 UNRATED = text("evaluations.status <> 'rated'")
+WAITING = text("entries.status = 'submitted'")  # EntryStatus.SUBMITTED, for ix_entries_waiting
 
 
 class Evaluation(Base):

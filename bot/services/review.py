@@ -23,7 +23,7 @@ from bot.services import audit
 from bot.services.identity import Actor
 from models import Cadre, Delegation, Entry, Evaluation, Evidence, Period, ProductType
 from models.enums import EntryStatus, ExemptionStatus, PeriodStatus, ProductKind
-from models.kpi import UNRATED
+from models.kpi import UNRATED, WAITING
 
 if TYPE_CHECKING:
     from bot.services.kpi import KpiService, Line, PeriodSheet
@@ -118,8 +118,7 @@ async def inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0,
                    func.max(case((Entry.is_late.is_(True), 1), else_=0)).label("late"),
                    func.min(Entry.submitted_at).label("oldest"))
             .join(Cadre, Cadre.id == Entry.cadre_id)
-            .where(Entry.status == EntryStatus.SUBMITTED.value, Cadre.active.is_(True),
-                   _reviewable(actor, delegators))
+            .where(WAITING, Cadre.active.is_(True), _reviewable(actor, delegators))
             .group_by(Entry.cadre_id, Entry.period_id))
     grouped = base.subquery()
     groups = (await session.execute(

@@ -1,5 +1,6 @@
-"""an index of the linked Telegram accounts only: SQLite's statistics count the NULLs of
-the unlinked cadres as one shared value and then scan the table for every update
+"""indexes for the lookups every update makes: the linked Telegram accounts only (SQLite's
+statistics count the unlinked cadres' NULLs as one shared value and then scan the roster
+for every update), and the entries waiting for a decision (the approvals inbox)
 
 Revision ID: 0009
 Revises: 0005
@@ -21,7 +22,11 @@ def upgrade() -> None:
     op.create_index('ix_cadres_linked', 'cadres', ['telegram_user_id'], unique=False,
                     postgresql_where=sa.text('telegram_user_id IS NOT NULL'),
                     sqlite_where=sa.text('telegram_user_id IS NOT NULL'))
+    op.create_index('ix_entries_waiting', 'entries', ['cadre_id', 'period_id'], unique=False,
+                    postgresql_where=sa.text("status = 'submitted'"),
+                    sqlite_where=sa.text("status = 'submitted'"))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_entries_waiting', table_name='entries')
     op.drop_index('ix_cadres_linked', table_name='cadres')
