@@ -278,6 +278,7 @@ class Inbox:
     page_size: int
     to_rate: list[tuple[Cadre, Period]]
     year: int  # the annual rating to open from here
+    leaves: int = 0  # declared leaves waiting for this evaluator's confirmation
 
     @property
     def more(self) -> bool:
@@ -287,8 +288,10 @@ class Inbox:
 async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0) -> Inbox:
     page = max(page, 0)
     items, groups, entries = await inbox(session, actor, today, page)
+    from bot.services.leave import pending_count  # leave builds on this module's authority
+
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
-                 today.year)
+                 today.year, await pending_count(session, actor, today))
 
 
 @dataclass(frozen=True)
