@@ -28,13 +28,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
-from bot.services.review import ReviewError, authority_over, delegators_of, meaningful
+from bot.services.review import (
+    ReviewError,
+    authority_over,
+    leave_waiting_condition,
+    leaves_waiting,
+    meaningful,
+)
 from models import Cadre, Leave, Period
 from models.enums import LeaveKind, LeaveStatus
 
@@ -233,24 +239,9 @@ async def mine(session: AsyncSession, cadre_id: int, today: date, limit: int = 1
 
 # ---------------------------------------------------------------- the evaluator decides
 
-async def _waiting_for(session: AsyncSession, actor: Actor, today: date):
-    """The condition "a pending leave this actor may confirm": of the cadres they evaluate
-    (or review as a delegate today); the board also those who have no evaluator. Never
-    one's own."""
-    evaluators = [actor.cadre_id, *await delegators_of(session, actor.cadre_id, today)]
-    whose = Cadre.evaluator_id.in_(evaluators)
-    if actor.is_board:
-        whose = or_(whose, Cadre.evaluator_id.is_(None))
-    return and_(Leave.status == LeaveStatus.PENDING.value, Cadre.active.is_(True), whose,
-                Cadre.id != actor.cadre_id)
-
-
 async def pending_count(session: AsyncSession, actor: Actor, today: date) -> int:
-    """How many declared leaves wait for this actor (the ✅ Phê duyệt line)."""
-    if not actor.is_supervisor:
-        return 0
-    return int(await session.scalar(select(func.count(Leave.id)).join(
-        Cadre, Cadre.id == Leave.cadre_id).where(await _waiting_for(session, actor, today))) or 0)
+    """How many declared leaves wait for this actor (the ✅ Phê duyệt row)."""
+    return await leaves_waiting(session, actor, today)
 
 
 @dataclass(frozen=True)
@@ -269,7 +260,7 @@ async def waiting(session: AsyncSession, actor: Actor, today: date, page: int = 
                   page_size: int = 5) -> Waiting:
     if not actor.is_supervisor:
         raise ReviewError("not_found")
-    condition = await _waiting_for(session, actor, today)
+    condition = await leave_waiting_condition(session, actor, today)
     total = await pending_count(session, actor, today)
     page = max(0, min(page, (total - 1) // page_size)) if total else 0
     rows = (await session.execute(
