@@ -16,6 +16,7 @@ from bot.services.annual import months_worked, not_worked
 from bot.services.calendar import WorkCalendar
 from handlers.screens.reminders import reminder_screen
 from models import AuditLog, Cadre, Leave, Period
+from tests.test_cli import cadrebot, province_db  # noqa: F401 - the CLI's fixture
 from tests.test_flow_report import setup
 
 SON = 905  # Kiều Văn Sơn (XTH009), another of Ánh's cadres
@@ -305,3 +306,22 @@ async def test_who_is_away_is_one_query_for_any_number_of_people(harness, clock)
             event.remove(engine, "before_cursor_execute", count)
     assert away[november.id] == set(people[:3]) and away_few == set(people[:2])
     assert len(statements) == 2
+
+
+def test_operator_records_a_confirmed_leave(province_db):  # noqa: F811
+    """`cadrebot record leave`: confirmed at once, with the same overlap rule."""
+    import sqlite3
+
+    year = date.today().year
+    args = ("record", "leave", "XTH004", f"01/02/{year}", f"28/02/{year}", "--kind", "om-dau")
+    result = cadrebot(province_db, *args)
+    assert result.returncode == 0, result.stderr
+    again = cadrebot(province_db, *args)
+    assert again.returncode != 0
+    assert "Đã có thời gian nghỉ được ghi nhận trùng với một phần các ngày này." in again.stderr
+    with sqlite3.connect(province_db / "data" / "cli.db") as db:
+        rows = db.execute("SELECT kind, status, created_by_label FROM leaves").fetchall()
+        audited = db.execute("SELECT action, actor_label FROM audit_log "
+                             "WHERE object_type = 'leave'").fetchall()
+    assert rows == [("om_dau", "confirmed", "operator")]
+    assert audited == [("record_leave", "operator")]
