@@ -35,6 +35,7 @@ from handlers import (
     fallback,
     flowrouter,
     gate,
+    leave,
     menu,
     notices,
     onboarding,
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, menu, onboarding,
+    digest, menu, onboarding, leave,
 ]
 
 

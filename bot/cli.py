@@ -463,7 +463,8 @@ def record_discipline(
     typer.echo(_("Recorded for {name} ({year}).").format(name=_run_db(work), year=year))
 
 
-LEAVE_WORDS = {"om-dau": "om_dau", "thai-san": "thai_san", "di-hoc": "di_hoc", "khac": "khac"}
+LEAVE_WORDS = {"nghi-phep": "nghi_phep", "om-dau": "om_dau", "thai-san": "thai_san",
+               "di-hoc": "di_hoc", "khac": "khac"}
 
 
 @record_app.command("leave")
@@ -473,10 +474,12 @@ def record_leave(
     end: str = typer.Argument(..., help="dd/mm/yyyy"),
     kind: str = typer.Option("khac", "--kind", help=", ".join(LEAVE_WORDS)),
 ) -> None:
-    """Time not worked (the annual rating counts the months actually worked)."""
-    from bot.services import audit
+    """Time not worked (the annual rating counts the months actually worked); confirmed at
+    once: no reminders on those days."""
+    from bot.services import leave as leave_rules
     from bot.services.imports.cells import CellError, parse_date
-    from models import Leave
+    from bot.services.review import ReviewError
+    from handlers.screens.leave import refusal  # pure: see the docstring
 
     if kind not in LEAVE_WORDS:
         raise CliError(_("The kind must be one of: {kinds}.").format(kinds=", ".join(LEAVE_WORDS)))
@@ -486,18 +489,16 @@ def record_leave(
         raise CliError(str(exc)) from None
     if first is None or last is None or last < first:
         raise CliError(_("The end date is before the start date."))
-    operator_settings()
+    settings = operator_settings()
 
     async def work(session, now):
         cadre = await _cadre_by_code(session, cadre_code)
-        row = Leave(cadre_id=cadre.id, kind=LEAVE_WORDS[kind], starts_on=first, ends_on=last,
-                    created_at=now, created_by_label="operator")
-        session.add(row)
-        await session.flush()
-        audit.record(session, at=now, action="record_leave", object_type="leave",
-                     object_id=row.id, actor_label="operator",
-                     after={"cadre": cadre.code, "from": first.isoformat(),
-                            "to": last.isoformat(), "kind": row.kind})
+        try:
+            await leave_rules.record_as_operator(
+                session, cadre=cadre, kind=LEAVE_WORDS[kind], start=first, end=last, now=now,
+                today=now.astimezone(settings.tz).date())
+        except ReviewError as error:
+            raise CliError(refusal(error.code)) from None
         return cadre.full_name
 
     typer.echo(_("Recorded the leave of {name}: {start}–{end}.").format(

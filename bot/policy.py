@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.i18n import _
+from models.enums import LeaveKind
 
 
 class Bands(BaseModel):
@@ -132,6 +133,13 @@ class ScoringPolicy(BaseModel):
     # worked in the year than this → evaluated, not rated. A toggle, on by default.
     not_rated_under_min_months: bool = True
     min_months_for_annual: int = Field(6, ge=0, le=12)
+    # Confirmed leave of these kinds is not time worked (Art. 21, LAW L8, confirmed: "on sick
+    # or maternity leave: rated on the time actually worked"); full-time study (đi học) and
+    # other leave are the province's reading (policy); annual leave (nghỉ phép) is paid
+    # working time (Labour Code 2019 Art. 113) and is left out by default.
+    leave_kinds_not_worked: list[LeaveKind] = Field(
+        default_factory=lambda: [LeaveKind.SICK, LeaveKind.MATERNITY, LeaveKind.STUDY,
+                                 LeaveKind.OTHER])
     annual_due_day: tuple[int, int] = (15, 12)  # Art. 21 (LAW L8): before 15/12
     # A leader is not rated above their agency's own rating (LAW L11: Party practice,
     # unconfirmed for 335).

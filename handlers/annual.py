@@ -17,6 +17,7 @@ from bot.context import BotContext
 from bot.i18n import N_, _, fmt_date
 from bot.services import annual as annual_rules
 from bot.services import flows
+from bot.services import leave as leave_rules
 from bot.services.annual import (
     annual_drafts,
     closed_list,
@@ -34,6 +35,7 @@ from handlers import flowrouter
 from handlers.callbacks import decode
 from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.screens import annual as screens
+from handlers.screens import leave as leave_screens
 from handlers.screens.common import STALE, band_label, esc
 from models.enums import Band
 
@@ -52,6 +54,8 @@ ERRORS = {
     "leave_order": N_("The end date is before the start date. Please type the end date again."),
     "leave_too_long": N_("A leave of more than two years cannot be recorded at once."),
     "leave_overlap": N_("Leave is already recorded for part of these dates."),
+    "leave_too_early": leave_screens.ERRORS["leave_too_early"],
+    "leave_too_late": leave_screens.ERRORS["leave_too_late"],
     "cannot_close": N_("The list cannot be closed yet: see what the screen lists."),
     "nobody": N_("You do not evaluate any cadre."),
 }
@@ -264,6 +268,7 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
                     pass  # asked again, nothing changed
                 elif flow.step == "leave_from":
                     await reviewable(session, context.actor, data["cadre_id"], context.today)
+                    leave_rules.check_start(day, context.today)
                     await flows.set_flow(session, chat_id, Flow(FLOW, "leave_to", {
                         **data, "from": day.isoformat()}), now)
                     reply = (_("🏖 Until which day (inclusive)? Type the date, e.g. {example}.")
@@ -280,7 +285,8 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
             else:
                 reply = (_("Please choose one of the buttons."), None)
     except ReviewError as error:
-        if error.code in ("reason_required", "reason_too_long", "leave_order"):
+        if error.code in ("reason_required", "reason_too_long", "leave_order",
+                          "leave_too_early", "leave_too_late"):
             await message.reply_text(_error_text(error))  # asked again, nothing lost
             return
         async with context.transaction() as session:

@@ -131,10 +131,22 @@ class ExemptionStatus(StrEnum):
 
 
 class LeaveKind(StrEnum):
+    ANNUAL = "nghi_phep"  # annual (paid) leave: time worked for the annual rating
     SICK = "om_dau"
     MATERNITY = "thai_san"
     STUDY = "di_hoc"
     OTHER = "khac"
+
+
+class LeaveStatus(StrEnum):
+    """A leave the cadre declares waits for the evaluator (pending → confirmed | refused, or
+    cancelled by the cadre); one recorded by the evaluator or the board is confirmed at once.
+    Only confirmed leave counts anywhere."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
 
 
 class DisciplineLevel(StrEnum):

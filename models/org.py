@@ -166,10 +166,13 @@ class LeaderScope(Base):
 
 
 class Leave(Base):
-    """Time not worked (sick, maternity, …): the annual rating counts the months actually
-    worked (Art. 21, LAW L8)."""
+    """Time away from work (annual leave, sick, maternity, study, …): no reminders on those
+    days, a period wholly on leave is not expected (bot.services.leave), and the annual
+    rating counts the months actually worked (Art. 21, LAW L8). Only confirmed leave counts."""
 
     __tablename__ = "leaves"
+    # the bulk questions "who is on leave on these days" read confirmed rows by their span
+    __table_args__ = (Index("ix_leaves_status_span", "status", "ends_on", "starts_on"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
@@ -180,6 +183,11 @@ class Leave(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     created_by_label: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="confirmed",
+                                        server_default="confirmed")  # LeaveStatus
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AgencyRating(Base):

@@ -35,6 +35,7 @@ from bot.demo import load_demo_province
 from bot.services.identity import hash_invite
 from handlers.flowrouter import ROUTES
 from models import Base, Cadre, Delegation, Evaluation, InviteCode, Period
+from tests.test_flow_leave import declare as declare_leave
 from tests.test_flow_notices import compose, drain
 from tests.test_flow_report import fill_and_submit
 from tests.test_flow_training import declare_course
@@ -122,6 +123,15 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "rs:b": row(CADRES),
     "rs:c": row("cadre"),  # [cadre] chart of own scores: others have none to chart
     "rs:d": row("cadre"),  # [cadre] breakdown of a period of her own results
+    # 🏖 nghỉ (from 📊 Kết quả của tôi) — own data
+    "lv:m": row(CADRES),  # [cadre] own leaves
+    "lv:new": row(CADRES),  # [cadre] declare a leave of one's own
+    "lv:k": row("cadre"),  # [cadre] its kind: a step only the declaring chat is at
+    "lv:x": row("cadre"),  # [cadre] withdraw her waiting leave
+    # 🏖 đơn nghỉ chờ xác nhận (from ✅ Phê duyệt)
+    "lv:p": row(SUPERVISORS),  # [evaluator] the leaves waiting: each sees their own queue
+    "lv:ok": row(REVIEWERS),  # [evaluator] confirm Thảo's leave
+    "lv:no": row(REVIEWERS),  # [evaluator] refuse it (asks the reason)
     # ✅ Phê duyệt
     "rv:p": row(SUPERVISORS),  # [evaluator] inbox page: each sees their own inbox
     "rv:rr": row("evaluator"),  # [evaluator] a ready-made reason in her own "return" step
@@ -215,6 +225,7 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "ry:cl": ("ry:cl:{agency}:2026", row("")),  # nothing to close yet
     "ry:clok": ("ry:clok:{agency}:2026", row("")),
     "dl:d": ("dl:d:7", row("")),  # a step of a delegation nobody is making
+    "lv:sk": ("lv:sk", row("")),  # a step of a leave nobody is declaring
     "tr:m": ("tr:m", row(CADRES)),  # 📚 own obligations
     "tr:c": ("tr:c:0", row("")),  # steps of a course declaration nobody is making
     "tr:s": ("tr:s:4", row("")),
@@ -244,6 +255,7 @@ FLOWS: dict[str, set[str]] = {
     "delegate": {"dl:n"},
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
+    "leave": {"lv:new", "lv:no"},
     "notice": {"nt:new"},
 }
 
@@ -352,7 +364,7 @@ async def build(harness, clock, tmp_path) -> Province:
     people = province.people
     thao, anh, board = people["cadre"], people["evaluator"], people["board"]
     # Thảo's November report is approved and waits for her rating; Sơn's waits for review;
-    # Thảo declared a course; the board sent a notice everyone received.
+    # Thảo declared a course and a leave; the board sent a notice everyone received.
     son = harness.person(SON[1], "Sơn")
     for person in (thao, son):
         await person.send("📝 Báo cáo KPI")
@@ -363,6 +375,7 @@ async def build(harness, clock, tmp_path) -> Province:
     await anh.tap("✅ Xác nhận duyệt")
     await thao.send("📚 Bồi dưỡng")
     await declare_course(thao, "Lớp QLNN")
+    await declare_leave(thao, "Nghỉ phép", "23/11/2026", "27/11/2026")
     await compose(board)
     await board.tap_starting("➡️ Tiếp tục")
     await board.tap("✅ Nút «Đã nhận»")

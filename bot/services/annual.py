@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, _, fmt_percent, vietnamese_name_key
 from bot.policy import Policy, ScoringPolicy
 from bot.services import audit, periods
+from bot.services import leave as leave_rules
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
+from bot.services.leave import merged
 from bot.services.rating import BAND_ORDER, LEADER_ONLY_GROUNDS, evaluation_for
 from bot.services.review import (
     Authority,
@@ -46,7 +48,7 @@ from models import (
     PastRating,
     Period,
 )
-from models.enums import Band, LeaveKind, PeriodStatus, PeriodType, PositionGroup
+from models.enums import Band, LeaveStatus, PeriodStatus, PeriodType, PositionGroup
 
 FLAG_DONE_TWICE = "done_twice_in_planning"
 FLAG_FAILED_IN_PLANNING = "failed_in_planning"
@@ -72,9 +74,11 @@ MONTHS_OF = {PeriodType.MONTH.value: 1, PeriodType.QUARTER.value: 3}
 # ---------------------------------------------------------------- months worked
 
 def months_worked(year: int, start: date | None, leaves: list[tuple[date, date]]) -> float:
-    """Months of the year actually worked: each calendar month counts for the share of its
-    days the cadre was in service (from `start`) and not on recorded leave."""
+    """Months of the year actually worked (Art. 21, LAW L8): each calendar month counts for
+    the share of its days the cadre was in service (from `start`) and not on confirmed leave
+    of a kind not worked (overlapping leaves count once)."""
     total = 0.0
+    spans = merged(leaves)
     for month in range(1, 13):
         days = calendar_module.monthrange(year, month)[1]
         first, last = date(year, month, 1), date(year, month, days)
@@ -82,11 +86,19 @@ def months_worked(year: int, start: date | None, leaves: list[tuple[date, date]]
         if begin > last:
             continue
         worked = (last - begin).days + 1
-        for leave_start, leave_end in leaves:
+        for leave_start, leave_end in spans:
             overlap = (min(last, leave_end) - max(begin, leave_start)).days + 1
             worked -= max(overlap, 0)
         total += max(worked, 0) / days
     return total
+
+
+def not_worked(leaves: list[Leave], scoring: ScoringPolicy) -> list[tuple[date, date]]:
+    """The spans the annual rating does not count as worked: confirmed leave of a kind the
+    policy names (LAW L8: sick and maternity leave; study and other leave: policy)."""
+    return [(leave.starts_on, leave.ends_on) for leave in leaves
+            if leave.status == LeaveStatus.CONFIRMED.value
+            and leave.kind in scoring.leave_kinds_not_worked]
 
 
 # ---------------------------------------------------------------- one cadre's year
@@ -148,10 +160,12 @@ async def annual_drafts(session: AsyncSession, policy: Policy, cadres: list[Cadr
             .order_by(Period.starts_on))).all():
         if total is not None:
             rated[cadre_id].append((period, total))
-    leaves = defaultdict(list)
+    leaves = defaultdict(list)  # only confirmed leave of a kind not worked counts
     for cadre_id, start, end in (await session.execute(
             select(Leave.cadre_id, Leave.starts_on, Leave.ends_on).where(
-                Leave.cadre_id.in_(ids), Leave.starts_on <= date(year, 12, 31),
+                Leave.cadre_id.in_(ids), Leave.status == LeaveStatus.CONFIRMED.value,
+                Leave.kind.in_(policy.scoring.leave_kinds_not_worked),
+                Leave.starts_on <= date(year, 12, 31),
                 Leave.ends_on >= date(year, 1, 1)))).all():
         leaves[cadre_id].append((start, end))
     grounds = defaultdict(set)
@@ -591,44 +605,16 @@ class AnnualService:
                      after={"agency": agency_id, "year": year})
 
 
-MAX_LEAVE_DAYS = 2 * 366
-
-
-async def record_leave(session: AsyncSession, *, actor: Actor, cadre_id: int, kind: str,
-                       start: date, end: date, now: datetime, today: date,
-                       note: str | None = None) -> Leave:
-    """Time not worked, recorded by the cadre's evaluator (or delegate) or the board; the
-    annual rating counts the months actually worked. Refused: an end before the start, more
-    than two years, or an overlap with leave already recorded."""
-    cadre = await session.get(Cadre, cadre_id)
-    if cadre is None or not cadre.active:
-        raise ReviewError("not_found")
-    if await authority_over(session, actor, cadre, today) is None:
-        raise ReviewError("forbidden")
-    if kind not in {k.value for k in LeaveKind}:
-        raise ReviewError("not_found")
-    if end < start:
-        raise ReviewError("leave_order")
-    if (end - start).days > MAX_LEAVE_DAYS:
-        raise ReviewError("leave_too_long")
-    overlapping = await session.scalar(select(Leave.id).where(
-        Leave.cadre_id == cadre.id, Leave.starts_on <= end, Leave.ends_on >= start).limit(1))
-    if overlapping is not None:
-        raise ReviewError("leave_overlap")
-    leave = Leave(cadre_id=cadre.id, kind=kind, starts_on=start, ends_on=end, note=note,
-                  created_at=now, created_by_id=actor.cadre_id)
-    session.add(leave)
-    await session.flush()
-    audit.record(session, at=now, action="record_leave", object_type="leave", object_id=leave.id,
-                 actor_id=actor.cadre_id, after={"cadre": cadre.code, "kind": kind,
-                                                 "from": start.isoformat(),
-                                                 "to": end.isoformat()})
-    return leave
+# recorded directly by the evaluator or the board: confirmed at once (bot.services.leave)
+record_leave = leave_rules.record
 
 
 async def leaves_of(session: AsyncSession, cadre_id: int, year: int) -> list[Leave]:
+    """The year's leave, confirmed or waiting for confirmation (shown with its state)."""
     return list(await session.scalars(select(Leave).where(
-        Leave.cadre_id == cadre_id, Leave.starts_on <= date(year, 12, 31),
+        Leave.cadre_id == cadre_id,
+        Leave.status.in_([LeaveStatus.CONFIRMED.value, LeaveStatus.PENDING.value]),
+        Leave.starts_on <= date(year, 12, 31),
         Leave.ends_on >= date(year, 1, 1)).order_by(Leave.starts_on)))
 
 

@@ -505,7 +505,7 @@ async def _a_leave(session: AsyncSession, rng: random.Random, people: list[_Pers
         return {}
     person = rng.choice(candidates)
     starts, ends = date(today.year, 3, 1), date(today.year, 8, 31)
-    session.add(Leave(cadre_id=person.cadre.id, kind="maternity", starts_on=starts, ends_on=ends,
+    session.add(Leave(cadre_id=person.cadre.id, kind="thai_san", starts_on=starts, ends_on=ends,
                       note="Nghỉ thai sản", created_at=now, created_by_label="demo"))
     return {person.cadre.id: (starts, ends)}
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import vietnamese_name_key
 from bot.policy import CalendarPolicy, Policy
-from bot.services import periods
+from bot.services import leave, periods
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.kpi import period_type_of_unit
@@ -49,6 +49,7 @@ class CadreLine:
     band: str | None
     overdue_training: list[str] = field(default_factory=list)
     period: Period | None = None  # the cadre's own period, when it is of another kind
+    on_leave: bool = False  # the period wholly on confirmed leave, nothing sent: not expected
 
 
 @dataclass
@@ -62,8 +63,17 @@ class Digest:
         return [line for line in self.lines if line.submitted]
 
     @property
+    def expected(self) -> list[CadreLine]:
+        """Everyone but those away for the whole period (bot.services.leave)."""
+        return [line for line in self.lines if not line.on_leave]
+
+    @property
     def missing(self) -> list[CadreLine]:
-        return [line for line in self.lines if not line.submitted]
+        return [line for line in self.lines if not line.submitted and not line.on_leave]
+
+    @property
+    def away(self) -> list[CadreLine]:
+        return [line for line in self.lines if line.on_leave]
 
     @property
     def late(self) -> list[CadreLine]:
@@ -111,6 +121,7 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
                 Evaluation.period_id == period.id), Evaluation.cadre_id)):
             evaluations[ev.cadre_id] = ev
     overdue = await overdue_training(session, cadres, today) if today else {}
+    away = await leave.away_for(session, period, WorkCalendar(policy.calendar), ids)
     lines = []
     for cadre in cadres:
         own = entries.get(cadre.id, [])
@@ -134,7 +145,8 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
                                units.get(cadre.unit_id, ""), submitted,
                                any(e.is_late for e in own),
                                sum(e.status == "submitted" for e in own), total, band,
-                               overdue.get(cadre.id, [])))
+                               overdue.get(cadre.id, []),
+                               on_leave=cadre.id in away and not submitted))
     return lines
 
 
@@ -248,6 +260,7 @@ class BoardDigest:
     submitted: int
     indicators: list = field(default_factory=list)
     unit_indicators: list = field(default_factory=list)  # (unit name, its indicators)
+    away: int = 0  # wholly on confirmed leave this period (left out of `cadres`)
 
 
 async def board_digest(session: AsyncSession, period: Period, policy: Policy,
@@ -274,8 +287,9 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
     kind_of = {c: tree.period_kind_of(u) for c, u in cadre_units.items()}
     own = await _own_periods(session, period, set(kind_of.values()), today, policy)
     counted = {c: u for c, u in cadre_units.items() if own.get(kind_of[c]) is not None}
-    per_unit_cadres: Counter = Counter(top_of(u) for u in counted.values() if u in units)
+    calendar = WorkCalendar(policy.calendar)
     submitted_ids: set[int] = set()
+    away_ids: set[int] = set()
     totals: dict[int, list[float]] = defaultdict(list)
     bands: Counter = Counter()
     for kind, kind_period in own.items():
@@ -287,6 +301,8 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
         submitted_ids |= {cid for cid, low, high in statuses.all()
                           if {low, high} <= {"submitted", "approved"}
                           and kind_of.get(cid) == kind}
+        away_ids |= {cid for cid in await leave.away_for(session, kind_period, calendar)
+                     if kind_of.get(cid) == kind}
         for cadre_id, total, band in (await session.execute(
                 select(Evaluation.cadre_id, Evaluation.total_score, Evaluation.band).where(
                     Evaluation.period_id == kind_period.id,
@@ -294,6 +310,10 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
             if cadre_id in counted and kind_of[cadre_id] == kind and total is not None:
                 totals[top_of(counted[cadre_id])].append(total)
                 bands[band or band_for(total, policy.scoring).value] += 1
+    # wholly on leave and nothing sent: not expected, neither sent nor missing
+    away_ids = {c for c in away_ids - submitted_ids if c in counted}
+    counted = {c: u for c, u in counted.items() if c not in away_ids}
+    per_unit_cadres: Counter = Counter(top_of(u) for u in counted.values() if u in units)
     per_unit_submitted: Counter = Counter(top_of(counted[c]) for c in submitted_ids
                                           if c in counted)
     rows = [UnitRow(units[u].name, n, per_unit_submitted.get(u, 0),
@@ -322,8 +342,9 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
             NoticeDelivery.notice_id == notice.id))).one()
         notices.append((notice.id, notice.text[:60], sent, acked))
     return BoardDigest(period, rows, bands, {k: v / active for k, v in trained.items()},
-                       notices, len(counted), len(submitted_ids),
-                       await indicators(session, policy, period, today), by_unit)
+                       notices, len(counted), len(submitted_ids & counted.keys()),
+                       await indicators(session, policy, period, today), by_unit,
+                       len(away_ids))
 
 
 async def digest_period(session: AsyncSession, today: date, calendar: WorkCalendar,
@@ -398,6 +419,7 @@ async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
         select(Entry.cadre_id, func.min(Entry.status), func.max(Entry.status))
         .where(Entry.period_id == period.id).group_by(Entry.cadre_id))
     submitted = {cid for cid, low, high in statuses.all() if {low, high} <= {"submitted", "approved"}}
+    away = await leave.away_for(session, period, WorkCalendar(policy.calendar)) - submitted
     totals = dict((await session.execute(select(Evaluation.cadre_id, Evaluation.total_score).where(
         Evaluation.period_id == period.id, Evaluation.status == "rated"))).all())
     counts: Counter = Counter()
@@ -407,6 +429,8 @@ async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
     for cadre_id, uid in people:
         child = child_of(uid)
         if child is not None:
+            if cadre_id in away:
+                continue  # wholly on leave: not expected
             counts[child] += 1
             sent[child] += cadre_id in submitted
             if totals.get(cadre_id) is not None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_if_absent
 from bot.policy import Policy
-from bot.services import training
+from bot.services import leave, training
 from bot.services.calendar import WorkCalendar
 from bot.services.kpi import period_type_of_unit
 from models import (
@@ -81,6 +81,8 @@ async def entry_reminders(session: AsyncSession, today: date, now: datetime,
     cadres = [c for c in await session.scalars(await _reachable(session))
               if c.position_id in with_products]
     kinds: dict[int | None, PeriodType] = {}
+    # a period whose working days are all on confirmed leave is not expected of that person
+    away = await leave.away_by_period(session, periods, calendar)
     for period in periods:
         offset = calendar.working_days_between(period.submission_deadline, today)
         step = _current_step(offset, steps, policy.reminders.relevance_days)
@@ -101,6 +103,8 @@ async def entry_reminders(session: AsyncSession, today: date, now: datetime,
                 continue
             if cadre.id in done and cadre.id not in pending:
                 continue  # already did it: nothing to remind
+            if cadre.id in away[period.id]:
+                continue  # wholly on leave: not expected
             if not mandatory and (not cadre.reminders_enabled or
                                   (cadre.snoozed_until and cadre.snoozed_until > now)):
                 continue
@@ -191,9 +195,13 @@ async def due(session: AsyncSession, now: datetime, tz: ZoneInfo, calendar: Work
                   + await review_reminders(session, today, calendar, policy, tz)
                   + await training_reminders(session, today, now, policy)
                   + await notice_reminders(session, now, policy))
+    # nobody is reminded of anything on a day of confirmed leave (the step still relevant
+    # goes out on the first tick after it)
+    away_today = await leave.on_leave_on(session, today)
     sent = set((await session.execute(select(ReminderLog.cadre_id, ReminderLog.subject,
                                               ReminderLog.step))).all())
-    return [r for r in candidates if (r.cadre_id, r.subject, r.step) not in sent]
+    return [r for r in candidates
+            if (r.cadre_id, r.subject, r.step) not in sent and r.cadre_id not in away_today]
 
 
 async def claim(session: AsyncSession, reminder: Reminder, now: datetime) -> bool:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.annual import leaves_of, months_worked
+from bot.services.annual import leaves_of, months_worked, not_worked
 from bot.services.kpi import KpiService, PeriodSheet
 from bot.services.scoring import AnnualScore, score_year
 from models import Cadre, Entry, Evaluation, Period
@@ -55,8 +55,7 @@ async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today
         band = Band(evaluation.band) if rated and evaluation.band else sheet.score.band
         found.append(PeriodResult(period, sheet, total, band, rated, sheet.status))
     this_year = [r for r in found if r.period.year == today.year]
-    leaves = [(leave.starts_on, leave.ends_on)
-              for leave in await leaves_of(session, cadre.id, today.year)]
+    leaves = not_worked(await leaves_of(session, cadre.id, today.year), kpi.policy.scoring)
     annual = score_year([(r.total, _months(r.period)) for r in this_year],
                         months_worked(today.year, cadre.start_date, leaves), kpi.policy.scoring)
     rating = await session.scalar(

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_
 from bot.services import audit
 from bot.services.identity import Actor
-from models import Cadre, Delegation, Entry, Evaluation, Evidence, Period, ProductType
-from models.enums import EntryStatus, ExemptionStatus, PeriodStatus, ProductKind
+from models import Cadre, Delegation, Entry, Evaluation, Evidence, Leave, Period, ProductType
+from models.enums import EntryStatus, ExemptionStatus, LeaveStatus, PeriodStatus, ProductKind
 from models.kpi import UNRATED, WAITING
 
 if TYPE_CHECKING:
@@ -277,6 +277,7 @@ class Inbox:
     page_size: int
     to_rate: list[tuple[Cadre, Period]]
     year: int  # the annual rating to open from here
+    leaves: int = 0  # declared leaves waiting for this evaluator's confirmation
 
     @property
     def more(self) -> bool:
@@ -287,7 +288,25 @@ async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int
     page = max(page, 0)
     items, groups, entries = await inbox(session, actor, today, page)
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
-                 today.year)
+                 today.year, await leaves_waiting(session, actor, today))
+
+
+async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):
+    """"A declared leave this actor may confirm" (bot.services.leave): of the cadres they
+    evaluate or review as a delegate today; the board also those who have no evaluator;
+    never one's own."""
+    delegators = await delegators_of(session, actor.cadre_id, today)
+    return and_(Leave.status == LeaveStatus.PENDING.value, Cadre.active.is_(True),
+                _reviewable(actor, delegators))
+
+
+async def leaves_waiting(session: AsyncSession, actor: Actor, today: date) -> int:
+    """How many declared leaves wait for this actor's confirmation (the inbox's 🏖 row)."""
+    if not actor.is_supervisor:
+        return 0
+    return int(await session.scalar(select(func.count(Leave.id)).join(
+        Cadre, Cadre.id == Leave.cadre_id).where(
+        await leave_waiting_condition(session, actor, today))) or 0)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import N_, _, fmt_date, fmt_figure, fmt_local_date, fmt_score
+from bot.i18n import _, fmt_date, fmt_figure, fmt_local_date, fmt_score
 from bot.policy import ScoringPolicy
 from bot.services.annual import (
     CLOSING_REASON,
@@ -21,8 +21,9 @@ from bot.services.annual import (
     group_text,
 )
 from handlers.callbacks import action
+from handlers.screens import leave as leave_screens
 from handlers.screens.common import band_label, esc, pager, period_label
-from models.enums import Band, LeaveKind
+from models.enums import Band
 
 if TYPE_CHECKING:
     from models import Leave
@@ -46,13 +47,7 @@ MY_FORMS = action(PREFIX, "mf", "n")  # year: the sheets of the people the evalu
 
 PAGE = 10
 AGENCY_PAGE = 15
-LEAVE_KINDS = [LeaveKind.SICK, LeaveKind.MATERNITY, LeaveKind.STUDY, LeaveKind.OTHER]
-LEAVE_LABELS = {
-    LeaveKind.SICK: N_("Sick leave"),
-    LeaveKind.MATERNITY: N_("Maternity leave"),
-    LeaveKind.STUDY: N_("Full-time study"),
-    LeaveKind.OTHER: N_("Other leave"),
-}
+LEAVE_KINDS = leave_screens.KINDS  # a button carries the index: the order is kept
 BANDS = [Band.EXCELLENT, Band.GOOD, Band.DONE, Band.FAILED]
 
 
@@ -120,9 +115,7 @@ def cadre_screen(d: AnnualDraft, leaves: list[Leave], agency_band: str | None,
         lines.append(_("Periods evaluated: {periods}").format(periods=" · ".join(parts)))
     lines.append(_("Months worked: {months}").format(months=months_text(d.months_worked)))
     for leave in leaves:
-        lines.append("   " + _("{kind} {start}–{end}").format(
-            kind=_(LEAVE_LABELS[LeaveKind(leave.kind)]), start=fmt_date(leave.starts_on),
-            end=fmt_date(leave.ends_on)))
+        lines.append("   " + leave_screens.span_text(leave))
     rows = []
     if not d.ratable:
         lines.append(not_rated_line(d, scoring))
@@ -167,7 +160,7 @@ def reason_prompt(band: Band) -> str:
 
 
 def leave_kind_screen(cadre_id: int, year: int, name: str) -> tuple[str, InlineKeyboardMarkup]:
-    rows = [[LEAVE_KIND.button(_(LEAVE_LABELS[kind]), cadre_id, year, index)]
+    rows = [[LEAVE_KIND.button(leave_screens.kind_label(kind), cadre_id, year, index)]
             for index, kind in enumerate(LEAVE_KINDS)]
     rows.append([CADRE.button(_("⬅️ Back"), cadre_id, year)])
     return _("🏖 Leave of {name}: which kind?").format(name=esc(name)), InlineKeyboardMarkup(rows)

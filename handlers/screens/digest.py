@@ -44,7 +44,7 @@ def supervisor_text(d: digests.Digest) -> str:
     lines = [_("📈 <b>Summary of {period}</b> — {count} cadres you evaluate").format(
         period=period_label(d.period), count=len(d.lines))]
     lines.append(_("Sent: {sent}/{total} · late: {late} · waiting for your approval: {waiting} "
-                   "products").format(sent=len(d.submitted), total=len(d.lines),
+                   "products").format(sent=len(d.submitted), total=len(d.expected),
                                       late=len(d.late), waiting=d.waiting))
     if d.missing:
         names = ", ".join(esc(line.name) + (f" ({period_label(line.period)})" if line.period
@@ -52,6 +52,9 @@ def supervisor_text(d: digests.Digest) -> str:
         more = len(d.missing) - MAX_NAMES
         lines.append(_("Not sent yet: {names}").format(names=names) +
                      (" " + _("and {count} more").format(count=more) if more > 0 else ""))
+    if d.away:
+        lines.append(_("🏖 On leave for the whole period (not expected): {names}").format(
+            names=", ".join(esc(line.name) for line in d.away[:MAX_NAMES])))
     if d.average is not None:
         lines.append(_("Average score: {score}").format(score=fmt_score(d.average)))
     if d.overdue:
@@ -101,6 +104,9 @@ def board_text(d: digests.BoardDigest) -> str:
              _("Reports sent: {sent}/{total} ({rate})").format(
                  sent=fmt_number(d.submitted), total=fmt_number(d.cadres),
                  rate=fmt_percent(d.submitted / d.cadres if d.cadres else 0))]
+    if d.away:
+        lines.append(_("🏖 On leave for the whole period (not counted): {count}").format(
+            count=fmt_number(d.away)))
     if d.indicators:
         lines.append(_("<b>Resolution targets</b> (largest gap first)"))
         for item in d.indicators:
@@ -193,7 +199,8 @@ def unit_screen(found: digests.UnitView, unit_id: int, page: int) -> Screen:
             unit=esc(unit.name), sent=row.submitted, total=row.cadres, avg=avg))
         rows.append([UNIT.button(unit.name[:40], period.id, unit.id)])
     for line in view.cadres:
-        state = _("sent") if line.submitted else _("not sent")
+        state = (_("sent") if line.submitted else _("on leave") if line.on_leave
+                 else _("not sent"))
         score = fmt_score(line.total) if line.total is not None else "—"
         lines.append(f"• {esc(line.name)}: {state} · {score}")
     if view.unit is not None and view.indicators:
@@ -221,7 +228,8 @@ def excel_workbook(mine: digests.Digest, board: digests.BoardDigest | None) -> b
     headers = [_("Cadre code"), _("Full name"), _("Unit"), _("Sent"), _("Sent late"),
                _("Waiting for approval"), _("Total"), _("Band")]
     sheets.append((_("Cadres"), headers, [
-        [line.code, line.name, line.unit, _("yes") if line.submitted else _("no"),
+        [line.code, line.name, line.unit,
+         _("yes") if line.submitted else _("on leave") if line.on_leave else _("no"),
          _("yes") if line.late else "", line.waiting,
          shown_score(line.total) if line.total is not None else None,
          band_label(line.band) if line.band else ""] for line in mine.lines]))

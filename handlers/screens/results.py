@@ -12,6 +12,7 @@ from bot.services.criteria import criterion_title
 from bot.services.results import PeriodResult, Results
 from bot.services.scoring import PeriodScore
 from handlers.callbacks import action
+from handlers.screens import leave as leave_screens
 from handlers.screens.common import band_label, esc, figure, period_label, status_label
 from models.enums import ProductKind
 
@@ -25,7 +26,7 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
     lines = [_("📊 <b>My results</b>"), ""]
     if not results.periods:
         lines.append(_("No results yet. Start with “📝 KPI report”."))
-        return "\n".join(lines), InlineKeyboardMarkup([])
+        return "\n".join(lines), InlineKeyboardMarkup([[_leave_button()]])
     for r in results.periods:
         state = _("rated") if r.rated else status_label(r.status)
         lines.append(_("<b>{period}</b>: {score} points — {band} ({state})").format(
@@ -52,7 +53,13 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
     rows = [[DETAIL.button(_("🔎 How the score of {period} was computed").format(
         period=period_label(r.period)), r.period.id)] for r in results.periods[:3]]
     rows.append([CHART.button(_("📈 Chart of the last 12 periods"))])
+    rows.append([_leave_button()])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _leave_button():
+    """🏖 declaring time away from work starts here (the main menu's labels are fixed)."""
+    return leave_screens.MINE.button(_("🏖 Leave (annual, sick, maternity, study)"))
 
 
 def _deduction_lines(p, sp) -> list[str]:

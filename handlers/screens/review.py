@@ -24,6 +24,7 @@ from bot.services.review import (
 from handlers.callbacks import action
 from handlers.screens import annual as annual_screens
 from handlers.screens import delegation
+from handlers.screens import leave as leave_screens
 from handlers.screens import rating as rating_screens
 from handlers.screens.common import STALE, Screen, band_label, esc, figure, pager, period_label
 from handlers.screens.entries import figures_text
@@ -98,6 +99,8 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "") -> Screen:
         for cadre, period in inbox.to_rate:
             rows.append([rating_screens.START.button(_("⭐ Evaluate {name} · {period}").format(
                 name=cadre.full_name, period=period_label(period)), cadre.id, period.id)])
+    if inbox.leaves:
+        rows.append(leave_screens.inbox_button(inbox.leaves))
     rows.append([annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
         year=inbox.year), inbox.year, 0),
         delegation.MENU.button(_("🔁 Delegate"))])
