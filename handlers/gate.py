@@ -110,10 +110,11 @@ async def gate(update: Update, context: BotContext) -> None:
     # The update's transaction begins here and stays open for the feature handler's service
     # call (one transaction per update); nothing is sent while it is open.
     session = await context.begin_update()
-    context.actor = await identity.actor_for(session, user.id, context.clock.now(),
-                                              today=context.today)
+    sender = await identity.sender(session, user.id, chat.id, context.clock.now(),
+                                   today=context.today)
+    context.actor = sender.actor
     if context.actor is not None and update.message is not None:
-        context.flow = await flows.get_flow(session, chat.id)
+        context.flow = flows.as_flow(sender.flow)
     if context.actor is None:
         await handle_unlinked(update, context)  # links in this same transaction
 

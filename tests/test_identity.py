@@ -167,8 +167,9 @@ async def test_the_sender_is_found_by_index_after_analyze_with_most_people_unlin
             "pragma_index_list('cadres') il, pragma_index_info(il.name) ii "
             "WHERE ii.name = 'telegram_user_id'))")
         await conn.exec_driver_sql("ANALYZE sqlite_schema")  # SQLite reloads the statistics
-        compiled = identity._ACTOR.compile(dialect=conn.dialect)
-        params = compiled.construct_params({"user_id": 42, "today": clock.now().date()})
+        compiled = identity._SENDER.compile(dialect=conn.dialect)
+        params = compiled.construct_params({"user_id": 42, "chat_id": 42,
+                                            "today": clock.now().date()})
         plan = (await conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN " + str(compiled),
             tuple(params[name] for name in compiled.positiontup))).all()

@@ -18,11 +18,12 @@ class Flow:
     data: dict = field(default_factory=dict)
 
 
+def as_flow(row: FlowState | None) -> Flow | None:
+    return None if row is None else Flow(row.flow, row.step, dict(row.data or {}))
+
+
 async def get_flow(session: AsyncSession, chat_id: int) -> Flow | None:
-    row = await session.get(FlowState, chat_id)
-    if row is None:
-        return None
-    return Flow(row.flow, row.step, dict(row.data or {}))
+    return as_flow(await session.get(FlowState, chat_id))
 
 
 async def set_flow(session: AsyncSession, chat_id: int, flow: Flow, now: datetime) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from bot.i18n import DEFAULT_TZ
 from bot.phones import normalize_phone
 from bot.services import audit
-from models import Cadre, Delegation, InviteCode, RoleGrant
+from models import Cadre, Delegation, FlowState, InviteCode, RoleGrant
 from models.enums import Role
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
@@ -98,36 +98,54 @@ async def linked_cadre(session: AsyncSession, telegram_user_id: int) -> Cadre | 
 
 _EVALUATED = aliased(Cadre, name="evaluated")
 # Built once: aliasing the cadres table and building the statement cost more than running it.
-_ACTOR = (
-    select(Cadre.id, Cadre.code, Cadre.full_name, Cadre.unit_id,
+# The sender's whole record and their chat's flow come in the same statement, so the
+# update's later `session.get(Cadre, …)` / `session.get(FlowState, …)` are answered from
+# the session without another round trip.
+_SENDER = (
+    select(Cadre,
            exists().where(_EVALUATED.evaluator_id == Cadre.id, _EVALUATED.active.is_(True))
            .label("evaluates"),
            exists().where(Delegation.delegate_id == Cadre.id, Delegation.revoked_at.is_(None),
                           Delegation.starts_on <= bindparam("today"),
                           Delegation.ends_on >= bindparam("today")).label("delegated"),
-           RoleGrant.role)
+           RoleGrant.role, FlowState)
     .outerjoin(RoleGrant, RoleGrant.cadre_id == Cadre.id)
+    .outerjoin(FlowState, FlowState.chat_id == bindparam("chat_id"))
     .where(Cadre.telegram_user_id == bindparam("user_id"), Cadre.active.is_(True)))
+
+
+@dataclass(frozen=True)
+class Sender:
+    actor: Actor | None
+    flow: FlowState | None  # the chat's flow row, read with the actor (None: no flow)
+
+
+async def sender(session: AsyncSession, telegram_user_id: int, chat_id: int, now: datetime,
+                 today: date | None = None) -> Sender:
+    """Who is behind this Telegram account, with their roles, and the chat's flow — read on
+    every update, in one query: the record, its granted roles, the "evaluates someone /
+    holds a delegation" facts and the flow row."""
+    rows = (await session.execute(
+        # a delegation runs on the province's days (`today`, by default in Asia/Ho_Chi_Minh):
+        # the UTC date is still yesterday before 07:00 there
+        _SENDER, {"user_id": telegram_user_id, "chat_id": chat_id,
+                  "today": today or now.astimezone(DEFAULT_TZ).date()})).all()
+    if not rows:
+        return Sender(None, None)
+    first = rows[0]
+    cadre = first.Cadre
+    roles = {Role.CADRE} | {Role(row.role) for row in rows if row.role}
+    if first.evaluates or first.delegated:
+        roles.add(Role.SUPERVISOR)
+    actor = Actor(cadre_id=cadre.id, code=cadre.code, full_name=cadre.full_name,
+                  unit_id=cadre.unit_id, roles=frozenset(roles))
+    return Sender(actor, first.FlowState)
 
 
 async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime,
                     today: date | None = None) -> Actor | None:
-    """Who is behind this Telegram account, with their roles (read on every update, in one
-    query: the record, its granted roles and the "evaluates someone / holds a delegation"
-    facts)."""
-    rows = (await session.execute(
-        # a delegation runs on the province's days (`today`, by default in Asia/Ho_Chi_Minh):
-        # the UTC date is still yesterday before 07:00 there
-        _ACTOR, {"user_id": telegram_user_id,
-                 "today": today or now.astimezone(DEFAULT_TZ).date()})).all()
-    if not rows:
-        return None
-    first = rows[0]
-    roles = {Role.CADRE} | {Role(row.role) for row in rows if row.role}
-    if first.evaluates or first.delegated:
-        roles.add(Role.SUPERVISOR)
-    return Actor(cadre_id=first.id, code=first.code, full_name=first.full_name,
-                 unit_id=first.unit_id, roles=frozenset(roles))
+    """Who is behind this Telegram account, with their roles (see `sender`)."""
+    return (await sender(session, telegram_user_id, telegram_user_id, now, today)).actor
 
 
 async def _attach(
