@@ -134,6 +134,9 @@ async def sender(session: AsyncSession, telegram_user_id: int, chat_id: int, now
         return Sender(None, None)
     first = rows[0]
     cadre = first.Cadre
+    # the session's identity map holds objects weakly: this keeps the record (and the flow
+    # row, held by the result) there for the update's later reads
+    session.info["sender"] = (cadre, first.FlowState)
     roles = {Role.CADRE} | {Role(row.role) for row in rows if row.role}
     if first.evaluates or first.delegated:
         roles.add(Role.SUPERVISOR)
