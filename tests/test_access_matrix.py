@@ -116,6 +116,7 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "kp:e": row("evaluator"),  # [evaluator] open a product of her own report
     "kp:g": row(CADRES),  # [evaluator] self-assessment of the general criteria: own data
     "kp:gc": row("evaluator"),  # [evaluator] a choice inside her own self-assessment
+    "kp:gm": row(CADRES),  # [evaluator] a criterion her self-assessment lacks: own data
     "kp:sub": row(CADRES),  # [evaluator] send for approval: own data
     "kb:e": row("board"),  # [board] the board corrects someone's product
     # 📊 Kết quả của tôi — own data
@@ -237,7 +238,7 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
 # starts each. Who may be in a flow is who may tap its starting button; a step re-checks
 # the rights before it stores anything.
 FLOWS: dict[str, set[str]] = {
-    "kpi": {"kp:e", "kp:g", "kb:e", "kb:r"},
+    "kpi": {"kp:e", "kp:g", "kp:gm", "kb:e", "kb:r"},
     "review": {"rv:adj", "rv:rt", "rv:R"},
     "rating": {"ra:s", "ra:c", "ra:e", "ra:k"},
     "annual": {"ry:lk", "ry:b"},
