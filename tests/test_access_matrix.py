@@ -34,7 +34,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from bot.demo import load_demo_province
 from bot.services.identity import hash_invite
 from handlers.flowrouter import ROUTES
-from models import Base, Cadre, Delegation, Evaluation, InviteCode, Period
+from models import Base, Cadre, Delegation, Evaluation, InviteCode, OrgUnit, Period
 from tests.test_flow_notices import compose, drain
 from tests.test_flow_report import fill_and_submit
 from tests.test_flow_training import declare_course
@@ -154,6 +154,8 @@ BUTTONS: dict[str, dict[str, bool]] = {
     # 🔁 Ủy quyền
     "dl:m": row(SUPERVISORS),  # [evaluator] delegation screen: each sees their own
     "dl:n": row(SUPERVISORS),  # [evaluator] start a new delegation of one's own
+    "dl:pg": row(SUPERVISORS),  # [evaluator] a page of the people of one's own unit
+    "dl:pk": row("evaluator"),  # [evaluator] a deputy picked in her own new delegation
     "dl:x": row("evaluator"),  # [evaluator] asks to revoke her delegation to Nam
     "dl:X": row("evaluator"),  # [evaluator] confirms it
     # 🎯 /chitieu
@@ -242,7 +244,7 @@ FLOWS: dict[str, set[str]] = {
     "review": {"rv:adj", "rv:rt", "rv:R"},
     "rating": {"ra:s", "ra:c", "ra:e", "ra:k"},
     "annual": {"ry:lk", "ry:b"},
-    "delegate": {"dl:n"},
+    "delegate": {"dl:n", "dl:pg"},
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
     "notice": {"nt:new"},
@@ -341,6 +343,18 @@ async def build(harness, clock, tmp_path) -> Province:
             province.may_see[name] = names
         province.may_see["delegate"] |= evaluatees("XTH002") | {evaluator.full_name}
         province.may_see["evaluator"] |= {cadres["XTH003"].full_name, cadres["XTH006"].full_name}
+        # an evaluator picks a deputy among the people of her unit and its sub-units
+        units = {u.id: u.parent_id for u in await s.scalars(select(OrgUnit))}
+
+        def under(unit_id, top) -> bool:
+            while unit_id is not None and unit_id != top:
+                unit_id = units.get(unit_id)
+            return unit_id == top
+
+        for name in ("evaluator", "other_supervisor"):
+            me = cadres[ACTORS[name][0]]
+            province.may_see[name] |= {c.full_name for c in cadres.values()
+                                       if c.active and under(c.unit_id, me.unit_id)}
         province.may_see["board"] = set(province.names.values())
         # whoever holds an invite code may learn whose record it is for
         invited = cadres[INVITE[0]]
@@ -476,7 +490,7 @@ async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
 
 
 async def forged_ids(province: Province) -> dict[str, int]:
-    from models import Entry, OrgUnit, TrainingRecord
+    from models import Entry, TrainingRecord
 
     await province.restore()
     async with province.harness.db.session() as s:
