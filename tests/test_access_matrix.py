@@ -116,7 +116,6 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "kp:e": row("evaluator"),  # [evaluator] open a product of her own report
     "kp:g": row(CADRES),  # [evaluator] self-assessment of the general criteria: own data
     "kp:gc": row("evaluator"),  # [evaluator] a choice inside her own self-assessment
-    "kp:gm": row(CADRES),  # [evaluator] a criterion her self-assessment lacks: own data
     "kp:sub": row(CADRES),  # [evaluator] send for approval: own data
     "kb:e": row("board"),  # [board] the board corrects someone's product
     # 📊 Kết quả của tôi — own data
@@ -166,6 +165,7 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "tr:new": row(CADRES),  # [cadre] declare a course: own data
     "tr:req": row("board"),  # [board] the province's requirements
     "tr:v": row(SUPERVISORS),  # [evaluator] courses waiting: each sees their own queue
+    "tr:vc": row("evaluator board"),  # [evaluator] Thảo's course in the list
     "tr:a": row("evaluator board"),  # [evaluator] verify Thảo's course
     "tr:x": row("evaluator board"),  # [evaluator] reject it
     # 🔔 Thông báo
@@ -201,6 +201,7 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "kp:r": ("kp:r:{entry}", row("")),  # Thảo's product is approved: not editable
     "kp:x": ("kp:x:{entry}:1", row("")),
     "kp:ok": ("kp:ok:{nov}", row(CADRES)),  # confirm sending: own data, each told what lacks
+    "kp:gm": ("kp:gm:{nov}:0", row(CADRES)),  # a criterion one's self-assessment lacks: own
     "kb:a": ("kb:a:{entry}:passed", row("")),
     "kb:n": ("kb:n:{entry}:failed:0", row("")),
     "kb:s": ("kb:s:{entry}:note", row("")),
@@ -223,6 +224,7 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "tr:s": ("tr:s:4", row("")),
     "tr:ok": ("tr:ok", row("")),
     "tr:f": ("tr:f:{record}", row("evaluator board")),  # Thảo's certificate
+    "tr:vp": ("tr:vp:1", row(SUPERVISORS)),  # a page of one's own courses waiting
     "nt:l": ("nt:l:0", row(CADRES)),  # own notices, a page
     "nt:noatt": ("nt:noatt", row("")),  # steps of a notice nobody is composing
     "nt:f": ("nt:f:l:xa", row("")),
