@@ -78,6 +78,8 @@ async def test_the_deputy_is_picked_from_the_unit_or_found_by_name(harness, cloc
     assert "Lý Văn Bình (XTH001)" not in anh.buttons()
     await anh.send("nguyen van khong co")
     assert "Không có ai trong đơn vị có tên khớp với «nguyen van khong co»" in anh.last.text
+    await anh.send("xth999")  # a code nobody has
+    assert "Không có cán bộ nào đang công tác có mã này" in anh.last.text
     await anh.send("ly binh")
     assert anh.buttons() == ["Lý Văn Bình (XTH001)", "👥 Cả đơn vị"]
     await anh.tap("Lý Văn Bình (XTH001)")
@@ -92,7 +94,7 @@ async def test_the_deputy_is_picked_from_the_unit_or_found_by_name(harness, cloc
         assert (delegation.starts_on.isoformat(), delegation.ends_on.isoformat()) == (
             "2026-11-20", "2026-11-26")
     begun = begun_since(harness, since)
-    assert len(begun) == 7 and max(begun) == 1, begun
+    assert len(begun) == 8 and max(begun) == 1, begun
 
 
 async def test_a_picked_deputy_button_works_only_at_that_step(harness, clock):

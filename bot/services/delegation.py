@@ -128,6 +128,13 @@ def name_matches(name: str, query: str) -> bool:
     return all(any(word.startswith(part) for word in words) for part in fold_text(query).split())
 
 
+def _looks_like_code(text: str) -> bool:
+    """One word with a digit in it (codes are like XTH004; names have no digits)."""
+    word = text.strip()
+    return bool(word) and not any(ch.isspace() for ch in word) \
+        and any(ch.isdigit() for ch in word)
+
+
 async def choose(session: AsyncSession, delegator_id: int, text: str) -> Person | Candidates:
     """What was typed at "who?": a cadre's code (anyone active, as before), else a name
     searched among the people of the evaluator's unit and its sub-units; refused
@@ -140,6 +147,8 @@ async def choose(session: AsyncSession, delegator_id: int, text: str) -> Person 
     found = [c for c in await _colleagues(session, delegator_id)
              if name_matches(c.name, text)]
     if not found:
+        if _looks_like_code(text):  # "XTH999": a code mistyped, not a name
+            raise ReviewError("unknown_delegate")
         raise ReviewError("no_match", query=text.strip())
     return Candidates(tuple(found[:PAGE_SIZE]), more=len(found) > PAGE_SIZE, query=text.strip())
 

@@ -178,13 +178,14 @@ async def open_report(session: AsyncSession, kpi: KpiService, caller: Caller,
     """The caller's own sheet: of `period_id`, or the period that needs them now (see
     `needing_attention`), with the other periods they may open."""
     me = me or await _me(session, caller)
+    states: dict[int, set[str]] = {}
     if shown is None:
-        shown = await kpi.periods_to_show(session, me, caller.today)
+        shown, states = await kpi.periods_and_states(session, me, caller.today)
     period = next((p for p in shown if p.id == period_id), None)
     if period is None and period_id is not None:
         period = await session.get(Period, period_id)
-    if period is None:
-        period = needing_attention(shown, await kpi.entry_statuses(session, me, shown))
+    if period is None:  # (`shown` given: a period_id is too)
+        period = needing_attention(shown, states)
     sheet = await kpi.sheet(session, me, period)
     return SheetView(sheet, tuple(shown), caller.today, note=note)
 
