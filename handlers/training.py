@@ -267,6 +267,10 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         elif error.code == "not_a_number":
             await message.reply_text(screens.answer_error(error.code, error.info, answer.text),
                                      parse_mode="HTML")
+        elif flow.step == REJECT_STEP:  # asked again, with the way back to the course
+            _text, back = verification.reason_question(flow.data["record_id"])
+            await message.reply_text(screens.answer_error(error.code, error.info, answer.text),
+                                     reply_markup=back)
         else:
             await message.reply_text(screens.answer_error(error.code, error.info, answer.text))
         return

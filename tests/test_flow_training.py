@@ -124,6 +124,7 @@ async def test_declare_verify_and_reject(harness, clock):
     await anh.tap("❌ Không xác nhận")
     await anh.send("x" * 501)
     assert "Lý do quá dài" in anh.last.text  # asked again; nothing decided yet
+    assert anh.buttons() == ["⬅️ Quay lại"]  # … with the way back to the course
     await anh.send("Không có giấy chứng nhận")
     assert "Lý do: Không có giấy chứng nhận" in thao.last.text
     async with harness.db.session() as s:
