@@ -51,8 +51,16 @@ class Step:
 
 
 async def _delegate_chosen(session, context: BotContext, chat_id: int, flow: Flow,
-                           code: str) -> Answer:
-    delegate = await rules.find_delegate(session, context.actor.cadre_id, code)
+                           text: str) -> Answer:
+    """A typed code (the person), or a name (the people it matches, to pick from)."""
+    chosen = await rules.choose(session, context.actor.cadre_id, text)
+    if isinstance(chosen, rules.Candidates):
+        return Answer(screens.matches(chosen))
+    return await _ask_duration(session, context, chat_id, chosen)
+
+
+async def _ask_duration(session, context: BotContext, chat_id: int,
+                        delegate: rules.Person) -> Answer:
     await flows.set_flow(session, chat_id, Flow(FLOW, "range", {"code": delegate.code}),
                          context.clock.now())
     return Answer(screens.ask_duration(delegate))
@@ -68,9 +76,11 @@ async def _dates_chosen(session, context: BotContext, chat_id: int, flow: Flow,
     return Answer(screens.made(change), tell=(tell, screens.told_made(change)) if tell else None)
 
 
-# ➕ New delegation (flow "delegate"), started by the NEW button, which asks for the code:
+# ➕ New delegation (flow "delegate"), started by the NEW button, which shows the people of
+# the evaluator's unit (PICK buttons, PEOPLE pages) and asks who:
 #   step     typed text read as                       then
-#   code   → the delegate's code                     → asks how long (DAYS buttons) → "range"
+#   code   → a code (or a PICK tap)                  → asks how long (DAYS buttons) → "range"
+#          → a name                                  → the people it matches (PICK); stays
 #   range  → "01/12/2026 - 15/12/2026" (or a DAYS tap) → the delegation is made, flow ends
 STEPS: dict[str, Step] = {
     "code": Step(read=str.strip, act=_delegate_chosen),
@@ -108,11 +118,21 @@ async def on_callback(update: Update, context: BotContext) -> None:
         async with context.transaction() as session:
             if tap.action is screens.MENU:
                 items = await rules.overview(session, actor.cadre_id, today)
+                flow = await flows.get_flow(session, chat_id)
+                if flow is not None and flow.name == FLOW:  # ⬅️ from a new delegation
+                    await flows.clear_flow(session, chat_id)
                 answer = Answer(screens.overview(items))
-            elif tap.action is screens.NEW:
-                await rules.begin(session, actor.cadre_id)
+            elif tap.action in (screens.NEW, screens.PEOPLE):
+                page = tap.page if tap.action is screens.PEOPLE else 0
+                found = await rules.candidates(session, actor.cadre_id, page)
                 await flows.set_flow(session, chat_id, Flow(FLOW, "code", {}), context.clock.now())
-                answer = Answer((screens.ask_code(), None))
+                answer = Answer(screens.ask_who(found))
+            elif tap.action is screens.PICK:
+                flow = await flows.get_flow(session, chat_id)
+                if flow is None or flow.name != FLOW or flow.step != "code":
+                    raise ReviewError("not_found")
+                delegate = await rules.pick(session, actor.cadre_id, tap.cadre_id)
+                answer = await _ask_duration(session, context, chat_id, delegate)
             elif tap.action is screens.CANCEL:
                 item = await rules.one_of_mine(session, actor.cadre_id, tap.delegation_id, today)
                 answer = Answer(screens.confirm_cancel(item))

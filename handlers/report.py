@@ -34,6 +34,7 @@ STEP_TAPS = {"e": report.start_entry, "a": report.take_all, "n": report.pick_cou
 TAPS = {
     screens.OPEN: report.open_period,
     screens.SELF: report.start_self_assessment,
+    screens.SELF_MISSING: report.score_missing,
     screens.POINTS: report.tap_points,
     screens.SUBMIT: report.preview_submission,
     screens.SEND: report.submit,

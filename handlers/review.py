@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import _
-from bot.services import flows
+from bot.services import flows, training
 from bot.services import review as service
 from bot.services.flows import Flow
 from bot.services.numbers import NotANumber, parse_number
@@ -52,9 +52,11 @@ def _reading(context: BotContext) -> str:
 
 
 async def inbox_screen(session, context: BotContext, page: int = 0, prefix: str = "") -> Screen:
-    """The inbox, read inside the caller's transaction (⭐ rating comes back to it)."""
+    """The inbox, read inside the caller's transaction (⭐ rating comes back to it), with the
+    declared courses waiting for the caller's verification (one indexed count)."""
     inbox = await service.open_inbox(session, context.actor, context.today, page)
-    return screens.inbox_screen(inbox, _tz(context), prefix)
+    courses = await training.waiting_count(session, context.actor)
+    return screens.inbox_screen(inbox, _tz(context), prefix, courses)
 
 
 def _decided(context: BotContext, outcome: Outcome) -> Reply:

@@ -29,6 +29,7 @@ from handlers.callbacks import Decoded, decode
 from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.menu import ITEMS, register_item
 from handlers.screens import training as screens
+from handlers.screens import verification
 from handlers.screens.common import Screen, stale
 
 if TYPE_CHECKING:
@@ -119,10 +120,25 @@ async def _confirm(session, context: BotContext, chat_id: int, tap: Decoded) -> 
     return Reply(screens.overview_screen(view, prefix=screens.declared_text(declared)), notify)
 
 
+async def _leave_rejection(session, chat_id: int) -> None:
+    """Back from typing a rejection's reason: the chat no longer waits for it."""
+    flow = await flows.get_flow(session, chat_id)
+    if flow is not None and flow.name == FLOW and flow.step == REJECT_STEP:
+        await flows.clear_flow(session, chat_id)
+
+
 async def _pending(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
-    actor = context.actor
-    return Reply(screens.pending_screen(await rules.pending_for(session, actor.cadre_id,
-                                                                actor.is_board)))
+    """🗂 The verification list (PENDING: its first page; PENDING_PAGE: another)."""
+    await _leave_rejection(session, chat_id)
+    page = tap.page if tap.action is screens.PENDING_PAGE else 0
+    return Reply(verification.list_screen(await rules.waiting_list(session, context.actor,
+                                                                   page)))
+
+
+async def _course(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
+    await _leave_rejection(session, chat_id)
+    return Reply(verification.course_screen(*await rules.waiting_course(
+        session, context.actor, tap.record_id)))
 
 
 async def _requirements(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
@@ -136,7 +152,7 @@ async def _decided(session, context: BotContext, chat_id: int, record_id: int,
     await flows.clear_flow(session, chat_id)
     notify = ((decision.cadre_chat, screens.cadre_notice(decision))
               if decision.cadre_chat else None)
-    return Reply(screens.decided_screen(decision), notify)
+    return Reply(verification.decided_screen(decision), notify)
 
 
 async def _verify(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
@@ -144,10 +160,10 @@ async def _verify(session, context: BotContext, chat_id: int, tap: Decoded) -> R
 
 
 async def _reject(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
-    await rules.verifiable(session, context.actor, tap.record_id)
+    await rules.waiting_course(session, context.actor, tap.record_id)
     await flows.set_flow(session, chat_id, Flow(FLOW, REJECT_STEP, {"record_id": tap.record_id}),
                          context.clock.now())
-    return Reply(screens.reason_question())
+    return Reply(verification.reason_question(tap.record_id))
 
 
 async def _certificate(session, context: BotContext, chat_id: int, tap: Decoded) -> Reply:
@@ -156,7 +172,8 @@ async def _certificate(session, context: BotContext, chat_id: int, tap: Decoded)
 
 EVERYONE = {screens.OPEN_MINE: _mine, screens.NEW: _new, screens.CATEGORY: _category,
             screens.SKIP: _skip, screens.CONFIRM: _confirm}
-SUPERVISORS = {screens.PENDING: _pending, screens.VERIFY: _verify, screens.REJECT: _reject,
+SUPERVISORS = {screens.PENDING: _pending, screens.PENDING_PAGE: _pending,
+               screens.COURSE: _course, screens.VERIFY: _verify, screens.REJECT: _reject,
                screens.CERTIFICATE: _certificate}
 BOARD = {screens.REQUIREMENTS: _requirements}
 
@@ -250,6 +267,10 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
         elif error.code == "not_a_number":
             await message.reply_text(screens.answer_error(error.code, error.info, answer.text),
                                      parse_mode="HTML")
+        elif flow.step == REJECT_STEP:  # asked again, with the way back to the course
+            _text, back = verification.reason_question(flow.data["record_id"])
+            await message.reply_text(screens.answer_error(error.code, error.info, answer.text),
+                                     reply_markup=back)
         else:
             await message.reply_text(screens.answer_error(error.code, error.info, answer.text))
         return

@@ -34,7 +34,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from bot.demo import load_demo_province
 from bot.services.identity import hash_invite
 from handlers.flowrouter import ROUTES
-from models import Base, Cadre, Delegation, Evaluation, InviteCode, Period
+from models import Base, Cadre, Delegation, Evaluation, InviteCode, OrgUnit, Period
 from tests.test_flow_leave import declare as declare_leave
 from tests.test_flow_notices import compose, drain
 from tests.test_flow_report import fill_and_submit
@@ -163,6 +163,8 @@ BUTTONS: dict[str, dict[str, bool]] = {
     # 🔁 Ủy quyền
     "dl:m": row(SUPERVISORS),  # [evaluator] delegation screen: each sees their own
     "dl:n": row(SUPERVISORS),  # [evaluator] start a new delegation of one's own
+    "dl:pg": row(SUPERVISORS),  # [evaluator] a page of the people of one's own unit
+    "dl:pk": row("evaluator"),  # [evaluator] a deputy picked in her own new delegation
     "dl:x": row("evaluator"),  # [evaluator] asks to revoke her delegation to Nam
     "dl:X": row("evaluator"),  # [evaluator] confirms it
     # 🎯 /chitieu
@@ -173,6 +175,7 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "tr:new": row(CADRES),  # [cadre] declare a course: own data
     "tr:req": row("board"),  # [board] the province's requirements
     "tr:v": row(SUPERVISORS),  # [evaluator] courses waiting: each sees their own queue
+    "tr:vc": row("evaluator board"),  # [evaluator] Thảo's course in the list
     "tr:a": row("evaluator board"),  # [evaluator] verify Thảo's course
     "tr:x": row("evaluator board"),  # [evaluator] reject it
     # 🔔 Thông báo
@@ -208,6 +211,7 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "kp:r": ("kp:r:{entry}", row("")),  # Thảo's product is approved: not editable
     "kp:x": ("kp:x:{entry}:1", row("")),
     "kp:ok": ("kp:ok:{nov}", row(CADRES)),  # confirm sending: own data, each told what lacks
+    "kp:gm": ("kp:gm:{nov}:0", row(CADRES)),  # a criterion one's self-assessment lacks: own
     "kb:a": ("kb:a:{entry}:passed", row("")),
     "kb:n": ("kb:n:{entry}:failed:0", row("")),
     "kb:s": ("kb:s:{entry}:note", row("")),
@@ -231,6 +235,7 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "tr:s": ("tr:s:4", row("")),
     "tr:ok": ("tr:ok", row("")),
     "tr:f": ("tr:f:{record}", row("evaluator board")),  # Thảo's certificate
+    "tr:vp": ("tr:vp:1", row(SUPERVISORS)),  # a page of one's own courses waiting
     "nt:l": ("nt:l:0", row(CADRES)),  # own notices, a page
     "nt:noatt": ("nt:noatt", row("")),  # steps of a notice nobody is composing
     "nt:f": ("nt:f:l:xa", row("")),
@@ -248,11 +253,11 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
 # starts each. Who may be in a flow is who may tap its starting button; a step re-checks
 # the rights before it stores anything.
 FLOWS: dict[str, set[str]] = {
-    "kpi": {"kp:e", "kp:g", "kb:e", "kb:r"},
+    "kpi": {"kp:e", "kp:g", "kp:gm", "kb:e", "kb:r"},
     "review": {"rv:adj", "rv:rt", "rv:R"},
     "rating": {"ra:s", "ra:c", "ra:e", "ra:k"},
     "annual": {"ry:lk", "ry:b"},
-    "delegate": {"dl:n"},
+    "delegate": {"dl:n", "dl:pg"},
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
     "leave": {"lv:new", "lv:no"},
@@ -352,6 +357,18 @@ async def build(harness, clock, tmp_path) -> Province:
             province.may_see[name] = names
         province.may_see["delegate"] |= evaluatees("XTH002") | {evaluator.full_name}
         province.may_see["evaluator"] |= {cadres["XTH003"].full_name, cadres["XTH006"].full_name}
+        # an evaluator picks a deputy among the people of her unit and its sub-units
+        units = {u.id: u.parent_id for u in await s.scalars(select(OrgUnit))}
+
+        def under(unit_id, top) -> bool:
+            while unit_id is not None and unit_id != top:
+                unit_id = units.get(unit_id)
+            return unit_id == top
+
+        for name in ("evaluator", "other_supervisor"):
+            me = cadres[ACTORS[name][0]]
+            province.may_see[name] |= {c.full_name for c in cadres.values()
+                                       if c.active and under(c.unit_id, me.unit_id)}
         province.may_see["board"] = set(province.names.values())
         # whoever holds an invite code may learn whose record it is for
         invited = cadres[INVITE[0]]
@@ -488,7 +505,7 @@ async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
 
 
 async def forged_ids(province: Province) -> dict[str, int]:
-    from models import Entry, OrgUnit, TrainingRecord
+    from models import Entry, TrainingRecord
 
     await province.restore()
     async with province.harness.db.session() as s:

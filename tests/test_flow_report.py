@@ -108,12 +108,16 @@ async def test_a_comma_thousand_is_asked_again_and_a_unit_after_the_number_is_ac
     assert (await entries(harness))["XTH004#1"].quantity_done == 118
 
 
-async def test_a_sent_report_stays_on_the_report_screen_until_its_deadline(harness, clock):
+async def test_a_sent_report_stays_one_tap_away_until_its_deadline(harness, clock):
     thao, _ = await setup(harness, clock, when=datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
     await thao.send("📝 Báo cáo KPI")
     assert "Báo cáo KPI — Tháng 11/2026" in thao.last.text  # November, due 03/12
     await fill_and_submit(thao)
+    assert text_of_period(thao.last.text) == "Tháng 11/2026"  # where she sent it from
+    # sent: 📝 now opens the month taking entries (issue #22), November one tap away
     await thao.send("📝 Báo cáo KPI")
+    assert "Báo cáo KPI — Tháng 12/2026" in thao.last.text
+    await thao.tap("📅 Mở Tháng 11/2026")
     text = thao.last.text
     assert "Báo cáo KPI — Tháng 11/2026" in text and text.count("Chờ duyệt") == 3
     assert not any(label.startswith("✏️") for label in thao.buttons())
@@ -123,6 +127,155 @@ async def test_a_sent_report_stays_on_the_report_screen_until_its_deadline(harne
     await thao.send("📝 Báo cáo KPI")
     assert "Báo cáo KPI — Tháng 12/2026" in thao.last.text
     assert "📅 Mở Tháng 11/2026" not in thao.buttons()
+
+
+def text_of_period(text: str) -> str:
+    """The period a report screen shows ("Tháng 11/2026")."""
+    return text.split("Báo cáo KPI — ", 1)[1].split("<", 1)[0].split("\n", 1)[0].strip()
+
+
+async def test_the_report_opens_the_month_taking_entries_once_the_last_is_rated(
+        harness, clock):
+    """Issue #22: November approved and rated on 01/12, /baocao kept opening November (until
+    its deadline 03/12): every December report cost an extra tap."""
+    from tests.test_flow_rating import approved
+
+    thao, anh = await approved(harness, clock)  # sent and approved on 20/11
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap_starting("✅ Xác nhận:")
+    clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # Tuesday 01/12, 09:00 in Hanoi
+    await thao.send("📝 Báo cáo KPI")
+    assert text_of_period(thao.last.text) == "Tháng 12/2026"
+    assert "📅 Mở Tháng 11/2026" in thao.buttons()  # the rated month, one tap away
+    assert thao.buttons()[0].startswith("✏️ 1.")  # December's products, to be entered
+    async with harness.db.session() as s:
+        december = await s.scalar(select(Period).where(Period.year == 2026,
+                                                      Period.number == 12))
+        mine = list(await s.scalars(select(Entry).join(Cadre, Cadre.id == Entry.cadre_id)
+                                    .where(Cadre.code == "XTH004",
+                                           Entry.period_id == december.id)))
+        assert len(mine) == 3 and {e.status for e in mine} == {"draft"}
+
+
+async def test_the_report_opens_a_returned_month_first_then_the_earliest_unsent(
+        harness, clock):
+    thao, anh = await setup(harness, clock, when=datetime(2026, 10, 20, 2, 0, tzinfo=UTC))
+    await thao.send("📝 Báo cáo KPI")  # October, started and left as a draft
+    assert text_of_period(thao.last.text) == "Tháng 10/2026"
+    clock.set(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+    await thao.send("📝 Báo cáo KPI")
+    assert text_of_period(thao.last.text) == "Tháng 10/2026"  # the earliest not sent
+    await thao.tap("📅 Mở Tháng 11/2026")
+    await fill_and_submit(thao)
+    await thao.send("📝 Báo cáo KPI")
+    assert text_of_period(thao.last.text) == "Tháng 10/2026"  # November is sent
+    async with harness.db.session() as s:  # Ánh returns November (her flow: test_flow_review)
+        for entry in await s.scalars(select(Entry).join(Period, Period.id == Entry.period_id)
+                                     .where(Period.number == 11)):
+            entry.status, entry.return_reason = "returned", "Thiếu minh chứng"
+    await thao.send("📝 Báo cáo KPI")
+    assert text_of_period(thao.last.text) == "Tháng 11/2026"  # returned to her: first
+    assert "Thiếu minh chứng" in thao.last.text
+    assert "📅 Mở Tháng 10/2026" in thao.buttons()
+
+
+async def test_sending_a_month_that_has_not_ended_asks_first(harness, clock):
+    """Issue #22: a month could be sent (and rated) on its first day with no warning."""
+    thao, anh = await setup(harness, clock, when=datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap("📅 Mở Tháng 12/2026")
+    await fill_sheet(thao)
+    await thao.tap("📤 Gửi duyệt")
+    text = thao.last.text
+    assert text.startswith("⚠️ Kỳ Tháng 12/2026 chưa kết thúc (đến hết 31/12/2026). "
+                           "Vẫn gửi duyệt?")
+    assert thao.buttons() == ["📤 Xác nhận gửi", "⬅️ Quay lại"]
+    await thao.tap("⬅️ Quay lại")  # cancelled: nothing sent
+    assert text_of_period(thao.last.text) == "Tháng 12/2026"
+    assert {e.status for e in await december_entries(harness)} == {"draft"}
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")  # sending early stays possible
+    assert {e.status for e in await december_entries(harness)} == {"submitted"}
+    assert "Đinh Thị Thảo vừa gửi báo cáo KPI Tháng 12/2026" in anh.last.text
+
+
+async def december_entries(harness) -> list[Entry]:
+    async with harness.db.session() as s:
+        return list(await s.scalars(
+            select(Entry).join(Period, Period.id == Entry.period_id)
+            .join(Cadre, Cadre.id == Entry.cadre_id)
+            .where(Cadre.code == "XTH004", Period.number == 12)))
+
+
+async def test_a_month_has_ended_at_midnight_in_the_province_not_in_utc(harness, clock):
+    # 23:30 on 30/11 in Hanoi: November has not ended
+    thao, _ = await setup(harness, clock, when=datetime(2026, 11, 30, 16, 30, tzinfo=UTC))
+    await thao.send("📝 Báo cáo KPI")
+    await fill_sheet(thao)
+    await thao.tap("📤 Gửi duyệt")
+    assert "Kỳ Tháng 11/2026 chưa kết thúc (đến hết 30/11/2026)" in thao.last.text
+    # 00:30 on 01/12 in Hanoi (still 30/11 in UTC): it has
+    clock.set(datetime(2026, 11, 30, 17, 30, tzinfo=UTC))
+    await thao.tap("⬅️ Quay lại")
+    await thao.tap("📤 Gửi duyệt")
+    assert "chưa kết thúc" not in thao.last.text
+    assert "Gửi 3 sản phẩm của Tháng 11/2026" in thao.last.text
+
+
+async def test_a_half_finished_self_assessment_names_what_is_missing(harness, clock):
+    """Issue #22: "14,5/30 điểm" and sending refused without saying which criteria lack."""
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await thao.tap("⭐ Tự đánh giá")
+    await thao.tap("8,5")
+    await thao.send("6")
+    await thao.send("/huy")  # left before the third criterion
+    await thao.send("📝 Báo cáo KPI")
+    assert "Tự đánh giá tiêu chí chung: 14,5/30 điểm" in thao.last.text
+    await thao.tap("📤 Gửi duyệt")
+    text = thao.last.text
+    assert "Phần tự đánh giá tiêu chí chung chưa xong (14,5/30 điểm)" in text
+    assert "• Năng lực đổi mới sáng tạo, dám nghĩ, dám làm" in text
+    assert "Phẩm chất chính trị" not in text and "Tinh thần trách nhiệm" not in text
+    assert thao.buttons() == ["⭐ Chấm điểm: Năng lực đổi mới sáng tạo, dám nghĩ, dám làm",
+                              "⬅️ Quay lại"]
+    await thao.tap_starting("⭐ Chấm điểm:")
+    assert "Tự đánh giá 3/3: Năng lực đổi mới sáng tạo" in thao.last.text
+    await thao.send("7")  # the last one missing: back to the sheet
+    assert "Tự đánh giá tiêu chí chung: 21,5/30 điểm" in thao.last.text
+    async with harness.db.session() as s:
+        evaluation = await s.scalar(select(Evaluation))
+        assert evaluation.self_criteria == {"politics_ethics": 8.5, "responsibility": 6,
+                                            "innovation": 7}
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    assert {e.status for e in (await entries(harness)).values()} == {"submitted"}
+
+
+async def test_the_missing_criteria_are_asked_one_after_another(harness, clock):
+    thao, _ = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao)
+    await fill_rates(thao)
+    await thao.tap("📤 Gửi duyệt")  # no self-assessment at all: every criterion is listed
+    assert thao.last.text.count("\n• ") == 3
+    await thao.tap_starting("⭐ Chấm điểm:")
+    assert "Tự đánh giá 1/3" in thao.last.text
+    await thao.tap("9")
+    assert "Tự đánh giá 2/3" in thao.last.text
+    await thao.send("/huy")
+    await thao.send("📝 Báo cáo KPI")
+    await thao.tap("📤 Gửi duyệt")
+    assert thao.last.text.count("\n• ") == 2
+    await thao.tap_starting("⭐ Chấm điểm:")
+    assert "Tự đánh giá 2/3" in thao.last.text
+    await thao.tap("9")
+    assert "Tự đánh giá 3/3" in thao.last.text  # only the missing ones, in order
+    await thao.tap("9")
+    assert "Tự đánh giá tiêu chí chung: 27,0/30 điểm" in thao.last.text
 
 
 async def test_full_journey_with_bad_inputs_and_submission(harness, clock):
@@ -182,7 +335,8 @@ async def test_full_journey_with_bad_inputs_and_submission(harness, clock):
     await thao.tap("✅ Xong")
 
     await thao.tap("📤 Gửi duyệt")
-    assert any("tự đánh giá" in a for a in thao.alerts)
+    assert "Phần tự đánh giá tiêu chí chung chưa xong" in thao.last.text
+    await thao.tap("⬅️ Quay lại")
     await self_assess(thao)
     assert "Đã lưu tự đánh giá" in thao.last.text
     assert "30,0/30 điểm" in thao.last.text
@@ -515,8 +669,10 @@ async def test_one_transaction_per_update_of_the_report(harness, clock):
                              mime_type="application/x-msdownload")
     await thao.tap("✅ Xong")
     await fill_rates(thao)
-    await thao.tap("📤 Gửi duyệt")  # refused: no self-assessment yet
-    await self_assess(thao)
+    await thao.tap("📤 Gửi duyệt")  # refused: no self-assessment yet, which criteria say
+    await thao.tap_starting("⭐ Chấm điểm:")  # the first one missing, then the others
+    for _ in range(3):
+        await thao.tap("10")
     await thao.tap("📤 Gửi duyệt")
     await thao.tap("📤 Xác nhận gửi")
     assert "Đinh Thị Thảo vừa gửi báo cáo KPI Tháng 11/2026" in anh.last.text

@@ -179,7 +179,7 @@ async def test_delegation_start_decision_on_behalf_and_end(harness, clock):
     await anh.tap("➕ Ủy quyền mới")
     await anh.send("XTH002")
     assert "không thể tự ủy quyền" in anh.last.text
-    await anh.send("KHONGCO")
+    await anh.send("XTH999")
     assert "Không có cán bộ nào đang công tác có mã này" in anh.last.text
     await anh.send("XTH001")
     assert "Ủy quyền cho Lý Văn Bình trong bao lâu" in anh.last.text

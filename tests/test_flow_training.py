@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.services.training import Profile, Status, applies, status_of
 from models import Cadre, TrainingRecord, TrainingRequirement
@@ -105,6 +105,7 @@ async def test_declare_verify_and_reject(harness, clock):
     await anh.send("📚 Bồi dưỡng")
     await anh.tap("🗂 Xác nhận bồi dưỡng (1)")
     assert "Bồi dưỡng kỹ năng số 2026" in anh.last.text
+    await anh.tap("Đinh Thị Thảo · Bồi dưỡng kỹ năng số 2026")
     await anh.tap("📎 Xem chứng chỉ")
     assert anh.last.kind == "photo"
     verify_screen = anh.fake.messages[-2]  # the certificate came after the screen
@@ -119,9 +120,11 @@ async def test_declare_verify_and_reject(harness, clock):
     await declare_course(thao, "Lớp QLNN")
     await anh.send("📚 Bồi dưỡng")
     await anh.tap("🗂 Xác nhận bồi dưỡng (1)")
+    await anh.tap("Đinh Thị Thảo · Lớp QLNN")
     await anh.tap("❌ Không xác nhận")
     await anh.send("x" * 501)
     assert "Lý do quá dài" in anh.last.text  # asked again; nothing decided yet
+    assert anh.buttons() == ["⬅️ Quay lại"]  # … with the way back to the course
     await anh.send("Không có giấy chứng nhận")
     assert "Lý do: Không có giấy chứng nhận" in thao.last.text
     async with harness.db.session() as s:
@@ -183,9 +186,11 @@ async def test_one_transaction_per_update(harness, clock):
     await declare_course(thao, "Lớp QLNN")
     await anh.send("📚 Bồi dưỡng")
     await anh.tap("🗂 Xác nhận bồi dưỡng (2)")
+    await anh.tap("Đinh Thị Thảo · Bồi dưỡng kỹ năng số 2026")
     await anh.tap("📎 Xem chứng chỉ")
     verify_screen = anh.fake.messages[-2]
     await anh.tap_data(verify_screen.inline_buttons[0][0].callback_data, verify_screen.message_id)
+    await anh.tap("Đinh Thị Thảo · Lớp QLNN")
     await anh.tap("❌ Không xác nhận")
     await anh.send(".")  # refused: no reason
     await anh.send("Không có giấy chứng nhận")
@@ -193,3 +198,62 @@ async def test_one_transaction_per_update(harness, clock):
     assert "Lý do: Không có giấy chứng nhận" in thao.last.text
     assert len(harness.transactions) >= 25
     assert over_budget(harness, {}) == []
+
+
+async def test_courses_are_verified_from_the_approvals_with_a_way_back_everywhere(
+        harness, clock):
+    """Issue #22: verification sat under 📚 Bồi dưỡng and ended on a screen with no button.
+    It is with the other decisions under ✅ Phê duyệt; every screen leads back."""
+    from tests.transactions import begun_since
+
+    thao, anh = await setup(harness, clock)
+    await thao.send("📚 Bồi dưỡng")
+    await declare_course(thao, "Lớp quản lý nhà nước ngạch chuyên viên")
+    since = len(harness.transactions)
+    await anh.send("✅ Phê duyệt")
+    assert "🗂 1 khóa học chờ xác nhận" in anh.last.text
+    await anh.tap("🗂 Xác nhận bồi dưỡng (1)")
+    assert "Khóa học chờ xác nhận</b> (1)" in anh.last.text
+    assert "Đinh Thị Thảo: Lớp quản lý nhà nước ngạch chuyên viên — 8 giờ" in anh.last.text
+    assert anh.buttons() == ["Đinh Thị Thảo · Lớp quản lý nhà nước ngạch…", "⬅️ Về Phê duyệt"]
+    await anh.tap("Đinh Thị Thảo · Lớp quản lý nhà nước ngạch…")
+    assert "Xác nhận khóa học" in anh.last.text and "Số giờ: 8" in anh.last.text
+    assert anh.buttons() == ["✅ Xác nhận", "❌ Không xác nhận", "⬅️ Danh sách chờ xác nhận",
+                             "⬅️ Về Phê duyệt"]
+    await anh.tap("❌ Không xác nhận")
+    assert "Vì sao không xác nhận" in anh.last.text and anh.buttons() == ["⬅️ Quay lại"]
+    await anh.tap("⬅️ Quay lại")  # changed her mind: no longer asked for a reason
+    assert "Xác nhận khóa học" in anh.last.text
+    async with harness.db.session() as s:  # a typed text would not be taken as a reason
+        assert await s.scalar(text("SELECT flow FROM flow_states WHERE chat_id = :c"),
+                              {"c": anh.id}) is None
+        assert (await s.scalar(select(TrainingRecord))).status == "claimed"
+    await anh.tap("✅ Xác nhận")
+    shown = anh.last.text
+    assert "Đã xác nhận «Lớp quản lý nhà nước ngạch chuyên viên» của Đinh Thị Thảo" in shown
+    assert "Không có khóa học nào chờ anh/chị xác nhận" in shown
+    assert anh.buttons() == ["⬅️ Về Phê duyệt"]
+    assert "đã được xác nhận" in thao.last.text
+    await anh.tap("⬅️ Về Phê duyệt")
+    assert "Phê duyệt" in anh.last.text and "khóa học chờ xác nhận" not in anh.last.text
+    async with harness.db.session() as s:
+        record = await s.scalar(select(TrainingRecord))
+        anh_id = await s.scalar(select(Cadre.id).where(Cadre.code == "XTH002"))
+        assert (record.status, record.verifier_id) == ("verified", anh_id)
+    begun = begun_since(harness, since)
+    assert len(begun) == 7 and max(begun) == 1, begun
+
+
+async def test_the_verification_list_is_paged(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("📚 Bồi dưỡng")
+    for number in range(10):
+        await declare_course(thao, f"Lớp {number + 1}")
+    await anh.send("✅ Phê duyệt")
+    assert "🗂 10 khóa học chờ xác nhận" in anh.last.text
+    await anh.tap("🗂 Xác nhận bồi dưỡng (10)")
+    assert anh.buttons()[-2:] == ["Tiếp ▶️", "⬅️ Về Phê duyệt"]
+    assert anh.buttons()[0] == "Đinh Thị Thảo · Lớp 1"  # oldest first
+    await anh.tap("Tiếp ▶️")
+    assert anh.buttons() == ["Đinh Thị Thảo · Lớp 9", "Đinh Thị Thảo · Lớp 10", "◀️ Trước",
+                             "⬅️ Về Phê duyệt"]

@@ -167,14 +167,16 @@ async def test_sending_warns_of_what_lacks_then_sends_late_after_the_deadline(pr
         await call(province, report.preview_submission, thao, period_id)
     assert refused.value.code == "missing" and len(refused.value.info["products"]) == 3
     await fill(province, thao, sheet.lines[0].entry.id, [line.entry.id for line in sheet.lines[1:]])
-    with pytest.raises(KpiError) as refused:
-        await call(province, report.preview_submission, thao, period_id)
-    assert refused.value.code == "no_self_assessment"
+    lacking = await call(province, report.preview_submission, thao, period_id)
+    assert isinstance(lacking, report.SelfAssessmentMissing)
+    assert (lacking.missing, lacking.points) == ((0, 1, 2), 0)
     saved = await self_assess(province, thao, period_id)
     assert isinstance(saved.note, report.SelfAssessed)
     preview = await call(province, report.preview_submission, thao, period_id)
     assert (preview.count, preview.evaluator_name) == (3, "Phan Thị Ngọc Ánh")
+    assert preview.early  # 20/11: November has not ended
     late = await caller(db, "XTH004", now=datetime(2026, 12, 4, 2, 0, tzinfo=UTC))
+    assert not (await call(province, report.preview_submission, late, period_id)).early
     sent = await call(province, report.submit, late, period_id)
     assert (sent.count, sent.view.note.late) == (3, True)
     assert sent.evaluator_chat_id is None  # Ánh has not linked Telegram in this province

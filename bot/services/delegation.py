@@ -10,12 +10,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import fold_text, vietnamese_name_key
 from bot.services import audit
 from bot.services.review import ReviewError
+from bot.services.units import UnitTree
 from models import Cadre, Delegation
 
 MAX_DAYS = 180
 DAY_CHOICES = (7, 14, 30)  # the durations offered as buttons
+PAGE_SIZE = 8  # people per page of the pick list, and name matches shown
 RANGE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–đến ]+\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -70,6 +73,93 @@ async def _find(session: AsyncSession, delegator_id: int, code: str) -> Cadre:
 async def find_delegate(session: AsyncSession, delegator_id: int, code: str) -> Person:
     """The active cadre with this code, however it was typed (xth004, " XTH004 ")."""
     return _person(await _find(session, delegator_id, code))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone the evaluator may pick as their deputy (a button of the pick list)."""
+
+    id: int
+    name: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A page of the people of the evaluator's unit (issue #22: pick, do not type a code),
+    or (`query` given) the people whose name matches what was typed."""
+
+    people: tuple[Candidate, ...]
+    page: int = 0
+    more: bool = False
+    query: str | None = None
+
+
+async def _colleagues(session: AsyncSession, delegator_id: int) -> list[Candidate]:
+    """The active people of the delegator's unit and its sub-units (a commune's office, a
+    department's divisions), the delegator left out, in the order of Vietnamese lists (given
+    name first). An agency holds tens or hundreds of people."""
+    unit_id = await session.scalar(select(Cadre.unit_id).where(Cadre.id == delegator_id))
+    if unit_id is None:
+        return []
+    unit_ids = (await UnitTree.load(session)).subtree(unit_id)
+    rows = await session.execute(
+        select(Cadre.id, Cadre.full_name, Cadre.code)
+        .where(Cadre.unit_id.in_(unit_ids), Cadre.active.is_(True), Cadre.id != delegator_id))
+    people = [Candidate(id_, name, code) for id_, name, code in rows.all()]
+    return sorted(people, key=lambda c: (vietnamese_name_key(c.name), c.code))
+
+
+async def candidates(session: AsyncSession, delegator_id: int, page: int = 0) -> Candidates:
+    """➕ New delegation: a page of the people of the evaluator's unit to pick from (any
+    active cadre may still be named by code: who may be a deputy is `_find`'s rule)."""
+    await begin(session, delegator_id)
+    people = await _colleagues(session, delegator_id)
+    page = max(0, min(page, (len(people) - 1) // PAGE_SIZE if people else 0))
+    start = page * PAGE_SIZE
+    return Candidates(tuple(people[start:start + PAGE_SIZE]), page,
+                      start + PAGE_SIZE < len(people))
+
+
+def name_matches(name: str, query: str) -> bool:
+    """Every typed word begins a word of the name, case and diacritics aside ("binh",
+    "ly binh", "Bình" all match "Lý Văn Bình")."""
+    words = fold_text(name).split()
+    return all(any(word.startswith(part) for word in words) for part in fold_text(query).split())
+
+
+def _looks_like_code(text: str) -> bool:
+    """One word with a digit in it (codes are like XTH004; names have no digits)."""
+    word = text.strip()
+    return bool(word) and not any(ch.isspace() for ch in word) \
+        and any(ch.isdigit() for ch in word)
+
+
+async def choose(session: AsyncSession, delegator_id: int, text: str) -> Person | Candidates:
+    """What was typed at "who?": a cadre's code (anyone active, as before), else a name
+    searched among the people of the evaluator's unit and its sub-units; refused
+    (no_match) when nothing matches."""
+    try:
+        return await find_delegate(session, delegator_id, text)
+    except ReviewError as error:
+        if error.code != "unknown_delegate" or not fold_text(text):
+            raise
+    found = [c for c in await _colleagues(session, delegator_id)
+             if name_matches(c.name, text)]
+    if not found:
+        if _looks_like_code(text):  # "XTH999": a code mistyped, not a name
+            raise ReviewError("unknown_delegate")
+        raise ReviewError("no_match", query=text.strip())
+    return Candidates(tuple(found[:PAGE_SIZE]), more=len(found) > PAGE_SIZE, query=text.strip())
+
+
+async def pick(session: AsyncSession, delegator_id: int, cadre_id: int) -> Person:
+    """A person tapped in the pick list: the same rule as a typed code (active, not oneself)."""
+    await begin(session, delegator_id)
+    code = await session.scalar(select(Cadre.code).where(Cadre.id == cadre_id))
+    if code is None:
+        raise ReviewError("not_found")
+    return await find_delegate(session, delegator_id, code)
 
 
 async def current(session: AsyncSession, delegator_id: int, today: date) -> tuple[Item, ...]:

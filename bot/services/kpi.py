@@ -133,27 +133,37 @@ class KpiService:
     async def periods_to_show(self, session: AsyncSession, cadre: Cadre, today: date) -> list[Period]:
         """The current period, the one just ended until its submission deadline, and earlier
         ones still open with unfinished entries."""
+        return (await self.periods_and_states(session, cadre, today))[0]
+
+    async def periods_and_states(self, session: AsyncSession, cadre: Cadre, today: date
+                                 ) -> tuple[list[Period], dict[int, set[str]]]:
+        """`periods_to_show`, earliest first (the current period last), and the states of the
+        cadre's entries in each of them (a period without entries is left out): what
+        📝 Báo cáo KPI needs to open the period that needs the cadre now."""
         current = await self.current_period(session, cadre, today)
-        earlier = await session.scalars(
-            select(Period)
+        rows = await session.execute(  # one row per (period, state): ix_entries_cadre_status
+            select(Period, Entry.status)
             .join(Entry, Entry.period_id == Period.id)
-            .where(Entry.cadre_id == cadre.id, Entry.status.in_(EDITABLE),
-                   Period.id != current.id, Period.status == PeriodStatus.OPEN.value,
-                   Period.starts_on < current.starts_on)
-            .group_by(Period.id)
-            .order_by(Period.starts_on)
+            .where(Entry.cadre_id == cadre.id, Period.status == PeriodStatus.OPEN.value,
+                   Period.starts_on <= current.starts_on)
+            .group_by(Period.id, Entry.status)
         )
-        result = list(earlier)
+        states: dict[int, set[str]] = defaultdict(set)
+        earlier: dict[int, Period] = {}
+        for period, status in rows.all():
+            states[period.id].add(status)
+            if status in EDITABLE and period.id != current.id:
+                earlier[period.id] = period
         # The period just ended stays visible until its submission deadline passes, also
         # once it is sent: the cadre sees it waiting for approval where they sent it from.
         kind = PeriodType(current.kind)
         year, number = periods.previous(kind, current.year, current.number)
         prev = await periods.ensure_period(session, kind, year, number, self.calendar,
                                            self.policy.calendar)
-        if (prev.status == PeriodStatus.OPEN.value and today <= prev.submission_deadline
-                and prev.id not in {p.id for p in result}):
-            result.append(prev)
-        return sorted(result, key=lambda p: p.starts_on) + [current]
+        if prev.status == PeriodStatus.OPEN.value and today <= prev.submission_deadline:
+            earlier.setdefault(prev.id, prev)
+        shown = sorted(earlier.values(), key=lambda p: p.starts_on) + [current]
+        return shown, {p.id: states[p.id] for p in shown if p.id in states}
 
     async def sheet(self, session: AsyncSession, cadre: Cadre, period: Period,
                     create: bool = True) -> PeriodSheet:

@@ -27,7 +27,7 @@ from bot.services.kpi import KpiError, KpiService, Line, PeriodSheet, incomplete
 from bot.services.numbers import NotANumber, parse_number
 from bot.services.scoring import PeriodScore
 from models import Cadre, Entry, Evidence, Period
-from models.enums import ExemptionStatus
+from models.enums import EntryStatus, ExemptionStatus
 
 FLOW = "kpi"
 
@@ -122,10 +122,24 @@ class AskCriterion:
 
 @dataclass(frozen=True)
 class SubmitPreview:
+    """What "📤 Confirm and send" would send; `early`: the period has not ended yet (today,
+    in the province's time zone, is on or before its last day), so sending is asked twice."""
+
     period: Period
     count: int
     evaluator_name: str | None  # None: the Organization Board approves
     score: PeriodScore
+    early: bool = False
+
+
+@dataclass(frozen=True)
+class SelfAssessmentMissing:
+    """Sending refused while criteria of the self-assessment have no points: which ones (their
+    indexes in the policy's general criteria, in order), and the points given so far."""
+
+    period: Period
+    missing: tuple[int, ...]
+    points: float
 
 
 @dataclass(frozen=True)
@@ -161,19 +175,34 @@ async def _period(session: AsyncSession, period_id: int) -> Period:
 async def open_report(session: AsyncSession, kpi: KpiService, caller: Caller,
                       period_id: int | None = None, *, me: Cadre | None = None,
                       shown: list[Period] | None = None, note=None) -> SheetView:
-    """The caller's own sheet: of `period_id`, or the earliest period still waiting for them
-    (else the current one), with the other periods they may open."""
+    """The caller's own sheet: of `period_id`, or the period that needs them now (see
+    `needing_attention`), with the other periods they may open."""
     me = me or await _me(session, caller)
+    states: dict[int, set[str]] = {}
     if shown is None:
-        shown = await kpi.periods_to_show(session, me, caller.today)
+        shown, states = await kpi.periods_and_states(session, me, caller.today)
     period = next((p for p in shown if p.id == period_id), None)
     if period is None and period_id is not None:
         period = await session.get(Period, period_id)
-    if period is None:
-        earlier = shown[:-1]
-        period = earlier[0] if earlier else shown[-1]
+    if period is None:  # (`shown` given: a period_id is too)
+        period = needing_attention(shown, states)
     sheet = await kpi.sheet(session, me, period)
     return SheetView(sheet, tuple(shown), caller.today, note=note)
+
+
+def needing_attention(shown: list[Period], statuses: dict[int, set[str]]) -> Period:
+    """The period 📝 Báo cáo KPI opens (issue #22): one with products returned to the cadre
+    (the earliest), else the earliest earlier period still taking entries that is not fully
+    sent (a draft, or nothing entered yet), else the current one (`shown[-1]`). A period
+    sent, approved or rated stays one tap away (📅), but no longer opens first."""
+    for period in shown:
+        if EntryStatus.RETURNED.value in statuses.get(period.id, ()):
+            return period
+    for period in shown[:-1]:
+        states = statuses.get(period.id)
+        if not states or EntryStatus.DRAFT.value in states:
+            return period
+    return shown[-1]
 
 
 async def open_period(session: AsyncSession, kpi: KpiService, caller: Caller,
@@ -439,11 +468,29 @@ async def start_self_assessment(session: AsyncSession, kpi: KpiService, caller: 
     return await _ask_criterion(session, caller, period_id, 0)
 
 
+def _missing_criteria(kpi: KpiService, given: dict) -> tuple[int, ...]:
+    """The indexes of the general criteria without points yet, in the policy's order."""
+    return tuple(index for index, criterion in enumerate(kpi.policy.scoring.general_criteria)
+                 if criterion.key not in given)
+
+
+async def score_missing(session: AsyncSession, kpi: KpiService, caller: Caller,
+                        period_id: int, index: int) -> AskCriterion:
+    """⭐ A criterion the self-assessment still lacks (from the refused sending): its question;
+    the answers then go on through the other missing ones only."""
+    period = await _period(session, period_id)
+    await kpi.check_self_assessment_open(session, await _me(session, caller), period)
+    if not 0 <= index < len(kpi.policy.scoring.general_criteria):
+        raise KpiError("not_found")
+    return await _ask_criterion(session, caller, period_id, index, missing_only=True)
+
+
 async def _ask_criterion(session: AsyncSession, caller: Caller, period_id: int,
-                         index: int) -> AskCriterion:
-    await flows.set_flow(session, caller.chat_id,
-                         Flow(FLOW, rules.SELF, {"period_id": period_id, "index": index}),
-                         caller.now)
+                         index: int, missing_only: bool = False) -> AskCriterion:
+    data = {"period_id": period_id, "index": index}
+    if missing_only:
+        data["missing_only"] = True
+    await flows.set_flow(session, caller.chat_id, Flow(FLOW, rules.SELF, data), caller.now)
     return AskCriterion(period_id, index)
 
 
@@ -454,7 +501,8 @@ async def tap_points(session: AsyncSession, kpi: KpiService, caller: Caller, per
     if (flow is None or flow.name != FLOW or flow.step != rules.SELF
             or flow.data.get("period_id") != period_id or flow.data.get("index") != index):
         raise KpiError("not_found")
-    result = await _save_points(session, kpi, caller, period_id, index, tenths / 10)
+    result = await _save_points(session, kpi, caller, period_id, index, tenths / 10,
+                                bool(flow.data.get("missing_only")))
     if isinstance(result, Retry):  # only forged data gives points out of range
         raise KpiError("not_found")
     return result
@@ -467,11 +515,13 @@ async def _typed_points(session: AsyncSession, kpi: KpiService, caller: Caller, 
     except NotANumber as error:
         return Retry(Problem("points_not_a_number", {"text": text or "", "error": error}))
     return await _save_points(session, kpi, caller, flow.data.get("period_id"),
-                              flow.data.get("index", 0), points)
+                              flow.data.get("index", 0), points,
+                              bool(flow.data.get("missing_only")))
 
 
 async def _save_points(session: AsyncSession, kpi: KpiService, caller: Caller, period_id,
-                       index, points: float) -> AskCriterion | SheetView | Retry:
+                       index, points: float,
+                       missing_only: bool = False) -> AskCriterion | SheetView | Retry:
     criteria = kpi.policy.scoring.general_criteria
     if not isinstance(index, int) or not 0 <= index < len(criteria):
         raise KpiError("not_found")
@@ -479,9 +529,14 @@ async def _save_points(session: AsyncSession, kpi: KpiService, caller: Caller, p
     if not 0 <= points <= criterion.max_points:
         return Retry(Problem("points_range", {"max": criterion.max_points}))
     period = await _period(session, period_id)
-    await kpi.save_self_assessment(session, await _me(session, caller), period, criterion.key,
-                                   points)
-    if index + 1 < len(criteria):
+    evaluation = await kpi.save_self_assessment(session, await _me(session, caller), period,
+                                                criterion.key, points)
+    if missing_only:
+        following = _missing_criteria(kpi, evaluation.self_criteria)
+        if following:
+            return await _ask_criterion(session, caller, period_id, following[0],
+                                        missing_only=True)
+    elif index + 1 < len(criteria):
         return await _ask_criterion(session, caller, period_id, index + 1)
     await flows.clear_flow(session, caller.chat_id)
     return await open_report(session, kpi, caller, period_id, note=SelfAssessed())
@@ -501,10 +556,13 @@ async def preview_submission(session: AsyncSession, kpi: KpiService, caller: Cal
     if missing:
         raise KpiError("missing", products=missing)
     if not kpi.self_assessment_complete(sheet.evaluation):
-        raise KpiError("no_self_assessment")
+        given = (sheet.evaluation.self_criteria or {}) if sheet.evaluation else {}
+        return SelfAssessmentMissing(period, _missing_criteria(kpi, given),
+                                     sum(given.values()))
     evaluator = await session.get(Cadre, me.evaluator_id) if me.evaluator_id else None
     return SubmitPreview(period, len(sheet.editable),
-                         evaluator.full_name if evaluator else None, sheet.score)
+                         evaluator.full_name if evaluator else None, sheet.score,
+                         early=caller.today <= period.ends_on)
 
 
 async def submit(session: AsyncSession, kpi: KpiService, caller: Caller,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
@@ -26,7 +26,8 @@ CERTIFICATE_NO_LIMIT = 64
 MAX_HOURS = 2000
 MAX_FILE = 20 * 1024 * 1024  # what a bot may download from Telegram
 REASON_LIMIT = 500
-WAITING_COUNTED = 50  # the 🗂 button counts the courses waiting up to this many
+WAITING_COUNTED = 50  # the 🗂 buttons count the courses waiting up to this many
+WAITING_PAGE = 8  # courses per page of the verification list
 RANGE = re.compile(r"^\s*(\d{1,2}/\d{1,2}/\d{4})\s*(?:[-–]|đến)?\s*(\d{1,2}/\d{1,2}/\d{4})?\s*$")
 
 
@@ -160,15 +161,56 @@ async def declare(session: AsyncSession, cadre: Cadre, data: dict, now: datetime
     return record
 
 
-async def pending_for(session: AsyncSession, verifier_id: int, is_board: bool,
-                      limit: int = 10) -> list[tuple[TrainingRecord, Cadre]]:
-    query = (select(TrainingRecord, Cadre).join(Cadre, Cadre.id == TrainingRecord.cadre_id)
+def _waiting(query, verifier_id: int, is_board: bool):
+    """The declared courses `verifier_id` verifies: of the active cadres they evaluate (any
+    active cadre's for the board), never their own."""
+    query = (query.join(Cadre, Cadre.id == TrainingRecord.cadre_id)
              .where(TrainingRecord.status == TrainingStatus.CLAIMED.value, Cadre.active.is_(True)))
     if not is_board:
         query = query.where(Cadre.evaluator_id == verifier_id)
-    query = query.where(Cadre.id != verifier_id)  # nobody verifies their own course
-    rows = await session.execute(query.order_by(TrainingRecord.created_at).limit(limit))
+    return query.where(Cadre.id != verifier_id)  # nobody verifies their own course
+
+
+async def pending_for(session: AsyncSession, verifier_id: int, is_board: bool,
+                      limit: int = 10, offset: int = 0) -> list[tuple[TrainingRecord, Cadre]]:
+    query = _waiting(select(TrainingRecord, Cadre), verifier_id, is_board)
+    rows = await session.execute(query.order_by(TrainingRecord.created_at, TrainingRecord.id)
+                                 .offset(offset).limit(limit))
     return [(r, c) for r, c in rows.all()]
+
+
+async def waiting_count(session: AsyncSession, actor: Actor) -> int:
+    """How many declared courses wait for the actor's verification, counted up to
+    WAITING_COUNTED: one query on indexed columns (the approvals inbox reads it on every
+    opening: ix_training_records_status, cadres.evaluator_id)."""
+    if not actor.is_supervisor:
+        return 0
+    found = _waiting(select(TrainingRecord.id), actor.cadre_id, actor.is_board)
+    return await session.scalar(
+        select(func.count()).select_from(found.limit(WAITING_COUNTED).subquery())) or 0
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A page of the declared courses waiting for the verifier, oldest first."""
+
+    items: list[tuple[TrainingRecord, Cadre]]
+    total: int  # counted up to WAITING_COUNTED
+    page: int = 0
+    page_size: int = WAITING_PAGE
+
+    @property
+    def more(self) -> bool:
+        return (self.page + 1) * self.page_size < self.total
+
+
+async def waiting_list(session: AsyncSession, actor: Actor, page: int = 0) -> Waiting:
+    """🗂 The verification list (from ✅ Phê duyệt or 📚 Bồi dưỡng), one page."""
+    total = await waiting_count(session, actor)
+    page = max(0, min(page, (total - 1) // WAITING_PAGE if total else 0))
+    items = await pending_for(session, actor.cadre_id, actor.is_board, limit=WAITING_PAGE,
+                              offset=page * WAITING_PAGE)
+    return Waiting(items, max(total, len(items)), page)
 
 
 async def verify(session: AsyncSession, *, record_id: int, verifier_id: int, is_board: bool,
@@ -216,8 +258,7 @@ async def overview(session: AsyncSession, actor: Actor, today: date) -> Overview
     me = await session.get(Cadre, actor.cadre_id)
     if me is None:
         raise ReviewError("not_found")
-    waiting = (len(await pending_for(session, me.id, actor.is_board, limit=WAITING_COUNTED))
-               if actor.is_supervisor else 0)
+    waiting = await waiting_count(session, actor)
     return Overview(today.year, await obligations(session, me, today),
                     await records_of(session, me.id), waiting, actor.is_board)
 
@@ -311,13 +352,29 @@ async def declare_course(session: AsyncSession, actor: Actor, data: dict,
 
 async def verifiable(session: AsyncSession, actor: Actor, record_id: int) -> TrainingRecord:
     """The declared course, when the actor evaluates its author or is the board."""
+    return (await _course_of(session, actor, record_id))[0]
+
+
+async def _course_of(session: AsyncSession, actor: Actor,
+                     record_id: int) -> tuple[TrainingRecord, Cadre]:
     record = await session.get(TrainingRecord, record_id)
     if record is None:
         raise ReviewError("not_found")
     cadre = await session.get(Cadre, record.cadre_id)
     if cadre.evaluator_id != actor.cadre_id and not actor.is_board:
         raise ReviewError("not_found")
-    return record
+    return record, cadre
+
+
+async def waiting_course(session: AsyncSession, actor: Actor,
+                         record_id: int) -> tuple[TrainingRecord, Cadre]:
+    """One course of the verification list, still waiting (else already_decided)."""
+    record, cadre = await _course_of(session, actor, record_id)
+    if cadre.id == actor.cadre_id:
+        raise ReviewError("not_found")
+    if record.status != TrainingStatus.CLAIMED.value:
+        raise ReviewError("already_decided", at=record.verified_at)
+    return record, cadre
 
 
 def read_reason(answer: Answer, today: date) -> dict:
@@ -334,7 +391,7 @@ class Decision:
     cadre: Cadre
     approved: bool
     cadre_chat: int | None  # whom to tell (None: not linked, or not reachable)
-    pending: list[tuple[TrainingRecord, Cadre]]  # what waits for the verifier next
+    pending: Waiting  # what waits for the verifier next (the list's first page)
 
 
 async def decide(session: AsyncSession, actor: Actor, record_id: int, *, approve: bool,
@@ -343,5 +400,4 @@ async def decide(session: AsyncSession, actor: Actor, record_id: int, *, approve
                                  is_board=actor.is_board, approve=approve, reason=reason,
                                  now=now)
     chat = cadre.telegram_chat_id if cadre.telegram_chat_id and cadre.reachable else None
-    return Decision(record, cadre, approve, chat,
-                    await pending_for(session, actor.cadre_id, actor.is_board))
+    return Decision(record, cadre, approve, chat, await waiting_list(session, actor))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import N_, _, fmt_date
-from bot.services.delegation import DAY_CHOICES, Change, Item, Person
+from bot.services.delegation import DAY_CHOICES, Candidates, Change, Item, Person
 from bot.services.review import ReviewError
 from handlers.callbacks import action
-from handlers.screens.common import esc, stale
+from handlers.screens.common import esc, pager, stale
 
 PREFIX = "dl"
 MENU = action(PREFIX, "m")  # the 🔁 screen (its button is on ✅ Phê duyệt: handlers/review.py)
@@ -17,6 +17,8 @@ NEW = action(PREFIX, "n")
 DAYS = action(PREFIX, "d", "days:n")  # a duration of the new delegation (DAY_CHOICES)
 CANCEL = action(PREFIX, "x", "delegation_id:id")  # asks to confirm
 CANCEL_OK = action(PREFIX, "X", "delegation_id:id")
+PEOPLE = action(PREFIX, "pg", "page:n")  # a page of the people of the evaluator's unit
+PICK = action(PREFIX, "pk", "cadre_id:id")  # the deputy picked from the list
 
 ERRORS = {
     "unknown_delegate": N_("There is no active cadre with this code. Please check and type it again."),
@@ -37,6 +39,10 @@ def error_text(error: ReviewError) -> str:
             start=fmt_date(error.info["starts_on"]), end=fmt_date(error.info["ends_on"]))
     if error.code == "not_a_range":
         return not_a_range()
+    if error.code == "no_match":
+        return _("Nobody in your unit has a name matching “{text}”. Type the name again, or "
+                 "the cadre's code (Mã cán bộ), or pick from the list.").format(
+            text=error.info["query"])
     return _(ERRORS.get(error.code) or BAD_RANGE)
 
 
@@ -60,9 +66,33 @@ def overview(items: tuple[Item, ...], prefix: str = "") -> tuple[str, InlineKeyb
     return (prefix + "\n\n" if prefix else "") + "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-def ask_code() -> str:
-    return _("Type the code (Mã cán bộ) of the person who will review on your behalf, "
-             "e.g. XTH001:")
+def _people_rows(found: Candidates) -> list:
+    return [[PICK.button(f"{person.name} ({person.code})", person.id)]
+            for person in found.people]
+
+
+def ask_who(found: Candidates) -> tuple[str, InlineKeyboardMarkup]:
+    """➕ New delegation: pick the deputy from the people of one's unit, or type a name or a
+    code."""
+    text = _("Who will review on your behalf? Pick a person of your unit, or type their "
+             "name or code (Mã cán bộ), e.g. XTH001.")
+    if not found.people:
+        text = _("Who will review on your behalf? Type their name or code (Mã cán bộ), "
+                 "e.g. XTH001.")
+    rows = _people_rows(found) + pager(PEOPLE, found.page, found.more)
+    rows.append([MENU.button(_("⬅️ Back"))])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def matches(found: Candidates) -> tuple[str, InlineKeyboardMarkup]:
+    """The people whose name matches what was typed."""
+    text = _("People whose name matches “{text}”: pick one, or type again.").format(
+        text=esc(found.query or ""))
+    if found.more:
+        text += "\n" + _("Only the first {count} are shown: type more of the name.").format(
+            count=len(found.people))
+    rows = _people_rows(found) + [[PEOPLE.button(_("👥 Everyone in my unit"), 0)]]
+    return text, InlineKeyboardMarkup(rows)
 
 
 def ask_duration(delegate: Person) -> tuple[str, InlineKeyboardMarkup]:

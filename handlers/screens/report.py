@@ -18,6 +18,7 @@ from bot.services.report import (
     ProductSaved,
     Retry,
     SelfAssessed,
+    SelfAssessmentMissing,
     Sent,
     SheetView,
     SubmitPreview,
@@ -47,6 +48,7 @@ SELF = action(PREFIX, "g", "period_id:id")
 POINTS = action(PREFIX, "gc", "period_id:id", "index:n", "tenths:n")
 SUBMIT = action(PREFIX, "sub", "period_id:id")
 SEND = action(PREFIX, "ok", "period_id:id")
+SELF_MISSING = action(PREFIX, "gm", "period_id:id", "index:n")  # a criterion still unscored
 
 
 def _both(name: str, *fields: str) -> tuple[Action, Action]:
@@ -351,13 +353,42 @@ def preview_screen(preview: SubmitPreview) -> Screen:
     period = preview.period
     who = (esc(preview.evaluator_name) if preview.evaluator_name is not None
            else _("the Organization Board"))
-    text = _("Send {count} products of {period} to {who} for approval? After sending you "
+    warning = ""
+    if preview.early:  # sending before the period ends stays possible, once confirmed
+        warning = _("⚠️ The period {period} has not ended yet (it runs until the end of "
+                    "{date}). Send it for approval anyway?").format(
+            period=period_label(period), date=fmt_date(period.ends_on)) + "\n\n"
+    text = warning + _("Send {count} products of {period} to {who} for approval? After sending you "
              "cannot change them unless they are returned.\nProjected score: {score} — {band}").format(
         count=preview.count, period=period_label(period), who=who,
         score=fmt_score(preview.score.total), band=band_label(preview.score.band))
     markup = InlineKeyboardMarkup([[SEND.button(_("📤 Confirm and send"), period.id),
                                     OPEN.button(_("⬅️ Back"), period.id)]])
     return text, markup
+
+
+def _short_at_word(text: str, limit: int = 60) -> str:
+    """A name shortened for a button, cut between words."""
+    if len(text) <= limit:
+        return text
+    return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def self_missing_screen(result: SelfAssessmentMissing, scoring: ScoringPolicy) -> Screen:
+    """Sending refused: which criteria of the self-assessment still have no points, and a
+    button to the first of them."""
+    criteria = scoring.general_criteria
+    lines = [_("⭐ Your self-assessment of the general criteria is not finished "
+               "({points}/{max} points). Before sending, please give points for:").format(
+        points=fmt_score(result.points), max=figure(scoring.general_points))]
+    lines += [f"• {esc(criterion_title(criteria[index]))}" for index in result.missing]
+    first = result.missing[0]
+    period_id = result.period.id
+    markup = InlineKeyboardMarkup([
+        [SELF_MISSING.button(_("⭐ Give points: {name}").format(
+            name=_short_at_word(criterion_title(criteria[first]))), period_id, first)],
+        [OPEN.button(_("⬅️ Back"), period_id)]])
+    return "\n".join(lines), markup
 
 
 def evaluator_notice(submitted: Submitted) -> str:
@@ -385,4 +416,6 @@ def screen_for(result, scoring: ScoringPolicy) -> Screen:
         return criterion_screen(result, scoring)
     if isinstance(result, SubmitPreview):
         return preview_screen(result)
+    if isinstance(result, SelfAssessmentMissing):
+        return self_missing_screen(result, scoring)
     raise TypeError(type(result))

@@ -26,6 +26,7 @@ from handlers.screens import annual as annual_screens
 from handlers.screens import delegation
 from handlers.screens import leave as leave_screens
 from handlers.screens import rating as rating_screens
+from handlers.screens import training as training_screens
 from handlers.screens.common import STALE, Screen, band_label, esc, figure, pager, period_label
 from handlers.screens.entries import figures_text
 from models.enums import EntryStatus, ExemptionStatus, ProductKind
@@ -91,9 +92,15 @@ def _with(prefix: str, text: str) -> str:
 
 # ---------------------------------------------------------------- inbox
 
-def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "") -> Screen:
+def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "", courses: int = 0) -> Screen:
+    """The evaluator's decisions: reports to review, periods to rate, `courses` declared
+    courses to verify (counted up to training.WAITING_COUNTED)."""
     lines = [_("✅ <b>Approvals</b>")]
     rows = []
+    if courses:
+        lines.append(_("🗂 Courses waiting for your verification: {count}").format(
+            count=training_screens.waiting_count_text(courses)))
+        rows.append([training_screens.verify_button(courses)])
     if inbox.to_rate:
         lines.append(_("⭐ Waiting for your evaluation: {count}").format(count=len(inbox.to_rate)))
         for cadre, period in inbox.to_rate:

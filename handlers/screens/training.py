@@ -1,5 +1,6 @@
 """📚 Bồi dưỡng: a person's obligations and declared courses, the questions of declaring a
-course, and the evaluator's verification. Pure: data in, (text, keyboard) out.
+course, and the buttons of the evaluator's verification (its screens, reached from ✅ Phê
+duyệt too: handlers/screens/verification.py). Pure: data in, (text, keyboard) out.
 
 The reminders build the OPEN_MINE button ("📚 Open training") too."""
 
@@ -11,14 +12,14 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import N_, _, fmt_date, fmt_figure
-from bot.services.training import Status
+from bot.services.training import WAITING_COUNTED, Status
 from handlers.callbacks import action
 from handlers.screens.common import STALE, Screen, esc, not_a_number
 from models.enums import TrainingCategory
 
 if TYPE_CHECKING:
     from bot.services.training import Decision, Declared, Overview
-    from models import Cadre, TrainingRecord, TrainingRequirement
+    from models import TrainingRequirement
 
 PREFIX = "tr"
 OPEN_MINE = action(PREFIX, "m")  # also in the reminders of an obligation
@@ -26,7 +27,9 @@ NEW = action(PREFIX, "new")
 CATEGORY = action(PREFIX, "c", "index:n")  # index in CATEGORIES
 SKIP = action(PREFIX, "s", "step:n")  # index of the step skipped (handlers.training.DECLARE)
 CONFIRM = action(PREFIX, "ok")
-PENDING = action(PREFIX, "v")
+PENDING = action(PREFIX, "v")  # the verification list (also on ✅ Phê duyệt)
+PENDING_PAGE = action(PREFIX, "vp", "page:n")  # … a page of it
+COURSE = action(PREFIX, "vc", "record_id:id")  # one course of it
 REQUIREMENTS = action(PREFIX, "req")
 VERIFY = action(PREFIX, "a", "record_id:id")
 REJECT = action(PREFIX, "x", "record_id:id")
@@ -64,6 +67,17 @@ def _with(prefix: str, text: str) -> str:
     return (prefix + "\n\n" if prefix else "") + text
 
 
+def waiting_count_text(count: int) -> str:
+    """How many courses wait, as counted (up to WAITING_COUNTED: "50+")."""
+    return f"{count}+" if count >= WAITING_COUNTED else str(count)
+
+
+def verify_button(count: int):
+    """🗂 To the verification list (📚 Bồi dưỡng and ✅ Phê duyệt)."""
+    return PENDING.button(_("🗂 Verify courses ({count})").format(
+        count=waiting_count_text(count)))
+
+
 # ---------------------------------------------------------------- my obligations
 
 def overview_screen(view: Overview, prefix: str = "") -> Screen:
@@ -96,7 +110,7 @@ def overview_screen(view: Overview, prefix: str = "") -> Screen:
                 lines.append("   " + _("Reason: {reason}").format(reason=esc(record.reject_reason)))
     rows = [[NEW.button(_("➕ Declare a course"))]]
     if view.waiting:
-        rows.append([PENDING.button(_("🗂 Verify courses ({count})").format(count=view.waiting))])
+        rows.append([verify_button(view.waiting)])
     if view.is_board:
         rows.append([REQUIREMENTS.button(_("📋 All requirements"))])
     return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
@@ -152,7 +166,7 @@ def ask_certificate_file(data: dict, step: int) -> Screen:
     return _("Send a photo or PDF of the certificate (or tap “Skip”)."), _skip(step)
 
 
-def _course_lines(title: str, category: str, provider: str | None, start: date, end: date,
+def course_lines(title: str, category: str, provider: str | None, start: date, end: date,
                   hours: float, number: str | None, has_file: bool) -> list[str]:
     return [_("Course: {title}").format(title=esc(title)),
             _("Group: {name}").format(name=category_name(category)),
@@ -164,7 +178,7 @@ def _course_lines(title: str, category: str, provider: str | None, start: date, 
 
 
 def ask_confirmation(data: dict, step: int) -> Screen:
-    lines = [_("Please check:"), *_course_lines(
+    lines = [_("Please check:"), *course_lines(
         data["title"], data["category"], data.get("provider"), date.fromisoformat(data["start"]),
         date.fromisoformat(data["end"]), data["hours"], data.get("certificate_no"),
         bool(data.get("file_id")))]
@@ -178,40 +192,13 @@ def declared_text(declared: Declared) -> str:
 
 
 def evaluator_notice(declared: Declared) -> str:
-    return _("🗂 {name} declared the course “{title}” ({hours} hours). Open “📚 Training” to "
-             "verify it.").format(name=esc(declared.cadre_name),
+    return _("🗂 {name} declared the course “{title}” ({hours} hours). Open “✅ Approvals” "
+             "to verify it.").format(name=esc(declared.cadre_name),
                                   title=esc(declared.record.title),
                                   hours=fmt_figure(declared.record.hours))
 
 
 # ---------------------------------------------------------------- verification
-
-def pending_screen(pending: list[tuple[TrainingRecord, Cadre]], prefix: str = "") -> Screen:
-    """The first declared course waiting for the verifier, with how many wait."""
-    if not pending:
-        return _with(prefix, _("No declared course is waiting for your verification.")), None
-    record, cadre = pending[0]
-    lines = [_("🗂 <b>Verify a course</b> ({count} waiting)").format(count=len(pending)),
-             _("{name} ({code})").format(name=esc(cadre.full_name), code=esc(cadre.code)),
-             *_course_lines(record.title, record.category, record.provider, record.start_date,
-                            record.end_date, record.hours, record.certificate_no,
-                            bool(record.certificate_file_id))]
-    rows = [[VERIFY.button(_("✅ Verify"), record.id), REJECT.button(_("❌ Reject"), record.id)]]
-    if record.certificate_file_id:
-        rows.append([CERTIFICATE.button(_("📎 Show the certificate"), record.id)])
-    return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
-
-
-def reason_question() -> Screen:
-    return _("Why is the course rejected? Type the reason:"), None
-
-
-def decided_screen(decision: Decision) -> Screen:
-    done = (_("✅ Verified “{title}” of {name}.") if decision.approved
-            else _("❌ Rejected “{title}” of {name}.")).format(
-        title=esc(decision.record.title), name=esc(decision.cadre.full_name))
-    return pending_screen(decision.pending, prefix=done)
-
 
 def cadre_notice(decision: Decision) -> str:
     record = decision.record
