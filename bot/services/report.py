@@ -25,6 +25,7 @@ from bot.services.flows import Flow
 from bot.services.identity import Actor
 from bot.services.kpi import KpiError, KpiService, Line, PeriodSheet, incomplete
 from bot.services.numbers import NotANumber, parse_number
+from bot.services.results import Verdict, verdict_of
 from bot.services.scoring import PeriodScore
 from models import Cadre, Entry, Evidence, Period
 from models.enums import ExemptionStatus
@@ -72,6 +73,7 @@ class SheetView:
     today: date
     board: bool = False
     note: ProductSaved | SelfAssessed | Sent | None = None
+    verdict: Verdict | None = None  # the score as 📊 and 🔎 show it (bot.services.results)
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,8 @@ async def open_report(session: AsyncSession, kpi: KpiService, caller: Caller,
         earlier = shown[:-1]
         period = earlier[0] if earlier else shown[-1]
     sheet = await kpi.sheet(session, me, period)
-    return SheetView(sheet, tuple(shown), caller.today, note=note)
+    return SheetView(sheet, tuple(shown), caller.today, note=note,
+                     verdict=await verdict_of(session, sheet))
 
 
 async def open_period(session: AsyncSession, kpi: KpiService, caller: Caller,
@@ -191,7 +194,8 @@ async def open_period(session: AsyncSession, kpi: KpiService, caller: Caller,
 async def _board_sheet(session: AsyncSession, kpi: KpiService, caller: Caller, cadre: Cadre,
                        period: Period, note=None) -> SheetView:
     sheet = await kpi.sheet(session, cadre, period, create=False)
-    return SheetView(sheet, (), caller.today, board=True, note=note)
+    return SheetView(sheet, (), caller.today, board=True, note=note,
+                     verdict=await verdict_of(session, sheet))
 
 
 async def board_open(session: AsyncSession, kpi: KpiService, caller: Caller,
