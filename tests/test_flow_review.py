@@ -411,3 +411,45 @@ async def test_one_transaction_per_update_of_the_evaluator(harness, clock):
             assert begun <= 2, (what, begun)
         else:
             assert begun <= 1, (what, begun)
+
+
+async def test_return_all_asks_first_and_the_resubmission_shows_what_was_returned(harness, clock):
+    """Issue 22 item 5: "Trả lại tất cả" with a ready-made reason returned the whole report in
+    two taps while "Duyệt tất cả" asked; and on resubmission the evaluator did not see the
+    previous figures nor why they were returned."""
+    thao, anh = await submitted(harness, clock)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("↩️ Trả lại tất cả")
+    await anh.tap("Số liệu chưa khớp với sổ sách")
+    assert ("Trả lại cả 3 sản phẩm của Tháng 11/2026 cho Đinh Thị Thảo?\nLý do: Số liệu chưa "
+            "khớp với sổ sách") in anh.last.text
+    assert all(e.status == "submitted" for e in (await entries(harness)).values())
+    await anh.tap("⬅️ Quay lại")  # changed her mind: nothing returned
+    assert "Báo cáo Tháng 11/2026 — Đinh Thị Thảo" in anh.last.text
+    assert all(e.status == "submitted" for e in (await entries(harness)).values())
+    await anh.tap("↩️ Trả lại tất cả")
+    await anh.tap("Thiếu minh chứng")
+    await anh.send("Hồ sơ tháng 11 thiếu sổ theo dõi")  # a typed reason replaces the chosen one
+    assert "Lý do: Hồ sơ tháng 11 thiếu sổ theo dõi" in anh.last.text
+    await anh.tap("↩️ Xác nhận trả lại")
+    assert "Đã trả lại 3 sản phẩm cho Đinh Thị Thảo" in anh.last.text
+    assert "Lý do: Hồ sơ tháng 11 thiếu sổ theo dõi" in thao.last.text
+    assert all(e.status == "returned" for e in (await entries(harness)).values())
+
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao, done="120")  # product 1 corrected; 2 and 3 sent as they were
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    report = anh.last.text
+    assert report.count("↩️ Đã trả lại lúc 09:00 20/11/2026, lý do: Hồ sơ tháng 11 thiếu sổ "
+                        "theo dõi") == 3
+    assert "Đã sửa sau khi trả lại: hoàn thành 125 → 120; đạt chất lượng 125 → 120" in report
+    assert report.count("Số liệu không thay đổi so với lần trả lại.") == 2
+    await anh.tap_starting("🔍 1.")
+    assert "Đã sửa sau khi trả lại: hoàn thành 125 → 120; đạt chất lượng 125 → 120" \
+        in anh.last.text
+    first = (await entries(harness))["XTH004#1"]
+    assert first.version == 2 and first.returned_figures["done"] == 125
