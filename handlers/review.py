@@ -97,15 +97,17 @@ async def _page(session, context: BotContext, tap: Decoded, chat_id: int) -> Rep
 
 
 async def _report(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
+    await flows.clear_flow(session, chat_id)  # "⬅️ Back" out of a return or an adjustment
     report = await service.open_report(session, context.services.kpi, context.actor,
                                        context.today, tap.cadre_id, tap.period_id)
     return Reply(screens.report_screen(report, _tz(context), _reading(context)))
 
 
 async def _entry(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
+    await flows.clear_flow(session, chat_id)  # "⬅️ Cancel the adjustment"
     view = await service.open_entry(session, context.services.kpi, context.actor,
                                     context.today, tap.entry_id)
-    return Reply(screens.entry_screen(view, _reading(context)))
+    return Reply(screens.entry_screen(view, _reading(context), _tz(context)))
 
 
 async def _approve(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
@@ -132,9 +134,11 @@ async def _approve_all_ok(session, context: BotContext, tap: Decoded, chat_id: i
 
 
 async def _ask_reason(session, context: BotContext, chat_id: int, cadre_id: int,
-                      period_id: int, decisions: list[Decision]) -> Reply:
+                      period_id: int, decisions: list[Decision], whole: bool = False) -> Reply:
+    """The return step; `whole`: "return all", which asks for confirmation once the reason
+    is given (as "approve all" does)."""
     await flows.set_flow(session, chat_id, Flow(FLOW, "reason", {
-        "cadre_id": cadre_id, "period_id": period_id,
+        "cadre_id": cadre_id, "period_id": period_id, "all": whole,
         "decisions": [[d.entry_id, d.version] for d in decisions]}), context.clock.now())
     return Reply(screens.reason_screen(cadre_id, period_id))
 
@@ -149,11 +153,26 @@ async def _return(session, context: BotContext, tap: Decoded, chat_id: int) -> R
 async def _return_all(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
     decisions = await service.report_decisions(session, context.actor, context.today,
                                                tap.cadre_id, tap.period_id, tap.sig)
-    return await _ask_reason(session, context, chat_id, tap.cadre_id, tap.period_id, decisions)
+    return await _ask_reason(session, context, chat_id, tap.cadre_id, tap.period_id, decisions,
+                             whole=True)
 
 
 async def _return_with(session, context: BotContext, chat_id: int, flow: Flow,
                        reason: str) -> Reply:
+    """A reason given: one product is returned at once; the whole report is first shown
+    for confirmation (how many products, the reason)."""
+    if flow.data.get("all"):
+        cadre, period = await service.report_of(session, context.actor, context.today,
+                                                flow.data["cadre_id"], flow.data["period_id"])
+        await flows.set_flow(session, chat_id, Flow(FLOW, "reason_ok", {
+            **flow.data, "reason": reason}), context.clock.now())
+        return Reply(screens.return_all_screen(cadre.id, period.id, cadre.full_name, period,
+                                               len(flow.data["decisions"]), reason))
+    return await _return_now(session, context, chat_id, flow, reason)
+
+
+async def _return_now(session, context: BotContext, chat_id: int, flow: Flow,
+                      reason: str) -> Reply:
     outcome = await service.return_entries(
         session, context.services.kpi, actor=context.actor, today=context.today,
         now=context.clock.now(), cadre_id=flow.data["cadre_id"],
@@ -166,20 +185,88 @@ async def _return_with(session, context: BotContext, chat_id: int, flow: Flow,
 async def _reason(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
     flow = await flows.get_flow(session, chat_id)
     if not tap.index < len(screens.COMMON_REASONS) or flow is None or flow.name != FLOW \
-            or flow.step != "reason":
+            or flow.step not in ("reason", "reason_ok"):
         raise ReviewError("not_found")
     return await _return_with(session, context, chat_id, flow,
                               _(screens.COMMON_REASONS[tap.index]))
 
 
+async def _return_all_ok(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
+    flow = await flows.get_flow(session, chat_id)
+    if flow is None or flow.name != FLOW or flow.step != "reason_ok" \
+            or flow.data.get("cadre_id") != tap.cadre_id \
+            or flow.data.get("period_id") != tap.period_id:
+        raise ReviewError("not_found")
+    return await _return_now(session, context, chat_id, flow, flow.data["reason"])
+
+
+# ---------------------------------------------------------------- adjusting (one figure at a time)
+
+async def _adjusting(session, context: BotContext, data: dict):
+    return await service.adjusting(session, context.services.kpi, context.actor,
+                                   context.today, data["entry_id"], data["version"],
+                                   data.get("changes", {}))
+
+
+async def _adjust_flow(session, chat_id: int, tap: Decoded) -> Flow:
+    """The chat's adjust flow of the product the button was made for (else stale)."""
+    flow = await flows.get_flow(session, chat_id)
+    if flow is None or flow.name != FLOW or not flow.step.startswith("adj") \
+            or flow.data.get("entry_id") != tap.entry_id \
+            or flow.data.get("version") != tap.version:
+        raise ReviewError("not_found")
+    return flow
+
+
+async def _ask_figure(session, context: BotContext, chat_id: int, data: dict,
+                      figure: str) -> Reply:
+    view = await _adjusting(session, context, data)
+    step = service.adjust_step(figure)
+    if step not in view.steps:
+        raise ReviewError("not_found")
+    await flows.set_flow(session, chat_id, Flow(FLOW, "adj_value", {**data, "figure": figure}),
+                         context.clock.now())
+    return Reply(screens.adjust_question(view, step))
+
+
 async def _adjust(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
-    entry, rate = await service.submitted_entry(session, context.actor, context.today,
-                                                tap.entry_id, tap.version)
-    first = service.next_adjust_step({}, _reading(context), rate)
-    await flows.set_flow(session, chat_id, Flow(FLOW, "adj_" + first.name, {
-        "entry_id": entry.id, "version": entry.version, "values": {}, "rate": rate}),
-        context.clock.now())
-    return Reply((screens.adjust_question(first, entry, rate), None))
+    """✏️ Adjust: the figures to choose from (a rate product's one figure: asked at once)."""
+    data = {"entry_id": tap.entry_id, "version": tap.version, "changes": {}}
+    view = await _adjusting(session, context, data)
+    if view.rate:
+        return await _ask_figure(session, context, chat_id, data, "done")
+    await flows.set_flow(session, chat_id, Flow(FLOW, "adj", data), context.clock.now())
+    return Reply(screens.adjust_screen(view))
+
+
+async def _adjust_figure(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
+    flow = await _adjust_flow(session, chat_id, tap)
+    if not tap.index < len(ADJUST_STEPS):
+        raise ReviewError("not_found")
+    return await _ask_figure(session, context, chat_id, _adjust_data(flow),
+                             ADJUST_STEPS[tap.index].name)
+
+
+def _adjust_data(flow: Flow) -> dict:
+    """The flow's lasting data: the product, its version, the changes confirmed so far."""
+    return {key: flow.data[key] for key in ("entry_id", "version", "changes")}
+
+
+async def _adjust_menu(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
+    flow = await _adjust_flow(session, chat_id, tap)
+    data = _adjust_data(flow)
+    await flows.set_flow(session, chat_id, Flow(FLOW, "adj", data), context.clock.now())
+    return Reply(screens.adjust_screen(await _adjusting(session, context, data)))
+
+
+async def _adjust_ok(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
+    flow = await _adjust_flow(session, chat_id, tap)
+    outcome = await service.approve_adjusted(
+        session, context.services.kpi, actor=context.actor, today=context.today,
+        now=context.clock.now(), entry_id=tap.entry_id, version=tap.version,
+        changes=flow.data["changes"])
+    await flows.clear_flow(session, chat_id)
+    return _decided(context, outcome)
 
 
 async def _evidence(session, context: BotContext, tap: Decoded, chat_id: int) -> Reply:
@@ -202,7 +289,9 @@ TAPS: dict[Action, object] = {
     screens.PAGE: _page, screens.REPORT: _report, screens.ENTRY: _entry,
     screens.APPROVE: _approve, screens.APPROVE_ALL: _approve_all,
     screens.APPROVE_ALL_OK: _approve_all_ok, screens.RETURN: _return,
-    screens.RETURN_ALL: _return_all, screens.REASON: _reason, screens.ADJUST: _adjust,
+    screens.RETURN_ALL: _return_all, screens.RETURN_ALL_OK: _return_all_ok,
+    screens.REASON: _reason, screens.ADJUST: _adjust, screens.ADJUST_FIGURE: _adjust_figure,
+    screens.ADJUST_MENU: _adjust_menu, screens.ADJUST_OK: _adjust_ok,
     screens.EVIDENCE: _evidence, screens.EXEMPTION: _exemption,
 }
 
@@ -263,51 +352,79 @@ async def _typed_reason(update: Update, context: BotContext, flow: Flow, text: s
     await _send(update, context, reply)
 
 
+async def _in_flow(update: Update, context: BotContext, work) -> None:
+    """Run one step of the flow in the update's transaction and send its reply; a refusal
+    ends the flow (see _refused_in_flow)."""
+    try:
+        async with context.transaction() as session:
+            reply = await work(session)
+    except ReviewError as error:
+        await _refused_in_flow(update, context, error)
+        return
+    await _send(update, context, reply)
+
+
 async def _typed_figure(update: Update, context: BotContext, flow: Flow, text: str) -> None:
+    """The adjusted value of the figure chosen, checked by the cadre's rules; then its
+    reason is asked."""
     message = update.effective_message
-    step = service.adjust_step(flow.step.removeprefix("adj_"))
-    values, rate = dict(flow.data["values"]), flow.data["rate"]
     try:
         value = parse_number(text)
     except NotANumber as error:
         await context.end_transaction()
         await message.reply_text(not_a_number(text, error), parse_mode="HTML")
         return
-    if not service.adjusted_value_ok(step, value, values, rate):
-        await context.end_transaction()
-        await message.reply_text(screens.impossible_number())
-        return
-    values[step.name] = value
-    following = service.next_adjust_step(values, _reading(context), rate)
     chat_id = update.effective_chat.id
-    entry_id, version = flow.data["entry_id"], flow.data["version"]
-    try:
-        async with context.transaction() as session:
-            if following is not None:
-                entry, _rate = await service.submitted_entry(
-                    session, context.actor, context.today, entry_id, version)
-                await flows.set_flow(session, chat_id, Flow(
-                    FLOW, "adj_" + following.name, {**flow.data, "values": values}),
-                    context.clock.now())
-                question = screens.adjust_question(following, entry, rate)
-            else:
-                outcome = await service.approve_adjusted(
-                    session, context.services.kpi, actor=context.actor, today=context.today,
-                    now=context.clock.now(), entry_id=entry_id, version=version,
-                    values=values, rate=rate)
-                await flows.clear_flow(session, chat_id)
-    except ReviewError as error:
-        await _refused_in_flow(update, context, error)
+    step = service.adjust_step(flow.data.get("figure"))
+
+    async def work(session) -> Reply:
+        view = await _adjusting(session, context, flow.data)
+        if step not in view.steps:
+            raise ReviewError("not_found")
+        problem = service.check_adjusted(step, value, view.line.entry, flow.data["changes"],
+                                         view.line.product.kind, view.rate)
+        if problem is not None:  # asked again, nothing stored
+            question, markup = screens.adjust_question(view, step)
+            return Reply((screens.adjust_problem(problem) + "\n\n" + question, markup))
+        await flows.set_flow(session, chat_id, Flow(FLOW, "adj_reason", {
+            **flow.data, "value": value}), context.clock.now())
+        return Reply(screens.adjust_reason_question(view, step, value))
+
+    await _in_flow(update, context, work)
+
+
+async def _typed_adjust_reason(update: Update, context: BotContext, flow: Flow,
+                               text: str) -> None:
+    """The reason of the change (the cadre reads it); then the confirmation."""
+    if code := service.check_adjust_reason(text):
+        await context.end_transaction()
+        await update.effective_message.reply_text(screens.error_text(ReviewError(code),
+                                                                     _tz(context)))
         return
-    if following is not None:
-        await message.reply_text(question)
-    else:
-        await _send(update, context, _decided(context, outcome))
+    chat_id = update.effective_chat.id
+
+    async def work(session) -> Reply:
+        data = _adjust_data(flow)
+        data["changes"] = {**data["changes"],
+                           flow.data["figure"]: [flow.data["value"], text]}
+        await flows.set_flow(session, chat_id, Flow(FLOW, "adj", data), context.clock.now())
+        return Reply(screens.adjust_screen(await _adjusting(session, context, data)))
+
+    await _in_flow(update, context, work)
 
 
-# The review flow's steps: where the chat is → what a typed message does there. The adjust
-# steps, one per figure and in the order asked, are bot.services.review.ADJUST_STEPS.
-STEPS = {"reason": _typed_reason, **{"adj_" + step.name: _typed_figure for step in ADJUST_STEPS}}
+async def _typed_in_adjust(update: Update, context: BotContext, flow: Flow, text: str) -> None:
+    await context.end_transaction()
+    await update.effective_message.reply_text(screens.choose_button())
+
+
+# The review flow's steps: where the chat is → what a typed message does there. "reason": the
+# reason of a return ("reason_ok": "return all" waits for its confirmation; a new reason
+# typed there replaces it); the adjust flow: "adj" (the figures and the confirmation: buttons
+# only), "adj_value" (the new value of the figure chosen, one of
+# bot.services.review.ADJUST_STEPS), "adj_reason" (why).
+STEPS = {"reason": _typed_reason, "reason_ok": _typed_reason, "adj": _typed_in_adjust,
+         "adj_value": _typed_figure, "adj_reason": _typed_adjust_reason}
 
 
 @one_transaction

@@ -2,7 +2,16 @@
 
 from models.access import InviteCode
 from models.base import Base
-from models.kpi import AnnualList, Entry, Evaluation, Evidence, Period, ProductType, Target
+from models.kpi import (
+    AnnualList,
+    Entry,
+    EntryAdjustment,
+    Evaluation,
+    Evidence,
+    Period,
+    ProductType,
+    Target,
+)
 from models.notices import Notice, NoticeDelivery
 from models.ops import (
     AuditLog,
@@ -35,6 +44,7 @@ __all__ = [
     "Delegation",
     "Discipline",
     "Entry",
+    "EntryAdjustment",
     "Evaluation",
     "Evidence",
     "FlowState",

@@ -121,12 +121,37 @@ class Entry(Base):
     decided_for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))  # delegation
     decided_version: Mapped[int | None] = mapped_column(Integer)
     return_reason: Mapped[str | None] = mapped_column(Text)
+    # The figures of the version last returned ({"version", "done", "passed", "on_time",
+    # "failed", "delays", "at"}): on resubmission the evaluator sees what changed since, and
+    # why it was returned (the cadre's edits overwrite the figures above).
+    returned_figures: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def exemption_accepted(self) -> bool:
         return self.exemption_status == "accepted"
+
+
+class EntryAdjustment(Base):
+    """One figure of a submitted entry changed by the evaluator, with the reason the cadre
+    reads (SPEC §4.4: "approve with adjusted figures (the original figures are kept)"; §4.5:
+    "Cách tính điểm" shows old → new, by whom). The entry keeps the cadre's figure and the
+    adjusted one (adj_*); a row per figure keeps the reason, who and when, and the version
+    it was made on."""
+
+    __tablename__ = "entry_adjustments"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # the entry's version it was made on
+    figure: Mapped[str] = mapped_column(String(12))  # done | passed | on_time | failed | delays
+    old: Mapped[float | None] = mapped_column(Float)
+    new: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    for_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))  # delegation
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Evidence(Base):

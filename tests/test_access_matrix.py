@@ -220,6 +220,11 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "kb:r": ("kb:r:{entry}", row("board")),  # the board re-types a figure of anyone's report
     "rv:v": ("rv:v:{son}:{nov}", row(REVIEWERS)),  # the evidence of Sơn's report
     "rv:ex": ("rv:ex:{son_entry}:{son_version}:1", row("")),  # no exemption asked for
+    # steps of an adjustment nobody is making: a figure, the figures again, confirm
+    "rv:af": ("rv:af:{son_entry}:{son_version}:0", row("")),
+    "rv:am": ("rv:am:{son_entry}:{son_version}", row("")),
+    "rv:ao": ("rv:ao:{son_entry}:{son_version}", row("")),
+    "rv:RA": ("rv:RA:{son}:{nov}", row("")),  # a "return all" nobody is confirming
     "ra:l": ("ra:l:{thao}:{nov}:0", row("")),  # a leader's e: Thảo is not a leader
     "ra:o": ("ra:o:{thao}:{nov}:0", row("")),  # a leader's đ
     "ry:ok": ("ry:ok:{thao}:2026:X", row("")),  # no period of Thảo's evaluated this year

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.services.identity import actor_for
 from bot.services.review import Authority, Decision, ReviewError, decide
-from models import AuditLog, Cadre, Delegation, Entry, Evidence
+from models import AuditLog, Cadre, Delegation, Entry, EntryAdjustment, Evidence
 from tests.test_flow_report import (
     entries,
     fill_and_submit,
@@ -46,7 +46,8 @@ async def test_inbox_approve_all_and_no_second_decision(harness, clock):
     await anh.tap("✅ Xác nhận duyệt")
     assert "Đã duyệt 3 sản phẩm" in anh.last.text
     assert "Không có báo cáo nào chờ duyệt" in anh.last.text
-    assert "Phan Thị Ngọc Ánh đã duyệt" in thao.last.text and "Điểm:" in thao.last.text
+    assert "Phan Thị Ngọc Ánh đã duyệt" in thao.last.text
+    assert "Điểm dự kiến: <b>100,0</b>" in thao.last.text  # projected until the evaluation
     for entry in (await entries(harness)).values():
         assert entry.status == "approved" and entry.decided_version == 1
     # the same button again (double tap, or a second device)
@@ -97,33 +98,61 @@ async def test_return_with_reason_then_resubmit_needs_a_new_decision(harness, cl
     await anh.send("✅ Phê duyệt")
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap("↩️ Trả lại tất cả")
-    await anh.tap("Thiếu minh chứng")
+    await anh.tap("Thiếu minh chứng")  # return all asks first, as approve all does
+    assert "Trả lại cả 3 sản phẩm của Tháng 11/2026 cho Đinh Thị Thảo?" in anh.last.text
+    await anh.tap("↩️ Xác nhận trả lại")
     assert "Lý do: Thiếu minh chứng" in thao.last.text
 
 
 async def test_adjust_and_approve_keeps_the_original(harness, clock):
+    """One figure at a time, each with a reason; the confirmation lists them all; failed
+    reviews and delays can be changed too; the cadre's figures are kept."""
     thao, anh = await submitted(harness, clock)
     await anh.send("✅ Phê duyệt")
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
     await anh.tap_starting("🔍 1.")
     await anh.tap("✏️ Điều chỉnh và duyệt")
-    assert "cán bộ báo cáo 125" in anh.last.text
-    await anh.send("100")
-    await anh.send("120")  # more passed than done: refused
-    assert "không hợp lệ" in anh.last.text
+    assert "Chọn số liệu cần điều chỉnh" in anh.last.text
+    assert anh.buttons()[:4] == ["✏️ Hoàn thành: 125", "✏️ Đạt chất lượng: 125",
+                                 "✏️ Sai sót lớn: 0", "✏️ Chậm tiến độ: 0"]
+    await anh.tap("✏️ Đạt chất lượng: 125")
+    await anh.send("130")  # more passed than done: refused by the cadre's own rule
+    assert "(130) không thể lớn hơn số đã hoàn thành (125)" in anh.last.text
     await anh.send("95")
-    assert "sai sót lớn về nội dung sau điều chỉnh" in anh.last.text  # the evaluator corrects
-    await anh.send("1")                                               # the counts too
-    assert "chậm tiến độ sau điều chỉnh" in anh.last.text
-    await anh.send("2")
+    assert "Vì sao đạt chất lượng 125 → 95?" in anh.last.text
+    await anh.send(".")  # not a reason the cadre can read
+    assert "Vui lòng gõ lý do điều chỉnh bằng lời" in anh.last.text
+    await anh.send("30 hồ sơ thiếu chữ ký")
+    assert "Vui lòng xác nhận điều chỉnh" in anh.last.text
+    assert "• đạt chất lượng 125 → 95 — lý do: 30 hồ sơ thiếu chữ ký" in anh.last.text
+    assert (await entries(harness))["XTH004#1"].status == "submitted"  # nothing applied yet
+    await anh.tap("✏️ Sai sót lớn: 0")  # another figure before confirming
+    await anh.send("1")
+    await anh.send("Sai tên người nộp")
+    await anh.tap("✏️ Hoàn thành: 125")
+    await anh.send("100")  # below the quality figure: that one comes down to it
+    await anh.send("25 hồ sơ chưa trả kết quả")
+    text = anh.last.text
+    assert "• hoàn thành 125 → 100 — lý do: 25 hồ sơ chưa trả kết quả" in text
+    assert "• đạt chất lượng 125 → 95 — lý do: 30 hồ sơ thiếu chữ ký" in text
+    assert "• sai sót lớn 0 → 1 — lý do: Sai tên người nộp" in text
+    await anh.tap("✅ Xác nhận điều chỉnh và duyệt")
     assert "Đã duyệt 1 sản phẩm" in anh.last.text
     first = (await entries(harness))["XTH004#1"]
     assert first.status == "approved" and first.adjusted
     assert (first.quantity_done, first.adj_quantity_done, first.adj_quantity_passed) == (125, 100, 95)
-    assert (first.failed_reviews, first.adj_failed_reviews, first.adj_delays) == (0, 1, 2)
+    assert (first.failed_reviews, first.adj_failed_reviews, first.adj_delays) == (0, 1, 0)
     assert ("«Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả» được điều chỉnh: hoàn thành "
-            "125 → 100; đạt chất lượng 125 → 95; sai sót lớn 0 → 1; chậm tiến độ 0 → 2."
-            ) in thao.last.text
+            "125 → 100 — lý do: 25 hồ sơ chưa trả kết quả; đạt chất lượng 125 → 95 — lý do: 30 "
+            "hồ sơ thiếu chữ ký; sai sót lớn 0 → 1 — lý do: Sai tên người nộp.") in thao.last.text
+    async with harness.db.session() as s:
+        rows = list(await s.scalars(select(EntryAdjustment).order_by(EntryAdjustment.id)))
+        logged = list(await s.scalars(select(AuditLog).where(AuditLog.action == "adjust")))
+    assert [(r.figure, r.old, r.new, r.reason, r.version) for r in rows] == [
+        ("done", 125, 100, "25 hồ sơ chưa trả kết quả", 1),
+        ("passed", 125, 95, "30 hồ sơ thiếu chữ ký", 1),
+        ("failed", 0, 1, "Sai tên người nộp", 1)]
+    assert len(logged) == 3 and logged[0].after["reason"] == "25 hồ sơ chưa trả kết quả"
 
 
 async def test_only_the_evaluator_may_act(harness, clock):
@@ -362,8 +391,10 @@ async def test_one_transaction_per_update_of_the_evaluator(harness, clock):
     assert "Lý do: Thiếu sổ theo dõi hồ sơ tháng 11" in thao.last.text
     await anh.tap_starting("🔍 2.")  # the report is shown again: products 2 and 3 wait
     await anh.tap("✏️ Điều chỉnh và duyệt")
-    for typed in ("abc", "-1", "80"):  # a rate product: one figure
+    for typed in ("abc", "-1", "80", "Theo hệ thống một cửa"):  # a rate: one figure, a reason
         await anh.send(typed)
+    assert "tỷ lệ đạt 85% → 80% — lý do: Theo hệ thống một cửa" in anh.last.text
+    await anh.tap("✅ Xác nhận điều chỉnh và duyệt")
     assert "Đã duyệt 1 sản phẩm" in anh.last.text and "đã duyệt" in thao.last.text
     await anh.tap("✅ Duyệt tất cả")
     confirm = next(b for row in anh.last.inline_buttons for b in row if b.text == "✅ Xác nhận duyệt")
@@ -373,10 +404,52 @@ async def test_one_transaction_per_update_of_the_evaluator(harness, clock):
     assert any("đã được xử lý" in a for a in anh.alerts)
     await anh.tap_data("rv:p:0")  # the reminder's button
     updates = _updates_of(harness, 802, since)
-    assert len(updates) == 15, updates
-    decisions = {"Thiếu sổ theo dõi hồ sơ tháng 11", "80"}
+    assert len(updates) == 17, updates
+    decisions = {"Thiếu sổ theo dõi hồ sơ tháng 11"}
     for what, begun in updates:
-        if what in decisions or what.startswith("rv:AA:"):
+        if what in decisions or what.startswith(("rv:AA:", "rv:ao:")):
             assert begun <= 2, (what, begun)
         else:
             assert begun <= 1, (what, begun)
+
+
+async def test_return_all_asks_first_and_the_resubmission_shows_what_was_returned(harness, clock):
+    """Issue 22 item 5: "Trả lại tất cả" with a ready-made reason returned the whole report in
+    two taps while "Duyệt tất cả" asked; and on resubmission the evaluator did not see the
+    previous figures nor why they were returned."""
+    thao, anh = await submitted(harness, clock)
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("↩️ Trả lại tất cả")
+    await anh.tap("Số liệu chưa khớp với sổ sách")
+    assert ("Trả lại cả 3 sản phẩm của Tháng 11/2026 cho Đinh Thị Thảo?\nLý do: Số liệu chưa "
+            "khớp với sổ sách") in anh.last.text
+    assert all(e.status == "submitted" for e in (await entries(harness)).values())
+    await anh.tap("⬅️ Quay lại")  # changed her mind: nothing returned
+    assert "Báo cáo Tháng 11/2026 — Đinh Thị Thảo" in anh.last.text
+    assert all(e.status == "submitted" for e in (await entries(harness)).values())
+    await anh.tap("↩️ Trả lại tất cả")
+    await anh.tap("Thiếu minh chứng")
+    await anh.send("Hồ sơ tháng 11 thiếu sổ theo dõi")  # a typed reason replaces the chosen one
+    assert "Lý do: Hồ sơ tháng 11 thiếu sổ theo dõi" in anh.last.text
+    await anh.tap("↩️ Xác nhận trả lại")
+    assert "Đã trả lại 3 sản phẩm cho Đinh Thị Thảo" in anh.last.text
+    assert "Lý do: Hồ sơ tháng 11 thiếu sổ theo dõi" in thao.last.text
+    assert all(e.status == "returned" for e in (await entries(harness)).values())
+
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao, done="120")  # product 1 corrected; 2 and 3 sent as they were
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    report = anh.last.text
+    assert report.count("↩️ Đã trả lại lúc 09:00 20/11/2026, lý do: Hồ sơ tháng 11 thiếu sổ "
+                        "theo dõi") == 3
+    assert "Đã sửa sau khi trả lại: hoàn thành 125 → 120; đạt chất lượng 125 → 120" in report
+    assert report.count("Số liệu không thay đổi so với lần trả lại.") == 2
+    await anh.tap_starting("🔍 1.")
+    assert "Đã sửa sau khi trả lại: hoàn thành 125 → 120; đạt chất lượng 125 → 120" \
+        in anh.last.text
+    first = (await entries(harness))["XTH004#1"]
+    assert first.version == 2 and first.returned_figures["done"] == 125

@@ -15,7 +15,7 @@ from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.kpi import KpiService
 from bot.services.review import ADJUST_STEPS, Decision, Inbox, Report, ReviewError
-from models import AuditLog, Cadre, Entry, Evaluation, Evidence
+from models import AuditLog, Cadre, Entry, EntryAdjustment, Evaluation, Evidence
 from models.enums import ProductKind, Role
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 20/11/2026, 09:00 in Hanoi
@@ -63,35 +63,67 @@ def test_signature_follows_the_versions():
     assert review.signature([first, second]) != sig
 
 
-def test_the_adjust_steps_per_reading_and_for_a_rate():
-    asked = {}
-    for reading in ("per_item", "per_type"):
-        values, names = {}, []
-        while (step := review.next_adjust_step(values, reading, rate=False)) is not None:
-            names.append(step.name)
-            values[step.name] = 1
-        asked[reading] = names
-    assert asked == {"per_item": ["done", "passed", "failed", "delays"],
+def test_the_figures_offered_for_adjustment_per_reading_and_for_a_rate():
+    names = {reading: [step.name for step in review.adjust_steps(reading, rate=False)]
+             for reading in ("per_item", "per_type")}
+    assert names == {"per_item": ["done", "passed", "failed", "delays"],
                      "per_type": ["done", "passed", "on_time", "failed", "delays"]}
-    assert review.next_adjust_step({}, "per_item", rate=True) is ADJUST_STEPS[0]
-    assert review.next_adjust_step({"done": 80}, "per_item", rate=True) is None
+    assert review.adjust_steps("per_item", rate=True) == (ADJUST_STEPS[0],)
 
 
-def test_which_adjusted_figures_are_possible():
+def _entry(**figures) -> Entry:
+    values = {"quantity_done": 125, "quantity_passed": 120, "quantity_on_time": 110,
+              "failed_reviews": 0, "delays": 0, "status": "submitted", "version": 1}
+    return Entry(**{**values, **figures})
+
+
+def test_an_adjusted_figure_follows_the_cadres_rules_and_must_change_something():
+    entry = _entry()
     done, passed, failed = (review.adjust_step(n) for n in ("done", "passed", "failed"))
-    assert review.adjusted_value_ok(done, 130, {}, rate=False)
-    assert not review.adjusted_value_ok(done, -1, {}, rate=False)
-    assert not review.adjusted_value_ok(done, 101, {}, rate=True)  # a percentage
-    assert not review.adjusted_value_ok(passed, 120, {"done": 100}, rate=False)
-    assert review.adjusted_value_ok(passed, 100, {"done": 100}, rate=False)
-    assert not review.adjusted_value_ok(failed, 1.5, {}, rate=False)  # a count
-    assert not review.adjusted_value_ok(failed, 100, {}, rate=False)
-    entry = Entry(quantity_on_time=7)
-    assert review.adjusted_figures({"done": 80}, entry, rate=True) == {
+
+    def problem(step, value, changes=None, kind="count", rate=False):
+        found = review.check_adjusted(step, value, entry, changes or {}, kind, rate)
+        return found.code if found else None
+
+    assert problem(done, 130) is None
+    assert problem(done, -1) == "negative"
+    assert problem(done, 101, kind="rate", rate=True) == "percent_range"  # a percentage
+    assert problem(passed, 126) == "over_done"  # more than the cadre's 125 done
+    assert problem(passed, 101, {"done": [100, "Sổ ghi 100"]}) == "over_done"  # the adjusted
+    assert problem(passed, 100, {"done": [100, "Sổ ghi 100"]}) == "unchanged"  # came down
+    assert problem(failed, 1.5) == "count_range" and problem(failed, 100) == "count_range"
+    assert problem(done, 125) == "unchanged"
+    assert problem(done, 125, {"done": [100, "Sổ ghi 100"]}) is None  # back to the cadre's
+
+
+def test_pending_changes_carry_their_reasons_and_what_comes_down_with_done():
+    entry = _entry()
+    changes = {"done": [100, "Sổ ghi 100"], "delays": [2, "Trễ hai hồ sơ"]}
+    pending = review.pending_changes(entry, changes, "per_type", rate=False)
+    assert [(c.figure, c.old, c.new, c.reason) for c in pending] == [
+        ("done", 125, 100, "Sổ ghi 100"), ("passed", 120, 100, "Sổ ghi 100"),
+        ("on_time", 110, 100, "Sổ ghi 100"), ("delays", 0, 2, "Trễ hai hồ sơ")]
+    values = review.adjusted_values(entry, changes, rate=False)
+    assert review.adjusted_fields(values) == {
+        "quantity_done": 100, "quantity_passed": 100, "quantity_on_time": 100,
+        "failed_reviews": 0, "delays": 2}
+    rate = _entry(quantity_done=85, quantity_passed=85, quantity_on_time=85)
+    assert review.adjusted_fields(review.adjusted_values(rate, {"done": [80, "Theo hệ thống"]},
+                                                         rate=True)) == {
         "quantity_done": 80, "quantity_passed": 80, "quantity_on_time": 80,
         "failed_reviews": 0, "delays": 0}
-    assert review.adjusted_figures({"done": 9, "passed": 8, "failed": 1.0, "delays": 0},
-                                   entry, rate=False)["quantity_on_time"] == 7  # not asked
+
+
+def test_a_resubmission_shows_the_reason_and_the_figures_changed_since():
+    entry = _entry(version=2, return_reason="Thiếu sổ theo dõi",
+                   returned_figures={"version": 1, "at": NOW.isoformat(), "done": 130,
+                                     "passed": 120, "on_time": 110, "failed": 0,
+                                     "delays": 0})
+    again = review.resubmission(entry, "per_item", rate=False)
+    assert again.reason == "Thiếu sổ theo dõi" and again.at == NOW
+    assert [(c.figure, c.old, c.new) for c in again.changes] == [("done", 130, 125)]
+    entry.version = 1  # the returned version itself: nothing to show
+    assert review.resubmission(entry, "per_item", rate=False) is None
 
 
 async def test_open_inbox_and_report(db):
@@ -175,15 +207,67 @@ async def test_approve_adjusted_keeps_the_cadres_figures_and_lists_the_changes(d
     thao_id, anh, _period_id = await province(db)
     async with db.session() as s:
         first = (await entries_of(s, thao_id))[0]
+        changes = {"done": [100, "Sổ ghi 100"], "passed": [95, "5 hồ sơ sai"],
+                   "failed": [1, "Sai tên"]}
+        with pytest.raises(ReviewError) as nothing:
+            await review.approve_adjusted(s, KPI, actor=actor_of(anh), today=TODAY, now=NOW,
+                                          entry_id=first.id, version=1, changes={})
+        assert nothing.value.code == "nothing_adjusted"
+        with pytest.raises(ReviewError) as no_reason:
+            await review.approve_adjusted(s, KPI, actor=actor_of(anh), today=TODAY, now=NOW,
+                                          entry_id=first.id, version=1,
+                                          changes={"done": [100, "."]})
+        assert no_reason.value.code == "not_found"
         outcome = await review.approve_adjusted(
             s, KPI, actor=actor_of(anh), today=TODAY, now=NOW, entry_id=first.id, version=1,
-            values={"done": 100, "passed": 95, "failed": 1, "delays": 0}, rate=False)
+            changes=changes)
     changes = outcome.notice.products[0].changes
-    assert [(c.figure, c.old, c.new) for c in changes] == [
-        ("done", 125, 100), ("passed", 125, 95), ("failed", 0, 1)]
+    assert [(c.figure, c.old, c.new, c.reason) for c in changes] == [
+        ("done", 125, 100, "Sổ ghi 100"), ("passed", 125, 95, "5 hồ sơ sai"),
+        ("failed", 0, 1, "Sai tên")]
     async with db.session() as s:
         stored = (await entries_of(s, thao_id))[0]
         assert (stored.quantity_done, stored.adj_quantity_done, stored.adjusted) == (125, 100, True)
+        shown = await review.adjustments_of(s, [stored])
+        assert [(c.figure, c.reason, c.by) for c in shown[stored.id]] == [
+            ("done", "Sổ ghi 100", anh.full_name), ("passed", "5 hồ sơ sai", anh.full_name),
+            ("failed", "Sai tên", anh.full_name)]
+        # twice (a second device): one decision only, no second set of adjustments
+        with pytest.raises(ReviewError) as again:
+            await review.approve_adjusted(s, KPI, actor=actor_of(anh), today=TODAY, now=NOW,
+                                          entry_id=stored.id, version=1,
+                                          changes={"done": [90, "Sổ ghi 90"]})
+        assert again.value.code == "already_decided"
+        assert await s.scalar(select(func.count()).select_from(EntryAdjustment)) == 3
+        assert await s.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "adjust")) == 3
+
+
+async def test_an_entry_adjusted_before_reasons_were_kept_still_shows_old_to_new(db):
+    thao_id, anh, _period_id = await province(db)
+    async with db.session() as s:
+        first = (await entries_of(s, thao_id))[0]
+        first.status, first.adjusted, first.adj_quantity_done = "approved", True, 110
+        first.adj_quantity_passed, first.adj_failed_reviews, first.adj_delays = 125, 0, 0
+        first.decided_by_id, first.decided_version = anh.id, 1
+        await s.flush()
+        shown = await review.adjustments_of(s, [first])
+    assert [(c.figure, c.old, c.new, c.reason, c.by) for c in shown[first.id]] == [
+        ("done", 125, 110, None, anh.full_name)]
+
+
+async def test_returning_keeps_the_figures_of_the_version_returned(db):
+    thao_id, anh, period_id = await province(db)
+    async with db.session() as s:
+        decisions = [Decision(e.id, e.version) for e in await entries_of(s, thao_id)]
+        await review.return_entries(s, KPI, actor=actor_of(anh), today=TODAY, now=NOW,
+                                    cadre_id=thao_id, period_id=period_id,
+                                    decisions=decisions, reason="Thiếu sổ theo dõi")
+    async with db.session() as s:
+        first = (await entries_of(s, thao_id))[0]
+        assert first.returned_figures == {"version": 1, "at": NOW.isoformat(), "done": 125,
+                                          "passed": 125, "on_time": 125, "failed": 0,
+                                          "delays": 0}
 
 
 async def test_only_the_evaluator_and_never_oneself(db):

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.services.review import meaningful
 from models.enums import ProductKind
 
 ABSURD_FACTOR = 10  # a count over 10× its target is asked to be confirmed, not refused
@@ -77,6 +76,11 @@ ORDER: dict[tuple[ProductKind, str], tuple[str, ...]] = {
 # The flow's two other steps: "confirm" (an absurd figure waits for ✅/✏️; data: for_step,
 # value) and "self" (the self-assessment of the general criteria; data: period_id, index).
 CONFIRM, SELF = "confirm", "self"
+
+
+def meaningful(reason: str | None) -> bool:
+    """A reason someone can act on: words, not '.' or '?'."""
+    return sum(ch.isalpha() for ch in reason or "") >= 2
 
 
 @dataclass(frozen=True)

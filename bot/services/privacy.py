@@ -13,6 +13,7 @@ from models import (
     AuditLog,
     Cadre,
     Entry,
+    EntryAdjustment,
     Evaluation,
     Evidence,
     FlowState,
@@ -35,6 +36,8 @@ async def everything_about(session: AsyncSession, cadre: Cadre) -> dict[str, lis
         "entries": select(Entry).where(Entry.cadre_id == cadre.id),
         "evidence": select(Evidence).join(Entry, Entry.id == Evidence.entry_id)
         .where(Entry.cadre_id == cadre.id),
+        "entry_adjustments": select(EntryAdjustment)
+        .join(Entry, Entry.id == EntryAdjustment.entry_id).where(Entry.cadre_id == cadre.id),
         "evaluations": select(Evaluation).where(Evaluation.cadre_id == cadre.id),
         "training_records": select(TrainingRecord).where(TrainingRecord.cadre_id == cadre.id),
         "notice_deliveries": select(NoticeDelivery).where(NoticeDelivery.cadre_id == cadre.id),

@@ -25,6 +25,7 @@ from bot.services.flows import Flow
 from bot.services.identity import Actor
 from bot.services.kpi import KpiError, KpiService, Line, PeriodSheet, incomplete
 from bot.services.numbers import NotANumber, parse_number
+from bot.services.results import Verdict, verdict_of
 from bot.services.scoring import PeriodScore
 from models import Cadre, Entry, Evidence, Period
 from models.enums import EntryStatus, ExemptionStatus
@@ -72,6 +73,7 @@ class SheetView:
     today: date
     board: bool = False
     note: ProductSaved | SelfAssessed | Sent | None = None
+    verdict: Verdict | None = None  # the score as 📊 and 🔎 show it (bot.services.results)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,8 @@ async def open_report(session: AsyncSession, kpi: KpiService, caller: Caller,
     if period is None:  # (`shown` given: a period_id is too)
         period = needing_attention(shown, states)
     sheet = await kpi.sheet(session, me, period)
-    return SheetView(sheet, tuple(shown), caller.today, note=note)
+    return SheetView(sheet, tuple(shown), caller.today, note=note,
+                     verdict=await verdict_of(session, sheet))
 
 
 def needing_attention(shown: list[Period], statuses: dict[int, set[str]]) -> Period:
@@ -220,7 +223,8 @@ async def open_period(session: AsyncSession, kpi: KpiService, caller: Caller,
 async def _board_sheet(session: AsyncSession, kpi: KpiService, caller: Caller, cadre: Cadre,
                        period: Period, note=None) -> SheetView:
     sheet = await kpi.sheet(session, cadre, period, create=False)
-    return SheetView(sheet, (), caller.today, board=True, note=note)
+    return SheetView(sheet, (), caller.today, board=True, note=note,
+                     verdict=await verdict_of(session, sheet))
 
 
 async def board_open(session: AsyncSession, kpi: KpiService, caller: Caller,

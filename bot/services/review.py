@@ -20,8 +20,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.services import audit
+from bot.services import entry_rules as rules
+from bot.services.entry_rules import Problem, meaningful
 from bot.services.identity import Actor
-from models import Cadre, Delegation, Entry, Evaluation, Evidence, Leave, Period, ProductType
+from models import (
+    Cadre,
+    Delegation,
+    Entry,
+    EntryAdjustment,
+    Evaluation,
+    Evidence,
+    Leave,
+    Period,
+    ProductType,
+)
 from models.enums import EntryStatus, ExemptionStatus, LeaveStatus, PeriodStatus, ProductKind
 from models.kpi import UNRATED, WAITING
 
@@ -30,12 +42,6 @@ if TYPE_CHECKING:
     from bot.services.scoring import PeriodScore
 
 RETURN_REASON_MAX = 500
-
-
-def meaningful(reason: str | None) -> bool:
-    """A reason someone can act on: words, not '.' or '?'."""
-    return sum(ch.isalpha() for ch in reason or "") >= 2
-
 
 class ReviewError(Exception):
     def __init__(self, code: str, **info) -> None:
@@ -152,11 +158,17 @@ class Decision:
 
 async def decide(session: AsyncSession, *, actor: Actor, authority: Authority,
                  decisions: list[Decision], approve: bool, now: datetime,
-                 reason: str | None = None, adjusted: dict | None = None) -> list[Entry]:
+                 reason: str | None = None, adjusted: dict | None = None,
+                 adjustments: tuple[Change, ...] = ()) -> list[Entry]:
     """Approve or return entries, each only if still at the version the button was made for.
 
     The UPDATE's WHERE clause is the guarantee: a second tap, device or evaluator finds
     no row at that version and gets ReviewError("already_decided").
+
+    Approving one entry may carry the evaluator's figures (`adjusted`, the adj_* columns) and
+    the changes with their reasons (`adjustments`, one entry_adjustments row and one audit
+    record each). Returning keeps the figures of the version returned (`returned_figures`),
+    for the review of the next one.
     """
     if not approve and not meaningful(reason):
         raise ReviewError("reason_required")
@@ -181,6 +193,8 @@ async def decide(session: AsyncSession, *, actor: Actor, authority: Authority,
         }
         if approve and adjusted and len(decisions) == 1:
             values.update(adjusted=True, **{f"adj_{k}": v for k, v in adjusted.items()})
+        if not approve:
+            values["returned_figures"] = figures_snapshot(entry, now)
         result = await session.execute(
             update(Entry)
             .where(and_(Entry.id == decision.entry_id, Entry.version == decision.version,
@@ -191,6 +205,8 @@ async def decide(session: AsyncSession, *, actor: Actor, authority: Authority,
             await session.refresh(entry)
             raise ReviewError("already_decided", at=entry.decided_at, status=entry.status)
         await session.refresh(entry)
+        if approve and adjusted and len(decisions) == 1:
+            _record_adjustments(session, entry, adjustments, actor, authority, now)
         audit.record(session, at=now, action="approve" if approve else "return",
                      object_type="entry", object_id=entry.id, actor_id=actor.cadre_id,
                      before={"status": "submitted", "version": decision.version},
@@ -198,6 +214,21 @@ async def decide(session: AsyncSession, *, actor: Actor, authority: Authority,
                             "adjusted": adjusted, "on_behalf_of": authority.on_behalf_of})
         decided.append(entry)
     return decided
+
+
+def _record_adjustments(session: AsyncSession, entry: Entry, adjustments: tuple[Change, ...],
+                        actor: Actor, authority: Authority, now: datetime) -> None:
+    for change in adjustments:
+        session.add(EntryAdjustment(
+            entry_id=entry.id, version=entry.version, figure=change.figure, old=change.old,
+            new=change.new, reason=change.reason or "", by_id=actor.cadre_id,
+            for_id=authority.on_behalf_of, at=now))
+        audit.record(session, at=now, action="adjust", object_type="entry", object_id=entry.id,
+                     actor_id=actor.cadre_id,
+                     before={"figure": change.figure, "value": change.old,
+                             "version": entry.version},
+                     after={"figure": change.figure, "value": change.new,
+                            "reason": change.reason, "on_behalf_of": authority.on_behalf_of})
 
 
 async def decide_exemption(session: AsyncSession, *, actor: Actor, authority: Authority,
@@ -350,6 +381,13 @@ async def _report(session: AsyncSession, kpi: KpiService, cadre: Cadre, period: 
     return Report(sheet, authority, await kpi.evidence_counts(session, submitted))
 
 
+async def report_of(session: AsyncSession, actor: Actor, today: date, cadre_id: int,
+                    period_id: int) -> tuple[Cadre, Period]:
+    """The cadre and period of a report the actor may review (re-authorised)."""
+    cadre, _authority = await reviewable(session, actor, cadre_id, today)
+    return cadre, await _period(session, period_id)
+
+
 async def open_report(session: AsyncSession, kpi: KpiService, actor: Actor, today: date,
                       cadre_id: int, period_id: int) -> Report:
     cadre, authority = await reviewable(session, actor, cadre_id, today)
@@ -406,81 +444,205 @@ async def report_decisions(session: AsyncSession, actor: Actor, today: date, cad
     return [Decision(e.id, e.version) for e in entries]
 
 
-# The evaluator's corrections, asked one figure at a time in this order (SPEC §4.4). A rate
-# product has one figure: the percentage achieved; the others follow from it.
+# ---------------------------------------------------------------- adjusting a product
+
+# The figures an evaluator may adjust before approving (SPEC §4.4: "approve with adjusted
+# figures (the original figures are kept)"), one at a time, each with a reason the cadre
+# reads, confirmed before anything is stored; offered in this order. A typed value passes the
+# rules of the cadre's own entry (bot/services/entry_rules.py, the step of the same name). A
+# rate product has one figure, the percentage achieved; the others follow from it. Read per
+# item (Decree 335 Art. 14, LAW L3) the on-time count is not scored, so it is not offered.
 @dataclass(frozen=True)
 class AdjustStep:
-    name: str  # the figure, as kept in the flow's values
-    reported: str  # the cadre's figure: an Entry attribute
-    question: str  # msgid; {value} is the cadre's figure
-    readings: tuple[str, ...] = ("per_item", "per_type")  # deduction readings that ask it
+    name: str  # the figure; also the cadre's entry step whose rules check it
+    reported: str  # the cadre's figure: an Entry attribute (adj_<reported>: the adjusted one)
+    question: str  # msgid; {value}: the figure as it stands
+    readings: tuple[str, ...] = ("per_item", "per_type")  # deduction readings that offer it
     count: bool = False  # a whole count of at most 99 (errors, delays), not a quantity
-    at_most_done: bool = False  # cannot exceed the adjusted quantity done
 
 
 ADJUST_STEPS = (
     AdjustStep("done", "quantity_done",
-               N_("✏️ Adjusted quantity done (the cadre reported {value}):")),
+               N_("✏️ Type the adjusted quantity done (the figure now: {value}):")),
     AdjustStep("passed", "quantity_passed",
-               N_("✏️ Adjusted number that passed the quality review (reported {value}):"),
-               at_most_done=True),
+               N_("✏️ Type the adjusted number that met the quality requirements (the figure "
+                  "now: {value}):")),
     AdjustStep("on_time", "quantity_on_time",
-               N_("✏️ Adjusted number completed on time (reported {value}):"),
-               readings=("per_type",), at_most_done=True),
+               N_("✏️ Type the adjusted number completed on time (the figure now: {value}):"),
+               readings=("per_type",)),
     AdjustStep("failed", "failed_reviews",
-               N_("✏️ Adjusted number of major content errors (reported {value}):"), count=True),
+               N_("✏️ Type the adjusted number of major content errors (the figure now: "
+                  "{value}):"), count=True),
     AdjustStep("delays", "delays",
-               N_("✏️ Adjusted number of delays (reported {value}):"), count=True),
+               N_("✏️ Type the adjusted number of delays (the figure now: {value}):"),
+               count=True),
 )
-RATE_QUESTION = N_("✏️ Adjusted percentage achieved (the cadre reported {value}%):")
-ADJUST_FIELDS = {"done": "quantity_done", "passed": "quantity_passed",
-                 "on_time": "quantity_on_time", "failed": "failed_reviews", "delays": "delays"}
+RATE_QUESTION = N_("✏️ Type the adjusted percentage achieved (the figure now: {value}%):")
+ADJUST_FIELDS = {step.name: step.reported for step in ADJUST_STEPS}
 
 
 def adjust_step(name: str) -> AdjustStep | None:
     return next((step for step in ADJUST_STEPS if step.name == name), None)
 
 
-def next_adjust_step(values: dict, reading: str, rate: bool) -> AdjustStep | None:
-    """The next figure to ask, or None when every figure is known."""
+def adjust_steps(reading: str, rate: bool) -> tuple[AdjustStep, ...]:
+    """The figures offered for adjustment: a rate product's percentage, or the counted
+    product's figures that the province's reading of the deductions scores."""
     if rate:
-        return None if "done" in values else ADJUST_STEPS[0]
-    return next((step for step in ADJUST_STEPS
-                 if reading in step.readings and step.name not in values), None)
+        return ADJUST_STEPS[:1]
+    return tuple(step for step in ADJUST_STEPS if reading in step.readings)
 
 
-def adjusted_value_ok(step: AdjustStep, value: float, values: dict, rate: bool) -> bool:
-    """Whether `value` is possible for this figure, given the figures adjusted before it."""
-    if value < 0 or (rate and value > 100):
-        return False
-    if step.at_most_done and value > values.get("done", 0):
-        return False
-    return not step.count or (float(value).is_integer() and value <= 99)
+def reported(entry: Entry, step: AdjustStep) -> float | None:
+    """The cadre's figure (the counts of errors and delays are 0 when not given)."""
+    value = getattr(entry, step.reported)
+    return (value or 0) if step.count else value
 
 
-def adjusted_figures(values: dict, entry: Entry, rate: bool) -> dict:
-    """The adjusted figures to store, from the answers (a rate product: from the one)."""
+def adjusted_values(entry: Entry, changes: dict, rate: bool) -> dict[str, float | None]:
+    """Every figure with the evaluator's changes (`changes`: figure → [value, reason]). A rate
+    product's figures all follow the percentage; a number that met the quality requirements
+    (or on time) above the adjusted quantity done comes down to it."""
+    values = {step.name: reported(entry, step) for step in ADJUST_STEPS}
+    values.update({name: change[0] for name, change in changes.items() if name in values})
     if rate:
-        values = {**values, "passed": values["done"], "on_time": values["done"],
-                  "failed": 0, "delays": 0}
+        values.update(passed=values["done"], on_time=values["done"], failed=0, delays=0)
+        return values
+    for name in ("passed", "on_time"):
+        if values[name] is not None and values["done"] is not None \
+                and values[name] > values["done"]:
+            values[name] = values["done"]
+    return values
+
+
+def adjusted_fields(values: dict) -> dict:
+    """The entry's adj_* figures to store, from `adjusted_values` (keys without "adj_")."""
     return {"quantity_done": values["done"], "quantity_passed": values["passed"],
-            "quantity_on_time": values.get("on_time", entry.quantity_on_time),
-            "failed_reviews": int(values["failed"]), "delays": int(values["delays"])}
+            "quantity_on_time": values["on_time"], "failed_reviews": int(values["failed"] or 0),
+            "delays": int(values["delays"] or 0)}
+
+
+def check_adjusted(step: AdjustStep, value: float, entry: Entry, changes: dict, kind: str,
+                   rate: bool) -> Problem | None:
+    """A typed adjusted figure, by the cadre's rules (entry_rules.check_figure: not negative,
+    a percentage up to 100, a whole count up to 99, not more than the quantity done); and it
+    must change something: the figure as it stands is refused ("unchanged")."""
+    others = adjusted_values(entry, {k: v for k, v in changes.items() if k != step.name}, rate)
+    done = None if step.name == "done" else others["done"]
+    if problem := rules.check_figure(step.name, kind, value, done):
+        return problem
+    current = adjusted_values(entry, changes, rate)[step.name]
+    if current is not None and value == current:
+        return Problem("unchanged", {"value": value})
+    return None
+
+
+def check_adjust_reason(text: str) -> str | None:
+    """The reason of an adjustment, which the cadre reads: words, not too long (a ReviewError
+    code, or None)."""
+    if not meaningful(text):
+        return "adjust_reason_required"
+    if len(text) > RETURN_REASON_MAX:
+        return "reason_too_long"
+    return None
 
 
 @dataclass(frozen=True)
 class Change:
-    """One figure the evaluator changed (`figure` is an ADJUST_STEPS name)."""
+    """One figure the evaluator changed (`figure` is an ADJUST_STEPS name): the cadre's
+    figure, the evaluator's, why, by whom (a name), when."""
 
     figure: str
     old: float | None
     new: float
+    reason: str | None = None
+    by: str | None = None
+    at: datetime | None = None
+
+
+def pending_changes(entry: Entry, changes: dict, reading: str, rate: bool
+                    ) -> tuple[Change, ...]:
+    """The figures that approving now would change, in the order offered, each with its
+    reason (one that comes down with the quantity done takes the reason of that change)."""
+    values = adjusted_values(entry, changes, rate)
+    found = []
+    for step in adjust_steps(reading, rate):
+        old, new = reported(entry, step), values[step.name]
+        if new is not None and new != old:
+            own = changes.get(step.name) or changes.get("done") or [None, None]
+            found.append(Change(step.name, old, new, own[1]))
+    return tuple(found)
+
+
+def figures_snapshot(entry: Entry, now: datetime) -> dict:
+    """The figures of the version being returned, kept for the review of the next one."""
+    return {"version": entry.version, "at": now.isoformat(),
+            **{step.name: getattr(entry, step.reported) for step in ADJUST_STEPS}}
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """A product sent again after it was returned: why it was returned, when, and the figures
+    the cadre changed since (old: as returned, new: as sent now)."""
+
+    reason: str
+    at: datetime | None
+    changes: tuple[Change, ...]
+
+
+def resubmission(entry: Entry, reading: str, rate: bool) -> Resubmission | None:
+    before = entry.returned_figures
+    if (entry.status != EntryStatus.SUBMITTED or not before or not entry.return_reason
+            or before.get("version", 0) >= entry.version):
+        return None
+    changes = []
+    for step in adjust_steps(reading, rate):
+        old = before.get(step.name)
+        old = (old or 0) if step.count else old
+        new = reported(entry, step)
+        if new is not None and new != old:
+            changes.append(Change(step.name, old, new))
+    at = datetime.fromisoformat(before["at"]) if before.get("at") else None
+    return Resubmission(entry.return_reason, at, tuple(changes))
+
+
+async def adjustments_of(session: AsyncSession, entries: list[Entry]
+                         ) -> dict[int, tuple[Change, ...]]:
+    """The evaluator's changes of each adjusted entry at the version approved, with reason,
+    name and time (an entry adjusted before reasons were kept: from its figures, by the
+    person who approved it). Two queries."""
+    adjusted = [e for e in entries if e.adjusted]
+    if not adjusted:
+        return {}
+    rows = list(await session.scalars(
+        select(EntryAdjustment).where(EntryAdjustment.entry_id.in_([e.id for e in adjusted]))
+        .order_by(EntryAdjustment.id)))
+    people = ({e.decided_by_id for e in adjusted} | {r.by_id for r in rows}) - {None}
+    names = dict((await session.execute(
+        select(Cadre.id, Cadre.full_name).where(Cadre.id.in_(people)))).all())
+    order = {step.name: index for index, step in enumerate(ADJUST_STEPS)}
+    found = {}
+    for entry in adjusted:
+        latest = {}
+        for row in rows:
+            if row.entry_id == entry.id and row.version == entry.decided_version:
+                latest[row.figure] = Change(row.figure, row.old, row.new, row.reason,
+                                            names.get(row.by_id), row.at)
+        if not latest:
+            for step in ADJUST_STEPS:
+                old, new = reported(entry, step), getattr(entry, "adj_" + step.reported)
+                if new is not None and new != old:
+                    latest[step.name] = Change(step.name, old, new, None,
+                                               names.get(entry.decided_by_id), entry.decided_at)
+        found[entry.id] = tuple(sorted(latest.values(), key=lambda c: order[c.figure]))
+    return found
 
 
 @dataclass(frozen=True)
 class Decided:
     product: str
     changes: tuple[Change, ...]  # adjusted figures, none for a return
+    kind: str = ProductKind.COUNT.value
 
 
 @dataclass(frozen=True)
@@ -510,24 +672,10 @@ class Outcome:
     next: Report | Inbox
 
 
-def _changes(entry: Entry, rate: bool) -> tuple[Change, ...]:
-    """Each figure the evaluator changed (a rate product has one figure)."""
-    if not entry.adjusted:
-        return ()
-    names = ("done",) if rate else ("done", "passed", "on_time", "failed", "delays")
-    found = []
-    for name in names:
-        old = getattr(entry, ADJUST_FIELDS[name])
-        new = getattr(entry, "adj_" + ADJUST_FIELDS[name])
-        if new is not None and new != old:
-            found.append(Change(name, old, new))
-    return tuple(found)
-
-
 async def _settle(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
                   now: datetime, cadre_id: int, period_id: int, decisions: list[Decision],
-                  approve: bool, reason: str | None = None,
-                  adjusted: dict | None = None) -> Outcome:
+                  approve: bool, reason: str | None = None, adjusted: dict | None = None,
+                  adjustments: tuple[Change, ...] = ()) -> Outcome:
     cadre, authority = await reviewable(session, actor, cadre_id, today)
     period = await _period(session, period_id)
     ids = [d.entry_id for d in decisions]
@@ -535,7 +683,8 @@ async def _settle(session: AsyncSession, kpi: KpiService, *, actor: Actor, today
     if any(e.cadre_id != cadre.id or e.period_id != period.id for e in found.values()):
         raise ReviewError("not_found")  # every entry decided is this report's
     done = await decide(session, actor=actor, authority=authority, decisions=decisions,
-                        approve=approve, now=now, reason=reason, adjusted=adjusted)
+                        approve=approve, now=now, reason=reason, adjusted=adjusted,
+                        adjustments=adjustments)
     report = await _report(session, kpi, cadre, period, authority)
     notice = None
     if cadre.telegram_chat_id and cadre.reachable:
@@ -547,8 +696,8 @@ async def _settle(session: AsyncSession, kpi: KpiService, *, actor: Actor, today
         for entry in done:
             product = lines[entry.id].product if entry.id in lines \
                 else products[entry.product_type_id]
-            decided.append(Decided(product.name, _changes(entry, product.kind == ProductKind.RATE)
-                                   if approve else ()))
+            decided.append(Decided(product.name, adjustments if approve and adjusted else (),
+                                   product.kind))
         behalf = await session.get(Cadre, authority.on_behalf_of) if authority.on_behalf_of \
             else None
         notice = CadreNotice(cadre.telegram_chat_id, actor.full_name,
@@ -561,16 +710,18 @@ async def _settle(session: AsyncSession, kpi: KpiService, *, actor: Actor, today
 
 async def approve_entry(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
                         now: datetime, entry_id: int, version: int,
-                        adjusted: dict | None = None) -> Outcome:
+                        adjusted: dict | None = None,
+                        adjustments: tuple[Change, ...] = ()) -> Outcome:
     """Approve one product at the version its button was made for (with `adjusted`, the
-    evaluator's figures; the cadre's stay as they were)."""
+    evaluator's figures and `adjustments` the changes with their reasons; the cadre's
+    figures stay as they were)."""
     entry = await session.get(Entry, entry_id)
     if entry is None:
         raise ReviewError("not_found")
     return await _settle(session, kpi, actor=actor, today=today, now=now,
                          cadre_id=entry.cadre_id, period_id=entry.period_id,
                          decisions=[Decision(entry_id, version)], approve=True,
-                         adjusted=adjusted)
+                         adjusted=adjusted, adjustments=adjustments)
 
 
 async def approve_report(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
@@ -625,11 +776,51 @@ async def evidence_of(session: AsyncSession, actor: Actor, today: date, cadre_id
     return [EvidenceItem(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class Adjusting:
+    """One submitted product being adjusted: its line, the figures offered, and what
+    approving now would change (with the reasons typed)."""
+
+    cadre: Cadre
+    period: Period
+    line: Line
+    rate: bool
+    reading: str  # the province's reading of the deductions (which figures are offered)
+    steps: tuple[AdjustStep, ...]
+    changes: tuple[Change, ...]
+    values: dict  # every figure with the changes (adjusted_values)
+
+
+async def adjusting(session: AsyncSession, kpi: KpiService, actor: Actor, today: date,
+                    entry_id: int, version: int, changes: dict) -> Adjusting:
+    """The adjust screen of a product still submitted at `version`, re-authorised."""
+    entry, rate = await submitted_entry(session, actor, today, entry_id, version)
+    cadre = await session.get(Cadre, entry.cadre_id)
+    line = await kpi.entry_for(session, cadre.id, entry.id, for_edit=False)
+    reading = kpi.policy.scoring.deduction_reading
+    return Adjusting(cadre, await _period(session, entry.period_id), line, rate, reading,
+                     adjust_steps(reading, rate),
+                     pending_changes(entry, changes, reading, rate),
+                     adjusted_values(entry, changes, rate))
+
+
 async def approve_adjusted(session: AsyncSession, kpi: KpiService, *, actor: Actor, today: date,
-                           now: datetime, entry_id: int, version: int, values: dict,
-                           rate: bool) -> Outcome:
-    """Approve one product with the figures the evaluator typed (see ADJUST_STEPS)."""
-    entry, _rate = await submitted_entry(session, actor, today, entry_id, version)
+                           now: datetime, entry_id: int, version: int,
+                           changes: dict) -> Outcome:
+    """Approve one product with the figures the evaluator adjusted, each with its reason
+    (`changes`: figure → [value, reason], as the adjust flow kept them), after the evaluator
+    confirmed them. One decision, on the version the flow was started for."""
+    view = await adjusting(session, kpi, actor, today, entry_id, version, changes)
+    kind = view.line.product.kind
+    names = {step.name for step in view.steps}
+    for name, change in changes.items():
+        if name not in names or not isinstance(change, list | tuple) or len(change) != 2 \
+                or check_adjust_reason(str(change[1])) \
+                or rules.check_figure(name, kind, change[0], None if name == "done"
+                                      else view.values["done"]):
+            raise ReviewError("not_found")
+    if not view.changes:
+        raise ReviewError("nothing_adjusted")
     return await approve_entry(session, kpi, actor=actor, today=today, now=now,
                                entry_id=entry_id, version=version,
-                               adjusted=adjusted_figures(values, entry, rate))
+                               adjusted=adjusted_fields(view.values), adjustments=view.changes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.i18n import N_, _, fmt_figure
+from handlers.screens.common import esc
 from models.enums import ExemptionStatus, ProductKind
 
 if TYPE_CHECKING:
@@ -47,4 +48,32 @@ def figures_text(entry: Entry, kind: str, reading: str, adjusted: bool = False) 
             failed=failed, delays=delays)
     if entry.exemption_status and (failed or delays):
         text += " · " + exemption_label(entry.exemption_status)
+    return text
+
+
+# One figure changed (the evaluator's adjustment, or the cadre's correction after a return).
+CHANGE_LABELS = {
+    "done": N_("done {old} → {new}"),
+    "passed": N_("quality {old} → {new}"),
+    "on_time": N_("on time {old} → {new}"),
+    "failed": N_("major content errors {old} → {new}"),
+    "delays": N_("delays {old} → {new}"),
+}
+RATE_CHANGE = N_("achieved {old}% → {new}%")
+
+
+def change_text(figure: str, old: float | None, new: float | None, kind: str) -> str:
+    """“done 118 → 116”; a rate product's percentage: “achieved 85% → 80%”."""
+    label = RATE_CHANGE if kind == ProductKind.RATE else CHANGE_LABELS[figure]
+    return _(label).format(old=fmt_figure(old), new=fmt_figure(new))
+
+
+def adjustment_text(change, kind: str) -> str:
+    """An evaluator's adjustment as the cadre and the evaluator read it: old → new, by whom,
+    why (`change`: bot.services.review.Change)."""
+    text = change_text(change.figure, change.old, change.new, kind)
+    if change.by:
+        text += " " + _("(by {name})").format(name=esc(change.by))
+    if change.reason:
+        text += " — " + _("reason: {reason}").format(reason=esc(change.reason))
     return text

@@ -35,8 +35,9 @@ from handlers.screens.common import (
     period_label,
     status_label,
 )
-from handlers.screens.entries import figures_text
+from handlers.screens.entries import adjustment_text, figures_text
 from handlers.screens.rating import criterion_choices
+from handlers.screens.results import score_lines
 from models.enums import ProductKind
 
 PREFIX = "kp"  # the cadre's own report
@@ -138,6 +139,8 @@ def sheet_screen(view: SheetView, scoring: ScoringPolicy) -> Screen:
         lines.append(f"    {summary} — {status}")
         if line.entry.status == "returned" and line.entry.return_reason:
             lines.append("    " + _("↩️ Reason: {reason}").format(reason=esc(line.entry.return_reason)))
+        changes = view.verdict.adjustments.get(line.entry.id, ()) if view.verdict else ()
+        lines += ["    ✏️ " + adjustment_text(c, line.product.kind) for c in changes]
     lines.append("")
     evaluation = sheet.evaluation
     if evaluation is not None and evaluation.self_criteria:
@@ -146,7 +149,9 @@ def sheet_screen(view: SheetView, scoring: ScoringPolicy) -> Screen:
             points=fmt_score(points), max=figure(scoring.general_points)))
     else:
         lines.append(_("Self-assessment of general criteria: not done yet"))
-    if sheet.lines:
+    if sheet.lines and view.verdict is not None:
+        lines += score_lines(view.verdict, approved=sheet.status == "approved")
+    elif sheet.lines:
         lines.append(_("Projected score: <b>{score}</b> — {band}").format(
             score=fmt_score(sheet.score.total), band=band_label(sheet.score.band)))
 

@@ -6,20 +6,75 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.charts import score_history_png
-from bot.i18n import _, fmt_number, fmt_percent, fmt_score
+from bot.i18n import _, fmt_local_date, fmt_number, fmt_percent, fmt_score
 from bot.policy import Policy
 from bot.services.criteria import criterion_title
-from bot.services.results import PeriodResult, Results
+from bot.services.results import PeriodResult, Results, Verdict
 from bot.services.scoring import PeriodScore
 from handlers.callbacks import action
 from handlers.screens import leave as leave_screens
 from handlers.screens.common import band_label, esc, figure, period_label, status_label
+from handlers.screens.entries import adjustment_text
 from models.enums import ProductKind
 
 PREFIX = "rs"
 DETAIL = action(PREFIX, "d", "period_id:id")  # how the score of one of the caller's periods was computed
 CHART = action(PREFIX, "c")
 BACK = action(PREFIX, "b")  # back to the overview
+
+
+# ---------------------------------------------------------------- the one truth of a period
+
+def rated_line(verdict: Verdict) -> str:
+    """"⭐ Evaluated: 86,9 points — Well completed duties (by …, on …)"."""
+    text = _("⭐ Evaluated: <b>{score} points — {band}</b>").format(
+        score=fmt_score(verdict.total), band=band_label(verdict.band))
+    if verdict.by:
+        who = esc(verdict.by)
+        if verdict.on_behalf_of:
+            who += " " + _("(on behalf of {name})").format(name=esc(verdict.on_behalf_of))
+        text += " " + (_("(by {name} on {date})").format(name=who, date=fmt_local_date(
+            verdict.at)) if verdict.at else _("(by {name})").format(name=who))
+    return text
+
+
+def verdict_notes(verdict: Verdict) -> list[str]:
+    """Why the evaluated result is what it is, where it is not plain arithmetic: the general
+    criteria scored differently from the self-assessment, a band that is not the one of the
+    points, the evaluator's reason, figures changed after the rating."""
+    lines = []
+    if verdict.rated and verdict.general_changed:
+        lines.append(_("General criteria: self-assessed {own}, scored {general} by the "
+                       "evaluator").format(own=fmt_score(verdict.self_general),
+                                           general=fmt_score(verdict.general)))
+    if verdict.forced:
+        lines.append(_("The points correspond to “{points_band}”; the band is “{band}” because "
+                       "of a disciplinary measure or another ground of the decree recorded "
+                       "this year.").format(points_band=band_label(verdict.points_band),
+                                            band=band_label(verdict.band)))
+    if verdict.reason:
+        lines.append(_("Evaluator's reason: {reason}").format(reason=esc(verdict.reason)))
+    if verdict.changed_since:
+        lines.append(_("The figures changed after the evaluation: they now give {score} "
+                       "points; the evaluated result stays {total} — {band}.").format(
+            score=fmt_score(verdict.recomputed), total=fmt_score(verdict.total),
+            band=band_label(verdict.band)))
+    return lines
+
+
+def score_lines(verdict: Verdict, approved: bool = False) -> list[str]:
+    """The period's score where a cadre reads it (📝 the report): evaluated, or projected
+    until the evaluation (`approved`: every product approved, the evaluation is next)."""
+    if verdict.rated:
+        return [rated_line(verdict), *verdict_notes(verdict)]
+    text = _("Projected score: <b>{score}</b> — {band}").format(
+        score=fmt_score(verdict.total), band=band_label(verdict.band))
+    if verdict.adjustments:
+        text += " " + _("(with the evaluator's adjusted figures)")
+    if approved:
+        return [text, _("⏳ Waiting for your evaluator's evaluation: the result is final "
+                        "then.")]
+    return [text]
 
 
 def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarkup]:
@@ -110,15 +165,25 @@ def _deduction_lines(p, sp) -> list[str]:
 def breakdown_text(result: PeriodResult, score: PeriodScore, policy: Policy) -> str:
     sp = policy.scoring
     pct = fmt_percent
+    verdict = result.verdict
     lines = [_("🔎 <b>How the score was computed — {period}</b>").format(
-        period=period_label(result.period)), ""]
+        period=period_label(result.period))]
+    if verdict is not None and verdict.rated:
+        lines.append(rated_line(verdict))
+    else:
+        lines.append(_("Projected: not evaluated yet."))
+    lines.append("")
+    entries = {line.product.id: line.entry.id for line in result.sheet.lines}
+    adjustments = verdict.adjustments if verdict is not None else {}
     for index, p in enumerate(score.task.products, 1):
         f = p.figures
+        changes = adjustments.get(entries.get(f.product_type_id), ())
         if f.kind == ProductKind.RATE:
             lines.append(_("{index}. <b>{name}</b> (rate, target {target}%, coefficient {coef}, "
                            "weight {weight})").format(
                 index=index, name=esc(f.name), target=figure(f.assigned),
                 coef=figure(f.coefficient), weight=figure(p.weight)))
+            lines += ["    ✏️ " + adjustment_text(c, f.kind) for c in changes]
             lines.append("    " + _("achieved {done}% → a = b = c = {value}").format(
                 done=figure(f.done), value=pct(p.a)))
         else:
@@ -126,6 +191,7 @@ def breakdown_text(result: PeriodResult, score: PeriodScore, policy: Policy) -> 
                            "weight {weight})").format(
                 index=index, name=esc(f.name), target=figure(f.assigned),
                 coef=figure(f.coefficient), weight=figure(p.weight)))
+            lines += ["    ✏️ " + adjustment_text(c, f.kind) for c in changes]
             lines.append("    " + _("a = {done}/{target} = {a}").format(
                 done=figure(f.done), target=figure(f.assigned), a=pct(p.a)))
             if p.a_raw > 1:
@@ -154,12 +220,18 @@ def breakdown_text(result: PeriodResult, score: PeriodScore, policy: Policy) -> 
                      f"{figure(score.general_detail.get(criterion.key, 0))}")
     lines.append(_("General criteria: {parts} = {points}").format(
         parts=" + ".join(parts), points=fmt_score(score.general_points)))
-    lines.append(_("<b>Total: {task} + {general} = {total} → {band}</b>").format(
-        task=fmt_score(task.points), general=fmt_score(score.general_points),
-        total=fmt_score(score.total), band=band_label(score.band)))
-    if result.rated and (abs(result.total - score.total) > 0.05 or result.band != score.band):
-        lines.append(_("Rating confirmed by the evaluator: {total} — {band}").format(
-            total=fmt_score(result.total), band=band_label(result.band)))
+    if verdict is not None and (verdict.forced or verdict.changed_since):
+        # the points' band, then why the result differs (never a bare second band)
+        lines.append(_("<b>Total: {task} + {general} = {total} points</b>, which corresponds "
+                       "to “{band}”").format(
+            task=fmt_score(task.points), general=fmt_score(score.general_points),
+            total=fmt_score(score.total), band=band_label(score.computed_band)))
+    else:
+        lines.append(_("<b>Total: {task} + {general} = {total} → {band}</b>").format(
+            task=fmt_score(task.points), general=fmt_score(score.general_points),
+            total=fmt_score(score.total), band=band_label(score.band)))
+    if verdict is not None:
+        lines += verdict_notes(verdict)
     return "\n".join(lines)
 
 

@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, _, fmt_datetime, fmt_score
+from bot.services.entry_rules import Problem
 from bot.services.kpi import Line
 from bot.services.review import (
+    ADJUST_STEPS,
     RATE_QUESTION,
+    Adjusting,
     AdjustStep,
     CadreNotice,
     EntryView,
@@ -20,6 +23,7 @@ from bot.services.review import (
     Outcome,
     Report,
     ReviewError,
+    resubmission,
 )
 from handlers.callbacks import action
 from handlers.screens import annual as annual_screens
@@ -28,7 +32,8 @@ from handlers.screens import leave as leave_screens
 from handlers.screens import rating as rating_screens
 from handlers.screens import training as training_screens
 from handlers.screens.common import STALE, Screen, band_label, esc, figure, pager, period_label
-from handlers.screens.entries import figures_text
+from handlers.screens.entries import adjustment_text, change_text, figures_text
+from handlers.screens.report import problem_text
 from models.enums import EntryStatus, ExemptionStatus, ProductKind
 
 if TYPE_CHECKING:
@@ -40,10 +45,16 @@ REPORT = action(PREFIX, "g", "cadre_id:id", "period_id:id")
 ENTRY = action(PREFIX, "e", "entry_id:id")
 APPROVE = action(PREFIX, "ok", "entry_id:id", "version:id")
 RETURN = action(PREFIX, "rt", "entry_id:id", "version:id")
-ADJUST = action(PREFIX, "adj", "entry_id:id", "version:id")
+ADJUST = action(PREFIX, "adj", "entry_id:id", "version:id")  # start adjusting a product
+# … in the adjust flow: one figure to change (index in ADJUST_STEPS), the figures again,
+# and "confirm and approve"
+ADJUST_FIGURE = action(PREFIX, "af", "entry_id:id", "version:id", "index:n")
+ADJUST_MENU = action(PREFIX, "am", "entry_id:id", "version:id")
+ADJUST_OK = action(PREFIX, "ao", "entry_id:id", "version:id")
 APPROVE_ALL = action(PREFIX, "A", "cadre_id:id", "period_id:id", "sig:sig")
 APPROVE_ALL_OK = action(PREFIX, "AA", "cadre_id:id", "period_id:id", "sig:sig")
 RETURN_ALL = action(PREFIX, "R", "cadre_id:id", "period_id:id", "sig:sig")
+RETURN_ALL_OK = action(PREFIX, "RA", "cadre_id:id", "period_id:id")  # confirm, in the flow
 REASON = action(PREFIX, "rr", "index:n")  # one of COMMON_REASONS, in the return step
 EVIDENCE = action(PREFIX, "v", "cadre_id:id", "period_id:id")
 EXEMPTION = action(PREFIX, "ex", "entry_id:id", "version:id", "accept:n")  # accept: 1 or 0
@@ -62,14 +73,19 @@ ERRORS = {
     "no_evidence": N_("This report has no evidence attached."),
     "exemption_pending": N_("First accept or refuse the request for an objective-cause "
                             "exemption (⚖️), then approve."),
+    "adjust_reason_required": N_("Please type the reason for this adjustment in words: the "
+                                 "cadre will read it."),
+    "nothing_adjusted": N_("No figure has been changed yet: choose a figure to adjust."),
 }
-CHANGE_LABELS = {
-    "done": N_("done {old} → {new}"),
-    "passed": N_("quality {old} → {new}"),
-    "on_time": N_("on time {old} → {new}"),
-    "failed": N_("major content errors {old} → {new}"),
-    "delays": N_("delays {old} → {new}"),
+# The figures of the adjust screen's buttons ({value}: the figure as it stands).
+FIGURE_BUTTONS = {
+    "done": N_("Done: {value}"),
+    "passed": N_("Met the quality requirements: {value}"),
+    "on_time": N_("On time: {value}"),
+    "failed": N_("Major content errors: {value}"),
+    "delays": N_("Delays: {value}"),
 }
+RATE_BUTTON = N_("Percentage achieved: {value}%")
 STATES = {
     EntryStatus.SUBMITTED: N_("⏳ waiting"),
     EntryStatus.APPROVED: N_("✅ approved"),
@@ -180,6 +196,7 @@ def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") ->
         if claim_buttons and e.status == EntryStatus.SUBMITTED:
             exemption_rows.append(claim_buttons)
         lines.append("    " + _state(e, tz))
+        lines += ["    " + text for text in resubmission_lines(line, reading, tz)]
         if e.note:
             lines.append("    " + _("Note: {note}").format(note=esc(e.note)))
         if report.evidence.get(e.id):
@@ -201,7 +218,24 @@ def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") ->
     return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
 
 
-def entry_screen(view: EntryView, reading: str) -> Screen:
+def resubmission_lines(line: Line, reading: str, tz: tzinfo) -> list[str]:
+    """A product sent again after a return: why it was returned, and what the cadre changed
+    since (the figures as returned → as sent now)."""
+    again = resubmission(line.entry, reading, line.product.kind == ProductKind.RATE)
+    if again is None:
+        return []
+    when = fmt_datetime(again.at, tz) if again.at else ""
+    lines = [_("↩️ Returned {time}, reason: {reason}").format(
+        time=when, reason=esc(again.reason)).replace("  ", " ")]
+    if again.changes:
+        lines.append(_("Changed since: {changes}").format(changes="; ".join(
+            change_text(c.figure, c.old, c.new, line.product.kind) for c in again.changes)))
+    else:
+        lines.append(_("The figures are the same as when it was returned."))
+    return lines
+
+
+def entry_screen(view: EntryView, reading: str, tz: tzinfo) -> Screen:
     line, entry = view.line, view.line.entry
     claim, claim_buttons = _exemption(line, 1)
     text = "\n".join([
@@ -210,7 +244,8 @@ def entry_screen(view: EntryView, reading: str) -> Screen:
             period=period_label(view.period)),
         _("target {target}").format(target=target_text(line)),
         _figures(line, reading),
-    ] + ([_("Note: {note}").format(note=esc(entry.note))] if entry.note else []) + claim)
+    ] + resubmission_lines(line, reading, tz)
+      + ([_("Note: {note}").format(note=esc(entry.note))] if entry.note else []) + claim)
     rows = ([claim_buttons] if claim_buttons else []) + [
         [APPROVE.button(_("✅ Approve"), entry.id, entry.version),
          RETURN.button(_("↩️ Return"), entry.id, entry.version)],
@@ -238,12 +273,79 @@ def reason_again() -> str:
     return _("Please type the reason, or choose one of the buttons.")
 
 
-def adjust_question(step: AdjustStep, entry: Entry, rate: bool) -> str:
-    value = getattr(entry, step.reported)
-    if step.count:
-        value = value or 0
-    question = RATE_QUESTION if rate and step.name == "done" else step.question
-    return _(question).format(value=figure(value))
+def adjust_screen(view: Adjusting) -> Screen:
+    """The adjust screen of one product: the cadre's figures, the changes typed so far with
+    their reasons (the confirmation), a button per figure, and "confirm and approve"."""
+    line, entry = view.line, view.line.entry
+    kind = line.product.kind
+    lines = [_("✏️ <b>Adjusting {product}</b> — {name}, {period}").format(
+        product=esc(line.product.name), name=esc(view.cadre.full_name),
+        period=period_label(view.period)),
+        _("target {target}").format(target=target_text(line)),
+        _("Reported by the cadre: {figures}").format(
+            figures=figures_text(entry, kind, view.reading))]
+    if view.changes:
+        lines += ["", _("<b>Please confirm the adjustment:</b>")]
+        lines += ["• " + adjustment_text(change, kind) for change in view.changes]
+        lines += ["", _("On confirming, the product is approved with these figures; the "
+                        "cadre's own figures are kept, and the cadre is told the reasons. "
+                        "You may first adjust another figure.")]
+    else:
+        lines.append(_("Choose the figure to adjust:"))
+    buttons = []
+    for step in view.steps:
+        label = RATE_BUTTON if view.rate else FIGURE_BUTTONS[step.name]
+        buttons.append(ADJUST_FIGURE.button(
+            "✏️ " + _(label).format(value=figure(view.values[step.name])),
+            entry.id, entry.version, ADJUST_STEPS.index(step)))
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    if view.changes:
+        rows.append([ADJUST_OK.button(_("✅ Confirm the adjustment and approve"), entry.id,
+                                      entry.version)])
+    rows.append([ENTRY.button(_("⬅️ Cancel the adjustment"), entry.id)])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def adjust_question(view: Adjusting, step: AdjustStep) -> Screen:
+    """The question of one figure, with the figure as it stands."""
+    question = RATE_QUESTION if view.rate else step.question
+    text = (f"<b>{esc(view.line.product.name)}</b>\n"
+            + _(question).format(value=figure(view.values[step.name])))
+    entry = view.line.entry
+    return text, InlineKeyboardMarkup([[ADJUST_MENU.button(_("⬅️ Back"), entry.id,
+                                                           entry.version)]])
+
+
+def adjust_reason_question(view: Adjusting, step: AdjustStep, value: float) -> Screen:
+    change = change_text(step.name, view.values[step.name], value, view.line.product.kind)
+    entry = view.line.entry
+    return (_("Why {change}? Type the reason: the cadre will read it.").format(change=change),
+            InlineKeyboardMarkup([[ADJUST_MENU.button(_("⬅️ Back"), entry.id, entry.version)]]))
+
+
+def adjust_problem(problem: Problem) -> str:
+    """Why a typed adjusted figure was not taken (the cadre's rules, and "unchanged")."""
+    if problem.code == "unchanged":
+        return _("The figure is already {value}. Type a different number, or tap “⬅️ Back”."
+                 ).format(value=figure(problem.info["value"]))
+    return problem_text(problem)
+
+
+def choose_button() -> str:
+    return _("Please choose one of the buttons.")
+
+
+def return_all_screen(cadre_id: int, period_id: int, name: str, period, count: int,
+                      reason: str) -> Screen:
+    """"Return all" asks before it acts, as "approve all" does: how many products, to whom,
+    and the reason the cadre will read."""
+    text = _("Return all {count} products of {period} to {name}?\nReason: {reason}").format(
+        count=count, period=period_label(period), name=esc(name), reason=esc(reason))
+    text += "\n" + _("You may also type another reason.")
+    markup = InlineKeyboardMarkup([[
+        RETURN_ALL_OK.button(_("↩️ Confirm the return"), cadre_id, period_id),
+        REPORT.button(_("⬅️ Back"), cadre_id, period_id)]])
+    return text, markup
 
 
 def impossible_number() -> str:
@@ -283,11 +385,9 @@ def cadre_notice(notice: CadreNotice) -> str:
         who=who, products=products, period=period_label(notice.period))
     for product in notice.products:
         if product.changes:
-            changes = "; ".join(_(CHANGE_LABELS[c.figure]).format(old=figure(c.old),
-                                                                   new=figure(c.new))
-                                for c in product.changes)
+            changes = "; ".join(adjustment_text(c, product.kind) for c in product.changes)
             text += "\n" + _("✏️ “{product}” adjusted: {changes}.").format(
                 product=esc(product.product), changes=changes)
-    text += "\n" + _("Score: {score} — {band}").format(
+    text += "\n" + _("Projected score: <b>{score}</b> — {band}").format(
         score=fmt_score(notice.score.total), band=band_label(notice.score.band))
     return text

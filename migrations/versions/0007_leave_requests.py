@@ -2,8 +2,8 @@
 who decided and when, the reason of a refusal); leave recorded before is confirmed
 
 Revision ID: 0007
-Revises: 0005
-Create Date: 2026-12-03 00:00:00
+Revises: 0006
+Create Date: 2026-12-02 00:00:00
 
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
