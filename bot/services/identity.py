@@ -32,6 +32,9 @@ class Actor:
     full_name: str
     unit_id: int | None
     roles: frozenset[Role]
+    # evaluates someone in the roster themselves (not only through a delegation or a grant):
+    # the one who may delegate, and who proposes annual ratings (screens offer by capability)
+    evaluates: bool = False
 
     @property
     def is_board(self) -> bool:
@@ -127,7 +130,7 @@ async def actor_for(session: AsyncSession, telegram_user_id: int, now: datetime,
     if first.evaluates or first.delegated:
         roles.add(Role.SUPERVISOR)
     return Actor(cadre_id=first.id, code=first.code, full_name=first.full_name,
-                 unit_id=first.unit_id, roles=frozenset(roles))
+                 unit_id=first.unit_id, roles=frozenset(roles), evaluates=bool(first.evaluates))
 
 
 async def _attach(

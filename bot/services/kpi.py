@@ -150,8 +150,9 @@ class KpiService:
         year, number = periods.previous(kind, current.year, current.number)
         prev = await periods.ensure_period(session, kind, year, number, self.calendar,
                                            self.policy.calendar)
-        if (prev.status == PeriodStatus.OPEN.value and today <= prev.submission_deadline
-                and prev.id not in {p.id for p in result}):
+        # Locked early by the board it stays too, read-only (its screen says so): a report
+        # waiting for approval must not vanish from the screen it was sent from (#22 item 10).
+        if today <= prev.submission_deadline and prev.id not in {p.id for p in result}:
             result.append(prev)
         return sorted(result, key=lambda p: p.starts_on) + [current]
 
@@ -407,4 +408,15 @@ class KpiService:
             return {}
         return dict((await session.execute(
             select(Evidence.entry_id, func.count()).where(Evidence.entry_id.in_(entry_ids))
+            .group_by(Evidence.entry_id))).all())
+
+    async def evidence_links(self, session: AsyncSession, entry_ids: list[int]
+                             ) -> dict[int, int]:
+        """How many of each entry's evidence items are links, not files (entries without a
+        link left out): "1 tệp" for a link misleads the evaluator looking for a file."""
+        if not entry_ids:
+            return {}
+        return dict((await session.execute(
+            select(Evidence.entry_id, func.count()).where(Evidence.entry_id.in_(entry_ids),
+                                                          Evidence.kind == "link")
             .group_by(Evidence.entry_id))).all())

@@ -27,7 +27,7 @@ from bot.services.kpi import KpiError, KpiService, Line, PeriodSheet, incomplete
 from bot.services.numbers import NotANumber, parse_number
 from bot.services.scoring import PeriodScore
 from models import Cadre, Entry, Evidence, Period
-from models.enums import ExemptionStatus
+from models.enums import ExemptionStatus, PeriodStatus
 
 FLOW = "kpi"
 
@@ -169,8 +169,8 @@ async def open_report(session: AsyncSession, kpi: KpiService, caller: Caller,
     period = next((p for p in shown if p.id == period_id), None)
     if period is None and period_id is not None:
         period = await session.get(Period, period_id)
-    if period is None:
-        earlier = shown[:-1]
+    if period is None:  # a locked period is offered (read-only), never opened by default
+        earlier = [p for p in shown[:-1] if p.status != PeriodStatus.LOCKED.value]
         period = earlier[0] if earlier else shown[-1]
     sheet = await kpi.sheet(session, me, period)
     return SheetView(sheet, tuple(shown), caller.today, note=note)

@@ -10,7 +10,7 @@ from bot.services.kpi import KpiError
 from bot.services.numbers import NotANumber
 from bot.services.targets import Asked, CadrePage, Changed, TargetSheet
 from handlers.callbacks import action
-from handlers.screens.common import esc, figure, not_a_number, pager, period_label
+from handlers.screens.common import esc, figure, not_a_number, pager, period_label, shorten
 
 PREFIX = "tg"
 LIST = action(PREFIX, "l", "page:n")  # the caller's cadres, a page
@@ -60,7 +60,7 @@ def targets(sheet: TargetSheet, prefix: str = "") -> tuple[str, InlineKeyboardMa
         lines.append(f"{index}. {esc(line.name)}: <b>{figure(line.target)}"
                      f"{esc(unit.rstrip())}</b>{note}")
         if sheet.editable(line):
-            rows.append([CHANGE.button(f"✏️ {index}. {line.name[:28]}", sheet.cadre_id,
+            rows.append([CHANGE.button(f"✏️ {index}. {shorten(line.name, 28)}", sheet.cadre_id,
                                        line.product_id)])
     rows.append([LIST.button(_("⬅️ Back"), 0)])
     text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
