@@ -56,7 +56,7 @@ def targets(sheet: TargetSheet, prefix: str = "") -> tuple[str, InlineKeyboardMa
     for index, line in enumerate(sheet.lines, 1):
         unit = "%" if line.rate else " " + line.unit
         note = "" if line.target == line.default else " " + _("(default {value})").format(
-            value=figure(line.default))
+            value=_value(line, line.default))
         lines.append(f"{index}. {esc(line.name)}: <b>{figure(line.target)}"
                      f"{esc(unit.rstrip())}</b>{note}")
         if sheet.editable(line):
@@ -67,9 +67,15 @@ def targets(sheet: TargetSheet, prefix: str = "") -> tuple[str, InlineKeyboardMa
     return text, InlineKeyboardMarkup(rows)
 
 
+def _value(line, value: float) -> str:
+    """A target as it is read: "80%" for a rate product, "120" for a count."""
+    return figure(value) + ("%" if line.rate else "")
+
+
 def ask_value(asked: Asked) -> str:
     return _("New target for “{product}” of {name} (now {value}). Type a number:").format(
-        product=esc(asked.line.name), name=esc(asked.cadre_name), value=figure(asked.line.target))
+        product=esc(asked.line.name), name=esc(asked.cadre_name),
+        value=_value(asked.line, asked.line.target))
 
 
 def value_not_a_number(text: str, error: NotANumber) -> str:
@@ -82,13 +88,18 @@ def refused(error: KpiError) -> str:
     return _(REFUSED.get(error.code, FIXED))
 
 
+def _changed_value(change: Changed) -> str:
+    rate = any(line.rate for line in change.sheet.lines if line.name == change.product)
+    return figure(change.quantity) + ("%" if rate else "")
+
+
 def changed(change: Changed) -> tuple[str, InlineKeyboardMarkup]:
     return targets(change.sheet, prefix=_("✅ Target of “{product}” set to {value}.").format(
-        product=esc(change.product), value=figure(change.quantity)))
+        product=esc(change.product), value=_changed_value(change)))
 
 
 def told(change: Changed) -> str:
     """HTML, to the cadre."""
     return _("🎯 Your evaluator changed your target for “{product}” in {period} to {value}."
              ).format(product=esc(change.product), period=period_label(change.sheet.period),
-                      value=figure(change.quantity))
+                      value=_changed_value(change))
