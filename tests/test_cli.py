@@ -202,11 +202,11 @@ def test_locking_a_period_with_reports_open_shows_them_and_asks_first(province_d
     """#22 item 10: the lock went through with 59 of 60 reports missing and no warning."""
     refused = cadrebot(province_db, "period", "lock", "2026-10", input="n\n")
     assert refused.returncode == 1
-    assert "Hạn gửi báo cáo của kỳ 2026-10 là 06/11/2026." in refused.stdout
+    assert "Hạn gửi báo cáo của kỳ 2026-10 là 04/11/2026." in refused.stdout
     db = sqlite3.connect(province_db / "data/cli.db")
-    (active,) = db.execute("select count(*) from cadres where active").fetchone()
-    assert (f"Còn báo cáo chưa hoàn tất: chưa gửi {active}/{active} · chờ duyệt 0 · "
-            "bị trả lại 0.") in refused.stdout
+    # the 50 cadres who report monthly (the quarterly Sở Tài chính is not counted), none sent
+    assert "Còn báo cáo chưa hoàn tất: chưa gửi 50/50 · chờ duyệt 0 · bị trả lại 0." \
+        in refused.stdout
     assert "chỉ Ban Tổ chức" in refused.stdout and "Vẫn khóa sổ kỳ 2026-10?" in refused.stdout
     assert "Chưa khóa sổ kỳ nào." in refused.stderr
     no_answer = cadrebot(province_db, "period", "lock", "2026-10")  # end of input: "no"

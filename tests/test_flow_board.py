@@ -214,7 +214,9 @@ async def test_each_approvals_screen_offers_only_what_the_person_can_do(harness,
     assert not any(b.startswith("📅 Xếp loại") for b in ha.buttons())
     assert "🏛 Danh sách xếp loại năm 2026" in ha.buttons()
     await ha.tap("🏛 Danh sách xếp loại năm 2026")
-    assert "2026" in ha.last.text and "hết hiệu lực" not in ha.last.text
+    assert "Xếp loại chất lượng năm 2026" in ha.last.text
+    assert {"🏛 Danh sách các cơ quan", "⚑ Đề nghị về quy hoạch"} <= set(ha.buttons())
+    assert not any(b.startswith("📄") for b in ha.buttons())
     await ha.send("❓ Trợ giúp")
     assert "chốt danh sách xếp loại năm của các cơ quan" in ha.last.text
     assert "cán bộ do anh/chị đánh giá" not in ha.last.text
@@ -305,3 +307,21 @@ async def test_the_schedule_example_is_the_next_working_morning(harness, clock):
     await ha.tap("Không cần xác nhận")
     assert "ví dụ 03/12/2026 08:00." in ha.last.text
     assert "25/11/2026" not in ha.last.text
+
+
+def test_no_ratio_in_a_digest_has_a_zero_denominator():
+    from collections import Counter
+
+    from bot.services.digests import BoardDigest, Digest
+    from handlers.screens.digest import board_text, supervisor_text
+
+    period = Period(kind="month", year=2026, number=11)
+    board = board_text(BoardDigest(period, [], Counter(), {}, [(3, "Họp giao ban", 0, 0),
+                                                             (4, "Tập huấn", 2, 1)], 0, 0))
+    assert "Đã gửi báo cáo: không có ai phải gửi báo cáo trong kỳ này." in board
+    assert "🔔 #3 Họp giao ban: chưa đến được người nhận nào" in board
+    assert "🔔 #4 Tập huấn: 1/2 đã xác nhận" in board
+    assert "/0" not in board
+    mine = supervisor_text(Digest(period, []))
+    assert "Trong kỳ này không có cán bộ nào do anh/chị đánh giá phải gửi báo cáo." in mine
+    assert "/0" not in mine

@@ -36,7 +36,7 @@ from handlers.screens.common import (
     shorten,
 )
 from handlers.screens.entries import figures_text
-from models.enums import EntryStatus, ExemptionStatus, ProductKind
+from models.enums import EntryStatus, ExemptionStatus, PeriodStatus, ProductKind
 
 if TYPE_CHECKING:
     from models import Entry
@@ -112,7 +112,7 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "") -> Screen:
         tools.append(annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
             year=inbox.year), inbox.year, 0))
     elif inbox.board:  # the board rates nobody itself: it closes the agencies' lists
-        tools.append(annual_screens.AGENCIES.button(_("🏛 Annual lists {year}").format(
+        tools.append(annual_screens.YEAR.button(_("🏛 Annual lists {year}").format(
             year=inbox.year), inbox.year, 0))
     if inbox.may_delegate:
         tools.append(delegation.MENU.button(_("🔁 Delegate")))
@@ -124,7 +124,7 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "") -> Screen:
     lines.append(_("{entries} products in {groups} reports are waiting, oldest first.").format(
         entries=inbox.entries, groups=inbox.groups))
     for item in inbox.items:
-        mark = (" ⚠️" if item.late else "") + (" 🔒" if item.period.status == "locked" else "")
+        mark = (" ⚠️" if item.late else "") + (" 🔒" if item.period.status == PeriodStatus.LOCKED else "")
         lines.append(_("• {name} — {period}: {count} products, sent {time}{late}").format(
             name=esc(item.cadre.full_name), period=period_label(item.period), count=item.count,
             time=fmt_datetime(item.oldest, tz), late=(" · " + _("late")) if item.late else ""))
