@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -410,13 +410,15 @@ class KpiService:
             select(Evidence.entry_id, func.count()).where(Evidence.entry_id.in_(entry_ids))
             .group_by(Evidence.entry_id))).all())
 
-    async def evidence_links(self, session: AsyncSession, entry_ids: list[int]
-                             ) -> dict[int, int]:
-        """How many of each entry's evidence items are links, not files (entries without a
-        link left out): "1 tệp" for a link misleads the evaluator looking for a file."""
+    async def evidence_tally(self, session: AsyncSession, entry_ids: list[int]
+                             ) -> tuple[dict[int, int], dict[int, int]]:
+        """In one query: each entry's evidence items, and how many of them are links, not
+        files (entries without any left out): "1 tệp" for a link misleads the evaluator."""
         if not entry_ids:
-            return {}
-        return dict((await session.execute(
-            select(Evidence.entry_id, func.count()).where(Evidence.entry_id.in_(entry_ids),
-                                                          Evidence.kind == "link")
-            .group_by(Evidence.entry_id))).all())
+            return {}, {}
+        rows = (await session.execute(
+            select(Evidence.entry_id, func.count(),
+                   func.count(case((Evidence.kind == "link", 1))))
+            .where(Evidence.entry_id.in_(entry_ids)).group_by(Evidence.entry_id))).all()
+        return ({entry_id: items for entry_id, items, _links in rows},
+                {entry_id: links for entry_id, _items, links in rows if links})

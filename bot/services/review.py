@@ -354,8 +354,7 @@ async def _report(session: AsyncSession, kpi: KpiService, cadre: Cadre, period: 
     sheet = await kpi.sheet(session, cadre, period, create=False)
     submitted = [line.entry.id for line in sheet.lines
                  if line.entry.status == EntryStatus.SUBMITTED]
-    return Report(sheet, authority, await kpi.evidence_counts(session, submitted),
-                  await kpi.evidence_links(session, submitted))
+    return Report(sheet, authority, *await kpi.evidence_tally(session, submitted))
 
 
 async def open_report(session: AsyncSession, kpi: KpiService, actor: Actor, today: date,
