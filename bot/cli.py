@@ -24,7 +24,7 @@ from bot.config import ConfigError, Settings
 from bot.db import Database
 from bot.i18n import _, fmt_date
 from bot.services import identity
-from models.enums import Role
+from models.enums import PeriodStatus, Role
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Trợ lý Cán bộ — operator commands."
@@ -195,7 +195,30 @@ def _backup_sqlite(source: Path, target: Path) -> None:
         raise
 
 
-def _set_period_locked(code: str, locked: bool) -> None:
+def lock_question(check) -> str:
+    """What the operator reads before locking a period that still has work open."""
+    from bot.services.periods import period_code
+
+    code = period_code(check.period)
+    lines = []
+    if check.before_deadline:
+        lines.append(_("The submission deadline of {code} is {date}: it has not passed yet.")
+                     .format(code=code, date=fmt_date(check.period.submission_deadline)))
+    else:
+        lines.append(_("The submission deadline of {code} was {date}.").format(
+            code=code, date=fmt_date(check.period.submission_deadline)))
+    if check.open:
+        lines.append(_("Reports still open: not sent {not_sent}/{expected} · waiting for "
+                       "review {waiting} · returned {returned}.").format(
+            not_sent=check.not_sent, expected=check.expected, waiting=check.waiting,
+            returned=check.returned))
+    lines.append(_("After locking, only the Organization Board can change this period "
+                   "(audited); evaluators can no longer approve or return."))
+    lines.append(_("Lock {code} anyway?").format(code=code))
+    return "\n".join(lines)
+
+
+def _set_period_locked(code: str, locked: bool, yes: bool = False) -> None:
     from bot.policy import load_policy
     from bot.services import periods
     from bot.services.calendar import WorkCalendar
@@ -203,16 +226,38 @@ def _set_period_locked(code: str, locked: bool) -> None:
     kind, year, number = _period_of(code)
     settings = operator_settings()
 
-    async def work(session, now):
+    async def period_of(session):
         policy = load_policy(settings.policy_file)
-        period = await periods.ensure_period(session, kind, year, number,
-                                             WorkCalendar(policy.calendar), policy.calendar)
-        if locked and period.ends_on >= now.astimezone(settings.tz).date():
+        return await periods.ensure_period(session, kind, year, number,
+                                           WorkCalendar(policy.calendar), policy.calendar)
+
+    async def check(session, now):
+        period = await period_of(session)
+        today = now.astimezone(settings.tz).date()
+        if period.ends_on >= today:
             # a typo (2027-11 for 2026-11) would shut a coming period before anyone reported
             raise CliError(_("Period {code} has not ended yet (it runs until {date}); it cannot "
                              "be locked.").format(code=code, date=fmt_date(period.ends_on)))
-        return await periods.set_locked(session, period, locked, now)
+        if period.status == PeriodStatus.LOCKED.value:
+            return None
+        return await periods.lock_check(session, period, today)
 
+    if locked and not yes:
+        found = _run_db(check)
+        if found is not None and found.needs_confirmation:
+            typer.echo(lock_question(found))
+            try:
+                go = typer.confirm(_("Type y to lock, n to stop"), default=False)
+            except typer.Abort:  # no answer (end of input): as "no"
+                go = False
+            if not go:
+                raise CliError(_("Nothing was locked."))
+
+    async def work(session, now):
+        return await periods.set_locked(session, await period_of(session), locked, now)
+
+    if locked and yes:
+        _run_db(check)  # the period must have ended, confirmed or not
     changed = _run_db(work)
     if locked:
         message = _("Period {code} is locked.") if changed else _("Period {code} was already locked.")
@@ -222,9 +267,12 @@ def _set_period_locked(code: str, locked: bool) -> None:
 
 
 @period_app.command("lock")
-def period_lock(code: str) -> None:
-    """Lock a period: after this only board can change its entries (audited)."""
-    _set_period_locked(code, True)
+def period_lock(code: str, yes: bool = typer.Option(
+        False, "--yes", "-y", help="Lock without asking, even with reports still open.")) -> None:
+    """Lock a period: after this only board can change its entries (audited). Before the
+    submission deadline, or with reports not sent, waiting for review or returned, it shows
+    them and asks first."""
+    _set_period_locked(code, True, yes)
 
 
 @period_app.command("unlock")
@@ -650,7 +698,11 @@ def notice_send(
         try:
             scheduled = datetime.strptime(at.strip(), "%d/%m/%Y %H:%M").replace(tzinfo=settings.tz)
         except ValueError:
-            raise CliError(_("--at must look like 25/11/2026 08:00")) from None
+            from bot.services.calendar import WorkCalendar
+
+            example = notices.example_time(Clock().now(), settings.tz, WorkCalendar())
+            raise CliError(_("--at must look like {example}").format(
+                example=f"{fmt_date(example.date())} {example:%H:%M}")) from None
 
     async def work(session, now):
         unknown = await notices.unknown_codes(session, filters)

@@ -269,6 +269,12 @@ class Policy(BaseModel):
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     targets: list[IndicatorTarget] = Field(default_factory=_default_targets)
+    # A resolution target measured on data that comes in over time (reports sent, people
+    # rated) is shown as a figure only once this share of the people it concerns is in it;
+    # below, the digest says "chưa đủ số liệu: 1/60 báo cáo" and never "đã đạt" (issue #22:
+    # one report of sixty read "100,0% … đã đạt"). No resolution sets the share: half is a
+    # default that keeps a figure from describing only the first few to report.
+    indicator_min_coverage: float = Field(0.5, ge=0, le=1)
 
 
 def load_policy(path: Path | None) -> Policy:

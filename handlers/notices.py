@@ -79,7 +79,22 @@ def _take_codes(key: str):
 
 
 async def _take_when(session, context: BotContext, answer: Answer, data: dict) -> dict:
-    return {**data, **rules.read_when(answer, context.services.settings.tz, context.clock.now())}
+    try:
+        return {**data, **rules.read_when(answer, context.services.settings.tz,
+                                          context.clock.now())}
+    except AnswerError as error:
+        if error.code == "when_format":
+            error.info["example"] = _example_time(context)
+        raise
+
+
+def _example_time(context: BotContext):
+    return rules.example_time(context.clock.now(), context.services.settings.tz,
+                              context.services.calendar)
+
+
+async def _ask_when(session, context: BotContext, data: dict) -> Screen:
+    return screens.when_question(_example_time(context))
 
 
 def _asks(screen: Callable[[], Screen]):
@@ -118,7 +133,7 @@ COMPOSE = {step.name: step for step in (
     Step("units", _asks(screens.codes_question), _take_codes("units"), "audience"),
     Step("positions", _asks(screens.codes_question), _take_codes("positions"), "audience"),
     Step("ack", _asks(screens.ack_question), None, None),
-    Step("when", _asks(screens.when_question), _take_when, "preview"),
+    Step("when", _ask_when, _take_when, "preview"),
     Step("preview", _show_preview, None, None),
 )}
 

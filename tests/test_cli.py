@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 
-def cadrebot(tmp_path: Path, *args: str, **env_extra: str) -> subprocess.CompletedProcess:
+def cadrebot(tmp_path: Path, *args: str, input: str | None = None,
+             **env_extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CADREBOT_"))}
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/data/cli.db"
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=tmp_path,
-        env=env, timeout=120,
+        env=env, timeout=120, input=input or "",
     )
 
 
@@ -179,7 +180,7 @@ def test_backup_on_postgresql_gives_pg_dump_advice(tmp_path):
 
 
 def test_period_lock_and_unlock(province_db):
-    result = cadrebot(province_db, "period", "lock", "2026-10")
+    result = cadrebot(province_db, "period", "lock", "2026-10", "--yes")
     assert result.returncode == 0, result.stderr
     assert "Kỳ 2026-10 đã được khóa sổ" in result.stdout
     again = cadrebot(province_db, "period", "lock", "2026-10")
@@ -195,6 +196,27 @@ def test_period_lock_and_unlock(province_db):
     assert future.returncode == 1
     assert "Kỳ 2036-10 chưa kết thúc (đến hết 31/10/2036): chưa thể khóa sổ." in future.stderr
     assert db.execute("select count(*) from periods where status='locked'").fetchone() == (0,)
+
+
+def test_locking_a_period_with_reports_open_shows_them_and_asks_first(province_db):
+    """#22 item 10: the lock went through with 59 of 60 reports missing and no warning."""
+    refused = cadrebot(province_db, "period", "lock", "2026-10", input="n\n")
+    assert refused.returncode == 1
+    assert "Hạn gửi báo cáo của kỳ 2026-10 là 04/11/2026." in refused.stdout
+    db = sqlite3.connect(province_db / "data/cli.db")
+    # the 50 cadres who report monthly (the quarterly Sở Tài chính is not counted), none sent
+    assert "Còn báo cáo chưa hoàn tất: chưa gửi 50/50 · chờ duyệt 0 · bị trả lại 0." \
+        in refused.stdout
+    assert "chỉ Ban Tổ chức" in refused.stdout and "Vẫn khóa sổ kỳ 2026-10?" in refused.stdout
+    assert "Chưa khóa sổ kỳ nào." in refused.stderr
+    no_answer = cadrebot(province_db, "period", "lock", "2026-10")  # end of input: "no"
+    assert no_answer.returncode == 1 and "Chưa khóa sổ kỳ nào." in no_answer.stderr
+    assert db.execute("select count(*) from periods where status='locked'").fetchone() == (0,)
+    confirmed = cadrebot(province_db, "period", "lock", "2026-10", input="y\n")
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "Kỳ 2026-10 đã được khóa sổ" in confirmed.stdout
+    assert db.execute("select status from periods where year=2026 and number=10"
+                      ).fetchone() == ("locked",)
 
 
 def test_export_evaluations_cli(province_db):

@@ -182,8 +182,8 @@ async def test_a_year_of_a_six_person_agency_closed_within_the_cap(harness, cloc
     assert any("đã được chốt" in a for a in phong.alerts)
 
     # the board sees who is proposed for removal from planning, in words
-    await hoa.send("✅ Phê duyệt")
-    await hoa.tap("📅 Xếp loại chất lượng năm 2026")
+    await hoa.send("✅ Phê duyệt")  # she rates nobody herself: the agencies' lists (#22)
+    await hoa.tap("🏛 Danh sách xếp loại năm 2026")
     await hoa.tap("⚑ Đề nghị về quy hoạch")
     assert ("Hoàng Thị Én (AB5) — Hoàn thành nhiệm vụ\n   «Hoàn thành nhiệm vụ» 2 năm liên "
             "tiếp khi đang trong quy hoạch — đề nghị đưa ra khỏi quy hoạch") in hoa.last.text

@@ -87,7 +87,7 @@ async def test_sheet_lists_products_with_targets(harness, clock):
     assert "chỉ tiêu 120 hồ sơ" in text and "chỉ tiêu 80%" in text
     assert text.count("chưa nhập") == 3
     labels = thao.buttons()
-    assert labels[0] == "✏️ 1. Hồ sơ thủ tục hành chính ti…"  # long names are shortened
+    assert labels[0] == "✏️ 1. Hồ sơ thủ tục hành chính…"  # shortened at a word (#22 item 12)
     assert labels[1].startswith("✏️ 2. Tỷ lệ hồ sơ") and labels[2].startswith("✏️ 3. Mức độ")
     assert labels[3:] == ["⭐ Tự đánh giá", "📤 Gửi duyệt"]
 

@@ -66,7 +66,7 @@ async def test_the_report_shows_each_products_evidence_count(harness, clock):
                            created_at=clock.now()))
     await anh.send("✅ Phê duyệt")
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
-    assert anh.last.text.count("Minh chứng: 2 tệp") == 1
+    assert anh.last.text.count("Minh chứng: 2 đường dẫn") == 1  # links are not files (#22)
     assert "Minh chứng: 0" not in anh.last.text
     assert "📎 Xem minh chứng" in anh.buttons()
 

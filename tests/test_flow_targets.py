@@ -19,7 +19,7 @@ async def test_a_rate_target_changed_step_by_step_in_one_transaction_each(
     await anh.tap("Đinh Thị Thảo")
     await anh.tap_starting("✏️ 3.")  # a rate: at most 100
     assert "Chỉ tiêu mới cho «Mức độ hài lòng của người dân»" in anh.last.text
-    assert "(hiện tại 90)" in anh.last.text
+    assert "(hiện tại 90%)" in anh.last.text  # a rate reads with its sign (#22 item 12)
     await anh.send("150")
     assert "Tỷ lệ phải từ 0 đến 100%" in anh.last.text
     await anh.send("0")
@@ -28,7 +28,7 @@ async def test_a_rate_target_changed_step_by_step_in_one_transaction_each(
     assert "bằng số" in anh.last.text
     await anh.send("95")  # the step stayed open through the refusals
     assert "Đã đặt chỉ tiêu «Mức độ hài lòng của người dân» là 95" in anh.last.text
-    assert "(mặc định 90)" in anh.last.text
+    assert "(mặc định 90%)" in anh.last.text
     assert "Người đánh giá đã điều chỉnh chỉ tiêu «Mức độ hài lòng của người dân»" in thao.last.text
     await anh.send("96")  # the step is over: the fallback answers
     assert "chưa hiểu" in anh.last.text

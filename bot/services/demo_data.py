@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import DEFAULT_TZ
 from bot.policy import Policy
 from bot.services import periods
 from bot.services.calendar import WorkCalendar
@@ -237,7 +238,7 @@ async def generate(session: AsyncSession, *, cadres: int, months: int, seed: int
     report("cadres", len(cadre_rows))
 
     # ---- past months: approved entries and ratings
-    today = now.date()
+    today = now.astimezone(DEFAULT_TZ).date()  # the province's day: UTC is yesterday before 07:00
     year, month = today.year, today.month
     unit_of = {row["code"]: row["unit_id"] for row in cadre_rows}
     entry_count = evaluation_count = 0

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import vietnamese_name_key
@@ -336,11 +336,14 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
     notices = []
     for notice in await session.scalars(select(Notice).where(Notice.ack_kind != "none")
                                         .order_by(Notice.id.desc()).limit(5)):
-        sent, acked = (await session.execute(select(
-            func.count(NoticeDelivery.id).filter(NoticeDelivery.status == "sent"),
+        # reached: delivered, or acknowledged (which proves it arrived, whatever a later
+        # follow-up's delivery status says): the acknowledgements' denominator
+        reached, acked = (await session.execute(select(
+            func.count(NoticeDelivery.id).filter(or_(
+                NoticeDelivery.status == "sent", NoticeDelivery.acknowledged_at.is_not(None))),
             func.count(NoticeDelivery.acknowledged_at)).where(
             NoticeDelivery.notice_id == notice.id))).one()
-        notices.append((notice.id, notice.text[:60], sent, acked))
+        notices.append((notice.id, notice.text, reached, acked))
     return BoardDigest(period, rows, bands, {k: v / active for k, v in trained.items()},
                        notices, len(counted), len(submitted_ids & counted.keys()),
                        await indicators(session, policy, period, today), by_unit,

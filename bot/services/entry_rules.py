@@ -106,8 +106,9 @@ def next_step(kind: str, reading: str, step: str, failed: int, delays: int) -> s
 
 def check_figure(step: str, kind: str, value: float, done: float | None) -> Problem | None:
     """A typed figure of `step`; `done` is the number completed, stored before."""
-    if value < 0:
-        return Problem("negative")
+    if value < 0:  # a percentage is a rate, not a quantity: said in its own words
+        rate = step == "done" and kind == ProductKind.RATE
+        return Problem("negative_percent" if rate else "negative")
     if STEPS[step].answer == Answer.COUNT:
         if not float(value).is_integer() or value > MAX_COUNT:
             return Problem("count_range")

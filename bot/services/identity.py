@@ -32,6 +32,9 @@ class Actor:
     full_name: str
     unit_id: int | None
     roles: frozenset[Role]
+    # evaluates someone in the roster themselves (not only through a delegation or a grant):
+    # the one who may delegate, and who proposes annual ratings (screens offer by capability)
+    evaluates: bool = False
 
     @property
     def is_board(self) -> bool:
@@ -141,7 +144,7 @@ async def sender(session: AsyncSession, telegram_user_id: int, chat_id: int, now
     if first.evaluates or first.delegated:
         roles.add(Role.SUPERVISOR)
     actor = Actor(cadre_id=cadre.id, code=cadre.code, full_name=cadre.full_name,
-                  unit_id=cadre.unit_id, roles=frozenset(roles))
+                  unit_id=cadre.unit_id, roles=frozenset(roles), evaluates=bool(first.evaluates))
     return Sender(actor, first.FlowState)
 
 

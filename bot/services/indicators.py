@@ -131,15 +131,47 @@ def measure(target: IndicatorTarget, facts: Facts, people: list[Person]) -> floa
     return None
 
 
+def coverage(target: IndicatorTarget, facts: Facts, people: list[Person]
+             ) -> tuple[int, int] | None:
+    """(measured, expected) for the indicators whose data comes in during the period or the
+    year — reports sent, people rated — so that 1 report of 60 is not shown as "100% on
+    time"; None for those measured on the whole roster (age, degree, training)."""
+    metric = target.metric
+    if metric in PERIOD_METRICS:
+        if facts.period is None:
+            return None
+        due = [p for p in people if facts.tree.period_kind_of(p.unit_id) == facts.period.kind]
+        seen = facts.on_time if metric == "on_time_share" else facts.period_band
+        return sum(p.id in seen for p in due), len(due)
+    if metric == "commune_good_or_better_share":
+        commune = [p for p in people if facts.is_commune(p)]
+        return sum(p.id in facts.annual_band for p in commune), len(commune)
+    return None
+
+
 @dataclass
 class Indicator:
     target: IndicatorTarget
     value: float | None
     previous: float | None  # the same indicator one period earlier, where it has one
+    # (measured, expected) where the data comes in over time (see `coverage`), and the share
+    # of it needed before the value means anything (the policy's indicator_min_coverage)
+    basis: tuple[int, int] | None = None
+    min_coverage: float = 0.0
+
+    @property
+    def enough_data(self) -> bool:
+        """False while too few of the people it concerns are in the figure: the value
+        describes the early reporters, not the province, and is not shown as reached."""
+        if self.basis is None:
+            return self.value is not None
+        measured, expected = self.basis
+        return self.value is not None and expected > 0 and \
+            measured >= self.min_coverage * expected - 1e-9
 
     @property
     def reached(self) -> bool:
-        if self.value is None:
+        if self.value is None or not self.enough_data:
             return False
         if self.target.comparison == ">":
             return self.value > self.target.target + 1e-12
@@ -147,7 +179,7 @@ class Indicator:
 
     @property
     def gap(self) -> float:
-        if self.value is None or self.reached:
+        if self.value is None or self.reached or not self.enough_data:
             return 0.0
         return max(self.target.target - self.value, 0.0)
 
@@ -216,8 +248,8 @@ async def _previous_period(session: AsyncSession, period: Period | None) -> Peri
 
 
 def _rank(result: list[Indicator]) -> list[Indicator]:
-    # largest gap first; indicators without data yet (nobody rated, no report) last
-    return sorted(result, key=lambda i: (i.value is None, i.reached, -i.gap))
+    # largest gap first; indicators without (enough) data yet (nobody rated, few reports) last
+    return sorted(result, key=lambda i: (not i.enough_data, i.reached, -i.gap))
 
 
 async def indicators(session: AsyncSession, policy: Policy, period: Period | None, today: date,
@@ -235,7 +267,8 @@ async def indicators(session: AsyncSession, policy: Policy, period: Period | Non
         if previous is not None and target.metric in PERIOD_METRICS:
             before = measure(target, previous, [p for p in previous.people
                                                 if within is None or within(p)])
-        result.append(Indicator(target, measure(target, facts, people), before))
+        result.append(Indicator(target, measure(target, facts, people), before,
+                                coverage(target, facts, people), policy.indicator_min_coverage))
     return _rank(result)
 
 
@@ -257,6 +290,8 @@ async def breakdown_rows(session: AsyncSession, policy: Policy, period: Period |
     for unit_id in unit_ids:
         units = facts.tree.subtree(unit_id)
         people = [p for p in facts.people if p.unit_id in units]
-        rows.append((unit_id, [Indicator(t, measure(t, facts, people), None)
+        rows.append((unit_id, [Indicator(t, measure(t, facts, people), None,
+                                         coverage(t, facts, people),
+                                         policy.indicator_min_coverage)
                                for t in policy.targets]))
     return rows

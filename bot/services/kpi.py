@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -160,7 +160,9 @@ class KpiService:
         year, number = periods.previous(kind, current.year, current.number)
         prev = await periods.ensure_period(session, kind, year, number, self.calendar,
                                            self.policy.calendar)
-        if prev.status == PeriodStatus.OPEN.value and today <= prev.submission_deadline:
+        # Locked early by the board it stays too, read-only (its screen says so): a report
+        # waiting for approval must not vanish from the screen it was sent from (#22 item 10).
+        if today <= prev.submission_deadline:
             earlier.setdefault(prev.id, prev)
         shown = sorted(earlier.values(), key=lambda p: p.starts_on) + [current]
         return shown, {p.id: states[p.id] for p in shown if p.id in states}
@@ -418,3 +420,16 @@ class KpiService:
         return dict((await session.execute(
             select(Evidence.entry_id, func.count()).where(Evidence.entry_id.in_(entry_ids))
             .group_by(Evidence.entry_id))).all())
+
+    async def evidence_tally(self, session: AsyncSession, entry_ids: list[int]
+                             ) -> tuple[dict[int, int], dict[int, int]]:
+        """In one query: each entry's evidence items, and how many of them are links, not
+        files (entries without any left out): "1 tệp" for a link misleads the evaluator."""
+        if not entry_ids:
+            return {}, {}
+        rows = (await session.execute(
+            select(Evidence.entry_id, func.count(),
+                   func.count(case((Evidence.kind == "link", 1))))
+            .where(Evidence.entry_id.in_(entry_ids)).group_by(Evidence.entry_id))).all()
+        return ({entry_id: items for entry_id, items, _links in rows},
+                {entry_id: links for entry_id, _items, links in rows if links})

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from bot.services.answers import Answer, AnswerError
+from bot.services.calendar import WorkCalendar
 from bot.services.training import Profile, Status, applies, status_of
 from models import (
     Cadre,
@@ -363,6 +364,14 @@ def read_codes(answer: Answer) -> list[str]:
     if not codes:
         raise AnswerError("codes_missing")
     return codes
+
+
+def example_time(now: datetime, tz: ZoneInfo, calendar: WorkCalendar) -> datetime:
+    """The time the schedule question shows as its example: the next working day, 08:00 in
+    the province (an example in the past — "25/11/2026 08:00" in December — is refused by
+    `read_when` when someone copies it)."""
+    day = calendar.next_working_day(now.astimezone(tz).date())
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=tz)
 
 
 def read_when(answer: Answer, tz: ZoneInfo, now: datetime) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from calendar import monthrange
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, select
@@ -12,7 +13,7 @@ from bot.db import insert_if_absent
 from bot.policy import CalendarPolicy
 from bot.services.calendar import WorkCalendar
 from models import Period
-from models.enums import PeriodStatus, PeriodType
+from models.enums import EntryStatus, PeriodStatus, PeriodType
 
 
 def bounds(kind: PeriodType, year: int, number: int) -> tuple[date, date]:
@@ -110,6 +111,56 @@ def period_code(period: Period) -> str:
     if kind == PeriodType.QUARTER:
         return f"{period.year}-Q{period.number}"
     return str(period.year)
+
+
+@dataclass(frozen=True)
+class LockCheck:
+    """What is still open in a period the board is about to lock (issue #22: a lock went
+    through before the deadline with 59 of 60 reports missing, unannounced). Counts are of
+    reports (one per cadre): `waiting` and `returned` may both count a report that has
+    products of each."""
+
+    period: Period
+    before_deadline: bool  # the submission deadline is still ahead (today included)
+    expected: int  # active cadres who report in periods of this kind
+    not_sent: int  # nothing sent yet (no product, or drafts only)
+    waiting: int  # products sent and not decided by the evaluator
+    returned: int  # products returned to the cadre and not sent again
+
+    @property
+    def open(self) -> bool:
+        return bool(self.not_sent or self.waiting or self.returned)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.before_deadline or self.open
+
+
+async def lock_check(session: AsyncSession, period: Period, today: date) -> LockCheck:
+    """The period's open work, on the province's `today`. A year has no reports of its own
+    (the annual lists close on their own screen): only its deadline is checked."""
+    from bot.services.units import UnitTree
+    from models import Cadre, Entry
+
+    before = today <= period.submission_deadline
+    if period.kind == PeriodType.YEAR.value:
+        return LockCheck(period, before, 0, 0, 0, 0)
+    tree = await UnitTree.load(session)
+    expected = {cid for cid, unit_id in (await session.execute(
+        select(Cadre.id, Cadre.unit_id).where(Cadre.active.is_(True)))).all()
+        if tree.period_kind_of(unit_id) == period.kind}
+    statuses: dict[int, set[str]] = {}
+    for cadre_id, status in (await session.execute(
+            select(Entry.cadre_id, Entry.status).where(Entry.period_id == period.id)
+            .distinct())).all():
+        if cadre_id in expected:
+            statuses.setdefault(cadre_id, set()).add(status)
+    sent = {EntryStatus.SUBMITTED.value, EntryStatus.APPROVED.value, EntryStatus.RETURNED.value}
+    return LockCheck(
+        period, before, len(expected),
+        not_sent=sum(not (statuses.get(c, set()) & sent) for c in expected),
+        waiting=sum(EntryStatus.SUBMITTED.value in s for s in statuses.values()),
+        returned=sum(EntryStatus.RETURNED.value in s for s in statuses.values()))
 
 
 async def set_locked(session: AsyncSession, period: Period, locked: bool, now,

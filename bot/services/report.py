@@ -28,7 +28,7 @@ from bot.services.numbers import NotANumber, parse_number
 from bot.services.results import Verdict, verdict_of
 from bot.services.scoring import PeriodScore
 from models import Cadre, Entry, Evidence, Period
-from models.enums import EntryStatus, ExemptionStatus
+from models.enums import EntryStatus, ExemptionStatus, PeriodStatus
 
 FLOW = "kpi"
 
@@ -197,11 +197,13 @@ def needing_attention(shown: list[Period], statuses: dict[int, set[str]]) -> Per
     """The period 📝 Báo cáo KPI opens (issue #22): one with products returned to the cadre
     (the earliest), else the earliest earlier period still taking entries that is not fully
     sent (a draft, or nothing entered yet), else the current one (`shown[-1]`). A period
-    sent, approved or rated stays one tap away (📅), but no longer opens first."""
-    for period in shown:
+    sent, approved or rated stays one tap away (📅), but no longer opens first; so does a
+    period locked early by the board (read-only)."""
+    open_ = [p for p in shown[:-1] if p.status != PeriodStatus.LOCKED.value] + shown[-1:]
+    for period in open_:
         if EntryStatus.RETURNED.value in statuses.get(period.id, ()):
             return period
-    for period in shown[:-1]:
+    for period in open_[:-1]:
         states = statuses.get(period.id)
         if not states or EntryStatus.DRAFT.value in states:
             return period

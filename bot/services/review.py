@@ -11,7 +11,7 @@ the commit (an `Outcome` says whom to tell what).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -108,23 +108,33 @@ class InboxItem:
     on_behalf_of: int | None
 
 
-def _reviewable(actor: Actor, delegators: list[int]):
+def _reviewable(actor: Actor, delegators: list[int], locked=None):
+    """`locked`: a condition true for a locked period's rows; the board, the only one who may
+    still decide there (SPEC §4.4), also finds those reports in its inbox."""
     evaluators = [actor.cadre_id, *delegators]
     condition = Cadre.evaluator_id.in_(evaluators)
     if actor.is_board:  # board also reviews those who have no evaluator
         condition = or_(condition, Cadre.evaluator_id.is_(None))
+        if locked is not None:
+            condition = or_(condition, locked)
     return and_(condition, Cadre.id != actor.cadre_id)  # never one's own report
 
 
 async def inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0,
                 page_size: int = 8) -> tuple[list[InboxItem], int, int]:
-    """Submitted entries grouped by cadre and period, oldest first: (items, groups, entries)."""
+    """Submitted entries grouped by cadre and period, oldest first: (items, groups, entries).
+    A locked period's undecided reports stay listed: the evaluator reads them (only the board
+    decides once a period is locked), the board finds everyone's there."""
     delegators = await delegators_of(session, actor.cadre_id, today)
     base = (select(Entry.cadre_id, Entry.period_id, func.count().label("n"),
                    func.max(case((Entry.is_late.is_(True), 1), else_=0)).label("late"),
                    func.min(Entry.submitted_at).label("oldest"))
-            .join(Cadre, Cadre.id == Entry.cadre_id)
-            .where(WAITING, Cadre.active.is_(True), _reviewable(actor, delegators))
+            .join(Cadre, Cadre.id == Entry.cadre_id))
+    locked = None
+    if actor.is_board:
+        base = base.join(Period, Period.id == Entry.period_id)
+        locked = Period.status == PeriodStatus.LOCKED.value
+    base = (base.where(WAITING, Cadre.active.is_(True), _reviewable(actor, delegators, locked))
             .group_by(Entry.cadre_id, Entry.period_id))
     grouped = base.subquery()
     groups = (await session.execute(
@@ -309,6 +319,12 @@ class Inbox:
     to_rate: list[tuple[Cadre, Period]]
     year: int  # the annual rating to open from here
     leaves: int = 0  # declared leaves waiting for this evaluator's confirmation
+    # what this person can do from here (issue #22 item 11: offer only that): delegate their
+    # reviews (they evaluate someone), propose annual ratings (they evaluate someone, or hold
+    # a delegation), close the agencies' annual lists (board)
+    may_delegate: bool = True
+    rates_people: bool = True
+    board: bool = False
 
     @property
     def more(self) -> bool:
@@ -318,8 +334,11 @@ class Inbox:
 async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0) -> Inbox:
     page = max(page, 0)
     items, groups, entries = await inbox(session, actor, today, page)
+    delegated = bool(await delegators_of(session, actor.cadre_id, today))
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
-                 today.year, await leaves_waiting(session, actor, today))
+                 today.year, await leaves_waiting(session, actor, today),
+                 may_delegate=actor.evaluates, rates_people=actor.evaluates or delegated,
+                 board=actor.is_board)
 
 
 async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):
@@ -347,6 +366,7 @@ class Report:
     sheet: PeriodSheet
     authority: Authority
     evidence: dict[int, int]  # entry id → evidence items (entries with none left out)
+    links: dict[int, int] = field(default_factory=dict)  # of which links (the rest: files)
 
     @property
     def cadre(self) -> Cadre:
@@ -359,6 +379,12 @@ class Report:
     @property
     def submitted(self) -> list[Line]:
         return [line for line in self.sheet.lines if line.entry.status == EntryStatus.SUBMITTED]
+
+    @property
+    def read_only(self) -> bool:
+        """A locked period: the evaluator still reads the report (it does not vanish from
+        ✅ Phê duyệt), only the board decides (SPEC §4.4, audited like every decision)."""
+        return self.period.status == PeriodStatus.LOCKED.value and not self.authority.as_board
 
     @property
     def sig(self) -> str:
@@ -378,7 +404,7 @@ async def _report(session: AsyncSession, kpi: KpiService, cadre: Cadre, period: 
     sheet = await kpi.sheet(session, cadre, period, create=False)
     submitted = [line.entry.id for line in sheet.lines
                  if line.entry.status == EntryStatus.SUBMITTED]
-    return Report(sheet, authority, await kpi.evidence_counts(session, submitted))
+    return Report(sheet, authority, *await kpi.evidence_tally(session, submitted))
 
 
 async def report_of(session: AsyncSession, actor: Actor, today: date, cadre_id: int,

@@ -27,6 +27,19 @@ def figure(value: float | int | None) -> str:
     return fmt_figure(value)
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters for a button or a one-line summary: cut at the
+    last word boundary that fits, with "…" (never "quản lý nhà nướ"); a single word longer
+    than the limit is cut inside it, still with "…"."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    room = text[:limit - 1]
+    cut = room.rsplit(" ", 1)[0] if " " in room and text[limit - 1] != " " else room
+    cut = cut.rstrip(" ,;:.-—–·(")
+    return (cut or room) + "…"
+
+
 def stale() -> str:
     return _(STALE)
 
@@ -56,7 +69,7 @@ def not_a_number(text: str, error: NotANumber, usual: str | None = None) -> str:
     if not isinstance(error, AmbiguousNumber):
         if usual is not None:
             return usual
-        shown = text if len(text) <= 30 else text[:30] + "…"
+        shown = shorten(text, 31)
         return _("“{text}” is not a number. Please type a number, e.g. 125 or 12,5.").format(
             text=esc(shown))
     small, large = error.readings

@@ -9,13 +9,21 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup
 
 from bot.charts import bars_png
-from bot.i18n import _, fmt_number, fmt_percent, fmt_score
+from bot.i18n import N_, _, fmt_number, fmt_percent, fmt_score
 from bot.services import digests
 from bot.services.exports import digest_workbook
 from bot.services.numbers import shown_score
 from handlers.callbacks import action
 from handlers.screens import review
-from handlers.screens.common import BAND_LABELS, Screen, band_label, esc, pager, period_label
+from handlers.screens.common import (
+    BAND_LABELS,
+    Screen,
+    band_label,
+    esc,
+    pager,
+    period_label,
+    shorten,
+)
 from handlers.screens.training import category_name
 
 if TYPE_CHECKING:
@@ -43,9 +51,12 @@ def _bands(counter) -> str:
 def supervisor_text(d: digests.Digest) -> str:
     lines = [_("📈 <b>Summary of {period}</b> — {count} cadres you evaluate").format(
         period=period_label(d.period), count=len(d.lines))]
-    lines.append(_("Sent: {sent}/{total} · late: {late} · waiting for your approval: {waiting} "
-                   "products").format(sent=len(d.submitted), total=len(d.expected),
-                                      late=len(d.late), waiting=d.waiting))
+    if d.expected:
+        lines.append(_("Sent: {sent}/{total} · late: {late} · waiting for your approval: "
+                       "{waiting} products").format(sent=len(d.submitted), total=len(d.expected),
+                                                    late=len(d.late), waiting=d.waiting))
+    else:
+        lines.append(_("Nobody you evaluate has to report in this period."))
     if d.missing:
         names = ", ".join(esc(line.name) + (f" ({period_label(line.period)})" if line.period
                                             else "") for line in d.missing[:MAX_NAMES])
@@ -81,14 +92,29 @@ def target_text(target) -> str:
     return f"{compared} {when}"
 
 
+BASIS_WORDS = {  # what the figure of an indicator counts, for "chưa đủ số liệu: 1/60 …"
+    "on_time_share": N_("{measured}/{expected} reports"),
+    "good_or_better_share": N_("{measured}/{expected} people evaluated"),
+    "commune_good_or_better_share": N_("{measured}/{expected} people rated"),
+}
+
+
 def indicator_line(item) -> str:
-    value = fmt_percent(item.value, 1) if item.value is not None else "—"
+    target = target_text(item.target)
+    if item.value is not None and not item.enough_data and item.basis is not None:
+        measured, expected = item.basis
+        basis = _(BASIS_WORDS.get(item.target.metric, BASIS_WORDS["on_time_share"])).format(
+            measured=fmt_number(measured), expected=fmt_number(expected))
+        return _("• {name}: not enough data yet ({basis}) — target: {target}").format(
+            name=esc(item.target.name), basis=basis, target=target)
+    if item.value is None:
+        return _("• {name}: no data yet — target: {target}").format(
+            name=esc(item.target.name), target=target)
+    value = fmt_percent(item.value, 1)
     trend = ""
     if item.value is not None and item.previous is not None:
         trend = " ↗" if item.value > item.previous else " ↘" if item.value < item.previous else " →"
-    if item.value is None:
-        status = _("no data yet")
-    elif item.reached:
+    if item.reached:
         status = _("reached")
     elif item.gap:
         status = _("{gap} short").format(gap=fmt_percent(item.gap, 1))
@@ -99,11 +125,26 @@ def indicator_line(item) -> str:
         status=status)
 
 
+def _sent_line(sent: int, total: int) -> str:
+    """"Đã gửi báo cáo: 12/50 (24%)"; with nobody due to report, says so (never "0/0")."""
+    if not total:
+        return _("Reports sent: nobody has to report in this period.")
+    return _("Reports sent: {sent}/{total} ({rate})").format(
+        sent=fmt_number(sent), total=fmt_number(total), rate=fmt_percent(sent / total))
+
+
+def notice_ack_line(notice_id: int, text: str, reached: int, acked: int) -> str:
+    """A notice's acknowledgements over those it reached (never "1/0 confirmed")."""
+    if not reached:
+        return _("🔔 #{id} {text}: has not reached anyone yet").format(id=notice_id,
+                                                                      text=esc(text))
+    return _("🔔 #{id} {text}: {ack}/{sent} confirmed").format(
+        id=notice_id, text=esc(text), ack=fmt_number(acked), sent=fmt_number(reached))
+
+
 def board_text(d: digests.BoardDigest) -> str:
     lines = [_("📈 <b>Province overview — {period}</b>").format(period=period_label(d.period)),
-             _("Reports sent: {sent}/{total} ({rate})").format(
-                 sent=fmt_number(d.submitted), total=fmt_number(d.cadres),
-                 rate=fmt_percent(d.submitted / d.cadres if d.cadres else 0))]
+             _sent_line(d.submitted, d.cadres)]
     if d.away:
         lines.append(_("🏖 On leave for the whole period (not counted): {count}").format(
             count=fmt_number(d.away)))
@@ -124,8 +165,7 @@ def board_text(d: digests.BoardDigest) -> str:
         for category, share in sorted(d.training.items()):
             lines.append(f"• {category_name(category)}: {fmt_percent(share)}")
     for notice_id, text, sent, acked in d.notices:
-        lines.append(_("🔔 #{id} {text}: {ack}/{sent} confirmed").format(
-            id=notice_id, text=esc(text), ack=fmt_number(acked), sent=fmt_number(sent)))
+        lines.append(notice_ack_line(notice_id, shorten(text, 60), sent, acked))
     return "\n".join(lines)
 
 
@@ -195,9 +235,13 @@ def unit_screen(found: digests.UnitView, unit_id: int, page: int) -> Screen:
             last=min((page + 1) * UNIT_PAGE, len(view.children))))
     for unit, row in view.children[page * UNIT_PAGE:(page + 1) * UNIT_PAGE]:
         avg = fmt_score(row.average) if row.average is not None else "—"
-        lines.append(_("• {unit}: {sent}/{total} sent, average {avg}").format(
-            unit=esc(unit.name), sent=row.submitted, total=row.cadres, avg=avg))
-        rows.append([UNIT.button(unit.name[:40], period.id, unit.id)])
+        if not row.cadres:
+            lines.append(_("• {unit}: nobody has to report in this period").format(
+                unit=esc(unit.name)))
+        else:
+            lines.append(_("• {unit}: {sent}/{total} sent, average {avg}").format(
+                unit=esc(unit.name), sent=row.submitted, total=row.cadres, avg=avg))
+        rows.append([UNIT.button(shorten(unit.name, 40), period.id, unit.id)])
     for line in view.cadres:
         state = (_("sent") if line.submitted else _("on leave") if line.on_leave
                  else _("not sent"))

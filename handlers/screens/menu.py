@@ -40,6 +40,9 @@ HELP_LINES = {
     "notices": N_("notices from the Organization Board; confirm receipt or register."),
     "review": N_("approve or return the reports of the cadres you evaluate; evaluate each "
                  "period (⭐) and propose their annual quality rating (📅)."),
+    "review_board": N_("approve or return the reports of cadres who have no evaluator and "
+                       "those still waiting in a locked period; close the agencies' annual "
+                       "rating lists (🏛)."),
     "digest": N_("summary of your units: who has reported, scores, training."),
     "help": N_("this guide."),
 }
@@ -93,9 +96,14 @@ def help_screen(actor: Actor) -> MenuScreen:
     """❓ Trợ giúp (HTML): each item the actor sees, the commands of their roles."""
     lines = [_("<b>How to use Trợ lý Cán bộ</b>"), ""]
     for item in visible_items(actor):
-        lines.append(f"<b>{_(item.label)}</b> (/{item.command}): {_(HELP_LINES[item.key])}")
+        key = item.key
+        if key == "review" and actor.is_board and not actor.evaluates:
+            key = "review_board"  # evaluates nobody: what the board decides there
+        lines.append(f"<b>{_(item.label)}</b> (/{item.command}): {_(HELP_LINES[key])}")
     lines.append("")
-    if actor.is_supervisor:
+    if actor.is_board:
+        lines.append(_("/chitieu — adjust a cadre's targets."))
+    elif actor.is_supervisor:
         lines.append(_("/chitieu — adjust the targets of the cadres you evaluate."))
     if actor.is_board:
         lines.append(_("/suabaocao CODE [PERIOD] — correct a cadre's report, also after the "

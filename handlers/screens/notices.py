@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import N_, _, fmt_datetime, fmt_number
+from bot.i18n import N_, _, fmt_date, fmt_datetime, fmt_number, ngettext
 from bot.services.notices import MAX_TEXT
 from handlers.callbacks import ID_LIMIT, action
-from handlers.screens.common import STALE, Screen, esc, pager
+from handlers.screens.common import STALE, Screen, esc, pager, shorten
 from models.enums import AckKind
 
 if TYPE_CHECKING:
@@ -109,8 +109,21 @@ def acknowledged_text(done: Acknowledged, tz: ZoneInfo) -> str:
     return _("✅ Recorded: you have received this notice.")
 
 
+def _finished_head(notice: Notice, stats: Stats) -> str:
+    """What a finished broadcast achieved: "sent" only when it reached everyone."""
+    missed = stats.failed + stats.blocked
+    if not missed:
+        return _("✅ Notice #{id} sent to everyone.").format(id=notice.id)
+    if not stats.sent:
+        return _("❌ Notice #{id} reached nobody: it could not be delivered to any of the "
+                 "{count} recipients.").format(id=notice.id, count=fmt_number(stats.total))
+    return ngettext("⚠️ Notice #{id} sent, but {count} person did not receive it.",
+                    "⚠️ Notice #{id} sent, but {count} people did not receive it.",
+                    missed).format(id=notice.id, count=fmt_number(missed))
+
+
 def progress_text(notice: Notice, stats: Stats, done: bool) -> str:
-    head = (_("✅ Notice #{id} sent.") if done else _("📣 Sending notice #{id}…")).format(
+    head = _finished_head(notice, stats) if done else _("📣 Sending notice #{id}…").format(
         id=notice.id)
     return head + "\n" + _("Sent {sent}/{total} · failed {failed} · blocked the bot {blocked} · "
                            "acknowledged {ack}").format(
@@ -131,9 +144,9 @@ def inbox_screen(inbox: Inbox, tz: ZoneInfo, is_board: bool) -> Screen:
         if item.ack_kind != AckKind.NONE.value:
             state = " — " + (_("✅ acknowledged") if item.acknowledged_at else
                              _("⏳ not acknowledged yet"))
-        snippet = item.text if len(item.text) <= SNIPPET else item.text[:SNIPPET - 1] + "…"
+        snippet = shorten(item.text, SNIPPET)
         lines.append(f"• {fmt_datetime(item.at, tz)}: {esc(snippet)}{state}")
-        rows.append([OPEN.button(_("Open: {text}").format(text=snippet[:30]), item.delivery_id)])
+        rows.append([OPEN.button(_("Open: {text}").format(text=shorten(item.text, 30)), item.delivery_id)])
     rows += pager(LIST, inbox.page, inbox.more)
     if is_board:
         rows.append([NEW.button(_("📣 Compose a notice"))])
@@ -201,7 +214,7 @@ def codes_question() -> Screen:
 
 
 def requirements_choice(requirements: list[TrainingRequirement]) -> Screen:
-    rows = [[FILTER.button(f"{r.code} — {r.title[:35]}", "q", str(r.id))] for r in requirements]
+    rows = [[FILTER.button(f"{r.code} — {shorten(r.title, 35)}", "q", str(r.id))] for r in requirements]
     return _("Cadres who have not yet met which requirement?"), InlineKeyboardMarkup(rows)
 
 
@@ -213,9 +226,15 @@ def ack_question() -> Screen:
     return _("Should recipients confirm?"), InlineKeyboardMarkup(rows)
 
 
-def when_question() -> Screen:
-    return _("When to send? Tap “Now”, or type a date and time, e.g. 25/11/2026 08:00."), \
-        InlineKeyboardMarkup([[NOW.button(_("🚀 Now"))]])
+def example(at: datetime) -> str:
+    """"04/12/2026 08:00": the form a schedule is typed in."""
+    return f"{fmt_date(at.date())} {at:%H:%M}"
+
+
+def when_question(at: datetime) -> Screen:
+    """`at`: the example (the next working day, 08:00), never a day already past."""
+    return _("When to send? Tap “Now”, or type a date and time, e.g. {example}.").format(
+        example=example(at)), InlineKeyboardMarkup([[NOW.button(_("🚀 Now"))]])
 
 
 def preview_heading() -> str:
@@ -250,14 +269,14 @@ def cancelled_text() -> str:
 # ---------------------------------------------------------------- following a notice
 
 def recent_screen(notices: list[Notice]) -> Screen:
-    rows = [[STATS.button(f"#{n.id} {n.text[:40]}", n.id)] for n in notices]
+    rows = [[STATS.button(f"#{n.id} {shorten(n.text, 40)}", n.id)] for n in notices]
     text = _("📊 <b>Recent notices</b>") if notices else _("No notice has been sent yet.")
     return text, InlineKeyboardMarkup(rows)
 
 
 def stats_screen(found: NoticeStats) -> Screen:
     notice = found.notice
-    lines = [_("📊 <b>Notice #{id}</b>").format(id=notice.id), esc(notice.text[:200]),
+    lines = [_("📊 <b>Notice #{id}</b>").format(id=notice.id), esc(shorten(notice.text, 200)),
              progress_text(notice, found.stats, notice.status == "done")]
     rows = []
     if found.may_follow_up:
@@ -281,7 +300,6 @@ ANSWER_ERRORS = {
     "text_missing": N_("Please type the text of the notice."),
     "attachment_missing": N_("Please send a photo or a document, or tap “No attachment”."),
     "codes_missing": N_("Please type at least one code."),
-    "when_format": N_("Please type the date and time like 25/11/2026 08:00, or tap “Now”."),
     "when_past": N_("This time has already passed."),
     "buttons": N_("Please choose one of the buttons."),
 }
@@ -289,6 +307,9 @@ ANSWER_ERRORS = {
 
 def answer_error(code: str, info: dict) -> str:
     """Why a typed answer was not taken (the step is asked again)."""
+    if code == "when_format":
+        return _("Please type the date and time like {example}, or tap “Now”.").format(
+            example=example(info["example"]))
     if code == "too_long":
         return _("Too long: at most {limit} characters.").format(limit=fmt_number(info["limit"]))
     if code in ("unknown_units", "unknown_positions"):

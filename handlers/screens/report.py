@@ -33,6 +33,7 @@ from handlers.screens.common import (
     figure,
     not_a_number,
     period_label,
+    shorten,
     status_label,
 )
 from handlers.screens.entries import adjustment_text, figures_text
@@ -110,7 +111,7 @@ def _target_text(line: Line) -> str:
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= 28 else name[:27] + "…"
+    return shorten(name, 28)
 
 
 def sheet_screen(view: SheetView, scoring: ScoringPolicy) -> Screen:
@@ -304,6 +305,7 @@ def problem_text(problem: Problem) -> str:
 
 PROBLEMS = {
     "negative": N_("The number cannot be negative. Please type it again."),
+    "negative_percent": N_("The percentage cannot be negative. Please type it again."),
     "count_range": N_("Please type a whole number from 0 to 99."),
     "percent_range": N_("A percentage must be between 0 and 100."),
     "too_large": N_("This number is too large. Please type it again."),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, _, fmt_datetime, fmt_score
+from bot.i18n import N_, _, fmt_datetime, fmt_score, ngettext
 from bot.services.entry_rules import Problem
 from bot.services.kpi import Line
 from bot.services.review import (
@@ -31,10 +31,19 @@ from handlers.screens import delegation
 from handlers.screens import leave as leave_screens
 from handlers.screens import rating as rating_screens
 from handlers.screens import training as training_screens
-from handlers.screens.common import STALE, Screen, band_label, esc, figure, pager, period_label
+from handlers.screens.common import (
+    STALE,
+    Screen,
+    band_label,
+    esc,
+    figure,
+    pager,
+    period_label,
+    shorten,
+)
 from handlers.screens.entries import adjustment_text, change_text, figures_text
 from handlers.screens.report import problem_text
-from models.enums import EntryStatus, ExemptionStatus, ProductKind
+from models.enums import EntryStatus, ExemptionStatus, PeriodStatus, ProductKind
 
 if TYPE_CHECKING:
     from models import Entry
@@ -124,16 +133,24 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "", courses: int = 0) -
                 name=cadre.full_name, period=period_label(period)), cadre.id, period.id)])
     if inbox.leaves:
         rows.append(leave_screens.inbox_button(inbox.leaves))
-    rows.append([annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
-        year=inbox.year), inbox.year, 0),
-        delegation.MENU.button(_("🔁 Delegate"))])
+    tools = []
+    if inbox.rates_people:
+        tools.append(annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
+            year=inbox.year), inbox.year, 0))
+    elif inbox.board:  # the board rates nobody itself: it closes the agencies' lists
+        tools.append(annual_screens.YEAR.button(_("🏛 Annual lists {year}").format(
+            year=inbox.year), inbox.year, 0))
+    if inbox.may_delegate:
+        tools.append(delegation.MENU.button(_("🔁 Delegate")))
+    if tools:
+        rows.append(tools)
     if not inbox.groups:
         lines.append(_("No reports are waiting for your approval. 👍"))
         return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
     lines.append(_("{entries} products in {groups} reports are waiting, oldest first.").format(
         entries=inbox.entries, groups=inbox.groups))
     for item in inbox.items:
-        mark = " ⚠️" if item.late else ""
+        mark = (" ⚠️" if item.late else "") + (" 🔒" if item.period.status == PeriodStatus.LOCKED else "")
         lines.append(_("• {name} — {period}: {count} products, sent {time}{late}").format(
             name=esc(item.cadre.full_name), period=period_label(item.period), count=item.count,
             time=fmt_datetime(item.oldest, tz), late=(" · " + _("late")) if item.late else ""))
@@ -179,6 +196,17 @@ def _state(entry: Entry, tz: tzinfo) -> str:
     return state
 
 
+def evidence_text(items: int, links: int) -> str:
+    """"Minh chứng: 2 tệp · 1 đường dẫn": files and links counted apart."""
+    parts = []
+    if items - links:
+        parts.append(ngettext("{count} file", "{count} files", items - links).format(
+            count=items - links))
+    if links:
+        parts.append(ngettext("{count} link", "{count} links", links).format(count=links))
+    return _("Evidence: {items}").format(items=" · ".join(parts))
+
+
 def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") -> Screen:
     cadre, period, sheet = report.cadre, report.period, report.sheet
     exemption_rows = []
@@ -200,20 +228,23 @@ def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") ->
         if e.note:
             lines.append("    " + _("Note: {note}").format(note=esc(e.note)))
         if report.evidence.get(e.id):
-            lines.append("    " + _("Evidence: {count} files").format(count=report.evidence[e.id]))
+            lines.append("    " + evidence_text(report.evidence[e.id], report.links.get(e.id, 0)))
     lines.append(_("Projected score: <b>{score}</b> — {band}").format(
         score=fmt_score(sheet.score.total), band=band_label(sheet.score.band)))
     if report.authority.on_behalf_of:
         lines.append(_("You are reviewing on behalf of the evaluator (delegation)."))
-    rows = list(exemption_rows)
+    if report.read_only:
+        lines.append(_("🔒 This period is locked: only the Organization Board can approve or "
+                       "return these products now."))
+    rows = [] if report.read_only else list(exemption_rows)
     for index, line in enumerate(sheet.lines, 1):
-        if line.entry.status == EntryStatus.SUBMITTED:
-            rows.append([ENTRY.button(f"🔍 {index}. {line.product.name[:30]}", line.entry.id)])
-    if report.submitted:
+        if line.entry.status == EntryStatus.SUBMITTED and not report.read_only:
+            rows.append([ENTRY.button(f"🔍 {index}. {shorten(line.product.name, 30)}", line.entry.id)])
+    if report.submitted and not report.read_only:
         rows.append([APPROVE_ALL.button(_("✅ Approve all"), cadre.id, period.id, report.sig),
                      RETURN_ALL.button(_("↩️ Return all"), cadre.id, period.id, report.sig)])
-        if any(report.evidence.values()):
-            rows.append([EVIDENCE.button(_("📎 Show evidence"), cadre.id, period.id)])
+    if report.submitted and any(report.evidence.values()):
+        rows.append([EVIDENCE.button(_("📎 Show evidence"), cadre.id, period.id)])
     rows.append([PAGE.button(_("⬅️ Inbox"), 0)])
     return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
 

@@ -10,7 +10,7 @@ from bot.services.kpi import KpiError
 from bot.services.numbers import NotANumber
 from bot.services.targets import Asked, CadrePage, Changed, TargetSheet
 from handlers.callbacks import action
-from handlers.screens.common import esc, figure, not_a_number, pager, period_label
+from handlers.screens.common import esc, figure, not_a_number, pager, period_label, shorten
 
 PREFIX = "tg"
 LIST = action(PREFIX, "l", "page:n")  # the caller's cadres, a page
@@ -56,20 +56,26 @@ def targets(sheet: TargetSheet, prefix: str = "") -> tuple[str, InlineKeyboardMa
     for index, line in enumerate(sheet.lines, 1):
         unit = "%" if line.rate else " " + line.unit
         note = "" if line.target == line.default else " " + _("(default {value})").format(
-            value=figure(line.default))
+            value=_value(line, line.default))
         lines.append(f"{index}. {esc(line.name)}: <b>{figure(line.target)}"
                      f"{esc(unit.rstrip())}</b>{note}")
         if sheet.editable(line):
-            rows.append([CHANGE.button(f"✏️ {index}. {line.name[:28]}", sheet.cadre_id,
+            rows.append([CHANGE.button(f"✏️ {index}. {shorten(line.name, 28)}", sheet.cadre_id,
                                        line.product_id)])
     rows.append([LIST.button(_("⬅️ Back"), 0)])
     text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
     return text, InlineKeyboardMarkup(rows)
 
 
+def _value(line, value: float) -> str:
+    """A target as it is read: "80%" for a rate product, "120" for a count."""
+    return figure(value) + ("%" if line.rate else "")
+
+
 def ask_value(asked: Asked) -> str:
     return _("New target for “{product}” of {name} (now {value}). Type a number:").format(
-        product=esc(asked.line.name), name=esc(asked.cadre_name), value=figure(asked.line.target))
+        product=esc(asked.line.name), name=esc(asked.cadre_name),
+        value=_value(asked.line, asked.line.target))
 
 
 def value_not_a_number(text: str, error: NotANumber) -> str:
@@ -82,13 +88,18 @@ def refused(error: KpiError) -> str:
     return _(REFUSED.get(error.code, FIXED))
 
 
+def _changed_value(change: Changed) -> str:
+    rate = any(line.rate for line in change.sheet.lines if line.name == change.product)
+    return figure(change.quantity) + ("%" if rate else "")
+
+
 def changed(change: Changed) -> tuple[str, InlineKeyboardMarkup]:
     return targets(change.sheet, prefix=_("✅ Target of “{product}” set to {value}.").format(
-        product=esc(change.product), value=figure(change.quantity)))
+        product=esc(change.product), value=_changed_value(change)))
 
 
 def told(change: Changed) -> str:
     """HTML, to the cadre."""
     return _("🎯 Your evaluator changed your target for “{product}” in {period} to {value}."
              ).format(product=esc(change.product), period=period_label(change.sheet.period),
-                      value=figure(change.quantity))
+                      value=_changed_value(change))
