@@ -141,7 +141,7 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
 async def overdue_training(session: AsyncSession, cadres: list[Cadre],
                            today: date) -> dict[int, list[str]]:
     """Training obligations past their due date and not met, per cadre, in bulk."""
-    from bot.services.training import Profile, Status, applies, status_of
+    from bot.services.training import Status, applies, profile_from, status_of
     from models import JobPosition, TrainingRequirement
 
     requirements = list(await session.scalars(select(TrainingRequirement).where(
@@ -155,13 +155,7 @@ async def overdue_training(session: AsyncSession, cadres: list[Cadre],
         records[record.cadre_id].append(record)
     result: dict[int, list[str]] = {}
     for cadre in cadres:
-        codes, level, uid = set(), None, cadre.unit_id
-        while uid is not None and uid in units and units[uid].code not in codes:
-            level = level or units[uid].level
-            codes.add(units[uid].code)
-            uid = units[uid].parent_id
-        who = Profile(cadre.staff_type, level, frozenset(codes), positions.get(cadre.position_id),
-                      cadre.is_leader, cadre.in_planning, cadre.birth_date, cadre.theory_level)
+        who = profile_from(cadre, units, positions)
         titles = [req.title for req in requirements if applies(req.applies_to or {}, who, today)
                   and status_of(req, who, records.get(cadre.id, []), today).status == Status.OVERDUE]
         if titles:
