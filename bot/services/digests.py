@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import vietnamese_name_key
-from bot.policy import CalendarPolicy, Policy
+from bot.policy import Bands, CalendarPolicy, Policy
 from bot.services import periods
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
@@ -56,6 +56,7 @@ class Digest:
     period: Period
     lines: list[CadreLine]
     bands: Counter = field(default_factory=Counter)
+    thresholds: Bands = field(default_factory=Bands)  # the policy's, for the chart's lines
 
     @property
     def submitted(self) -> list[CadreLine]:
@@ -216,7 +217,8 @@ async def supervisor_digest(session: AsyncSession, supervisor_id: int, period: P
     cadres = _by_name(await session.scalars(select(Cadre).where(
         Cadre.evaluator_id == supervisor_id, Cadre.active.is_(True))))
     lines = await lines_by_own_period(session, period, cadres, policy, today)
-    return Digest(period, lines, Counter(line.band for line in lines if line.band))
+    return Digest(period, lines, Counter(line.band for line in lines if line.band),
+                  policy.scoring.bands)
 
 
 @dataclass
@@ -355,7 +357,8 @@ async def all_supervisor_digests(session: AsyncSession, period: Period, policy: 
     for cadre in cadres:
         if cadre.id in lines:
             by_evaluator[cadre.evaluator_id].append(lines[cadre.id])
-    return {evaluator: Digest(period, group, Counter(line.band for line in group if line.band))
+    return {evaluator: Digest(period, group, Counter(line.band for line in group if line.band),
+                              policy.scoring.bands)
             for evaluator, group in by_evaluator.items()}
 
 

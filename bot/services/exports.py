@@ -505,3 +505,223 @@ async def training_workbook(session: AsyncSession, year: int, as_of: date) -> Ex
         (words.word(words.CATEGORIES, c), by_category[c]) for c in words.CATEGORIES
         if c in by_category])
     return Export(workbook_bytes(wb), count)
+
+
+# ---------------------------------------------------------------- one person (Decree 13/2023)
+
+def _local(tz: ZoneInfo):
+    def convert(value):
+        return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
+    return convert
+
+
+def _person_sheets(tz: ZoneInfo, names: dict[int, str], units: dict[int, str],
+                   positions: dict[int, str], products: dict[int, str],
+                   periods: dict[int, str], entry_period: dict[int, int]) -> dict:
+    """Per table of privacy.everything_about: the sheet's title, and per stored column its
+    header, how its value reads and its number format. Columns left out are the database's
+    bookkeeping (row ids, versions, worker leases), listed in PERSON_INTERNAL."""
+    local = _local(tz)
+    name = names.get
+    same = None  # the value as stored
+
+    def of(vocabulary):
+        return lambda v: words.word(vocabulary, v)
+
+    return {
+        "cadres": (N_("Profile"), [
+            ("code", N_("Cadre code"), same, None), ("full_name", N_("Full name"), same, None),
+            ("birth_date", N_("Birth date"), same, DATE),
+            ("gender", N_("Gender"), of(words.GENDERS), None),
+            ("phone", N_("Phone"), same, None),
+            ("staff_type", N_("Staff type"), of(words.STAFF_TYPES), None),
+            ("unit_id", N_("Unit"), units.get, None),
+            ("position_id", N_("Job position"), positions.get, None),
+            ("title", N_("Title"), same, None), ("is_leader", N_("Leader"), words.yes_no, None),
+            ("evaluator_id", N_("Evaluator"), name, None),
+            ("party_member", N_("Party member"), words.yes_no, None),
+            ("theory_level", N_("Political theory"), of(words.THEORY), None),
+            ("education", N_("Education"), of(words.EDUCATION), None),
+            ("in_planning", N_("In planning"), words.yes_no, None),
+            ("management_tier", N_("Management tier"), of(words.TIERS), None),
+            ("start_date", N_("Start date"), same, DATE),
+            ("active", N_("Active"), words.yes_no, None),
+            ("telegram_user_id", N_("Telegram account"), same, None),
+            ("telegram_chat_id", N_("Telegram chat"), same, None),
+            ("linked_at", N_("Linked at"), local, DATETIME),
+            ("reachable", N_("Reachable on Telegram"), words.yes_no, None),
+            ("reminders_enabled", N_("Reminders on"), words.yes_no, None),
+            ("snoozed_until", N_("Reminders snoozed until"), local, DATETIME),
+            ("forgotten_at", N_("Contact data removed at"), local, DATETIME),
+            ("created_at", N_("Created"), local, DATETIME),
+            ("updated_at", N_("Updated"), local, DATETIME),
+        ]),
+        "entries": (N_("Products reported"), [
+            ("period_id", N_("Period"), periods.get, None),
+            ("product_type_id", N_("Product"), products.get, None),
+            ("status", N_("Status"), of(words.ENTRY_STATUS), None),
+            ("quantity_done", N_("Quantity done"), same, SCORE),
+            ("quantity_passed", N_("Passed quality review"), same, SCORE),
+            ("quantity_on_time", N_("On time"), same, SCORE),
+            ("failed_reviews", N_("Failed reviews"), same, COUNT),
+            ("delays", N_("Delays"), same, COUNT),
+            ("exemption_note", N_("Objective cause"), same, None),
+            ("exemption_status", N_("Exemption"), of(words.EXEMPTION), None),
+            ("exemption_decided_by_id", N_("Exemption decided by"), name, None),
+            ("note", N_("Note"), same, None),
+            ("adjusted", N_("Figures adjusted"), words.yes_no, None),
+            ("adj_quantity_done", N_("Adjusted: quantity done"), same, SCORE),
+            ("adj_quantity_passed", N_("Adjusted: passed quality review"), same, SCORE),
+            ("adj_quantity_on_time", N_("Adjusted: on time"), same, SCORE),
+            ("adj_failed_reviews", N_("Adjusted: failed reviews"), same, COUNT),
+            ("adj_delays", N_("Adjusted: delays"), same, COUNT),
+            ("submitted_at", N_("Sent at"), local, DATETIME),
+            ("is_late", N_("Sent late"), words.yes_no, None),
+            ("decided_at", N_("Decided at"), local, DATETIME),
+            ("decided_by_id", N_("Decided by"), name, None),
+            ("decided_for_id", N_("On behalf of"), name, None),
+            ("return_reason", N_("Reason for returning"), same, None),
+            ("created_at", N_("Created"), local, DATETIME),
+            ("updated_at", N_("Updated"), local, DATETIME),
+        ]),
+        "evidence": (N_("Evidence"), [
+            ("entry_id", N_("Period"), lambda v: periods.get(entry_period.get(v)), None),
+            ("kind", N_("Kind"), of(words.EVIDENCE), None),
+            ("file_name", N_("File name"), same, None), ("mime_type", N_("File type"), same, None),
+            ("file_size", N_("Size (bytes)"), same, COUNT), ("url", N_("Link"), same, None),
+            ("file_id", N_("Telegram file"), same, None),
+            ("file_unique_id", N_("Telegram file (unique)"), same, None),
+            ("created_at", N_("Created"), local, DATETIME),
+        ]),
+        "evaluations": (N_("Evaluations"), [
+            ("period_id", N_("Period"), periods.get, None),
+            ("unit_id", N_("Unit"), units.get, None),
+            ("status", N_("State"), of(words.EVALUATION_STATUS), None),
+            ("task_score", N_("Task score"), _score, SCORE),
+            ("general_score", N_("General criteria"), _score, SCORE),
+            ("total_score", N_("Total"), _score, SCORE),
+            ("unit_result", N_("d (results of the unit led) %"), _percent, SCORE),
+            ("organising", N_("đ (organising) %"), _percent, SCORE),
+            ("rallying", N_("e (rallying) %"), _percent, SCORE),
+            ("computed_band", N_("Band by score"), of(words.BANDS), None),
+            ("proposed_band", N_("Proposed band"), of(words.BANDS), None),
+            ("band", N_("Band"), of(words.BANDS), None),
+            ("band_reason", N_("Reason for another band"), same, None),
+            ("flags", N_("Flags"), flags_text, None),
+            ("months_worked", N_("Months worked"), same, SCORE),
+            ("agency_id", N_("Agency"), units.get, None),
+            ("duty_group", N_("Group with similar duties"), _group, None),
+            ("proposed_by_id", N_("Proposed by"), name, None),
+            ("proposed_at", N_("Proposed at"), local, DATETIME),
+            ("rated_by_id", N_("Rated by"), name, None),
+            ("rated_for_id", N_("On behalf of"), name, None),
+            ("rated_at", N_("Rated at"), local, DATETIME),
+        ]),
+        "training_records": (N_("Courses"), [
+            ("title", N_("Course"), same, None),
+            ("category", N_("Training group"), of(words.CATEGORIES), None),
+            ("provider", N_("Provider"), same, None),
+            ("start_date", N_("From"), same, DATE), ("end_date", N_("To"), same, DATE),
+            ("hours", N_("Hours"), same, SCORE),
+            ("certificate_no", N_("Certificate number"), same, None),
+            ("certificate_kind", N_("Certificate file"), of(words.EVIDENCE), None),
+            ("certificate_file_id", N_("Telegram file"), same, None),
+            ("status", N_("Status"), of(words.TRAINING_RECORD), None),
+            ("verifier_id", N_("Verified by"), name, None),
+            ("verified_at", N_("Verified at"), local, DATETIME),
+            ("reject_reason", N_("Reason for rejecting"), same, None),
+            ("created_at", N_("Declared at"), local, DATETIME),
+        ]),
+        "notice_deliveries": (N_("Notices received"), [
+            ("notice_id", N_("Notice"), same, COUNT),
+            ("status", N_("Status"), of(words.DELIVERY), None),
+            ("attempts", N_("Attempts"), same, COUNT),
+            ("sent_at", N_("Sent at"), local, DATETIME),
+            ("acknowledged_at", N_("Acknowledged at"), local, DATETIME),
+            ("error", N_("Error"), delivery_error, None),
+        ]),
+        "reminder_log": (N_("Reminders sent"), [
+            ("subject", N_("Subject"), same, None), ("step", N_("Step"), same, None),
+            ("sent_at", N_("Sent at"), local, DATETIME),
+        ]),
+        "audit_log": (N_("Audit log"), [
+            ("at", N_("Time"), local, DATETIME),
+            ("actor_id", N_("Who"), name, None),
+            ("actor_label", N_("Recorded by"), lambda v: words.word(ACTOR_LABELS, v), None),
+            ("action", N_("Action"), words.action_text, None),
+            ("object_type", N_("Object"), lambda v: words.word(words.OBJECTS, v), None),
+            ("object_id", N_("Number"), same, COUNT),
+            ("before", N_("Before"), None, None), ("after", N_("After"), None, None),
+            ("note", N_("Note"), same, None),
+        ]),
+    }
+
+
+# the database's own bookkeeping, not facts about the person (tests/test_exports.py checks
+# that every stored column is either shown or listed here)
+PERSON_INTERNAL = {"id", "cadre_id", "version", "decided_version", "claimed_by", "claimed_at",
+                   "next_attempt_at", "telegram_message_id", "requirement_id",
+                   "self_criteria", "criteria"}
+
+
+def _score(value):
+    return shown_score(value) if value is not None else None
+
+
+def _percent(value):
+    return round(value * 100, 1) if value is not None else None
+
+
+def _group(value):
+    from bot.services.annual import group_text
+
+    return group_text(value) if value else ""
+
+
+async def person_workbook(session: AsyncSession, cadre: Cadre, policy: Policy,
+                          tz: ZoneInfo) -> Export:
+    """Everything stored about one person (`cadrebot export person`), in words: a sheet per
+    kind of record, Vietnamese headers, codes as words, dates local, scores with one decimal,
+    the general criteria one row each. Returns the number of records."""
+    from bot.services.criteria import criterion_title
+    from bot.services.privacy import everything_about
+
+    data = await everything_about(session, cadre)
+    names = dict((await session.execute(select(Cadre.id, Cadre.full_name))).all())
+    units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
+    positions = dict((await session.execute(select(JobPosition.id, JobPosition.name))).all())
+    products = dict((await session.execute(select(ProductType.id, ProductType.name))).all())
+    periods = {p.id: words.period_name(p.kind, p.number, p.year)
+               for p in await session.scalars(select(Period))}
+    entry_period = {row["id"]: row["period_id"] for row in data["entries"]}
+    layout = _person_sheets(tz, names, units, positions, products, periods, entry_period)
+    wb = Workbook()
+    first = True
+    for table, rows in data.items():
+        title, spec = layout[table]
+        columns = [Col(header, 18, fmt) for _key, header, _read, fmt in spec]
+        ws = _sheet(wb, _(title), columns, first=first)
+        first = False
+        for row in rows:
+            values = []
+            for key, _header, read, _fmt in spec:
+                value = row.get(key)
+                if key in ("before", "after"):
+                    value = words.details(value, row.get("object_type", ""), names)
+                elif read is not None:
+                    value = read(value)
+                values.append(value)
+            safe_append(ws, values)
+        finish(ws, columns)
+    titles = {c.key: criterion_title(c) for c in policy.scoring.general_criteria}
+    criteria_columns = [Col(N_("Period"), 16), Col(N_("Criterion"), 50),
+                        Col(N_("Self-assessment"), 14, SCORE), Col(N_("Evaluator's score"), 14,
+                                                                   SCORE)]
+    ws = _sheet(wb, _("General criteria"), criteria_columns)
+    for row in data["evaluations"]:
+        own, given = row.get("self_criteria") or {}, row.get("criteria") or {}
+        for key in dict.fromkeys([*own, *given]):
+            safe_append(ws, [periods.get(row["period_id"], ""), titles.get(key, key),
+                             own.get(key), given.get(key)])
+    finish(ws, criteria_columns)
+    return Export(workbook_bytes(wb), sum(len(rows) for rows in data.values()))
