@@ -289,12 +289,40 @@ def test_export_person_and_forget(province_db):
     with db:
         db.execute("update cadres set telegram_user_id = 4242, telegram_chat_id = 4242 "
                    "where code = 'XTH004'")
+        # a rated month with the figures as stored (an unrounded score, criteria as JSON)
+        db.execute("insert into periods (kind, year, number, starts_on, ends_on, "
+                   "submission_deadline, review_deadline, status) values ('month', 2026, 10, "
+                   "'2026-10-01', '2026-10-31', '2026-11-05', '2026-11-10', 'locked')")
+        db.execute("insert into evaluations (cadre_id, period_id, self_criteria, criteria, "
+                   "task_score, general_score, total_score, computed_band, band, flags, status, "
+                   "version) select c.id, p.id, '{\"politics_ethics\": 9.5}', "
+                   "'{\"politics_ethics\": 9}', 58.93684210526317, 9, 67.93684210526317, "
+                   "'hoan_thanh', 'hoan_thanh', '[\"done_twice_in_planning\"]', 'rated', 1 "
+                   "from cadres c, periods p where c.code = 'XTH004' and p.number = 10")
     export = cadrebot(province_db, "export", "person", "XTH004", "-o", "thao.xlsx")
     assert export.returncode == 0, export.stderr
     wb = load_workbook(province_db / "thao.xlsx")
-    assert "cadres" in wb.sheetnames and "evaluations" in wb.sheetnames
-    row = [c.value for c in wb["cadres"][2]]
-    assert "Đinh Thị Thảo" in row and "+84912000015" in row
+    assert wb.sheetnames[:4] == ["Hồ sơ", "Sản phẩm đã báo cáo", "Minh chứng", "Đánh giá"]
+    assert "Tiêu chí chung" in wb.sheetnames and "Nhật ký" in wb.sheetnames
+    profile = dict(zip([c.value for c in wb["Hồ sơ"][1]], [c.value for c in wb["Hồ sơ"][2]],
+                       strict=True))
+    assert profile["Họ và tên"] == "Đinh Thị Thảo" and profile["Số điện thoại"] == "+84912000015"
+    assert (profile["Giới tính"], profile["Loại cán bộ"], profile["Lãnh đạo"]) == (
+        "Nữ", "Công chức", "Không")
+    assert profile["Người đánh giá"] == "Phan Thị Ngọc Ánh"  # a name, not an id
+    sheet = wb["Đánh giá"]
+    rated = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
+    assert rated["Kỳ"] == "Tháng 10/2026" and rated["Tổng điểm"] == 67.9
+    assert sheet.cell(2, [c.value for c in sheet[1]].index("Tổng điểm") + 1).number_format == "0.0"
+    assert rated["Mức"] == "Hoàn thành nhiệm vụ" and rated["Tình trạng"] == "đã đánh giá"
+    assert rated["Cảnh báo"].startswith("«Hoàn thành nhiệm vụ» 2 năm liên tiếp")
+    criteria = list(wb["Tiêu chí chung"].iter_rows(min_row=2, values_only=True))
+    assert len(criteria) == 1 and criteria[0][0] == "Tháng 10/2026"
+    assert criteria[0][2:] == (9.5, 9)
+    everything = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                  for v in row if isinstance(v, str)]
+    assert not [v for v in everything if "{" in v or "_" in v or v in ("True", "False")]
+    assert wb["Hồ sơ"].print_title_rows == "$1:$1"
     gone = cadrebot(province_db, "forget", "XTH004")
     assert gone.returncode == 0 and "Đã xóa liên kết Telegram" in gone.stdout
     assert db.execute("select phone, telegram_user_id, full_name from cadres where code='XTH004'"

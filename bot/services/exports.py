@@ -285,10 +285,13 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
     about = {e.id: (e.cadre_id, products[e.product_type_id].name)
              for rows in entries.values() for e in rows}
     about_eval = {e.id: e.cadre_id for e in evaluations.values()}
+    shown = words.period_name(period.kind, period.number, period.year)
     for log in logs:
         safe_append(audit_ws, [
             log.at.astimezone(tz).replace(tzinfo=None), _actor(log, names),
-            words.action_text(log.action), _object(log, about, about_eval, codes, names),
+            words.action_text(log.action),
+            _("period {name}").format(name=shown) if log.object_type == "period"
+            else _object(log, about, about_eval, codes, names),
             words.details(log.before, log.object_type, names),
             words.details(log.after, log.object_type, names), log.note or ""])
     finish(audit_ws, AUDIT_COLUMNS)
