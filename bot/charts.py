@@ -58,7 +58,7 @@ def scores_png(labels: list[str], values: list[float], colors: list[str], title:
     first), each in its band's colour, with the band thresholds (90/70/50) as dotted lines
     named under the plot. Drawn as cheaply as bars_png (no axis ticks; the values are on
     the bars)."""
-    height = max(2.5, 0.3 * len(labels) + 1.0)
+    height = max(2.5, 0.3 * len(labels) + 0.8)
     fig = Figure(figsize=(8, height), dpi=90)
     ax = fig.add_subplot()
     positions = list(range(len(values)))
@@ -78,7 +78,7 @@ def scores_png(labels: list[str], values: list[float], colors: list[str], title:
     for y, value in zip(positions, values, strict=True):
         ax.text(value + 1, y, _one_decimal(value), va="center", fontsize=7)
     ax.set_title(title)
-    fig.subplots_adjust(left=0.36, right=0.95, top=1 - 0.45 / height, bottom=0.4 / height)
+    fig.subplots_adjust(left=0.36, right=0.95, top=1 - 0.45 / height, bottom=0.3 / height)
     return _png(fig)
 
 
