@@ -123,3 +123,20 @@ def test_the_charts_draw():
     assert png.startswith(b"\x89PNG")
     history = score_history_png(["T10", "T11"], [100.0, 99.0], {"Xuất sắc": 90.0}, "Điểm", "Điểm")
     assert history.startswith(b"\x89PNG")
+
+
+def test_the_digest_excel_has_numbers_filters_and_print_setup():
+    """"📥 Tải Excel": counts as whole numbers, scores with one decimal, a filter on the
+    header, the header repeated on every printed page."""
+    from bot.services.exports import digest_workbook
+
+    content = digest_workbook([("Cán bộ", ["Mã cán bộ", "Họ và tên", "Chờ duyệt", "Tổng điểm"],
+                                [["XTH004", "Đinh Thị Thảo", 2, 89.9],
+                                 ["XTH005", "=cmd()", 0, None]])])
+    sheet = load_workbook(io.BytesIO(content))["Cán bộ"]
+    assert sheet.auto_filter.ref == "A1:D3" and sheet.freeze_panes == "A2"
+    assert (sheet["C2"].number_format, sheet["D2"].number_format) == ("#,##0", "0.0")
+    assert sheet["A2"].number_format == "General"
+    assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
+    assert sheet["B3"].value == "=cmd()" and sheet["B3"].quotePrefix
+    assert sheet.column_dimensions["B"].width >= len("Đinh Thị Thảo")

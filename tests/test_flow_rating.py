@@ -289,3 +289,19 @@ async def test_export_evaluations_file_contents(harness, clock, tmp_path):
     assert not any(isinstance(v, str) and ("None" in v or "=" in v) for r in audit for v in r)
     sent = next(r for r in audit if r[2] == "gửi báo cáo để duyệt")
     assert (sent[3], sent[5]) == ("kỳ Tháng 11/2026", "số sản phẩm: 3")
+    # an evaluator's own team (what 📈 Tổng hợp may offer them): only the people they evaluate
+    from io import BytesIO
+
+    from bot.services.exports import evaluations_workbook
+
+    async with harness.db.session() as s:
+        anh_id = await s.scalar(select(Cadre.id).where(Cadre.full_name == "Phan Thị Ngọc Ánh"))
+        team = await evaluations_workbook(s, period, Policy(), harness.app.bot_data[
+            "services"].settings.tz, evaluator_id=anh_id)
+        size = len(list(await s.scalars(select(Cadre.id).where(
+            Cadre.evaluator_id == anh_id, Cadre.active.is_(True)))))
+    mine = load_workbook(BytesIO(team.content))
+    rows = list(mine["Đánh giá"].iter_rows(min_row=2, values_only=True))
+    assert 0 < team.rows == size == len(rows) < 60
+    assert {r[headers.index("Người đánh giá")] for r in rows} == {"Phan Thị Ngọc Ánh"}
+    assert "XTH004" in {r[0] for r in rows}

@@ -216,11 +216,17 @@ def flags_text(flags: list | None) -> str:
 
 
 async def evaluations_workbook(session: AsyncSession, period: Period, policy: Policy,
-                               tz: ZoneInfo) -> Export:
-    """One row per active cadre, and the audit log of the period's decisions. A year is the
-    annual quality rating (year_workbook)."""
+                               tz: ZoneInfo, evaluator_id: int | None = None) -> Export:
+    """One row per active cadre (with `evaluator_id`: only the cadres that person evaluates,
+    an evaluator's own team), and the audit log of the period's decisions about them. A year
+    is the annual quality rating (year_workbook, the whole province)."""
     if period.kind == "year":
         return await year_workbook(session, period, policy)
+    team = select(Cadre).where(Cadre.active.is_(True))
+    if evaluator_id is not None:
+        team = team.where(Cadre.evaluator_id == evaluator_id)
+    cadres = list(await session.scalars(team.order_by(Cadre.unit_id, Cadre.code)))
+    wanted = {c.id for c in cadres}
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
     positions = dict((await session.execute(select(JobPosition.id, JobPosition.name))).all())
     names = dict((await session.execute(select(Cadre.id, Cadre.full_name))).all())
@@ -230,15 +236,15 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
         select(Target).where(Target.period_id == period.id))}
     entries = defaultdict(list)
     for e in await session.scalars(select(Entry).where(Entry.period_id == period.id)):
-        entries[e.cadre_id].append(e)
+        if e.cadre_id in wanted:
+            entries[e.cadre_id].append(e)
     evaluations = {e.cadre_id: e for e in await session.scalars(
-        select(Evaluation).where(Evaluation.period_id == period.id))}
+        select(Evaluation).where(Evaluation.period_id == period.id)) if e.cadre_id in wanted}
 
     wb = Workbook()
     ws = _sheet(wb, _("Evaluations"), EVALUATION_COLUMNS, first=True)
     count = 0
-    for cadre in await session.scalars(select(Cadre).where(Cadre.active.is_(True))
-                                       .order_by(Cadre.unit_id, Cadre.code)):
+    for cadre in cadres:
         figures = []
         for e in entries.get(cadre.id, []):
             p = products[e.product_type_id]
@@ -277,6 +283,8 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
     eval_ids = [e.id for e in evaluations.values()]
     logs = list(await session.scalars(select(AuditLog).where(
         AuditLog.object_type == "period", AuditLog.object_id == period.id)))
+    if evaluator_id is not None:  # a team's sheet: only its own people's sendings
+        logs = [log for log in logs if log.actor_id in wanted]
     for kind, ids in (("entry", entry_ids), ("evaluation", eval_ids)):
         for start in range(0, len(ids), ID_CHUNK):  # PostgreSQL: ≤ 32,767 parameters
             logs += await session.scalars(select(AuditLog).where(
@@ -454,19 +462,23 @@ def _summary_columns(first: str) -> list[Col]:
             Col(N_("Done %"), 10, SCORE)]
 
 
-async def training_workbook(session: AsyncSession, year: int, as_of: date) -> Export:
+async def training_workbook(session: AsyncSession, year: int, as_of: date,
+                            evaluator_id: int | None = None) -> Export:
     """Training status (SPEC §4.6, §9 `export training`): one row per active cadre × the
     requirement that applies to them, with the status the cadre sees in 📚 Bồi dưỡng as of
     `as_of` (bot/services/training.py decides it), and the counts per unit and per group.
-    Returns the number of cadre × requirement rows."""
+    With `evaluator_id`, only the cadres that person evaluates. Returns the number of
+    cadre × requirement rows."""
     from bot.services import training
 
     requirements = [r for r in await training.active_requirements(session)
                     if r.year in (None, year)]
     requirements.sort(key=lambda r: (r.due_date or date.max, r.code))
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
-    cadres = list(await session.scalars(select(Cadre).where(Cadre.active.is_(True))
-                                        .order_by(Cadre.unit_id, Cadre.code)))
+    team = select(Cadre).where(Cadre.active.is_(True))
+    if evaluator_id is not None:
+        team = team.where(Cadre.evaluator_id == evaluator_id)
+    cadres = list(await session.scalars(team.order_by(Cadre.unit_id, Cadre.code)))
     found = await training.obligations_of_many(session, cadres, as_of, requirements)
     wb = Workbook()
     ws = _sheet(wb, _("Training"), OBLIGATION_COLUMNS, first=True)
