@@ -1,5 +1,16 @@
-"""Excel exports for the board (Vietnamese headers): evaluations of a period with the
-audit trail of its decisions. Bulk queries: a handful per export, not one per cadre."""
+"""Excel exports for the board (Vietnamese headers, SPEC §8–9). Each is a service function
+that returns an `Export` (the .xlsx bytes to send, and its row count); `Export.write(path)`
+writes it for the CLI:
+
+    evaluations_workbook(session, period, policy, tz, evaluator_id=None)  a period (a year:
+        the annual rating), with the audit sheet; evaluator_id: that evaluator's team only
+    training_workbook(session, year, as_of, evaluator_id=None)  cadre × requirement status
+    notices_workbook(session, tz)              notices and each recipient's delivery
+    person_workbook(session, cadre, policy, tz)  everything stored about one person
+
+Every sheet: the header frozen, filterable and printed on each page (landscape, fit to the
+paper's width), numbers as numbers (scores with one decimal), stored codes as words, any
+user text inert (never a formula). Bulk queries: a handful per export, not one per cadre."""
 
 from __future__ import annotations
 
