@@ -22,7 +22,7 @@ from bot.cli_import import ImportFailed, import_app
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.db import Database
-from bot.i18n import _, fmt_date
+from bot.i18n import _, fmt_date, fmt_number
 from bot.services import identity
 from models.enums import PeriodStatus, Role
 
@@ -616,29 +616,59 @@ def export_person(
     output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
 ) -> None:
     """Everything stored about one person (a sheet per kind of record)."""
-    from bot.services.exports import digest_workbook
-    from bot.services.privacy import everything_about
+    from bot.policy import load_policy
+    from bot.services.exports import person_workbook
 
     settings = operator_settings()
+    policy = load_policy(settings.policy_file)
 
     async def work(session, now):
         cadre = await identity.cadre_by_code(session, cadre_code)
-        return await everything_about(session, cadre)
+        return await person_workbook(session, cadre, policy, settings.tz)
 
-    data = _run_db(work)
+    count = _run_db(work).write(output)
+    typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
 
-    def cell(value):
-        if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-            return value.astimezone(settings.tz).replace(tzinfo=None)
-        return value if isinstance(value, int | float | str | type(None)) or hasattr(
-            value, "isoformat") else str(value)
 
-    sheets = [(name, list(rows[0].keys()) if rows else ["—"],
-               [[cell(v) for v in row.values()] for row in rows]) for name, rows in data.items()]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(digest_workbook(sheets))
-    typer.echo(_("Wrote {count} rows to {path}").format(
-        count=sum(len(rows) for rows in data.values()), path=output))
+@export_app.command("training")
+def export_training(
+    period: str = typer.Option(..., "--period", help="2026, 2026-11 or 2026-Q4"),
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+) -> None:
+    """Training status: each cadre × requirement (as of the period's end), by unit, by group."""
+    from bot.services.exports import training_workbook
+
+    kind, year, number = _period_of(period)
+    settings = operator_settings()
+
+    async def work(session, now):
+        from bot.policy import load_policy
+        from bot.services import periods
+        from bot.services.calendar import WorkCalendar
+
+        policy = load_policy(settings.policy_file)
+        row = await periods.ensure_period(session, kind, year, number,
+                                          WorkCalendar(policy.calendar), policy.calendar)
+        as_of = min(now.astimezone(settings.tz).date(), row.ends_on)
+        return await training_workbook(session, row.year, as_of)
+
+    count = _run_db(work).write(output)
+    typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
+
+
+@app.command()
+def template(
+    kind: str = typer.Argument(..., help="roster | units | catalogue | training"),
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+) -> None:
+    """An empty import file to fill in: the headers, drop-down lists and a guide sheet."""
+    from bot.services.templates import KINDS, write_template
+
+    if kind not in KINDS:
+        raise CliError(_("The template must be one of: {kinds}.").format(kinds=", ".join(KINDS)))
+    write_template(kind, output)
+    typer.echo(_("Wrote the template to {path}: fill in the first sheet, then run “cadrebot "
+                 "import {kind} {path} --dry-run”.").format(path=output, kind=kind))
 
 
 @app.command()
@@ -734,7 +764,12 @@ def digest(
     from bot.policy import load_policy
     from bot.services import digests, periods
     from bot.services.calendar import WorkCalendar
-    from handlers.screens.digest import board_text, supervisor_text  # pure: see the docstring
+    from handlers.screens.digest import (  # pure: see the docstring
+        board_text,
+        digest_keyboard,
+        render_digest,
+        supervisor_text,
+    )
 
     if bool(supervisor) == board:
         raise CliError(_("Give either --supervisor CODE or --board."))
@@ -751,20 +786,29 @@ def digest(
             row = await digests.digest_period(session, today, WorkCalendar(policy.calendar),
                                               policy.calendar)
         if board:
-            return None, row, board_text(await digests.board_digest(session, row, policy, today))
+            return None, row, None, await digests.board_digest(session, row, policy, today)
         person = await identity.cadre_by_code(session, supervisor)
-        return person, row, supervisor_text(await digests.supervisor_digest(
-            session, person.id, row, policy, today))
+        return person, row, await digests.supervisor_digest(session, person.id, row, policy,
+                                                            today), None
 
-    person, row, text = _run_db(work)
+    person, row, mine, overview = _run_db(work)
     if not send:
+        text = board_text(overview) if board else supervisor_text(mine)
         typer.echo(html.unescape(re.sub(r"<[^>]+>", "", text)))
         return
     if not settings.token:
         raise CliError(_("TELEGRAM_BOT_TOKEN is needed to send."))
+    # what the scheduled digest sends (bot/jobs/digests.py): the chart, the text, the buttons
+    parts = render_digest(row, mine, overview)
+    if not parts:
+        raise CliError(_("{name} evaluates no active cadre: there is no digest to send.").format(
+            name=person.full_name))
+    markup = digest_keyboard(row, board)
 
     async def deliver_all():
         from telegram import Bot
+
+        from bot.jobs.digests import send_parts
 
         db = Database(settings.database_url)
         bot = Bot(settings.token, base_url=settings.telegram_api_base_url,
@@ -777,7 +821,7 @@ def digest(
                     chats = [person.telegram_chat_id] if person.telegram_chat_id else []
             async with bot:
                 for chat in chats:
-                    await bot.send_message(chat, text, parse_mode="HTML")
+                    await send_parts(bot, chat, parts, markup)
             return len(chats)
         finally:
             await db.dispose()

@@ -311,14 +311,145 @@ def test_export_person_and_forget(province_db):
     with db:
         db.execute("update cadres set telegram_user_id = 4242, telegram_chat_id = 4242 "
                    "where code = 'XTH004'")
+        # a rated month with the figures as stored (an unrounded score, criteria as JSON)
+        db.execute("insert into periods (kind, year, number, starts_on, ends_on, "
+                   "submission_deadline, review_deadline, status) values ('month', 2026, 10, "
+                   "'2026-10-01', '2026-10-31', '2026-11-05', '2026-11-10', 'locked')")
+        db.execute("insert into evaluations (cadre_id, period_id, self_criteria, criteria, "
+                   "task_score, general_score, total_score, computed_band, band, flags, status, "
+                   "version) select c.id, p.id, '{\"politics_ethics\": 9.5}', "
+                   "'{\"politics_ethics\": 9}', 58.93684210526317, 9, 67.93684210526317, "
+                   "'hoan_thanh', 'hoan_thanh', '[\"done_twice_in_planning\"]', 'rated', 1 "
+                   "from cadres c, periods p where c.code = 'XTH004' and p.number = 10")
     export = cadrebot(province_db, "export", "person", "XTH004", "-o", "thao.xlsx")
     assert export.returncode == 0, export.stderr
     wb = load_workbook(province_db / "thao.xlsx")
-    assert "cadres" in wb.sheetnames and "evaluations" in wb.sheetnames
-    row = [c.value for c in wb["cadres"][2]]
-    assert "Đinh Thị Thảo" in row and "+84912000015" in row
+    assert wb.sheetnames[:6] == ["Hồ sơ", "Sản phẩm đã báo cáo", "Minh chứng",
+                                 "Điều chỉnh của người đánh giá", "Thời gian nghỉ", "Đánh giá"]
+    assert "Tiêu chí chung" in wb.sheetnames and "Nhật ký" in wb.sheetnames
+    profile = dict(zip([c.value for c in wb["Hồ sơ"][1]], [c.value for c in wb["Hồ sơ"][2]],
+                       strict=True))
+    assert profile["Họ và tên"] == "Đinh Thị Thảo" and profile["Số điện thoại"] == "+84912000015"
+    assert (profile["Giới tính"], profile["Loại cán bộ"], profile["Lãnh đạo"]) == (
+        "Nữ", "Công chức", "Không")
+    assert profile["Người đánh giá"] == "Phan Thị Ngọc Ánh"  # a name, not an id
+    sheet = wb["Đánh giá"]
+    rated = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
+    assert rated["Kỳ"] == "Tháng 10/2026" and rated["Tổng điểm"] == 67.9
+    assert sheet.cell(2, [c.value for c in sheet[1]].index("Tổng điểm") + 1).number_format == "0.0"
+    assert rated["Mức"] == "Hoàn thành nhiệm vụ" and rated["Tình trạng"] == "đã đánh giá"
+    assert rated["Cảnh báo"].startswith("«Hoàn thành nhiệm vụ» 2 năm liên tiếp")
+    criteria = list(wb["Tiêu chí chung"].iter_rows(min_row=2, values_only=True))
+    assert len(criteria) == 1 and criteria[0][0] == "Tháng 10/2026"
+    assert criteria[0][2:] == (9.5, 9)
+    everything = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                  for v in row if isinstance(v, str)]
+    assert not [v for v in everything if "{" in v or "_" in v or v in ("True", "False")]
+    assert wb["Hồ sơ"].print_title_rows == "$1:$1"
     gone = cadrebot(province_db, "forget", "XTH004")
     assert gone.returncode == 0 and "Đã xóa liên kết Telegram" in gone.stdout
     assert db.execute("select phone, telegram_user_id, full_name from cadres where code='XTH004'"
                       ).fetchone() == (None, None, "Đinh Thị Thảo")
     assert db.execute("select count(*) from audit_log where action='forget'").fetchone() == (1,)
+
+
+def test_export_training_cli(province_db):
+    """SPEC §9 `export training`: every cadre × requirement with the status 📚 Bồi dưỡng
+    shows, then the counts per unit and per group — numbers a spreadsheet can add up."""
+    from openpyxl import load_workbook
+
+    result = cadrebot(province_db, "export", "training", "--period", "2026", "-o", "bd.xlsx")
+    assert result.returncode == 0, result.stderr
+    wb = load_workbook(province_db / "bd.xlsx")
+    assert wb.sheetnames == ["Bồi dưỡng", "Theo đơn vị", "Theo nhóm"]
+    sheet = wb["Bồi dưỡng"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:8] == ["Mã cán bộ", "Họ và tên", "Đơn vị", "Mã yêu cầu", "Nhóm bồi dưỡng",
+                           "Yêu cầu", "Hạn hoàn thành", "Trạng thái"]
+    rows = [dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=2,
+                                                                        values_only=True)]
+    assert f"Đã ghi {len(rows)} dòng vào bd.xlsx" in result.stdout
+    assert {r["Trạng thái"] for r in rows} <= {"✅ đạt", "⏳ đang thực hiện", "⚠️ sắp đến hạn",
+                                               "❌ quá hạn"}
+    assert "✅ đạt" in {r["Trạng thái"] for r in rows}
+    hours = next(r for r in rows if r["Số giờ yêu cầu"])
+    assert isinstance(hours["Số giờ đã xác nhận"], int | float)
+    assert sheet.cell(2, headers.index("Số giờ yêu cầu") + 1).number_format == "0.0"
+    assert sheet.cell(2, headers.index("Hạn hoàn thành") + 1).number_format == "DD/MM/YYYY"
+    assert sheet.auto_filter.ref == f"A1:N{len(rows) + 1}" and sheet.freeze_panes == "A2"
+    assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    by_group = list(wb["Theo nhóm"].iter_rows(values_only=True))
+    assert by_group[0] == ("Nhóm bồi dưỡng", "Cán bộ", "Số yêu cầu", "✅ đạt",
+                           "⏳ đang thực hiện", "⚠️ sắp đến hạn", "❌ quá hạn", "Tỷ lệ đạt %")
+    assert sum(r[2] for r in by_group[1:]) == len(rows)  # every obligation counted once
+    for r in by_group[1:]:
+        assert sum(r[3:7]) == r[2] and r[7] == round(r[3] / r[2] * 100, 1)
+    by_unit = list(wb["Theo đơn vị"].iter_rows(min_row=2, values_only=True))
+    assert sum(r[2] for r in by_unit) == len(rows)
+
+
+def test_templates_are_accepted_by_the_import(tmp_path):
+    """`cadrebot template units` then one row typed in: `cadrebot import units` takes it."""
+    from openpyxl import load_workbook
+
+    from bot.services.imports.schemas import UNIT_COLUMNS
+
+    assert cadrebot(tmp_path, "db", "upgrade").returncode == 0
+    made = cadrebot(tmp_path, "template", "units", "-o", "mau/don_vi.xlsx")
+    assert made.returncode == 0, made.stderr
+    assert "cadrebot import units mau/don_vi.xlsx --dry-run" in made.stdout
+    wb = load_workbook(tmp_path / "mau/don_vi.xlsx")
+    assert wb.sheetnames[:2] == ["Đơn vị", "Hướng dẫn"]
+    sheet = wb["Đơn vị"]
+    assert [c.value for c in sheet[1]] == [c.header for c in UNIT_COLUMNS]
+    sheet.append(["T", "Tỉnh Hưng Yên", None, "Tỉnh", "Đảng", "Tháng", "Có"])
+    wb.save(tmp_path / "don_vi.xlsx")
+    imported = cadrebot(tmp_path, "import", "units", "don_vi.xlsx")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "Thêm mới 1 · cập nhật 0" in imported.stdout
+    db = sqlite3.connect(tmp_path / "data/cli.db")
+    assert db.execute("select code, level, period_type, is_agency from org_units").fetchall() == [
+        ("T", "tinh", "month", 1)]
+    wrong = cadrebot(tmp_path, "template", "people", "-o", "x.xlsx")
+    assert wrong.returncode == 1
+    assert "roster, units, catalogue, training" in wrong.stderr.replace("units, catalogue, roster",
+                                                                        "roster, units, catalogue")
+
+
+async def test_digest_send_sends_the_chart_and_the_buttons(province_db):
+    """`cadrebot digest --supervisor CODE --send` (and `--board --send`) send what the
+    scheduled digest sends: the chart, then the text with 📥 Tải Excel (was: the text alone)."""
+    from bot.sandbox.emulator import Emulator
+    from bot.sandbox.server import EmulatorServer
+
+    token = "424242:CLI-digest-token-not-real"
+    assert cadrebot(province_db, "digest", "--board", "--period", "2026-11").returncode == 0
+    db = sqlite3.connect(province_db / "data/cli.db")
+    with db:
+        db.execute("update cadres set telegram_user_id = 5001, telegram_chat_id = 5001 "
+                   "where code = 'XTH002'")
+        db.execute("update cadres set telegram_user_id = 5002, telegram_chat_id = 5002 "
+                   "where code = 'BTC002'")
+        db.execute("insert into evaluations (cadre_id, period_id, total_score, band, status, "
+                   "version) select c.id, p.id, 91.5, 'xuat_sac', 'rated', 1 from cadres c, "
+                   "periods p where c.code = 'XTH004' and p.kind = 'month' and p.number = 11 "
+                   "and p.year = 2026")
+    emulator = Emulator(token=token, bot_username="cli_bot")
+    emulator.user(user_id=5001, first_name="Ánh")
+    emulator.user(user_id=5002, first_name="Hà")
+    async with EmulatorServer(emulator) as server:
+        env = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": server.base_url,
+               "TELEGRAM_API_FILE_URL": server.base_file_url}
+        for args in (["--supervisor", "XTH002"], ["--board"]):
+            result = await asyncio.to_thread(cadrebot, province_db, "digest", *args,
+                                             "--period", "2026-11", "--send", **env)
+            assert result.returncode == 0, result.stderr
+            assert "Đã gửi tới 1 người" in result.stdout
+    for chat, title in ((5001, "Tổng hợp Tháng 11/2026"), (5002, "Tổng hợp toàn tỉnh")):
+        sent = emulator.sent[chat]
+        assert [m.kind for m in sent] == ["photo", "text"], [m.kind for m in sent]
+        assert sent[0].file_bytes.startswith(b"\x89PNG")
+        assert title in sent[1].text
+        assert "📥 Tải Excel" in sent[1].buttons and "✅ Phê duyệt" in sent[1].buttons
+    assert "🏢 Theo đơn vị" in emulator.sent[5002][1].buttons

@@ -267,7 +267,41 @@ async def test_export_evaluations_file_contents(harness, clock, tmp_path):
     assert record["Mức"] == "Hoàn thành xuất sắc nhiệm vụ"
     assert record["Tổng điểm"] == 100.0  # truncated, as the bot shows it
     assert record["Người đánh giá"] == "Phan Thị Ngọc Ánh"
-    assert record["Sản phẩm đã duyệt"] == "3/3"
+    # counts are numbers a spreadsheet can sum (was the text "3/3")
+    assert (record["Sản phẩm đã duyệt"], record["Sản phẩm đã báo cáo"]) == (3, 3)
     assert record["a (số lượng) %"] == 100.0
-    actions = [r[2] for r in wb["Nhật ký"].iter_rows(min_row=2, values_only=True)]
-    assert actions.count("approve") == 3 and "rate" in actions
+    cells = {sheet.cell(1, i + 1).value: sheet.cell(2, i + 1) for i in range(len(headers))}
+    assert cells["Tổng điểm"].number_format == "0.0"
+    assert cells["Sản phẩm đã duyệt"].number_format == "#,##0"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(headers)).column_letter}61"
+    assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
+    assert sheet.freeze_panes == "A2"
+    audit = list(wb["Nhật ký"].iter_rows(min_row=2, values_only=True))
+    actions = [r[2] for r in audit]
+    assert actions.count("duyệt sản phẩm") == 3 and "xác nhận kết quả kỳ" in actions
+    approval = next(r for r in audit if r[2] == "duyệt sản phẩm")
+    assert approval[1] == "Phan Thị Ngọc Ánh"
+    assert approval[3].startswith("sản phẩm #") and "Đinh Thị Thảo (XTH004)" in approval[3]
+    assert (approval[4], approval[5]) == ("trạng thái: chờ duyệt", "trạng thái: đã duyệt")
+    rated = next(r for r in audit if r[2] == "xác nhận kết quả kỳ")
+    assert "mức xếp loại: Hoàn thành xuất sắc nhiệm vụ" in rated[5]
+    assert "tổng điểm: 100" in rated[5]
+    assert not any(isinstance(v, str) and ("None" in v or "=" in v) for r in audit for v in r)
+    sent = next(r for r in audit if r[2] == "gửi báo cáo để duyệt")
+    assert (sent[3], sent[5]) == ("kỳ Tháng 11/2026", "số sản phẩm: 3")
+    # an evaluator's own team (what 📈 Tổng hợp may offer them): only the people they evaluate
+    from io import BytesIO
+
+    from bot.services.exports import evaluations_workbook
+
+    async with harness.db.session() as s:
+        anh_id = await s.scalar(select(Cadre.id).where(Cadre.full_name == "Phan Thị Ngọc Ánh"))
+        team = await evaluations_workbook(s, period, Policy(), harness.app.bot_data[
+            "services"].settings.tz, evaluator_id=anh_id)
+        size = len(list(await s.scalars(select(Cadre.id).where(
+            Cadre.evaluator_id == anh_id, Cadre.active.is_(True)))))
+    mine = load_workbook(BytesIO(team.content))
+    rows = list(mine["Đánh giá"].iter_rows(min_row=2, values_only=True))
+    assert 0 < team.rows == size == len(rows) < 60
+    assert {r[headers.index("Người đánh giá")] for r in rows} == {"Phan Thị Ngọc Ánh"}
+    assert "XTH004" in {r[0] for r in rows}

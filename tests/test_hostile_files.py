@@ -16,10 +16,15 @@ from sqlalchemy import select
 from bot.policy import Policy
 from bot.services import periods
 from bot.services.calendar import WorkCalendar
-from bot.services.exports import export_evaluations, export_notices
+from bot.services.exports import (
+    export_evaluations,
+    export_notices,
+    person_workbook,
+    training_workbook,
+)
 from bot.services.imports.apply import import_roster
 from bot.services.imports.reading import FileProblem
-from models import Cadre, Notice
+from models import Cadre, Notice, TrainingRequirement
 from tests.test_import import HEADER, base, person, write
 
 
@@ -95,6 +100,16 @@ async def test_exports_hold_any_stored_text_as_text(db, tmp_path, clock):
                                              WorkCalendar(policy.calendar), policy.calendar)
         await export_evaluations(s, period, policy, tmp_path / "e.xlsx", clock.now().tzinfo)
         await export_notices(s, tmp_path / "n.xlsx", clock.now().tzinfo)
+        s.add(TrainingRequirement(code="BD", category="quan_ly_nha_nuoc", title="+cmd|' /C calc'!A0",
+                                  applies_to={}, hours_required=40, active=True))
+        await s.flush()
+        (await training_workbook(s, 2026, clock.now().date())).write(tmp_path / "t.xlsx")
+        (await person_workbook(s, cadre, policy, clock.now().tzinfo)).write(tmp_path / "p.xlsx")
+    training = load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    title = next(r for r in training.iter_rows(min_row=2) if r[0].value == "C1")[5]
+    assert title.value == "+cmd|' /C calc'!A0" and title.data_type == "s" and title.quotePrefix
+    profile = load_workbook(tmp_path / "p.xlsx")["Hồ sơ"]
+    assert profile.cell(2, 2).value.startswith("=HYPERLINK") and profile.cell(2, 2).quotePrefix
     sheet = load_workbook(tmp_path / "e.xlsx").worksheets[0]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "C1")
     assert row[1].value == '=HYPERLINK("http://evil.example","Bấm")'

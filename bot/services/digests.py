@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import vietnamese_name_key
-from bot.policy import CalendarPolicy, Policy
+from bot.policy import Bands, CalendarPolicy, Policy
 from bot.services import leave, periods
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
@@ -57,6 +57,7 @@ class Digest:
     period: Period
     lines: list[CadreLine]
     bands: Counter = field(default_factory=Counter)
+    thresholds: Bands = field(default_factory=Bands)  # the policy's, for the chart's lines
 
     @property
     def submitted(self) -> list[CadreLine]:
@@ -153,7 +154,7 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
 async def overdue_training(session: AsyncSession, cadres: list[Cadre],
                            today: date) -> dict[int, list[str]]:
     """Training obligations past their due date and not met, per cadre, in bulk."""
-    from bot.services.training import Profile, Status, applies, status_of
+    from bot.services.training import Status, applies, profile_from, status_of
     from models import JobPosition, TrainingRequirement
 
     requirements = list(await session.scalars(select(TrainingRequirement).where(
@@ -167,13 +168,7 @@ async def overdue_training(session: AsyncSession, cadres: list[Cadre],
         records[record.cadre_id].append(record)
     result: dict[int, list[str]] = {}
     for cadre in cadres:
-        codes, level, uid = set(), None, cadre.unit_id
-        while uid is not None and uid in units and units[uid].code not in codes:
-            level = level or units[uid].level
-            codes.add(units[uid].code)
-            uid = units[uid].parent_id
-        who = Profile(cadre.staff_type, level, frozenset(codes), positions.get(cadre.position_id),
-                      cadre.is_leader, cadre.in_planning, cadre.birth_date, cadre.theory_level)
+        who = profile_from(cadre, units, positions)
         titles = [req.title for req in requirements if applies(req.applies_to or {}, who, today)
                   and status_of(req, who, records.get(cadre.id, []), today).status == Status.OVERDUE]
         if titles:
@@ -234,7 +229,8 @@ async def supervisor_digest(session: AsyncSession, supervisor_id: int, period: P
     cadres = _by_name(await session.scalars(select(Cadre).where(
         Cadre.evaluator_id == supervisor_id, Cadre.active.is_(True))))
     lines = await lines_by_own_period(session, period, cadres, policy, today)
-    return Digest(period, lines, Counter(line.band for line in lines if line.band))
+    return Digest(period, lines, Counter(line.band for line in lines if line.band),
+                  policy.scoring.bands)
 
 
 @dataclass
@@ -385,7 +381,8 @@ async def all_supervisor_digests(session: AsyncSession, period: Period, policy: 
     for cadre in cadres:
         if cadre.id in lines:
             by_evaluator[cadre.evaluator_id].append(lines[cadre.id])
-    return {evaluator: Digest(period, group, Counter(line.band for line in group if line.band))
+    return {evaluator: Digest(period, group, Counter(line.band for line in group if line.band),
+                              policy.scoring.bands)
             for evaluator, group in by_evaluator.items()}
 
 

@@ -19,6 +19,7 @@ from models import (
     FlowState,
     InboundUpdate,
     InviteCode,
+    Leave,
     NoticeDelivery,
     ReminderLog,
     TrainingRecord,
@@ -38,6 +39,7 @@ async def everything_about(session: AsyncSession, cadre: Cadre) -> dict[str, lis
         .where(Entry.cadre_id == cadre.id),
         "entry_adjustments": select(EntryAdjustment)
         .join(Entry, Entry.id == EntryAdjustment.entry_id).where(Entry.cadre_id == cadre.id),
+        "leaves": select(Leave).where(Leave.cadre_id == cadre.id),
         "evaluations": select(Evaluation).where(Evaluation.cadre_id == cadre.id),
         "training_records": select(TrainingRecord).where(TrainingRecord.cadre_id == cadre.id),
         "notice_deliveries": select(NoticeDelivery).where(NoticeDelivery.cadre_id == cadre.id),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.policy import ScoringPolicy
+from bot.policy import Bands, ScoringPolicy
 from models.enums import Band, ProductKind
 
 
@@ -170,7 +170,11 @@ _EPSILON = 1e-9
 def band_for(total: float, policy: ScoringPolicy) -> Band:
     """The band of the exact score (LAW L6: "từ 90 điểm trở lên"): never of a rounded one, so
     89,95 is "tốt" (and is shown truncated, 89,9)."""
-    bands = policy.bands
+    return band_of(total, policy.bands)
+
+
+def band_of(total: float, bands: Bands) -> Band:
+    """band_for with the thresholds alone (what a digest carries to its chart)."""
     if total + _EPSILON >= bands.excellent:
         return Band.EXCELLENT
     if total + _EPSILON >= bands.good:

@@ -401,3 +401,39 @@ async def decide(session: AsyncSession, actor: Actor, record_id: int, *, approve
                                  now=now)
     chat = cadre.telegram_chat_id if cadre.telegram_chat_id and cadre.reachable else None
     return Decision(record, cadre, approve, chat, await waiting_list(session, actor))
+
+
+# ---------------------------------------------------------------- many people at once
+
+def profile_from(cadre: Cadre, units: dict[int, OrgUnit], position_codes: dict[int, str]
+                 ) -> Profile:
+    """profile_of with the unit tree and the positions already loaded (for many cadres)."""
+    codes, level, uid = set(), None, cadre.unit_id
+    while uid is not None and uid in units and units[uid].code not in codes:
+        level = level or units[uid].level
+        codes.add(units[uid].code)
+        uid = units[uid].parent_id
+    return Profile(cadre.staff_type, level, frozenset(codes), position_codes.get(cadre.position_id),
+                   cadre.is_leader, cadre.in_planning, cadre.birth_date, cadre.theory_level)
+
+
+async def obligations_of_many(session: AsyncSession, cadres: list[Cadre], today: date,
+                              requirements: list[TrainingRequirement] | None = None
+                              ) -> dict[int, list[Obligation]]:
+    """obligations() for many cadres in a handful of queries (the training export): the same
+    applicability rules and the same status_of, as of `today`."""
+    if requirements is None:
+        requirements = await active_requirements(session)
+    if not requirements or not cadres:
+        return {}
+    units = {u.id: u for u in await session.scalars(select(OrgUnit))}
+    positions = dict((await session.execute(select(JobPosition.id, JobPosition.code))).all())
+    records: dict[int, list[TrainingRecord]] = {}
+    for record in await session.scalars(select(TrainingRecord)):
+        records.setdefault(record.cadre_id, []).append(record)
+    result = {}
+    for cadre in cadres:
+        who = profile_from(cadre, units, positions)
+        result[cadre.id] = [status_of(r, who, records.get(cadre.id, []), today)
+                            for r in requirements if applies(r.applies_to or {}, who, today)]
+    return result

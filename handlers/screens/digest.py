@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.charts import bars_png
-from bot.i18n import N_, _, fmt_number, fmt_percent, fmt_score
+from bot.charts import BAND_COLORS, bars_png, scores_png
+from bot.i18n import N_, _, fmt_figure, fmt_number, fmt_percent, fmt_score
 from bot.services import digests
 from bot.services.exports import digest_workbook
 from bot.services.numbers import shown_score
+from bot.services.scoring import band_of
 from handlers.callbacks import action
 from handlers.screens import review
 from handlers.screens.common import (
@@ -25,8 +26,10 @@ from handlers.screens.common import (
     shorten,
 )
 from handlers.screens.training import category_name
+from models.enums import Band
 
 if TYPE_CHECKING:
+    from bot.policy import Bands
     from models import Period
 
 PREFIX = "dg"
@@ -169,11 +172,26 @@ def board_text(d: digests.BoardDigest) -> str:
     return "\n".join(lines)
 
 
+def chart_band(line: digests.CadreLine, thresholds: Bands) -> Band:
+    """The band a bar is coloured by: the rating when there is one (it may differ from the
+    points, e.g. after a discipline), else the band of the exact score so far."""
+    return Band(line.band) if line.band else band_of(line.total, thresholds)
+
+
 def render_supervisor(period: Period, mine: digests.Digest) -> tuple[str, bytes | None]:
-    scored = [line for line in mine.lines if line.total is not None]
-    png = bars_png([line.name for line in scored], [line.total for line in scored],
-                   _("Scores of {period}").format(period=period_label(period))
-                   ) if scored else None
+    """The text, and the scores as bars, best first, coloured by band, with the 90/70/50
+    lines (the policy's thresholds)."""
+    scored = sorted((line for line in mine.lines if line.total is not None),
+                    key=lambda line: -line.total)
+    bands = mine.thresholds
+    png = scores_png(
+        [line.name for line in scored], [line.total for line in scored],
+        [BAND_COLORS[chart_band(line, bands).value] for line in scored],
+        _("Scores of {period}").format(period=period_label(period)),
+        [(value, _("≥ {points} {band}").format(points=fmt_figure(value), band=_(name)))
+         for value, name in ((bands.excellent, N_("Excellent")), (bands.good, N_("Good")),
+                             (bands.done, N_("Completed")))],
+    ) if scored else None
     return supervisor_text(mine), png
 
 
