@@ -23,7 +23,7 @@ from bot.cli_import import ImportFailed, import_app
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.db import Database
-from bot.i18n import _, fmt_date
+from bot.i18n import _, fmt_date, fmt_number
 from bot.services import identity
 from models.enums import Role
 
@@ -261,7 +261,7 @@ def export_evaluations(
         return await build(session, row, policy, output, settings.tz)
 
     count = _run_db(work)
-    typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
+    typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
 
 
 def _period_of(code: str):
@@ -332,7 +332,8 @@ def export_forms(
         return written
 
     written = _run_db(work)
-    typer.echo(_("Wrote {count} files to {path}").format(count=len(written), path=output))
+    typer.echo(_("Wrote {count} files to {path}").format(count=fmt_number(len(written)),
+                                                         path=output))
 
 
 def _annual_service():
@@ -368,7 +369,7 @@ def year_close(agency: str = AGENCY, year: int = YEAR) -> None:
 
     name, count = _run_db(work)
     typer.echo(_("Closed the list {year} of {agency}: {count} people rated.").format(
-        year=year, agency=name, count=count))
+        year=year, agency=name, count=fmt_number(count)))
 
 
 @year_app.command("reopen", help=_(
@@ -544,7 +545,7 @@ def demo_data(
 
                 def progress(stage: str, count: int) -> None:
                     bar.update(task, description=_("Generating: {stage} ({count})").format(
-                        stage=stage, count=count))
+                        stage=stage, count=fmt_number(count)))
 
                 async with db.session() as session:
                     return await generate(session, cadres=cadres, months=months, seed=seed,
@@ -558,7 +559,8 @@ def demo_data(
         raise CliError(_("the database is not empty: use a new DATABASE_URL for demo data")) from exc
     typer.echo(_("Synthetic province: {units} units, {cadres} cadres ({supervisors} evaluators), "
                  "{entries} entries, {evaluations} ratings, {trainings} training records.").format(
-        **summary.__dict__))
+        **{name: fmt_number(value) if isinstance(value, int) else value
+           for name, value in summary.__dict__.items()}))
 
 
 @export_app.command("notices", help=_(
@@ -574,7 +576,7 @@ def export_notices(
         return await build(session, output, settings.tz)
 
     count = _run_db(work)
-    typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
+    typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
 
 
 @export_app.command("person", help=_(
@@ -605,7 +607,7 @@ def export_person(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(digest_workbook(sheets))
     typer.echo(_("Wrote {count} rows to {path}").format(
-        count=sum(len(rows) for rows in data.values()), path=output))
+        count=fmt_number(sum(len(rows) for rows in data.values())), path=output))
 
 
 @app.command(help=_(
@@ -682,7 +684,7 @@ def notice_send(
 
     notice_id, count = _run_db(work)
     typer.echo(_("Notice #{id} queued for {count} people; the running bot sends it.").format(
-        id=notice_id, count=count))
+        id=notice_id, count=fmt_number(count)))
 
 
 @app.command(help=_("Print (or send) a supervisor's digest or the board's province overview."))
@@ -749,7 +751,7 @@ def digest(
             await db.dispose()
 
     count = asyncio.run(deliver_all())
-    typer.echo(_("Sent to {count} people.").format(count=count))
+    typer.echo(_("Sent to {count} people.").format(count=fmt_number(count)))
 
 
 @app.command(help=_("Issue a one-time activation code for a cadre, with a t.me deep link."))

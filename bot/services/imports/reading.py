@@ -1,14 +1,15 @@
 """Rows out of spreadsheets (.xlsx, .xlsm, legacy .xls, .ods: first sheet or a named one)
 and .csv (UTF-8 ± BOM, `,` or `;`).
 
-Spreadsheets are read with python-calamine (Rust): about 15× faster than openpyxl's
-read-only mode on a 50,000-row roster and it reads the .xls files offices still send
+Spreadsheets are read with python-calamine (Rust): 12–13× faster than openpyxl's
+read-only mode on a 50,000-row roster, and it reads the .xls files offices still send
 (bench/RESULTS.md §4). openpyxl stays for writing (exports, templates)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -159,6 +160,9 @@ def _raw_rows(path: Path, sheet: str | None) -> RawRows:
     if suffix not in (*SPREADSHEETS, ".csv"):
         raise FileProblem(_("unsupported file type {suffix}: use .xlsx, .xls, .ods or .csv")
                           .format(suffix=suffix))
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise FileProblem(_("cannot open {path}: it is a folder, or this account may not read "
+                            "it").format(path=path))
     if path.stat().st_size > MAX_FILE_BYTES:
         raise FileProblem(_("the file is larger than 100 MB"))
     return _csv_rows(path) if suffix == ".csv" else _spreadsheet_rows(path, sheet)
