@@ -26,9 +26,19 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from bot.i18n import N_, _
 
-# typer's type names (its `<int>`) as the help shows them; a flag shows none
-TYPE_NAMES = {"int": N_("integer"), "float": N_("number"), "str": N_("text"),
-              "path": N_("path"), "file": N_("file"), "directory": N_("folder")}
+# the type names typer gives (`<int>` from 0.29; click's "integer" in 0.28) as the help shows
+# them; a flag shows none
+TYPE_NAMES = {"int": N_("integer"), "integer": N_("integer"), "float": N_("number"),
+              "str": N_("text"), "text": N_("text"), "path": N_("path"), "file": N_("file"),
+              "directory": N_("folder"), "filename": N_("file")}
+
+
+def _type_name(param: _click.Parameter, ctx: _click.Context) -> str:
+    if hasattr(param, "display_type"):  # typer ≥ 0.29
+        name = param.display_type(ctx).strip("<>")
+    else:  # typer 0.28: click's parameter types
+        name = getattr(getattr(param, "type", None), "name", "") or ""
+    return name.removesuffix(" range")  # the range itself is told after the help
 
 
 def _type_label(param: _click.Parameter, ctx: _click.Context) -> str:
@@ -36,8 +46,7 @@ def _type_label(param: _click.Parameter, ctx: _click.Context) -> str:
         return ""
     if isinstance(param, TyperOption) and param.metavar is not None:
         return param.metavar
-    name = param.display_type(ctx).strip("<>") if hasattr(param, "display_type") else ""
-    name = name.removesuffix(" range")  # the range itself is told after the help
+    name = _type_name(param, ctx)
     return f"<{_(TYPE_NAMES[name])}>" if name in TYPE_NAMES else (f"<{name}>" if name else "")
 
 
@@ -68,7 +77,8 @@ def _extras(param: _click.Parameter) -> list[str]:
             and not (isinstance(param, TyperOption) and param.is_flag) \
             and default not in (None, "", (), [], ...) and not callable(default):
         extras.append(_("[default: {value}]").format(value=default))
-    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    bounds = param if hasattr(param, "min") else getattr(param, "type", None)  # 0.29 / 0.28
+    low, high = getattr(bounds, "min", None), getattr(bounds, "max", None)
     if low is not None and high is not None:
         extras.append(_("[from {low} to {high}]").format(low=low, high=high))
     elif low is not None:
