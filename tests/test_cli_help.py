@@ -10,9 +10,8 @@ import sys
 
 import pytest
 import typer
-from typer.testing import CliRunner
-
 from babel.messages.pofile import read_po
+from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.i18n import PO_PATH
