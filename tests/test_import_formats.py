@@ -180,3 +180,16 @@ def test_the_cli_summary_writes_numbers_the_vietnamese_way(capsys):
     _print(Report("roster", created=50_000, updated=1_234, unchanged=0, deactivated=12), False)
     assert ("Thêm mới 50.000 · cập nhật 1.234 · không đổi 0 · ngừng hoạt động 12 · bị loại 0"
             in capsys.readouterr().out)
+
+
+def test_the_operator_reads_one_vietnamese_line_for_a_file_that_is_not_a_spreadsheet(tmp_path):
+    from tests.test_cli import cadrebot
+
+    fake = _not_a_zip(tmp_path / "danh_sach.xlsx")
+    result = cadrebot(tmp_path, "import", "roster", str(fake))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Lỗi: tệp không phải là .xlsx hợp lệ; hãy mở bằng Excel và lưu lại"]
+    legacy = cadrebot(tmp_path, "import", "units", str(DATA / "roster.xls"))
+    assert legacy.returncode == 1  # a roster given as units: the columns say so, in Vietnamese
+    assert "thiếu cột bắt buộc" in legacy.stderr and len(legacy.stderr.splitlines()) == 1
