@@ -4,6 +4,8 @@
     .venv/bin/python bench/import_roster.py --rows 500       # smoke size (run by the tests)
 
 The file is generated first in a separate process, so the peak RSS reported is the import's.
+Then, in one more process, the roster is only read (every cell, no validation) by the
+import's reader (python-calamine) and by openpyxl's read-only mode, for their ratio.
 """
 
 from __future__ import annotations
@@ -92,15 +94,40 @@ async def run_import(folder: Path, url: str) -> dict:
     return {"rows": report.created, "first": first, "again": second}
 
 
+def compare_readers(path: Path) -> dict:
+    """Seconds to read every cell of `path`: the import's reader, then openpyxl's streaming
+    read-only mode (what the import used before issue #23)."""
+    from openpyxl import load_workbook
+
+    from bot.services.imports.reading import _raw_rows
+
+    started = time.perf_counter()
+    calamine_cells = sum(len(row) for row in _raw_rows(path, None).rows)
+    calamine = time.perf_counter() - started
+    started = time.perf_counter()
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    openpyxl_cells = sum(len(row) for row in workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    openpyxl = time.perf_counter() - started
+    assert calamine_cells == openpyxl_cells, (calamine_cells, openpyxl_cells)
+    return {"calamine": calamine, "openpyxl": openpyxl}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--compare-readers", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default=None,
                         help="an EMPTY database, e.g. postgresql+asyncpg://…/db (default SQLite)")
     args = parser.parse_args()
     if args.generate:
         generate(args.generate, args.rows)
+        return
+    if args.compare_readers:
+        times = compare_readers(args.compare_readers)
+        print(f"reading only: python-calamine {times['calamine']:.1f} s, openpyxl read-only "
+              f"{times['openpyxl']:.1f} s ({times['openpyxl'] / times['calamine']:.0f}× faster)")
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -108,10 +135,14 @@ def main() -> None:
                         str(folder)], check=True)
         url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
         result = asyncio.run(run_import(folder, url))
+        readers = subprocess.run([sys.executable, __file__, "--compare-readers",
+                                  str(folder / "roster.xlsx")], check=True, capture_output=True,
+                                 text=True).stdout.strip()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"roster import: {result['rows']} rows in {result['first']:.1f} s "
           f"({result['rows'] / result['first']:.0f} rows/s); re-import (nothing changes) "
           f"{result['again']:.1f} s; peak RSS {peak_mb:.0f} MB")
+    print(readers)
 
 
 if __name__ == "__main__":

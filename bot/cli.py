@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.cli_common import CliError, operator_settings
 from bot.cli_errors import usage, usage_error_line
+from bot.cli_help import Typer
 from bot.cli_import import ImportFailed, import_app
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
@@ -26,26 +27,34 @@ from bot.i18n import _, fmt_date, fmt_number
 from bot.services import identity
 from models.enums import PeriodStatus, Role
 
-app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Trợ lý Cán bộ — operator commands."
-)
-db_app = typer.Typer(no_args_is_help=True, help="Database: upgrade, current, backup.")
+app = Typer(add_completion=False, no_args_is_help=True,
+            help=_("Trợ lý Cán bộ — operator commands."))
+db_app = Typer(no_args_is_help=True, help=_("Database: upgrade, current, backup."))
 app.add_typer(db_app, name="db")
-period_app = typer.Typer(no_args_is_help=True, help="Periods: lock after review, reopen.")
+period_app = Typer(no_args_is_help=True, help=_("Periods: lock after review, reopen."))
 app.add_typer(period_app, name="period")
-export_app = typer.Typer(no_args_is_help=True, help="Excel exports with Vietnamese headers.")
+export_app = Typer(no_args_is_help=True, help=_("Excel exports with Vietnamese headers."))
 app.add_typer(export_app, name="export")
-notice_app = typer.Typer(no_args_is_help=True, help="Board notices from a file.")
+notice_app = Typer(no_args_is_help=True, help=_("Board notices from a file."))
 app.add_typer(notice_app, name="notice")
-year_app = typer.Typer(no_args_is_help=True,
-                       help="Annual quality rating: close or reopen an agency's list, record "
-                            "an agency's own rating.")
+year_app = Typer(no_args_is_help=True,
+                 help=_("Annual quality rating: close or reopen an agency's list, record an "
+                        "agency's own rating."))
 app.add_typer(year_app, name="year")
-record_app = typer.Typer(no_args_is_help=True,
-                         help="Record a discipline (or another ground) or a leave.")
+record_app = Typer(no_args_is_help=True,
+                   help=_("Record a discipline (or another ground) or a leave."))
 app.add_typer(record_app, name="record")
 
 app.add_typer(import_app, name="import")
+
+# the values a command is given in order, named in the help as the operator reads them
+CADRE_CODE = typer.Argument(..., metavar=_("CADRE_CODE"), help=_("The cadre's Mã cán bộ."),
+                            show_default=False)
+AGENCY = typer.Argument(..., metavar=_("AGENCY_CODE"), help=_("The agency's Mã đơn vị."),
+                        show_default=False)
+YEAR = typer.Argument(..., metavar=_("YEAR"), help=_("The year, e.g. 2026."), show_default=False)
+PERIOD_CODE = typer.Argument(..., metavar=_("PERIOD"), help=_("2026-11, 2026-Q4 or 2026"),
+                             show_default=False)
 
 
 def _run_db(coro_factory):
@@ -73,9 +82,8 @@ def _run_db(coro_factory):
     return asyncio.run(main())
 
 
-@app.command()
+@app.command(help=_("Start the bot (polling, or webhook when CADREBOT_WEBHOOK_URL is set)."))
 def run() -> None:
-    """Start the bot (polling, or webhook when CADREBOT_WEBHOOK_URL is set)."""
     settings = operator_settings()
     if not settings.token:
         typer.echo(_("TELEGRAM_BOT_TOKEN is not set: starting the sandbox (local emulator)."))
@@ -90,13 +98,14 @@ def run() -> None:
     bot_app.run(settings, Database(settings.database_url))
 
 
-@app.command()
+@app.command(help=_("The real bot against a built-in Telegram emulator, with a terminal chat."))
 def sandbox(
-    as_role: str = typer.Option("cadre", "--as", help="cadre | supervisor | board | new"),
-    reset: bool = typer.Option(False, "--reset", help="Start again from a fresh demo database."),
-    database: Path = typer.Option(Path("data/sandbox.db"), "--db", help="Sandbox database file."),
+    as_role: str = typer.Option("cadre", "--as", help=_(
+        "Who you are in the chat: cadre, supervisor, board or new (not yet linked).")),
+    reset: bool = typer.Option(False, "--reset", help=_("Start again from a fresh demo database.")),
+    database: Path = typer.Option(Path("data/sandbox.db"), "--db",
+                                  help=_("Sandbox database file.")),
 ) -> None:
-    """The real bot against a built-in Telegram emulator, with a terminal chat."""
     if as_role not in ("cadre", "supervisor", "board", "new"):
         raise CliError(_("--as must be one of: cadre, supervisor, board, new"))
     settings = operator_settings()
@@ -105,9 +114,8 @@ def sandbox(
     asyncio.run(run_sandbox(settings, as_role=as_role, database=database, reset=reset))
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=_("Apply pending migrations."))
 def db_upgrade() -> None:
-    """Apply pending migrations."""
     from bot.migrate import upgrade
 
     settings = operator_settings()
@@ -115,9 +123,8 @@ def db_upgrade() -> None:
     typer.echo(_("Database is up to date."))
 
 
-@db_app.command("current")
+@db_app.command("current", help=_("Show the database's migration revision and the newest one."))
 def db_current() -> None:
-    """Show the database's migration revision and the newest one."""
     from bot.migrate import current_revision, head_revision
 
     settings = operator_settings()
@@ -135,9 +142,10 @@ def db_current() -> None:
         current=current or _("none"), head=head))
 
 
-@db_app.command("backup")
-def db_backup(path: Path) -> None:
-    """A consistent copy of the SQLite database, taken while the bot runs."""
+@db_app.command("backup", help=_(
+    "A consistent copy of the SQLite database, taken while the bot runs."))
+def db_backup(path: Path = typer.Argument(..., metavar=_("FILE"), show_default=False,
+                                         help=_("The copy to write."))) -> None:
     settings = operator_settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
@@ -266,27 +274,27 @@ def _set_period_locked(code: str, locked: bool, yes: bool = False) -> None:
     typer.echo(message.format(code=code))
 
 
-@period_app.command("lock")
-def period_lock(code: str, yes: bool = typer.Option(
-        False, "--yes", "-y", help="Lock without asking, even with reports still open.")) -> None:
-    """Lock a period: after this only board can change its entries (audited). Before the
-    submission deadline, or with reports not sent, waiting for review or returned, it shows
-    them and asks first."""
+@period_app.command("lock", help=_(
+    "Lock a period: after this only board can change its entries (audited). Before the "
+    "submission deadline, or with reports not sent, waiting for review or returned, it shows "
+    "them and asks first."))
+def period_lock(code: str = PERIOD_CODE, yes: bool = typer.Option(
+        False, "--yes", "-y",
+        help=_("Lock without asking, even with reports still open."))) -> None:
     _set_period_locked(code, True, yes)
 
 
-@period_app.command("unlock")
-def period_unlock(code: str) -> None:
-    """Reopen a locked period (audited)."""
+@period_app.command("unlock", help=_("Reopen a locked period (audited)."))
+def period_unlock(code: str = PERIOD_CODE) -> None:
     _set_period_locked(code, False)
 
 
-@export_app.command("evaluations")
+@export_app.command("evaluations", help=_(
+    "Evaluations of a period (one row per cadre) and the audit log of its decisions."))
 def export_evaluations(
-    period: str = typer.Option(..., "--period", help="2026-11, 2026-Q4 or 2026"),
-    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+    period: str = typer.Option(..., "--period", help=_("2026-11, 2026-Q4 or 2026")),
+    output: Path = typer.Option(..., "-o", "--output", help=_("The .xlsx file to write.")),
 ) -> None:
-    """Evaluations of a period (one row per cadre) and the audit log of its decisions."""
     from bot.policy import load_policy
     from bot.services import periods
     from bot.services.calendar import WorkCalendar
@@ -302,7 +310,7 @@ def export_evaluations(
         return await build(session, row, policy, output, settings.tz)
 
     count = _run_db(work)
-    typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
+    typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
 
 
 def _period_of(code: str):
@@ -337,13 +345,16 @@ async def _cadre_by_code(session, code: str):
     return cadre
 
 
-@export_app.command("forms")
+@export_app.command("forms", help=_(
+    "The forms to sign: each person's sheet and each agency's table (.docx and .xlsx)."))
 def export_forms(
-    period: str = typer.Option(..., "--period", help="2026 (annual rating), 2026-11 or 2026-Q4"),
-    output: Path = typer.Option(..., "-o", "--output", help="The folder to write the files to."),
-    agency: str | None = typer.Option(None, "--agency", help="One agency's code (default: all)."),
+    period: str = typer.Option(..., "--period",
+                               help=_("2026 (annual rating), 2026-11 or 2026-Q4")),
+    output: Path = typer.Option(..., "-o", "--output",
+                                help=_("The folder to write the files to.")),
+    agency: str | None = typer.Option(None, "--agency",
+                                      help=_("One agency's code (default: all).")),
 ) -> None:
-    """The forms to sign: each person's sheet and each agency's table (.docx and .xlsx)."""
     from bot.services import periods
     from bot.services.forms import forms_for
     from bot.services.kpi import KpiService
@@ -370,7 +381,8 @@ def export_forms(
         return written
 
     written = _run_db(work)
-    typer.echo(_("Wrote {count} files to {path}").format(count=len(written), path=output))
+    typer.echo(_("Wrote {count} files to {path}").format(count=fmt_number(len(written)),
+                                                         path=output))
 
 
 def _annual_service():
@@ -383,9 +395,9 @@ def _annual_service():
     return AnnualService(policy, WorkCalendar(policy.calendar))
 
 
-@year_app.command("close")
-def year_close(agency: str, year: int) -> None:
-    """Close an agency's annual list (as the board would in the bot; the same checks)."""
+@year_app.command("close", help=_(
+    "Close an agency's annual list (as the board would in the bot; the same checks)."))
+def year_close(agency: str = AGENCY, year: int = YEAR) -> None:
     from bot.services.review import ReviewError
 
     service = _annual_service()
@@ -406,12 +418,12 @@ def year_close(agency: str, year: int) -> None:
 
     name, count = _run_db(work)
     typer.echo(_("Closed the list {year} of {agency}: {count} people rated.").format(
-        year=year, agency=name, count=count))
+        year=year, agency=name, count=fmt_number(count)))
 
 
-@year_app.command("reopen")
-def year_reopen(agency: str, year: int) -> None:
-    """Reopen a closed list (the bands go back to proposals; audited)."""
+@year_app.command("reopen", help=_(
+    "Reopen a closed list (the bands go back to proposals; audited)."))
+def year_reopen(agency: str = AGENCY, year: int = YEAR) -> None:
     from bot.services.review import ReviewError
 
     service = _annual_service()
@@ -434,13 +446,14 @@ BAND_WORDS = {"xuat-sac": "xuat_sac", "tot": "tot", "hoan-thanh": "hoan_thanh",
               "khong-hoan-thanh": "khong_hoan_thanh"}
 
 
-@year_app.command("agency-rating")
+@year_app.command("agency-rating", help=_(
+    "Record an agency's own rating for the year (a leader is not rated above it)."))
 def year_agency_rating(
-    agency: str, year: int,
-    band: str = typer.Argument(..., help="xuat-sac | tot | hoan-thanh | khong-hoan-thanh"),
-    score: float | None = typer.Option(None, "--score", min=0, max=100, help="The points."),
+    agency: str = AGENCY, year: int = YEAR,
+    band: str = typer.Argument(..., metavar=_("BAND"), show_default=False,
+                               help="xuat-sac | tot | hoan-thanh | khong-hoan-thanh"),
+    score: float | None = typer.Option(None, "--score", min=0, max=100, help=_("The points.")),
 ) -> None:
-    """Record an agency's own rating for the year (a leader is not rated above it)."""
     from sqlalchemy import select
 
     from bot.services import audit
@@ -478,15 +491,16 @@ DISCIPLINE_WORDS = {
 }
 
 
-@record_app.command("discipline")
+@record_app.command("discipline", help=_(
+    "A discipline, a conclusion of degradation (suy-thoai) or, for a leader, corruption or "
+    "waste dealt with in the unit led directly (tham-nhung-lang-phi): the year's rating is "
+    "“Không hoàn thành nhiệm vụ”."))
 def record_discipline(
-    cadre_code: str, year: int,
-    level: str = typer.Argument(..., help=", ".join(DISCIPLINE_WORDS)),
-    note: str | None = typer.Option(None, "--note", help="The decision, e.g. its number."),
+    cadre_code: str = CADRE_CODE, year: int = YEAR,
+    level: str = typer.Argument(..., metavar=_("LEVEL"), show_default=False,
+                                help=", ".join(DISCIPLINE_WORDS)),
+    note: str | None = typer.Option(None, "--note", help=_("The decision, e.g. its number.")),
 ) -> None:
-    """A discipline, a conclusion of degradation (suy-thoai) or, for a leader, corruption or
-    waste dealt with in the unit led directly (tham-nhung-lang-phi): the year's rating is
-    "Không hoàn thành nhiệm vụ"."""
     from bot.services import audit
     from models import Discipline
 
@@ -515,15 +529,16 @@ LEAVE_WORDS = {"nghi-phep": "nghi_phep", "om-dau": "om_dau", "thai-san": "thai_s
                "di-hoc": "di_hoc", "khac": "khac"}
 
 
-@record_app.command("leave")
+@record_app.command("leave", help=_(
+    "Time not worked (the annual rating counts the months actually worked)."))
 def record_leave(
-    cadre_code: str,
-    start: str = typer.Argument(..., help="dd/mm/yyyy"),
-    end: str = typer.Argument(..., help="dd/mm/yyyy"),
+    cadre_code: str = CADRE_CODE,
+    start: str = typer.Argument(..., metavar=_("FROM"), show_default=False,
+                                help=_("The first day, dd/mm/yyyy.")),
+    end: str = typer.Argument(..., metavar=_("TO"), show_default=False,
+                              help=_("The last day, dd/mm/yyyy.")),
     kind: str = typer.Option("khac", "--kind", help=", ".join(LEAVE_WORDS)),
 ) -> None:
-    """Time not worked (the annual rating counts the months actually worked); confirmed at
-    once: no reminders on those days."""
     from bot.services import leave as leave_rules
     from bot.services.imports.cells import CellError, parse_date
     from bot.services.review import ReviewError
@@ -553,13 +568,15 @@ def record_leave(
         name=_run_db(work), start=fmt_date(first), end=fmt_date(last)))
 
 
-@app.command("demo-data")
+@app.command("demo-data", help=_(
+    "Fill an empty database with a synthetic province (for trials and benchmarks)."))
 def demo_data(
-    cadres: int = typer.Option(2000, "--cadres", min=20, max=500_000, help="How many cadres."),
-    months: int = typer.Option(12, "--months", min=0, max=36, help="Past months of entries."),
-    seed: int = typer.Option(1, "--seed", help="Same seed, same province."),
+    cadres: int = typer.Option(2000, "--cadres", min=20, max=500_000,
+                               help=_("How many cadres.")),
+    months: int = typer.Option(12, "--months", min=0, max=36,
+                               help=_("Past months of entries.")),
+    seed: int = typer.Option(1, "--seed", help=_("Same seed, same province.")),
 ) -> None:
-    """Fill an empty database with a synthetic province (for trials and benchmarks)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from bot.migrate import upgrade
@@ -577,7 +594,7 @@ def demo_data(
 
                 def progress(stage: str, count: int) -> None:
                     bar.update(task, description=_("Generating: {stage} ({count})").format(
-                        stage=stage, count=count))
+                        stage=stage, count=fmt_number(count)))
 
                 async with db.session() as session:
                     return await generate(session, cadres=cadres, months=months, seed=seed,
@@ -591,14 +608,15 @@ def demo_data(
         raise CliError(_("the database is not empty: use a new DATABASE_URL for demo data")) from exc
     typer.echo(_("Synthetic province: {units} units, {cadres} cadres ({supervisors} evaluators), "
                  "{entries} entries, {evaluations} ratings, {trainings} training records.").format(
-        **summary.__dict__))
+        **{name: fmt_number(value) if isinstance(value, int) else value
+           for name, value in summary.__dict__.items()}))
 
 
-@export_app.command("notices")
+@export_app.command("notices", help=_(
+    "Every notice with its statistics, and each recipient's delivery and acknowledgement."))
 def export_notices(
-    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+    output: Path = typer.Option(..., "-o", "--output", help=_("The .xlsx file to write.")),
 ) -> None:
-    """Every notice with its statistics, and each recipient's delivery and acknowledgement."""
     from bot.services.exports import export_notices as build
 
     settings = operator_settings()
@@ -607,15 +625,15 @@ def export_notices(
         return await build(session, output, settings.tz)
 
     count = _run_db(work)
-    typer.echo(_("Wrote {count} rows to {path}").format(count=count, path=output))
+    typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
 
 
-@export_app.command("person")
+@export_app.command("person", help=_(
+    "Everything stored about one person (a sheet per kind of record)."))
 def export_person(
-    cadre_code: str,
-    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+    cadre_code: str = CADRE_CODE,
+    output: Path = typer.Option(..., "-o", "--output", help=_("The .xlsx file to write.")),
 ) -> None:
-    """Everything stored about one person (a sheet per kind of record)."""
     from bot.policy import load_policy
     from bot.services.exports import person_workbook
 
@@ -630,12 +648,12 @@ def export_person(
     typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
 
 
-@export_app.command("training")
+@export_app.command("training", help=_(
+    "Training status: each cadre × requirement (as of the period's end), by unit, by group."))
 def export_training(
-    period: str = typer.Option(..., "--period", help="2026, 2026-11 or 2026-Q4"),
-    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+    period: str = typer.Option(..., "--period", help=_("2026-11, 2026-Q4 or 2026")),
+    output: Path = typer.Option(..., "-o", "--output", help=_("The .xlsx file to write.")),
 ) -> None:
-    """Training status: each cadre × requirement (as of the period's end), by unit, by group."""
     from bot.services.exports import training_workbook
 
     kind, year, number = _period_of(period)
@@ -656,12 +674,13 @@ def export_training(
     typer.echo(_("Wrote {count} rows to {path}").format(count=fmt_number(count), path=output))
 
 
-@app.command()
+@app.command(help=_("An empty import file to fill in: the headers, drop-down lists and a "
+                    "guide sheet."))
 def template(
-    kind: str = typer.Argument(..., help="roster | units | catalogue | training"),
-    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx file to write."),
+    kind: str = typer.Argument(..., metavar=_("KIND"), show_default=False,
+                               help="roster | units | catalogue | training"),
+    output: Path = typer.Option(..., "-o", "--output", help=_("The .xlsx file to write.")),
 ) -> None:
-    """An empty import file to fill in: the headers, drop-down lists and a guide sheet."""
     from bot.services.templates import KINDS, write_template
 
     if kind not in KINDS:
@@ -671,9 +690,9 @@ def template(
                  "import {kind} {path} --dry-run”.").format(path=output, kind=kind))
 
 
-@app.command()
-def forget(cadre_code: str) -> None:
-    """Unlink a person's Telegram and remove their contact data (evaluations are kept)."""
+@app.command(help=_(
+    "Unlink a person's Telegram and remove their contact data (evaluations are kept)."))
+def forget(cadre_code: str = CADRE_CODE) -> None:
     from bot.services.privacy import forget as forget_person
 
     async def work(session, now):
@@ -686,15 +705,17 @@ def forget(cadre_code: str) -> None:
                  "kept as the law requires.").format(name=cadre.full_name, code=cadre.code))
 
 
-@notice_app.command("send")
+@notice_app.command("send", help=_(
+    "Queue a text notice from a UTF-8 file; the running bot sends it."))
 def notice_send(
-    file: Path,
-    audience: str = typer.Option("Tất cả", "--audience",
-                                 help="e.g. \"Cấp: Xã; Loại: Công chức; Thiếu: BD-SO\""),
-    ack: str = typer.Option("none", "--ack", help="none | nhan | dangky"),
-    at: str = typer.Option("", "--at", help="dd/mm/yyyy HH:MM (default: now)"),
+    file: Path = typer.Argument(..., metavar=_("FILE"), show_default=False,
+                                help=_("The notice's text, a UTF-8 text file.")),
+    audience: str = typer.Option("Tất cả", "--audience", help=_(
+        "Who receives it, e.g. “Cấp: Xã; Loại: Công chức; Thiếu: BD-SO”.")),
+    ack: str = typer.Option("none", "--ack", help=_(
+        "none: nothing to answer; nhan: confirm receipt; dangky: register.")),
+    at: str = typer.Option("", "--at", help=_("dd/mm/yyyy HH:MM (default: now)")),
 ) -> None:
-    """Queue a text notice from a UTF-8 file; the running bot sends it."""
     from datetime import datetime
 
     from bot.services import notices
@@ -747,17 +768,18 @@ def notice_send(
 
     notice_id, count = _run_db(work)
     typer.echo(_("Notice #{id} queued for {count} people; the running bot sends it.").format(
-        id=notice_id, count=count))
+        id=notice_id, count=fmt_number(count)))
 
 
-@app.command()
+@app.command(help=_("Print (or send) a supervisor's digest or the board's province overview."))
 def digest(
-    supervisor: str = typer.Option("", "--supervisor", help="The evaluator's Mã cán bộ."),
-    board: bool = typer.Option(False, "--board", help="The province overview."),
-    period: str = typer.Option("", "--period", help="2026-11, 2026-Q4 (default: the latest)."),
-    send: bool = typer.Option(False, "--send", help="Send it on Telegram instead of printing."),
+    supervisor: str = typer.Option("", "--supervisor", help=_("The evaluator's Mã cán bộ.")),
+    board: bool = typer.Option(False, "--board", help=_("The province overview.")),
+    period: str = typer.Option("", "--period",
+                               help=_("2026-11, 2026-Q4 (default: the latest).")),
+    send: bool = typer.Option(False, "--send",
+                              help=_("Send it on Telegram instead of printing.")),
 ) -> None:
-    """Print (or send) a supervisor's digest or the board's province overview."""
     import html
     import re
 
@@ -827,15 +849,15 @@ def digest(
             await db.dispose()
 
     count = asyncio.run(deliver_all())
-    typer.echo(_("Sent to {count} people.").format(count=count))
+    typer.echo(_("Sent to {count} people.").format(count=fmt_number(count)))
 
 
-@app.command()
+@app.command(help=_("Issue a one-time activation code for a cadre, with a t.me deep link."))
 def invite(
-    cadre_code: str,
-    days: int = typer.Option(identity.DEFAULT_INVITE_DAYS, min=1, max=90, help="Days valid."),
+    cadre_code: str = CADRE_CODE,
+    days: int = typer.Option(identity.DEFAULT_INVITE_DAYS, min=1, max=90,
+                             help=_("Days valid.")),
 ) -> None:
-    """Issue a one-time activation code for a cadre, with a t.me deep link."""
     settings = operator_settings()
 
     async def work(session, now):
@@ -865,9 +887,10 @@ def settings_bot_username(settings: Settings) -> str | None:
         return None
 
 
-@app.command()
-def grant(cadre_code: str, role: str) -> None:
-    """Give a cadre the board or supervisor role."""
+@app.command(help=_("Give a cadre the board or supervisor role."))
+def grant(cadre_code: str = CADRE_CODE,
+          role: str = typer.Argument(..., metavar=_("ROLE"), show_default=False,
+                                     help=_("board or supervisor"))) -> None:
     if role not in (Role.BOARD, Role.SUPERVISOR):
         raise CliError(_("Role must be board or supervisor."))
 

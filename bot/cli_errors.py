@@ -21,6 +21,8 @@ _EXTRA = re.compile(r"Got unexpected extra argument\(s\) \((?P<extra>.*)\)")
 def _name(exc: usage.BadParameter) -> str:
     """The option (--period) or argument (cadre_code) the error is about."""
     if exc.param is not None:
+        if exc.param.param_type_name == "argument":  # as the help names it: MÃ_CÁN_BỘ, TỆP
+            return exc.param.metavar or (exc.param.name or "").upper()
         opts = getattr(exc.param, "opts", None)
         return " / ".join(opts) if opts else (exc.param.name or "").upper()
     hint = exc.param_hint

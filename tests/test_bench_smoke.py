@@ -13,6 +13,7 @@ def test_import_roster_benchmark_smoke():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "roster import: 300 rows" in result.stdout
+    assert "reading only: python-calamine" in result.stdout
 
 
 def test_broadcast_benchmark_smoke():

@@ -76,7 +76,7 @@ def test_unknown_cadre_is_one_line_error(province_db):
                            "Xem cách viết lệnh: cadrebot digest --help"),
     (["export", "evaluations"], "Lỗi: thiếu tùy chọn --period. "
                                "Xem cách viết lệnh: cadrebot export evaluations --help"),
-    (["invite"], "Lỗi: thiếu giá trị cadre_code. Xem cách viết lệnh: cadrebot invite --help"),
+    (["invite"], "Lỗi: thiếu giá trị MÃ_CÁN_BỘ. Xem cách viết lệnh: cadrebot invite --help"),
     (["demo-data", "--cadres", "abc"], "Lỗi: giá trị của --cadres không hợp lệ."),
     (["demo-data", "--cadres"], "Lỗi: tùy chọn --cadres cần có giá trị đi kèm."),
     (["period", "lock", "2026-11", "thua"], "Lỗi: có giá trị thừa: thua."),

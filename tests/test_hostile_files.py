@@ -133,3 +133,54 @@ async def test_control_characters_typed_in_chat_are_not_stored(harness, clock):
     await thao.tap("0")
     await thao.send("Ghi chú\x07 có\x00 ký tự lạ")
     assert (await entries(harness))["XTH004#1"].note == "Ghi chú có ký tự lạ"
+
+
+def _far_cell(path: Path) -> Path:
+    """5 KB: a header, and one cell in the sheet's last row and column (XFD1048576)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Mã cán bộ", "Họ và tên"])
+    sheet.cell(row=1_048_576, column=16_384).value = "x"
+    workbook.save(path)
+    return path
+
+
+def _ods_with_rows(path: Path, rows: str) -> Path:
+    """tests/data/roster.ods with `rows` (content.xml) added at the end of its sheet."""
+    source = Path(__file__).parent / "data" / "roster.ods"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as out:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "content.xml":
+                data = data.replace(b"</table:table>", rows.encode() + b"</table:table>")
+            out.writestr(item, data)
+    return path
+
+
+async def test_a_sheet_spanning_a_million_rows_is_refused_before_it_is_read(db, tmp_path, clock):
+    """The reader holds a sheet as a grid from its first to its last cell: a 5 KB file with
+    a cell at XFD1048576 asked it for 500 GB and aborted the whole process (the bot with it)."""
+    await base(db, tmp_path, clock)
+    tall = _ods_with_rows(tmp_path / "tall.ods", (
+        '<table:table-row table:number-rows-repeated="1048000"><table:table-cell/>'
+        '</table:table-row><table:table-row><table:table-cell table:number-columns-repeated='
+        '"16" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'))
+    for path in (_far_cell(tmp_path / "far.xlsx"), tall):
+        assert path.stat().st_size < 10_000
+        started = time.monotonic()
+        async with db.session() as s:
+            with pytest.raises(FileProblem) as error:
+                await import_roster(s, path, now=clock.now())
+        assert time.monotonic() - started < 5
+        assert str(error.value).startswith("trang tính trải rộng 1.04"), str(error.value)
+
+
+async def test_the_empty_rows_libreoffice_writes_at_the_end_are_not_a_reason_to_refuse(
+        db, tmp_path, clock):
+    await base(db, tmp_path, clock)
+    path = _ods_with_rows(tmp_path / "lo.ods", (
+        '<table:table-row table:number-rows-repeated="1048573"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'))
+    async with db.session() as s:
+        report = await import_roster(s, path, now=clock.now())
+    assert report.problems == [] and report.created == 2

@@ -147,7 +147,7 @@ async def test_idempotent_update_audited_dry_run_and_deactivation(db, tmp_path, 
     async with db.session() as s:
         preview = await import_roster(s, changed, now=clock.now(), dry_run=True)
     assert (preview.updated, preview.deactivated) == (1, 1)
-    assert "cập nhật C1: full_name" in preview.changes and "ngừng hoạt động C2 Phạm Thị D" in preview.changes
+    assert "cập nhật C1: Họ và tên" in preview.changes and "ngừng hoạt động C2 Phạm Thị D" in preview.changes
     async with db.session() as s:
         assert (await s.scalar(select(Cadre).where(Cadre.code == "C1"))).full_name == "Nguyễn Văn A"
 

@@ -102,6 +102,17 @@ def _diff(current: dict, new: dict) -> dict:
     return {k: v for k, v in new.items() if current.get(k) != v}
 
 
+def _columns(changed: dict, headers: dict[str, str]) -> str:
+    """What changed, as the file's own column headers: "Chức vụ, Số điện thoại"."""
+    names = []
+    for key in changed:
+        if key == "active":
+            names.append(_("active again"))
+        elif key != "updated_at":
+            names.append(headers.get(key, headers.get(key.removesuffix("_id"), key)))
+    return ", ".join(names)
+
+
 def _describe(value) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -167,7 +178,7 @@ async def import_units(session: AsyncSession, path: Path, *, now: datetime, shee
                 updates.append((current.id, changed | {"updated_at": now}))
                 audits.append((current.id, {k: getattr(current, k) for k in changed}, changed))
                 report.changes.append(_("update unit {code}: {fields}").format(
-                    code=row.code, fields=", ".join(changed)))
+                    code=row.code, fields=_columns(changed, table.headers)))
             else:
                 report.unchanged += 1
     report.created, report.updated = len(creates), len(updates)
@@ -238,7 +249,7 @@ async def import_catalogue(session: AsyncSession, path: Path, *, now: datetime, 
                 updates.append((current.id, changed))
                 audits.append((current.id, {k: getattr(current, k) for k in changed}, changed))
                 report.changes.append(_("update product {code}: {fields}").format(
-                    code=row.code, fields=", ".join(changed)))
+                    code=row.code, fields=_columns(changed, table.headers)))
             else:
                 report.unchanged += 1
     report.created, report.updated = len(creates), len(updates) + len(position_updates)
@@ -356,7 +367,7 @@ async def import_roster(session: AsyncSession, path: Path, *, now: datetime, she
             updates.append((current.id, changed | {"updated_at": now}))
             audits.append((current.id, {k: before[k] for k in changed}, changed))
             report.changes.append(_("update {code}: {fields}").format(
-                code=row.code, fields=", ".join(changed)))
+                code=row.code, fields=_columns(changed, h)))
         else:
             report.unchanged += 1
     deactivate = []
@@ -461,7 +472,7 @@ async def import_training(session: AsyncSession, path: Path, *, now: datetime, s
             updates.append((current.id, changed))
             audits.append((current.id, {k: getattr(current, k) for k in changed}, changed))
             report.changes.append(_("update requirement {code}: {fields}").format(
-                code=row.code, fields=", ".join(changed)))
+                code=row.code, fields=_columns(changed, table.headers)))
         else:
             report.unchanged += 1
     report.created, report.updated = len(creates), len(updates)

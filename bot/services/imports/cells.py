@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from bot.i18n import _, fold_text
+from bot.i18n import _, fmt_number, fold_text
+from bot.services.numbers import AmbiguousNumber, NotANumber, parse_number
 
 
 class CellError(ValueError):
@@ -14,7 +16,10 @@ class CellError(ValueError):
 
 
 def shown(value, limit: int = 40) -> str:
-    """A cell's value as a message quotes it: never more than `limit` characters."""
+    """A cell's value as a message quotes it: never more than `limit` characters; a number
+    written the Vietnamese way (12,5)."""
+    if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
+        return fmt_figure_exact(value)
     raw = text(value)
     return raw if len(raw) <= limit else raw[:limit] + "…"
 
@@ -40,13 +45,27 @@ DATE_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
+# Excel counts days from 30/12/1899; a number cell in a date column is a date whose cell
+# format the reader did not recognise as one. Only serials of 1920–2100 are taken: a bare
+# year (1990) or 19900305 is refused rather than read as a day of 1905 or of the year 56000.
+EXCEL_EPOCH = date(1899, 12, 30)
+FIRST_SERIAL = (date(1920, 1, 1) - EXCEL_EPOCH).days
+LAST_SERIAL = (date(2100, 12, 31) - EXCEL_EPOCH).days
+
+
 def parse_date(value) -> date | None:
+    """An Excel date (a date cell, or its day number) or text as dd/mm/yyyy (SPEC §8)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if math.isfinite(value) and FIRST_SERIAL <= value <= LAST_SERIAL:
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        raise CellError(_("“{value}” is not a date (write dd/mm/yyyy)").format(
+            value=shown(value)))
     raw = text(value)
     if not raw:
         return None
@@ -81,25 +100,36 @@ def parse_flag(value) -> bool:
 
 
 def parse_decimal(value) -> float | None:
+    """A number cell. A number Excel stored is taken as it is; text is read by the one parser
+    the chat uses (bot.services.numbers.parse_number), with the same rules: "1.250" is one
+    thousand two hundred and fifty, "12,5" and "12.5" are twelve and a half, and "1,250" —
+    1,25 in Vietnamese, 1250 in English — is a row problem, never a guess."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise CellError(_("“{value}” is not a number").format(value=value))
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise CellError(_("“{value}” is not a number").format(value=value))
         return float(value)
-    raw = text(value).replace(" ", "").replace("\u00a0", "")
+    raw = text(value)
     if not raw:
         return None
-    if raw.count(",") == 1 and "." not in raw:
-        raw = raw.replace(",", ".")
-    elif raw.count(",") == 1 and raw.count(".") >= 1 and raw.rfind(",") > raw.rfind("."):
-        raw = raw.replace(".", "").replace(",", ".")  # 1.234,5
-    elif raw.count(",") >= 1 and raw.count(".") <= 1:
-        raw = raw.replace(",", "")  # 1,234.5
     try:
-        return float(raw)
-    except ValueError:
+        return parse_number(raw)
+    except AmbiguousNumber as exc:
+        small, large = exc.readings
+        raise CellError(_("“{value}” could be read as {small} or as {large}; write {small} or "
+                          "{plain}").format(value=shown(raw), small=fmt_figure_exact(small),
+                                            large=fmt_number(large), plain=f"{large:.0f}")) \
+            from None
+    except NotANumber:
         raise CellError(_("“{value}” is not a number").format(value=shown(value))) from None
+
+
+def fmt_figure_exact(value: float) -> str:
+    """1.25 -> '1,25' (as many decimals as it has, up to 3)."""
+    return fmt_number(value, 3).rstrip("0").rstrip(",")
 
 
 def choice(value, options: dict[str, str], what: str, labels: str):

@@ -383,15 +383,26 @@ TRAINING_COLUMNS = [
 
 
 def validate(model: type[BaseModel], values: dict) -> tuple[BaseModel | None, list[tuple[str, str]]]:
-    """The row model, or the problems as (column key, Vietnamese message)."""
+    """The row model, or the problems as (column key, Vietnamese message): a cell rule's own
+    sentence, never pydantic's English."""
     try:
         return model.model_validate(values), []
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             key = str(error["loc"][0]) if error["loc"] else ""
-            message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "missing":
                 message = _("must not be empty")
+            elif error["type"] == "value_error" and isinstance(
+                    (error.get("ctx") or {}).get("error"), cells.CellError):
+                message = str(error["ctx"]["error"])
+            else:
+                try:
+                    shown = cells.shown(error.get("input"))
+                except cells.CellError as refused:  # a cell the reader refused
+                    shown = None
+                    message = str(refused)
+                if shown is not None:
+                    message = _("“{value}” is not valid in this column").format(value=shown)
             problems.append((key, message))
         return None, problems
