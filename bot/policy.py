@@ -197,6 +197,16 @@ class ReminderPolicy(BaseModel):
     digest_after_deadline: bool = True
 
 
+class FilesPolicy(BaseModel):
+    """Spreadsheets the board sends to the bot for import (not law: the office's choice).
+    Telegram lets a bot download files up to 20 MB; a 50,000-row roster is about 4 MB."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_import_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=20 * 1024 * 1024)
+    max_import_rows: int = Field(default=60_000, gt=0)
+
+
 class IndicatorTarget(BaseModel):
     """A resolution target the board watches (SPEC §7); `metric` names a computed indicator
     (bot.services.indicators says whom each one counts)."""
@@ -261,6 +271,7 @@ class Policy(BaseModel):
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     targets: list[IndicatorTarget] = Field(default_factory=_default_targets)
+    files: FilesPolicy = Field(default_factory=FilesPolicy)
 
 
 def load_policy(path: Path | None) -> Policy:

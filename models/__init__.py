@@ -6,6 +6,7 @@ from models.kpi import AnnualList, Entry, Evaluation, Evidence, Period, ProductT
 from models.notices import Notice, NoticeDelivery
 from models.ops import (
     AuditLog,
+    ChatImport,
     FlowState,
     InboundUpdate,
     ReminderLog,
@@ -32,6 +33,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Cadre",
+    "ChatImport",
     "Delegation",
     "Discipline",
     "Entry",

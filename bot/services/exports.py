@@ -4,6 +4,7 @@ audit trail of its decisions. Bulk queries: a handful per export, not one per ca
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,10 +97,16 @@ YEAR_HEADERS = [
 YEAR_STATE = {"proposed": N_("proposed, list not closed"), "rated": N_("closed")}
 
 
-async def export_year(session: AsyncSession, period: Period, policy: Policy, path: Path) -> int:
-    """The annual quality rating, one row per active cadre: what the agency lists hold. The
-    final band is filled only once the agency's list is closed; the planning proposals
-    follow from it (a second sheet lists them)."""
+def _only(query, cadre_ids: Collection[int] | None):
+    """An export of some cadres only (an evaluator's own team), or of all when None."""
+    return query if cadre_ids is None else query.where(Cadre.id.in_(list(cadre_ids)))
+
+
+async def export_year(session: AsyncSession, period: Period, policy: Policy, path: Path,
+                      cadre_ids: Collection[int] | None = None) -> int:
+    """The annual quality rating, one row per active cadre (of `cadre_ids` only, when
+    given): what the agency lists hold. The final band is filled only once the agency's list
+    is closed; the planning proposals follow from it (a second sheet lists them)."""
     from bot.services.annual import (
         CLOSING_REASON,
         annual_drafts,
@@ -109,8 +116,8 @@ async def export_year(session: AsyncSession, period: Period, policy: Policy, pat
     )
 
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
-    cadres = list(await session.scalars(select(Cadre).where(Cadre.active.is_(True))
-                                        .order_by(Cadre.unit_id, Cadre.code)))
+    cadres = list(await session.scalars(_only(select(Cadre).where(Cadre.active.is_(True)),
+                                              cadre_ids).order_by(Cadre.unit_id, Cadre.code)))
     wb = Workbook()
     ws = _sheet(wb, _("Annual rating"), YEAR_HEADERS, first=True)
     for start in range(0, len(cadres), 2000):
@@ -135,6 +142,8 @@ async def export_year(session: AsyncSession, period: Period, policy: Policy, pat
                                                      N_("Unit"), N_("Annual quality rating"),
                                                      N_("Planning proposals")])
     for cadre, flags, band in await flagged(session, period.year):
+        if cadre_ids is not None and cadre.id not in cadre_ids:
+            continue
         safe_append(flags_ws, [cadre.code, cadre.full_name, units.get(cadre.unit_id, ""),
                                band_text(band), "; ".join(flag_text(f) for f in flags)])
     _widths(flags_ws, {1: 12, 2: 26, 3: 28, 4: 28, 5: 60})
@@ -144,11 +153,13 @@ async def export_year(session: AsyncSession, period: Period, policy: Policy, pat
 
 
 async def export_evaluations(session: AsyncSession, period: Period, policy: Policy,
-                             path: Path, tz: ZoneInfo) -> int:
-    """One row per active cadre; returns the number of rows. A year is the annual quality
-    rating (export_year)."""
+                             path: Path, tz: ZoneInfo,
+                             cadre_ids: Collection[int] | None = None) -> int:
+    """One row per active cadre (of `cadre_ids` only, when given: an evaluator's team, with
+    the audit trail of their entries and evaluations only); returns the number of rows. A
+    year is the annual quality rating (export_year)."""
     if period.kind == "year":
-        return await export_year(session, period, policy, path)
+        return await export_year(session, period, policy, path, cadre_ids)
     units = dict((await session.execute(select(OrgUnit.id, OrgUnit.name))).all())
     positions = dict((await session.execute(select(JobPosition.id, JobPosition.name))).all())
     names = dict((await session.execute(select(Cadre.id, Cadre.full_name))).all())
@@ -157,15 +168,17 @@ async def export_evaluations(session: AsyncSession, period: Period, policy: Poli
         select(Target).where(Target.period_id == period.id))}
     entries = defaultdict(list)
     for e in await session.scalars(select(Entry).where(Entry.period_id == period.id)):
-        entries[e.cadre_id].append(e)
+        if cadre_ids is None or e.cadre_id in cadre_ids:
+            entries[e.cadre_id].append(e)
     evaluations = {e.cadre_id: e for e in await session.scalars(
-        select(Evaluation).where(Evaluation.period_id == period.id))}
+        select(Evaluation).where(Evaluation.period_id == period.id))
+        if cadre_ids is None or e.cadre_id in cadre_ids}
 
     wb = Workbook()
     ws = _sheet(wb, _("Evaluations"), EVALUATION_HEADERS, first=True)
     count = 0
-    for cadre in await session.scalars(select(Cadre).where(Cadre.active.is_(True))
-                                       .order_by(Cadre.unit_id, Cadre.code)):
+    for cadre in await session.scalars(_only(select(Cadre).where(Cadre.active.is_(True)),
+                                             cadre_ids).order_by(Cadre.unit_id, Cadre.code)):
         figures = []
         for e in entries.get(cadre.id, []):
             p = products[e.product_type_id]
@@ -206,7 +219,7 @@ async def export_evaluations(session: AsyncSession, period: Period, policy: Poli
     audit_ws = _sheet(wb, _("Audit log"), AUDIT_HEADERS)
     entry_ids = [e.id for rows in entries.values() for e in rows]
     eval_ids = [e.id for e in evaluations.values()]
-    logs = list(await session.scalars(select(AuditLog).where(
+    logs = [] if cadre_ids is not None else list(await session.scalars(select(AuditLog).where(
         AuditLog.object_type == "period", AuditLog.object_id == period.id)))
     for kind, ids in (("entry", entry_ids), ("evaluation", eval_ids)):
         for start in range(0, len(ids), ID_CHUNK):  # PostgreSQL: ≤ 32,767 parameters
