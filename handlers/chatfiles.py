@@ -171,7 +171,7 @@ async def on_import_tap(update: Update, context: BotContext) -> None:
     if isinstance(found, chat_imports.Unreadable):
         await _tell(update, context, screens.unreadable(found.file_name, found.reason))
         return
-    await update.callback_query.answer()
+    await update.callback_query.answer(screens.toast(found))
     await _answer(update, context, found)
 
 

@@ -63,7 +63,7 @@ async def imports(harness) -> list[ChatImport]:
 
 
 async def test_board_sends_a_roster_checks_it_and_applies_it_once(harness, clock):
-    _thao, _anh, ha = await province(harness, clock)
+    _thao, anh, ha = await province(harness, clock)
     content = roster(renamed, drop="XTH009", add=[new_cadre()])
     await ha.send_document(file_name="danh_sach_can_bo_moi.xlsx", content=content,
                            mime_type=XLSX)
@@ -77,6 +77,8 @@ async def test_board_sends_a_roster_checks_it_and_applies_it_once(harness, clock
     async with harness.db.session() as s:  # the check wrote nothing but the pending file
         assert await s.scalar(select(Cadre).where(Cadre.code == "XTH099")) is None
     apply_button = ha.last.inline_buttons[0][0]
+    await anh.tap_data(apply_button.callback_data)  # not the board: refused, nothing written
+    assert anh.alerts == ["Chỉ Ban Tổ chức mới nhập được danh sách."]
 
     await ha.tap("✅ Áp dụng")
     assert "đã được áp dụng (danh sách cán bộ)" in ha.last.text

@@ -25,8 +25,8 @@ from models import Cadre, Period
 
 
 class FileError(Exception):
-    """A refused file: "forbidden" (not for this person) or "not_found" (no such file or
-    period)."""
+    """A refused file: "forbidden" (not for this person), "nobody" (an evaluator of nobody:
+    a delegate, say) or "not_found" (no such file or period)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -98,6 +98,8 @@ async def offer(session: AsyncSession, *, actor: Actor | None, period_id: int) -
     period = await session.get(Period, period_id)
     if period is None:
         raise FileError("not_found")
+    if not actor.is_board and not await team_of(session, actor):
+        raise FileError("nobody")
     return Offer(files, period, not actor.is_board)
 
 
@@ -131,6 +133,8 @@ async def build_file(session: AsyncSession, *, actor: Actor | None, code: str,
         if period is None:
             raise FileError("not_found")
     cadre_ids = None if actor.is_board else await team_of(session, actor)
+    if cadre_ids is not None and not cadre_ids:
+        raise FileError("nobody")
     name = export.file_name.format(period=period_code(period)) if period else export.file_name
     with tempfile.TemporaryDirectory(prefix="cadrebot-export-") as folder:
         path = Path(folder) / name

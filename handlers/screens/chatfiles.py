@@ -8,7 +8,14 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_datetime, fmt_number
 from bot.services import chat_exports
-from bot.services.chat_imports import Ambiguous, Applied, ChatImportError, Checked, Kind
+from bot.services.chat_imports import (
+    Ambiguous,
+    Applied,
+    Cancelled,
+    ChatImportError,
+    Checked,
+    Kind,
+)
 from bot.services.imports.apply import Report
 from handlers.callbacks import action
 from handlers.screens.common import Screen, esc, period_label, stale
@@ -149,6 +156,15 @@ def applied_screen(found: Applied) -> Screen:
     return "\n".join(lines), None
 
 
+def toast(found) -> str | None:
+    """The short answer to the tap itself (also when its message cannot change)."""
+    if isinstance(found, Applied):
+        return _("✅ Applied.") if found.report.written else _("Nothing was imported.")
+    if isinstance(found, Cancelled):
+        return _("✖️ Cancelled.")
+    return None
+
+
 def cancelled_text(file_name: str) -> str:
     return _("✖️ Cancelled: nothing from {name} was imported.").format(name=esc(file_name))
 
@@ -204,4 +220,6 @@ def file_caption(built: chat_exports.BuiltFile) -> str:
 def file_refusal(error: chat_exports.FileError) -> str:
     if error.code == "forbidden":
         return _("This file is only for evaluators and the Organization Board.")
+    if error.code == "nobody":
+        return _("You do not evaluate any cadre.")
     return stale()
