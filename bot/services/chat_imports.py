@@ -32,6 +32,7 @@ from bot.services import audit
 from bot.services.identity import Actor
 from bot.services.imports import schemas
 from bot.services.imports.apply import IMPORTERS, Report
+from bot.services.imports.cells import fold
 from bot.services.imports.reading import FileProblem, read_table
 from models import AuditLog, Cadre, ChatImport
 
@@ -177,19 +178,13 @@ def _row_counter(limit: int):
 
 
 def detect(path: Path) -> list[Kind]:
-    """The kinds whose required columns the header row holds. Raises FileProblem when the
-    file itself cannot be read (every kind fails the same way)."""
-    matching, reasons = [], set()
-    for kind in KINDS:
-        try:
-            read_table(path, kind.columns)
-        except FileProblem as problem:
-            reasons.add(str(problem))
-            continue
-        matching.append(kind)
-    if not matching and len(reasons) == 1:
-        raise FileProblem(reasons.pop())
-    return matching
+    """The kinds whose required columns the header row holds (matched as the reader matches
+    them: no case, no diacritics). The file is opened once: asked for no column, the reader
+    returns every header as unknown. Raises FileProblem when the file cannot be read."""
+    headers = {fold(name) for name in read_table(path, []).unknown}
+    return [kind for kind in KINDS
+            if all(headers & {fold(name) for name in (column.header, *column.aliases)}
+                   for column in kind.columns if column.required)]
 
 
 async def _dry_run(session: AsyncSession, path: Path, kind: Kind, now: datetime,
