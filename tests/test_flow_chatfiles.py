@@ -160,6 +160,10 @@ async def test_a_file_whose_headers_say_nothing_is_asked_about(harness, clock):
 async def test_only_the_board_imports_and_a_flows_file_stays_in_its_flow(harness, clock):
     thao, anh, ha = await province(harness, clock)
     content = roster(add=[new_cadre()])
+    for person in (anh, ha):  # the board's help says how
+        await person.send("❓ Trợ giúp")
+    assert "Gửi danh sách dưới dạng tệp .xlsx hoặc .csv" in ha.last.text
+    assert "Gửi danh sách" not in anh.last.text
     await anh.send_document(file_name="can_bo.xlsx", content=content, mime_type=XLSX)
     assert "Tệp này không thuộc thao tác nào" in anh.last.text  # as before: not an import
     # the board composing a notice attaches the spreadsheet to it
