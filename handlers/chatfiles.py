@@ -65,7 +65,8 @@ async def on_document(update: Update, context: BotContext) -> None:
     if not chat_imports.is_spreadsheet(document.file_name, document.mime_type):
         await message.reply_text(screens.not_spreadsheet(document.file_name))
         raise ApplicationHandlerStop
-    file_name = document.file_name or "tep.xlsx"
+    file_name = document.file_name or ("tep.csv" if "csv" in (document.mime_type or "")
+                                        else "tep.xlsx")
     try:
         chat_imports.check_size(document.file_size, limits)
     except ChatImportError as error:

@@ -112,6 +112,28 @@ async def test_board_sends_a_roster_checks_it_and_applies_it_once(harness, clock
             Cadre.code == "XTH099")) == 1
 
 
+async def test_two_taps_that_both_pass_the_first_check_apply_once(harness, clock, monkeypatch):
+    """Two devices tapping at the same moment both read the file as pending: the conditional
+    UPDATE out of "pending" lets one through (bot.services.chat_imports._decide)."""
+    from bot.services import chat_imports
+
+    _thao, _anh, ha = await province(harness, clock)
+    await ha.send_document(file_name="can_bo.xlsx", mime_type=XLSX,
+                           content=roster(add=[new_cadre()]))
+    apply_data = ha.last.inline_buttons[0][0].callback_data
+    await ha.tap("✅ Áp dụng")
+
+    async def read_as_pending(session, import_id):  # what the second device read
+        return await session.get(ChatImport, import_id)
+
+    monkeypatch.setattr(chat_imports, "_pending", read_as_pending)
+    await ha.tap_data(apply_data)
+    assert any("đã được xử lý" in a for a in ha.alerts)
+    async with harness.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "import_apply")) == 1
+
+
 async def test_rows_with_problems_apply_only_when_asked_and_long_lists_come_as_a_file(
         harness, clock):
     _thao, _anh, ha = await province(harness, clock)
