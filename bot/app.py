@@ -6,6 +6,7 @@ Order of handler groups matters:
   -100  gate: private chats only, load the actor, unlinked users -> onboarding
      0  features: menu labels, commands and button taps (each stops the update)
     10  flow steps: typed answers and files for the flow the chat is in (state in DB)
+    50  a spreadsheet the board sends outside any flow: an import (handlers/chatfiles.py)
    100  fallback: unknown text, stickers, files, stale buttons
 """
 
@@ -29,6 +30,7 @@ from bot.telegram_request import UpdateAwareRequest
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
     annual,
+    chatfiles,
     delegation,
     digest,
     errors,
@@ -55,7 +57,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, menu, onboarding, leave,
+    digest, chatfiles, menu, onboarding, leave,
 ]
 
 

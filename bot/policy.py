@@ -205,6 +205,16 @@ class ReminderPolicy(BaseModel):
     digest_after_deadline: bool = True
 
 
+class FilesPolicy(BaseModel):
+    """Spreadsheets the board sends to the bot for import (not law: the office's choice).
+    Telegram lets a bot download files up to 20 MB; a 50,000-row roster is about 4 MB."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_import_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=20 * 1024 * 1024)
+    max_import_rows: int = Field(default=60_000, gt=0)
+
+
 class IndicatorTarget(BaseModel):
     """A resolution target the board watches (SPEC §7); `metric` names a computed indicator
     (bot.services.indicators says whom each one counts)."""
@@ -275,6 +285,7 @@ class Policy(BaseModel):
     # one report of sixty read "100,0% … đã đạt"). No resolution sets the share: half is a
     # default that keeps a figure from describing only the first few to report.
     indicator_min_coverage: float = Field(0.5, ge=0, le=1)
+    files: FilesPolicy = Field(default_factory=FilesPolicy)
 
 
 def load_policy(path: Path | None) -> Policy:

@@ -15,6 +15,7 @@ from models.kpi import (
 from models.notices import Notice, NoticeDelivery
 from models.ops import (
     AuditLog,
+    ChatImport,
     FlowState,
     InboundUpdate,
     ReminderLog,
@@ -41,6 +42,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Cadre",
+    "ChatImport",
     "Delegation",
     "Discipline",
     "Entry",

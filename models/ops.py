@@ -1,11 +1,21 @@
 """Operational tables: audit log, reminder log, per-chat flow state, scheduler lease,
-inbound webhook updates, shared send pace."""
+inbound webhook updates, shared send pace, spreadsheets sent to the bot for import."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntPK, JSONType, UTCDateTime
@@ -83,3 +93,30 @@ class SendPace(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float)
+
+
+class ChatImport(Base):
+    """A spreadsheet a board member sent to the bot: checked (dry run), then applied once.
+
+    The file's bytes are kept until it is decided, so the apply reads exactly what was
+    checked, in any bot process; `status` goes pending -> applied | cancelled through a
+    conditional UPDATE (bot/services/chat_imports.py), which is what makes a second tap,
+    from the same or another device, find nothing to apply."""
+
+    __tablename__ = "chat_imports"
+    __table_args__ = (Index("ix_chat_imports_sha256", "sha256"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))  # who sent it
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # cleared once decided
+    kind: Mapped[str | None] = mapped_column(String(32))  # None: asked which list it is
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    summary: Mapped[dict | None] = mapped_column(JSONType)  # the dry run's counts
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))

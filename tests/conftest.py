@@ -130,16 +130,20 @@ async def harness(db, clock):
 # A broadcast's confirmation reaches the others through the outbox, after the update: its
 # status message is sent, then the notice that names it is written.
 REACHES_OTHERS_LATER = ("nt:go",)
+# A file the board sends to import (handlers/chatfiles.py) is downloaded after the gate's
+# read is committed (no connection waits on Telegram); the check of its content is then a
+# transaction of its own: an update that downloads a file may begin two.
 
 
 def over_transaction_budget(h) -> list[tuple[str, int]]:
     over = []
-    for (data, begun), notified, failed in zip(h.transactions, h.notified_others, h.failed,
-                                               strict=True):
+    for (data, begun), notified, failed, downloaded in zip(
+            h.transactions, h.notified_others, h.failed, h.downloaded, strict=True):
         what = (data.get("callback_query", {}).get("data")
                 or (data.get("message") or {}).get("text") or "?")
         if failed:  # rolled back; the error handler records what happened on its own
             continue
-        if begun > (2 if notified or what.startswith(REACHES_OTHERS_LATER) else 1):
+        if begun > (2 if notified or downloaded or what.startswith(REACHES_OTHERS_LATER)
+                    else 1):
             over.append((what, begun))
     return over

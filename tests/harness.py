@@ -135,6 +135,8 @@ class BotHarness:
     # and whether its handling failed (the error handler then works in a transaction of its own)
     notified_others: list[bool] = field(default_factory=list)
     failed: list[bool] = field(default_factory=list)
+    # and whether it downloaded a file (getFile): the gate's read is committed before that
+    downloaded: list[bool] = field(default_factory=list)
 
     async def process(self) -> None:
         from sqlalchemy import event
@@ -151,12 +153,15 @@ class BotHarness:
                 token = _COUNTING.set(begun)
                 before = {chat: len(sent) for chat, sent in self.emulator.sent.items()}
                 errors = len(self.errors)
+                calls = len(self.emulator.calls)
                 try:
                     await self.app.process_update(Update.de_json(data, self.app.bot))
                 finally:
                     _COUNTING.reset(token)
                 self.transactions.append((data, begun[0]))
                 self.failed.append(len(self.errors) > errors)
+                self.downloaded.append(any(call.method == "getFile"
+                                           for call in self.emulator.calls[calls:]))
                 sender = chat_of(data)
                 self.notified_others.append(any(
                     len(sent) > before.get(chat, 0) for chat, sent in self.emulator.sent.items()

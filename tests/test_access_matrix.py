@@ -34,7 +34,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from bot.demo import load_demo_province
 from bot.services.identity import hash_invite
 from handlers.flowrouter import ROUTES
-from models import Base, Cadre, Delegation, Evaluation, InviteCode, OrgUnit, Period
+from models import Base, Cadre, ChatImport, Delegation, Evaluation, InviteCode, OrgUnit, Period
+from tests.test_flow_chatfiles import XLSX, new_cadre, roster
 from tests.test_flow_leave import declare as declare_leave
 from tests.test_flow_notices import compose, drain
 from tests.test_flow_report import fill_and_submit
@@ -192,6 +193,9 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "dg:pp": row(SUPERVISORS),  # [evaluator] choose a period
     "dg:x": row(SUPERVISORS),  # [evaluator] the Excel file offer for one's own digest
     "dg:u": row("board"),  # [board] drill down into a unit
+    # 📂 Tệp Excel: each evaluator gets the file of their own team (own data), the board all
+    "fx:m": row("evaluator other_supervisor board"),  # [evaluator] the files one may get
+    "fx:g": row("evaluator other_supervisor board"),  # [evaluator] her team's evaluations
     # an invite link opened by a linked person
     "ob:mv": row(EVERY_LINKED),  # [cadre] move her account to the invite's record
     "ob:keep": row(EVERY_LINKED),  # [cadre] keep her record
@@ -252,6 +256,12 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "nt:cancel": ("nt:cancel", row("board")),  # the board cancels its own (empty) draft
     "rm:z": ("rm:z", row(CADRES)),  # ⏰ own reminders
     "rm:off": ("rm:off", row(CADRES)),
+    # the roster the board sent to import, checked and pending ({import}): the crawl, which
+    # starts from typed messages, never meets these buttons
+    "im:ok": ("im:ok:{import}", row("board")),
+    "im:ov": ("im:ov:{import}", row("board")),
+    "im:x": ("im:x:{import}", row("board")),
+    "im:k": ("im:k:{import}:r", row("board")),
 }
 
 # Conversation steps (flows that take typed text or files): the button or command that
@@ -404,6 +414,8 @@ async def build(harness, clock, tmp_path) -> Province:
     await board.tap("🚀 Gửi ngay")
     await board.tap("📤 Xác nhận gửi")
     await drain(harness)
+    await board.send_document(file_name="can_bo.xlsx", content=roster(add=[new_cadre()]),
+                              mime_type=XLSX)
     async with harness.db.session() as s:
         (await s.scalar(select(Cadre).where(Cadre.code == "XTH008"))).active = False
         # five colleagues already rated "Tốt" this month: the unit's quota allows one
@@ -525,7 +537,8 @@ async def forged_ids(province: Province) -> dict[str, int]:
                 "entry": entry.id, "son_entry": son_entry.id, "son_version": son_entry.version,
                 "agency": await s.scalar(select(OrgUnit.id).where(OrgUnit.code == "XTH")),
                 "record": await s.scalar(select(TrainingRecord.id).where(
-                    TrainingRecord.cadre_id == codes["XTH004"]))}
+                    TrainingRecord.cadre_id == codes["XTH004"])),
+                "import": await s.scalar(select(ChatImport.id))}
 
 
 REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "chỉ dành cho", "Chỉ người đánh giá",
@@ -552,7 +565,8 @@ def test_every_handler_and_flow_has_a_row(harness):
     sent = {m if m in labels else m.split()[0] for m in MESSAGES}
     assert {f"/{c}" for c in commands} <= sent, "a command without a row in MESSAGES"
     assert labels <= sent, "a menu label without a row in MESSAGES"
-    assert prefixes <= {key.split(":")[0] for key in BUTTONS}, "a button prefix without a row"
+    assert prefixes <= {key.split(":")[0] for key in [*BUTTONS, *FORGED]}, \
+        "a button prefix without a row"
     # every action the code can put on a button has exactly one row
     assert all_actions() == set(BUTTONS) | set(FORGED), (
         f"without a row: {sorted(all_actions() - set(BUTTONS) - set(FORGED))}; "

@@ -16,6 +16,7 @@ from bot.services.numbers import shown_score
 from bot.services.scoring import band_of
 from handlers.callbacks import action
 from handlers.screens import review
+from handlers.screens.chatfiles import files_button
 from handlers.screens.common import (
     BAND_LABELS,
     Screen,
@@ -218,7 +219,7 @@ def render_digest(period: Period, mine: digests.Digest | None,
 def digest_keyboard(period: Period, board: bool) -> InlineKeyboardMarkup:
     buttons = [[EXCEL.button(_("📥 Download Excel"), period.id),
                 review.PAGE.button(_("✅ Approvals"), 0)],
-               [PERIODS.button(_("📅 Another period"))]]
+               [PERIODS.button(_("📅 Another period")), files_button(period.id)]]
     if board:
         buttons.append([UNIT.button(_("🏢 By unit"), period.id, 0)])
     return InlineKeyboardMarkup(buttons)
