@@ -200,10 +200,6 @@ async def year_workbook(session: AsyncSession, period: Period, policy: Policy) -
     return Export(workbook_bytes(wb), len(cadres))
 
 
-async def export_year(session: AsyncSession, period: Period, policy: Policy, path: Path) -> int:
-    return (await year_workbook(session, period, policy)).write(path)
-
-
 EVALUATION_COLUMNS = [
     CODE, NAME, UNIT, Col(N_("Job position"), 26), Col(N_("Title"), 22),
     Col(N_("a (quantity) %"), 10, SCORE), Col(N_("b (quality) %"), 10, SCORE),
