@@ -71,14 +71,31 @@ async def done(db: Database, update_id: int) -> None:
         await session.execute(delete(InboundUpdate).where(InboundUpdate.update_id == update_id))
 
 
-async def dead_holders(session, holders: set[str], now: datetime) -> set[str]:
-    """The processes among `holders` whose liveness lease has lapsed (or never existed)."""
+# A process records updates as soon as its web server answers, a moment before its first
+# liveness lease is written: a holder with no lease at all is taken for dead only once its
+# update is older than this (two processes started together took each other's first
+# updates over, and a cadre got the same answer twice).
+NO_LEASE_GRACE = timedelta(seconds=60)
+
+
+async def dead_holders(session, holders: dict[str, datetime], now: datetime) -> set[str]:
+    """The processes among `holders` (holder → when the oldest of its updates in question
+    was received) whose liveness lease has lapsed, or that never had one and have held
+    their update for longer than NO_LEASE_GRACE."""
     from bot.jobs.leadership import process_lease
 
     names = {process_lease(h): h for h in holders}
-    alive = set(await session.scalars(select(SchedulerLease.name).where(
-        SchedulerLease.name.in_(list(names)), SchedulerLease.expires_at >= now)))
-    return {holder for name, holder in names.items() if name not in alive}
+    leases = dict((await session.execute(select(SchedulerLease.name, SchedulerLease.expires_at)
+                                         .where(SchedulerLease.name.in_(list(names))))).all())
+    dead = set()
+    for name, holder in names.items():
+        expires = leases.get(name)
+        if expires is None:
+            if now - holders[holder] > NO_LEASE_GRACE:
+                dead.add(holder)
+        elif expires < now:
+            dead.add(holder)
+    return dead
 
 
 async def claim(db: Database, update_id: int, previous: str, holder: str) -> dict | None:
@@ -96,12 +113,15 @@ async def take_over_stale(app: Application, holder: str) -> int:
     now = _now()
     async with db.session() as session:
         rows = list((await session.execute(
-            select(InboundUpdate.update_id, InboundUpdate.holder)
+            select(InboundUpdate.update_id, InboundUpdate.holder, InboundUpdate.received_at)
             .where(InboundUpdate.holder != holder)
             .order_by(InboundUpdate.update_id).limit(500))).all())
-        dead = await dead_holders(session, {h for _u, h in rows}, now)
+        oldest: dict[str, datetime] = {}
+        for _u, h, received in rows:
+            oldest[h] = min(oldest.get(h, received), received)
+        dead = await dead_holders(session, oldest, now)
     taken = 0
-    for update_id, previous in rows:
+    for update_id, previous, _received in rows:
         if previous not in dead:
             continue
         payload = await claim(db, update_id, previous, holder)
@@ -184,10 +204,11 @@ class ChatOrderProcessor(BaseUpdateProcessor):
         while True:
             async with self.db.session() as session:
                 older = (await session.execute(
-                    select(InboundUpdate.update_id, InboundUpdate.holder).where(
+                    select(InboundUpdate.update_id, InboundUpdate.holder,
+                           InboundUpdate.received_at).where(
                         InboundUpdate.chat_id == chat_id, InboundUpdate.update_id < update_id)
                     .order_by(InboundUpdate.update_id).limit(1))).first()
-                dead = (await dead_holders(session, {older.holder}, _now())
+                dead = (await dead_holders(session, {older.holder: older.received_at}, _now())
                         if older is not None and me is not None and older.holder != me
                         else set())
             if older is None:

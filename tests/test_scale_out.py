@@ -152,10 +152,11 @@ async def test_a_recorded_update_that_cannot_be_read_is_skipped_not_retried(db, 
         update_queue: asyncio.Queue = asyncio.Queue()
         bot_data = {"services": type("S", (), {"db": db})()}
 
-    from bot.jobs.leadership import acquire, process_lease
+    from bot.jobs.leadership import acquire, process_lease, release
 
-    for alive in ("p2", "p3"):
+    for alive in ("p2", "p3", "dead"):
         assert await acquire(db, alive, datetime.now(UTC), 40, name=process_lease(alive))
+    await release(db, "dead", name=process_lease("dead"))  # it stopped
     assert await inbound.record(db, {"update_id": 30, "message": "not a message"}, "dead")
     assert await inbound.record(db, _payload(31, 7), "dead")
     with caplog.at_level("WARNING"):
@@ -218,3 +219,26 @@ async def test_waiting_for_a_chats_turn_holds_no_slot_and_a_dead_holders_update_
         assert order.index(older) < order.index(later)
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(InboundUpdate)) == 0
+
+
+async def test_a_process_that_has_not_written_its_first_lease_keeps_its_updates(db):
+    """A process records updates a moment before its first liveness lease: another process
+    must not take them over then (two processes started together answered the same update
+    twice); one that stopped (its lease released) is taken over at once."""
+    from bot.jobs.leadership import acquire, process_lease, release
+
+    class App:
+        bot = None
+        update_queue: asyncio.Queue = asyncio.Queue()
+        bot_data = {"services": type("S", (), {"db": db})()}
+
+    now = datetime.now(UTC)
+    for holder in ("me", "stopped"):
+        assert await acquire(db, holder, now, 40, name=process_lease(holder))
+    await release(db, "stopped", name=process_lease("stopped"))
+    assert await inbound.record(db, _payload(70, 1), "starting")  # no lease yet
+    assert await inbound.record(db, _payload(71, 2), "stopped")
+    assert await inbound.take_over_stale(App, "me") == 1
+    assert App.update_queue.get_nowait().update_id == 71
+    async with db.session() as s:
+        assert (await s.get(InboundUpdate, 70)).holder == "starting"

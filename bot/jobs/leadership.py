@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, or_, update
 from telegram.ext import Application, ContextTypes
@@ -37,10 +37,16 @@ async def acquire(db: Database, holder: str, now: datetime, seconds: int,
                                       expires_at=expires)
 
 
+LAPSED = datetime(2000, 1, 1, tzinfo=UTC)  # a released lease's expiry: before any "now"
+
+
 async def release(db: Database, holder: str, name: str = LEASE_NAME) -> None:
+    """Give a lease up: it lapses now. The row stays (expired), so a process that stopped is
+    told apart from one that has not written its first liveness lease yet (bot.inbound)."""
     async with db.session() as session:
-        await session.execute(delete(SchedulerLease).where(SchedulerLease.name == name,
-                                                           SchedulerLease.holder == holder))
+        await session.execute(update(SchedulerLease).where(
+            SchedulerLease.name == name, SchedulerLease.holder == holder)
+            .values(expires_at=LAPSED))
 
 
 def process_id(app: Application) -> str:
