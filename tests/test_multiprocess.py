@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -245,7 +246,8 @@ async def test_two_processes_behind_one_webhook(pg_database, tmp_path, unused_tc
             survivor.proc.send_signal(signal.SIGTERM)
             assert survivor.proc.wait(timeout=30) == 0, survivor.log.read_text()
             assert await _scalar(pg_database, select(func.count()).select_from(
-                SchedulerLease).where(SchedulerLease.name == "scheduler")) == 0
+                SchedulerLease).where(SchedulerLease.name == "scheduler",
+                                      SchedulerLease.expires_at > datetime.now(UTC))) == 0
         finally:
             for p in (a, b):
                 if p.proc.poll() is None:
