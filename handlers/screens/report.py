@@ -374,13 +374,6 @@ def preview_screen(preview: SubmitPreview) -> Screen:
     return text, markup
 
 
-def _short_at_word(text: str, limit: int = 60) -> str:
-    """A name shortened for a button, cut between words."""
-    if len(text) <= limit:
-        return text
-    return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
 def self_missing_screen(result: SelfAssessmentMissing, scoring: ScoringPolicy) -> Screen:
     """Sending refused: which criteria of the self-assessment still have no points, and a
     button to the first of them."""
@@ -393,7 +386,7 @@ def self_missing_screen(result: SelfAssessmentMissing, scoring: ScoringPolicy) -
     period_id = result.period.id
     markup = InlineKeyboardMarkup([
         [SELF_MISSING.button(_("⭐ Give points: {name}").format(
-            name=_short_at_word(criterion_title(criteria[first]))), period_id, first)],
+            name=shorten(criterion_title(criteria[first]), 60)), period_id, first)],
         [OPEN.button(_("⬅️ Back"), period_id)]])
     return "\n".join(lines), markup
 

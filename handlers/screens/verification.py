@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_figure
 from handlers.screens import review
-from handlers.screens.common import Screen, esc, pager
+from handlers.screens.common import Screen, esc, pager, shorten
 from handlers.screens.training import (
     CERTIFICATE,
     COURSE,
@@ -37,13 +37,6 @@ def _to_inbox():
     return review.PAGE.button(_("⬅️ Approvals"), 0)
 
 
-def _short(text: str, limit: int = 30) -> str:
-    """A course title shortened for a button, cut between words."""
-    if len(text) <= limit:
-        return text
-    return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:-") + "…"
-
-
 def list_screen(waiting: Waiting, prefix: str = "") -> Screen:
     """The courses waiting for the verifier, oldest first, a button each."""
     if not waiting.items:
@@ -55,7 +48,7 @@ def list_screen(waiting: Waiting, prefix: str = "") -> Screen:
     for record, cadre in waiting.items:
         lines.append(_("• {name}: {title} — {hours} hours").format(
             name=esc(cadre.full_name), title=esc(record.title), hours=fmt_figure(record.hours)))
-        rows.append([COURSE.button(f"{cadre.full_name} · {_short(record.title)}", record.id)])
+        rows.append([COURSE.button(f"{cadre.full_name} · {shorten(record.title, 30)}", record.id)])
     rows += pager(PENDING_PAGE, waiting.page, waiting.more)
     rows.append([_to_inbox()])
     return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
