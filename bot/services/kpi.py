@@ -412,15 +412,6 @@ class KpiService:
                      before={"quantity": before}, after={"quantity": quantity})
         return target
 
-    async def evidence_counts(self, session: AsyncSession, entry_ids: list[int]
-                              ) -> dict[int, int]:
-        """How many evidence items each entry has (entries without any are left out)."""
-        if not entry_ids:
-            return {}
-        return dict((await session.execute(
-            select(Evidence.entry_id, func.count()).where(Evidence.entry_id.in_(entry_ids))
-            .group_by(Evidence.entry_id))).all())
-
     async def evidence_tally(self, session: AsyncSession, entry_ids: list[int]
                              ) -> tuple[dict[int, int], dict[int, int]]:
         """In one query: each entry's evidence items, and how many of them are links, not

@@ -453,7 +453,8 @@ async def _add_evidence(session: AsyncSession, kpi: KpiService, caller: Caller, 
         return EvidenceReply(line, caller.board, problem=item)
     session.add(_evidence_row(line.entry.id, item, caller.now))
     await session.flush()
-    count = (await kpi.evidence_counts(session, [line.entry.id]))[line.entry.id]
+    items, _links = await kpi.evidence_tally(session, [line.entry.id])
+    count = items[line.entry.id]
     return EvidenceReply(line, caller.board, count=count)
 
 
