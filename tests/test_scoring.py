@@ -34,8 +34,8 @@ def count(pid=1, assigned=100.0, done=100.0, passed=None, on_time=None, coef=1.0
                           done if on_time is None else on_time, **kw)
 
 
-def rate(pid=9, assigned=90.0, done=90.0, coef=1.0):
-    return ProductFigures(pid, "Tỷ lệ", ProductKind.RATE, coef, assigned, done)
+def rate(pid=9, assigned=90.0, done=90.0, coef=1.0, group=1):
+    return ProductFigures(pid, "Tỷ lệ", ProductKind.RATE, coef, assigned, done, group=group)
 
 
 def test_everything_done_on_time_scores_100():
@@ -176,7 +176,7 @@ products = st.builds(
     ProductFigures,
     st.integers(1, 100), st.just("SP"), st.sampled_from(list(ProductKind)),
     st.floats(0.1, 5), st.floats(0, 1000), quantities, quantities, quantities,
-    st.integers(0, 10), st.integers(0, 10), st.booleans(),
+    st.integers(0, 10), st.integers(0, 10), st.booleans(), st.integers(1, 4),
 )
 criteria = st.fixed_dictionaries({k: st.floats(-5, 20) for k in FULL})
 
@@ -189,6 +189,12 @@ def test_score_always_within_0_100(items, crit, is_leader):
     assert 0.0 <= result.task.points <= 70.0 + 1e-9
     for p in result.task.products:
         assert 0.0 <= p.a <= 1.0 and 0.0 <= p.b <= 1.0 and 0.0 <= p.c <= 1.0
+    # the indicator groups split exactly the part of the task score that comes from a, b, c
+    task = result.task
+    assert sum(g.points for g in task.groups) == pytest.approx(task.product_points, abs=1e-9)
+    assert task.product_points + task.leader_points == pytest.approx(task.points)
+    for g in task.groups:
+        assert 0.0 <= g.percent <= 1.0 + 1e-12 and g.points >= -1e-9
 
 
 @given(st.lists(products, min_size=1, max_size=5), st.integers(0, 4), st.floats(0, 500))
@@ -200,3 +206,54 @@ def test_monotone_in_quantity_done(items, index, extra):
     before = score_period(items, FULL, POLICY).total
     after = score_period(more, FULL, POLICY).total
     assert after >= before - 1e-9
+
+
+# ---------------------------------------------------------------- results by indicator group
+
+def test_groups_worked_example_staff():
+    """A one-stop desk officer: 120 files (group 1) all done well; the online-filing rate
+    (group 2) 60% of 80% → 75%; satisfaction (group 2) 90% of 90%; reports (group 3) 3 of
+    4, on time and passed. Weights: 120, the rate types 1 × mean(120, 4) = 62 each, 4."""
+    items = [count(1, assigned=120, done=120, group=1),
+             rate(2, assigned=80, done=60, group=2), rate(3, assigned=90, done=90, group=2),
+             count(4, assigned=4, done=3, group=3)]
+    task = score_task(items, POLICY)
+    by_group = {g.group: g for g in task.groups}
+    assert [g.group for g in task.groups] == [1, 2, 3]
+    assert by_group[1].percent == pytest.approx(1.0)
+    # group 2: (62 × 0,75 + 62 × 1) / 124 = 87,5%
+    assert by_group[2].percent == pytest.approx(0.875)
+    assert by_group[3].percent == pytest.approx(0.75)
+    # points: 70 × (weight × mean) / total weight = 70 × 120/248, 70 × 108,5/248, 70 × 3/248
+    assert by_group[1].points == pytest.approx(70 * 120 / 248)
+    assert by_group[2].points == pytest.approx(70 * 108.5 / 248)
+    assert by_group[3].points == pytest.approx(70 * 3 / 248)
+    assert task.points == task.product_points
+    assert sum(g.points for g in task.groups) == pytest.approx(task.points, abs=1e-12)
+    assert task.leader_points == 0.0
+
+
+def test_groups_of_a_leader_leave_d_dd_e_apart():
+    """A leader: the products make 70 × (a + b + c) / 6, d đ e the other half."""
+    items = [count(1, assigned=8, done=8, coef=3.0, group=1),
+             count(2, assigned=6, done=3, coef=1.0, group=3)]
+    leader = LeaderInputs(unit_result=0.5, organising=1.0, rallying=1.0)
+    task = score_task(items, POLICY, leader)
+    # weights 24 and 6; means 1 and 0,5: (24 + 3) / 30 = 0,9 → 70 × 3 × 0,9 / 6 = 31,5
+    assert task.product_points == pytest.approx(31.5)
+    assert task.leader_points == pytest.approx(70 * 2.5 / 6)
+    assert [round(g.points, 6) for g in task.groups] == [round(70 * 24 / 30 / 2, 6),
+                                                          round(70 * 3 / 30 / 2, 6)]
+    assert [g.percent for g in task.groups] == [pytest.approx(1.0), pytest.approx(0.5)]
+    assert sum(g.points for g in task.groups) + task.leader_points == pytest.approx(task.points)
+
+
+def test_groups_ignore_products_without_a_target_and_deductions_count():
+    items = [count(1, assigned=10, done=10, passed=10, failed_reviews=4, delays=2, group=1),
+             count(2, assigned=0, done=5, group=4)]
+    task = score_task(items, POLICY)
+    assert [g.group for g in task.groups] == [1]  # group 4 has no target: not shown
+    # b = (10 − 1)/10, c = (10 − 0,5)/10 → (1 + 0,9 + 0,95) / 3 = 95%
+    assert task.groups[0].percent == pytest.approx(0.95)
+    assert task.groups[0].points == pytest.approx(task.points) == pytest.approx(66.5)
+    assert score_task([], POLICY).groups == ()

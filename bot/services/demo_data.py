@@ -272,7 +272,8 @@ async def generate(session: AsyncSession, *, cadres: int, months: int, seed: int
                     "decided_at": deadline + timedelta(days=3), "decided_version": 1,
                     "created_at": deadline, "updated_at": deadline})
                 figures.append(ProductFigures(p.id, p.name, ProductKind(p.kind), p.coefficient,
-                                              target, done, passed, on_time, failed, delays, False))
+                                              target, done, passed, on_time, failed, delays, False,
+                                              group=p.indicator_group))
             criteria = {c.key: c.max_points - rng.choice([1.0, 0.5, 0.0, 0.0]) for c in
                         policy.scoring.general_criteria}
             score = score_period(figures, criteria, policy.scoring)
@@ -403,7 +404,7 @@ def _product_figures(product: ProductType, target: float, values: dict,
     return ProductFigures(product.id, product.name, ProductKind(product.kind), product.coefficient,
                           target, done, values.get("quantity_passed", done),
                           values.get("quantity_on_time", done), values.get("failed_reviews", 0),
-                          values.get("delays", 0), exempt)
+                          values.get("delays", 0), exempt, group=product.indicator_group)
 
 
 def _criteria(rng: random.Random, policy: Policy, level: float) -> dict[str, float]:

@@ -139,7 +139,7 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
                     p.id, p.name, ProductKind(p.kind), p.coefficient,
                     targets.get((cadre.id, p.id), p.default_target), e.quantity_done or 0,
                     e.quantity_passed or 0, e.quantity_on_time or 0, e.failed_reviews or 0,
-                    e.delays or 0, e.exemption_accepted))
+                    e.delays or 0, e.exemption_accepted, group=p.indicator_group or 1))
             criteria = (ev.criteria or ev.self_criteria) if ev else None
             total = score_period(figures, criteria, policy.scoring).total
         lines.append(CadreLine(cadre.id, cadre.code, cadre.full_name,

@@ -263,7 +263,8 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
                 (e.adj_quantity_passed if adj else e.quantity_passed) or 0,
                 (e.adj_quantity_on_time if adj else e.quantity_on_time) or 0,
                 (e.adj_failed_reviews if adj else e.failed_reviews) or 0,
-                (e.adj_delays if adj else e.delays) or 0, e.exemption_accepted))
+                (e.adj_delays if adj else e.delays) or 0, e.exemption_accepted,
+                group=p.indicator_group or 1))
         task = score_task(figures, policy.scoring) if figures else None
         ev = evaluations.get(cadre.id)
         own = entries.get(cadre.id, [])

@@ -117,6 +117,7 @@ def figures_of(line: Line, adjusted: bool = True) -> ProductFigures:
         product_type_id=p.id, name=p.name, kind=ProductKind(p.kind), coefficient=p.coefficient,
         assigned=line.target, done=done or 0.0, passed=passed or 0.0, on_time=on_time or 0.0,
         failed_reviews=failed or 0, delays=delays or 0, exempt=e.exemption_accepted,
+        group=p.indicator_group or 1,
     )
 
 

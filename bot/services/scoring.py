@@ -27,6 +27,7 @@ class ProductFigures:
     failed_reviews: int = 0
     delays: int = 0
     exempt: bool = False  # accepted objective-cause exemption
+    group: int = 1  # the catalogue's indicator group (SPEC §4.2; Bắc Ninh's four groups)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,21 @@ class LeaderInputs:
 
 
 @dataclass(frozen=True)
+class GroupScore:
+    """One indicator group's share of the task score.
+
+    `percent`: the weighted mean of (a + b + c) / 3 over the group's products (the task
+    score's own weights), 0–1. `points`: what the group brings to the task points, so the
+    groups' points add up to `TaskScore.product_points`."""
+
+    group: int
+    percent: float
+    points: float
+    weight: float
+    products: int
+
+
+@dataclass(frozen=True)
 class TaskScore:
     products: list[ProductScore]
     a: float
@@ -58,6 +74,9 @@ class TaskScore:
     c: float
     leader: LeaderInputs | None
     points: float
+    groups: tuple[GroupScore, ...] = ()  # by indicator group, in group order
+    product_points: float = 0.0  # the part of `points` that comes from a, b and c
+    leader_points: float = 0.0  # the part that comes from d, đ and e (leaders)
 
 
 @dataclass(frozen=True)
@@ -146,7 +165,44 @@ def score_task(
     if leader is not None:
         parts += [_clamp(leader.unit_result), _clamp(leader.organising), _clamp(leader.rallying)]
     points = policy.task_points * sum(parts) / len(parts)
-    return TaskScore(scored, a, b, c, leader, points)
+    product_points = policy.task_points * (a + b + c) / len(parts)
+    groups = group_scores(scored, product_points)
+    return TaskScore(scored, a, b, c, leader, points, groups, product_points,
+                     points - product_points)
+
+
+def group_scores(scored: Sequence[ProductScore], product_points: float) -> tuple[GroupScore, ...]:
+    """The task score by indicator group (issue #24 part 2; Bắc Ninh's resolution evaluates
+    cadres in four groups). A group's percentage is the weighted mean of (a + b + c) / 3 of
+    its products; its points are its share of the weighted sum, so that the groups' points
+    add up to the product part of the task score: for staff 70 × (a + b + c) / 3, for a
+    leader 70 × (a + b + c) / 6 (d, đ and e are the rest, shown apart). The last group takes
+    the remainder, so the sum is exact to the last bit of a float, not within rounding. Products without a target
+    (weight 0) count in no group; a group with none left is not shown."""
+    total_weight = sum(s.weight for s in scored)
+    if total_weight <= 0:
+        return ()
+    weights: dict[int, float] = {}
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for s in scored:
+        if s.weight <= 0:
+            continue
+        g = s.figures.group
+        weights[g] = weights.get(g, 0.0) + s.weight
+        sums[g] = sums.get(g, 0.0) + s.weight * (s.a + s.b + s.c) / 3
+        counts[g] = counts.get(g, 0) + 1
+    found = []
+    given, whole = 0.0, sum(sums.values())
+    order = sorted(weights)
+    for index, g in enumerate(order):
+        if index == len(order) - 1:
+            share = product_points - given
+        else:
+            share = product_points * sums[g] / whole if whole else 0.0
+            given += share
+        found.append(GroupScore(g, sums[g] / weights[g], share, weights[g], counts[g]))
+    return tuple(found)
 
 
 def _clamp(value: float) -> float:

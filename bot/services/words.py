@@ -108,6 +108,22 @@ DISCIPLINES = {DisciplineLevel.REPRIMAND.value: "Khiển trách",
                DisciplineLevel.DEGRADATION.value: "Suy thoái",
                DisciplineLevel.CORRUPTION_IN_UNIT.value: "Tham nhũng, lãng phí trong đơn vị"}
 EVIDENCE = {"photo": N_("photo"), "document": N_("file"), "link": N_("link")}
+# The catalogue's indicator groups (SPEC §4.2; Bắc Ninh's resolution evaluates commune cadres in
+# these four groups): the full name, and a short one for a line on a phone
+INDICATOR_GROUPS = {1: N_("Task results"),
+                    2: N_("Quality of service to the people and businesses"),
+                    3: N_("Coordination and organising ability"),
+                    4: N_("Discipline, order and integrity in public service")}
+INDICATOR_GROUPS_SHORT = {1: N_("Results"), 2: N_("Service"), 3: N_("Coordination"),
+                          4: N_("Discipline")}
+
+
+def indicator_group(group: int, short: bool = False) -> str:
+    """An indicator group's name ("Nhóm 5" for a group the catalogue added beyond the four)."""
+    found = (INDICATOR_GROUPS_SHORT if short else INDICATOR_GROUPS).get(group)
+    if found is None:
+        return _("Group {number}").format(number=group)
+    return _(found)
 
 
 def word(vocabulary: dict[str, str], value) -> str:
