@@ -4,16 +4,19 @@ stale-button answer, the labels of bands and periods. Pure: data in, text out.""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, _, fmt_figure, fmt_number
+from bot.i18n import N_, _, fmt_figure, fmt_number, fmt_percent, fmt_score
 from bot.services.numbers import AmbiguousNumber, NotANumber
+from bot.services.words import indicator_group
 from handlers.callbacks import Action
 from models.enums import Band, EntryStatus, PeriodType
 
 if TYPE_CHECKING:
+    from bot.services.scoring import GroupScore
     from models import Period
 
 # A tap on a button whose subject changed or vanished (or forged data): one answer everywhere.
@@ -105,3 +108,20 @@ def pager(action: Action, page: int, more: bool, *values) -> list[list[InlineKey
     if more:
         nav.append(action.button(_("Next ▶️"), *values, page + 1))
     return [nav] if nav else []
+
+
+def groups_line(groups: Sequence[GroupScore] | Sequence[tuple[int, float]]) -> str:
+    """The indicator groups on one phone line: "Kết quả 100% · Phục vụ 88% · Phối hợp 75%"
+    (issue #24 part 2); "" when there are none. Takes group scores or (group, ratio) pairs."""
+    parts = []
+    for item in groups:
+        group, ratio = (item.group, item.percent) if hasattr(item, "percent") else item
+        parts.append(f"{indicator_group(group, short=True)} {fmt_percent(ratio)}")
+    return " · ".join(parts)
+
+
+def group_points_lines(groups: Sequence[GroupScore]) -> list[str]:
+    """One line per indicator group with its percentage and the points it brings."""
+    return [_("• {group}: {percent} → {points} points").format(
+        group=esc(indicator_group(g.group)), percent=fmt_percent(g.percent),
+        points=fmt_score(g.points)) for g in groups]

@@ -13,7 +13,15 @@ from bot.services.results import PeriodResult, Results, Verdict
 from bot.services.scoring import PeriodScore
 from handlers.callbacks import action
 from handlers.screens import leave as leave_screens
-from handlers.screens.common import band_label, esc, figure, period_label, status_label
+from handlers.screens.common import (
+    band_label,
+    esc,
+    figure,
+    group_points_lines,
+    groups_line,
+    period_label,
+    status_label,
+)
 from handlers.screens.entries import adjustment_text
 from models.enums import ProductKind
 
@@ -21,6 +29,7 @@ PREFIX = "rs"
 DETAIL = action(PREFIX, "d", "period_id:id")  # how the score of one of the caller's periods was computed
 CHART = action(PREFIX, "c")
 BACK = action(PREFIX, "b")  # back to the overview
+DETAILED = 3  # the latest periods get a 🔎 button and their indicator groups' line
 
 
 # ---------------------------------------------------------------- the one truth of a period
@@ -82,11 +91,16 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
     if not results.periods:
         lines.append(_("No results yet. Start with “📝 KPI report”."))
         return "\n".join(lines), InlineKeyboardMarkup([[_leave_button()]])
-    for r in results.periods:
+    for index, r in enumerate(results.periods):
         state = _("rated") if r.rated else status_label(r.status)
         lines.append(_("<b>{period}</b>: {score} points — {band} ({state})").format(
             period=period_label(r.period), score=fmt_score(r.total), band=band_label(r.band),
             state=state))
+        groups = r.sheet.score.task.groups
+        # the indicator groups of the latest periods (those with a 🔎 button), when there
+        # are several: one short line each, the rest of the list stays one line a period
+        if index < DETAILED and len(groups) > 1:
+            lines.append("    " + groups_line(groups))
     lines.append("")
     annual = results.annual
     this_year = [r for r in results.periods if r.period.year == results.year]
@@ -106,7 +120,7 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
             year=results.year, score=fmt_score(annual.total), count=len(this_year),
             band=band_label(annual.band)))
     rows = [[DETAIL.button(_("🔎 How the score of {period} was computed").format(
-        period=period_label(r.period)), r.period.id)] for r in results.periods[:3]]
+        period=period_label(r.period)), r.period.id)] for r in results.periods[:DETAILED]]
     rows.append([CHART.button(_("📈 Chart of the last 12 periods"))])
     rows.append([_leave_button()])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
@@ -162,6 +176,19 @@ def _deduction_lines(p, sp) -> list[str]:
     return lines
 
 
+def group_breakdown_lines(task) -> list[str]:
+    """The task score by indicator group: each group's percentage and points; for a leader
+    the points of d, đ and e apart, so the lines add up to the task score."""
+    if not task.groups:
+        return []
+    lines = ["", _("<b>By indicator group</b> (weighted mean of (a + b + c) / 3):")]
+    lines += group_points_lines(task.groups)
+    if task.leader is not None:
+        lines.append(_("• d, đ, e (leader): {points} points").format(
+            points=fmt_score(task.leader_points)))
+    return lines
+
+
 def breakdown_text(result: PeriodResult, score: PeriodScore, policy: Policy) -> str:
     sp = policy.scoring
     pct = fmt_percent
@@ -214,6 +241,7 @@ def breakdown_text(result: PeriodResult, score: PeriodScore, policy: Policy) -> 
         if result.sheet.cadre.is_leader:
             lines.append(_("(projected: a leader's d, đ and e are added by the evaluator at the "
                            "evaluation)"))
+    lines += group_breakdown_lines(task)
     parts = []
     for criterion in sp.general_criteria:
         parts.append(f"{esc(criterion_title(criterion))} "
