@@ -34,3 +34,15 @@ async def test_my_results_and_the_breakdown_show_each_indicator_group(harness, c
     assert "d, đ, e" not in text  # not a leader
     # the groups come before the general criteria and the total
     assert text.index("Theo nhóm chỉ số") < text.index("<b>Tổng:")
+
+
+async def test_the_evaluator_sees_the_groups_on_the_review_screen(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await report_by_groups(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    text = anh.last.text
+    assert "Điểm dự kiến: <b>91,8</b>" in text
+    assert "Theo nhóm chỉ số: Kết quả 90% · Phục vụ 88%" in text

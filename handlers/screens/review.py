@@ -37,6 +37,7 @@ from handlers.screens.common import (
     band_label,
     esc,
     figure,
+    groups_line,
     pager,
     period_label,
     shorten,
@@ -231,6 +232,9 @@ def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") ->
             lines.append("    " + evidence_text(report.evidence[e.id], report.links.get(e.id, 0)))
     lines.append(_("Projected score: <b>{score}</b> — {band}").format(
         score=fmt_score(sheet.score.total), band=band_label(sheet.score.band)))
+    if len(sheet.score.task.groups) > 1:
+        lines.append(_("By indicator group: {groups}").format(
+            groups=groups_line(sheet.score.task.groups)))
     if report.authority.on_behalf_of:
         lines.append(_("You are reviewing on behalf of the evaluator (delegation)."))
     if report.read_only:
