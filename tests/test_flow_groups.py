@@ -46,3 +46,62 @@ async def test_the_evaluator_sees_the_groups_on_the_review_screen(harness, clock
     text = anh.last.text
     assert "Điểm dự kiến: <b>91,8</b>" in text
     assert "Theo nhóm chỉ số: Kết quả 90% · Phục vụ 88%" in text
+
+
+async def rated_by_groups(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await report_by_groups(thao)
+    await thao.tap("📤 Gửi duyệt")
+    await thao.tap("📤 Xác nhận gửi")
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Duyệt tất cả")
+    await anh.tap("✅ Xác nhận duyệt")
+    await anh.tap("⭐ Đánh giá Đinh Thị Thảo · Tháng 11/2026")
+    await anh.tap("✅ Đồng ý với tự đánh giá")
+    await anh.tap("✅ Xác nhận: 91,8 điểm — Hoàn thành xuất sắc nhiệm vụ")
+    return thao, anh
+
+
+async def test_digests_excel_and_the_drill_down_show_the_groups(harness, clock):
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    from models import Cadre
+
+    _thao, anh = await rated_by_groups(harness, clock)
+    await anh.send("📈 Tổng hợp")
+    assert "Theo nhóm chỉ số: Kết quả 90% · Phục vụ 88%" in anh.last.text
+    await anh.tap("📥 Tải Excel")
+    sheet = load_workbook(io.BytesIO(anh.last.file_bytes))["Cán bộ"]
+    header = [c.value for c in sheet[1]]
+    assert header[-2:] == ["Kết quả thực hiện nhiệm vụ (%)",
+                           "Chất lượng phục vụ Nhân dân, doanh nghiệp (%)"]
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Đinh Thị Thảo"][-2:] == (90.0, 87.5)
+    assert rows["Trịnh Văn Nam"][-2:] == (None, None)  # nothing sent
+
+    async with harness.db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.code == "BTC002"))
+        board.telegram_user_id = board.telegram_chat_id = 893
+    ha = harness.person(893, "Hà")
+    await ha.send("📈 Tổng hợp")
+    overview = next(m.text for m in ha.fake.messages if "Tổng hợp toàn tỉnh" in (m.text or ""))
+    assert "Theo nhóm chỉ số (các báo cáo đã đánh giá): Kết quả 90% · Phục vụ 88%" in overview
+    await ha.tap("📥 Tải Excel")
+    units = load_workbook(io.BytesIO(ha.last.file_bytes))["Đơn vị"]
+    assert [c.value for c in units[1]][-3:] == [
+        "Kết quả thực hiện nhiệm vụ (%)", "Chất lượng phục vụ Nhân dân, doanh nghiệp (%)",
+        "Nhóm chỉ số yếu nhất"]
+    rows = {r[0]: r for r in units.iter_rows(min_row=2, values_only=True)}
+    assert rows["UBND xã Tân Hưng"][-3:] == (90.0, 87.5,
+                                             "Chất lượng phục vụ Nhân dân, doanh nghiệp")
+    assert rows["Sở Nội vụ"][-3:] == (None, None, None)  # nobody rated there: empty cells
+    await ha.send("📈 Tổng hợp")
+    await ha.tap("🏢 Theo đơn vị")
+    text = ha.last.text
+    line = next(x for x in text.splitlines() if x.startswith("• UBND xã Tân Hưng:"))
+    assert line.endswith("trung bình 91,8 · yếu nhất: Phục vụ 88%"), line
+    assert "yếu nhất" not in next(x for x in text.splitlines() if x.startswith("• Sở Nội vụ"))

@@ -17,7 +17,7 @@ from bot.services import leave, periods
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.kpi import period_type_of_unit
-from bot.services.scoring import ProductFigures, band_for, score_period
+from bot.services.scoring import ProductFigures, band_for, score_period, score_task
 from bot.services.units import UnitTree
 from models import (
     Cadre,
@@ -50,6 +50,9 @@ class CadreLine:
     overdue_training: list[str] = field(default_factory=list)
     period: Period | None = None  # the cadre's own period, when it is of another kind
     on_leave: bool = False  # the period wholly on confirmed leave, nothing sent: not expected
+    # indicator group → the weighted mean of (a + b + c) / 3 of its products (0–1), from the
+    # figures sent (the evaluator's adjusted ones where adjusted); empty when nothing was sent
+    groups: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -92,6 +95,82 @@ class Digest:
     def average(self) -> float | None:
         totals = [line.total for line in self.lines if line.total is not None]
         return sum(totals) / len(totals) if totals else None
+
+    @property
+    def groups(self) -> dict[int, float]:
+        """Each indicator group's mean over the people who sent figures in it."""
+        return mean_groups(line.groups for line in self.lines)
+
+
+# ---------------------------------------------------------------- results by indicator group
+# (issue #24 part 2: Bắc Ninh's resolution evaluates in four indicator groups)
+
+def mean_groups(items) -> dict[int, float]:
+    """group → the mean of the percentages of the people who have the group, in group order."""
+    sums: dict[int, float] = defaultdict(float)
+    counts: Counter = Counter()
+    for groups in items:
+        for group, value in groups.items():
+            sums[group] += value
+            counts[group] += 1
+    return {group: sums[group] / counts[group] for group in sorted(sums)}
+
+
+def weakest_group(groups: dict[int, float]) -> tuple[int, float] | None:
+    """The group with the lowest mean (the lower number on a tie); None with fewer than two
+    groups: with one, "weakest" says nothing."""
+    if len(groups) < 2:
+        return None
+    group = min(groups, key=lambda g: (groups[g], g))
+    return group, groups[group]
+
+
+def _figures(row, product: ProductType, target: float, adjusted: bool = True) -> ProductFigures:
+    """One entry's figures for scoring from an Entry or a row of its columns: the evaluator's
+    adjusted figures where there are (what the rating counted)."""
+    adj = adjusted and row.adjusted
+    return ProductFigures(
+        product.id, product.name, ProductKind(product.kind), product.coefficient, target,
+        (row.adj_quantity_done if adj else row.quantity_done) or 0,
+        (row.adj_quantity_passed if adj else row.quantity_passed) or 0,
+        (row.adj_quantity_on_time if adj else row.quantity_on_time) or 0,
+        (row.adj_failed_reviews if adj else row.failed_reviews) or 0,
+        (row.adj_delays if adj else row.delays) or 0,
+        row.exemption_status == "accepted", group=product.indicator_group or 1)
+
+
+def groups_of(figures: list[ProductFigures], policy: Policy) -> dict[int, float]:
+    return {g.group: g.percent for g in score_task(figures, policy.scoring).groups}
+
+
+_FIGURE_COLUMNS = (Entry.cadre_id, Entry.product_type_id, Entry.adjusted, Entry.quantity_done,
+                   Entry.quantity_passed, Entry.quantity_on_time, Entry.failed_reviews,
+                   Entry.delays, Entry.adj_quantity_done, Entry.adj_quantity_passed,
+                   Entry.adj_quantity_on_time, Entry.adj_failed_reviews, Entry.adj_delays,
+                   Entry.exemption_status)
+
+
+async def rated_groups(session: AsyncSession, period: Period, policy: Policy,
+                       products: dict[int, ProductType] | None = None) -> dict[int, dict[int, float]]:
+    """Every cadre rated in `period`: indicator group → percentage, from the figures the
+    rating counted. Three queries whatever the number of people (the rated people's entries
+    and targets as plain columns, the catalogue), then pure arithmetic: the board's digest and
+    drill-down of a 50,000-cadre province stay one scan of the period."""
+    rated = select(Evaluation.cadre_id).where(
+        Evaluation.period_id == period.id, Evaluation.status == "rated",
+        Evaluation.total_score.is_not(None))
+    if products is None:
+        products = {p.id: p for p in await session.scalars(select(ProductType))}
+    targets = {(c, p): q for c, p, q in (await session.execute(
+        select(Target.cadre_id, Target.product_type_id, Target.quantity).where(
+            Target.period_id == period.id, Target.cadre_id.in_(rated)))).all()}
+    figures: dict[int, list[ProductFigures]] = defaultdict(list)
+    for row in (await session.execute(select(*_FIGURE_COLUMNS).where(
+            Entry.period_id == period.id, Entry.cadre_id.in_(rated)))).all():
+        product = products[row.product_type_id]
+        figures[row.cadre_id].append(_figures(
+            row, product, targets.get((row.cadre_id, product.id), product.default_target)))
+    return {cadre_id: groups_of(items, policy) for cadre_id, items in figures.items()}
 
 
 async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], policy: Policy,
@@ -142,12 +221,17 @@ async def _lines(session: AsyncSession, period: Period, cadres: list[Cadre], pol
                     e.delays or 0, e.exemption_accepted, group=p.indicator_group or 1))
             criteria = (ev.criteria or ev.self_criteria) if ev else None
             total = score_period(figures, criteria, policy.scoring).total
+        groups = {}
+        if total is not None and own:
+            groups = groups_of([_figures(e, products[e.product_type_id], targets.get(
+                (cadre.id, e.product_type_id), products[e.product_type_id].default_target))
+                for e in own], policy)
         lines.append(CadreLine(cadre.id, cadre.code, cadre.full_name,
                                units.get(cadre.unit_id, ""), submitted,
                                any(e.is_late for e in own),
                                sum(e.status == "submitted" for e in own), total, band,
                                overdue.get(cadre.id, []),
-                               on_leave=cadre.id in away and not submitted))
+                               on_leave=cadre.id in away and not submitted, groups=groups))
     return lines
 
 
@@ -239,10 +323,16 @@ class UnitRow:
     cadres: int
     submitted: int
     average: float | None
+    groups: dict[int, float] = field(default_factory=dict)  # over the unit's rated reports
 
     @property
     def rate(self) -> float:
         return self.submitted / self.cadres if self.cadres else 0.0
+
+    @property
+    def weakest(self) -> tuple[int, float] | None:
+        """The indicator group where the unit is weakest, and its mean percentage."""
+        return weakest_group(self.groups)
 
 
 @dataclass
@@ -257,6 +347,7 @@ class BoardDigest:
     indicators: list = field(default_factory=list)
     unit_indicators: list = field(default_factory=list)  # (unit name, its indicators)
     away: int = 0  # wholly on confirmed leave this period (left out of `cadres`)
+    groups: dict[int, float] = field(default_factory=dict)  # over the rated reports
 
 
 async def board_digest(session: AsyncSession, period: Period, policy: Policy,
@@ -288,9 +379,15 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
     away_ids: set[int] = set()
     totals: dict[int, list[float]] = defaultdict(list)
     bands: Counter = Counter()
+    products = {p.id: p for p in await session.scalars(select(ProductType))}
+    group_results: dict[int, dict[int, float]] = {}
     for kind, kind_period in own.items():
         if kind_period is None:
             continue
+        group_results.update(
+            (cadre_id, groups) for cadre_id, groups in (await rated_groups(
+                session, kind_period, policy, products)).items()
+            if cadre_id in counted and kind_of[cadre_id] == kind)
         statuses = await session.execute(
             select(Entry.cadre_id, func.min(Entry.status), func.max(Entry.status))
             .where(Entry.period_id == kind_period.id).group_by(Entry.cadre_id))
@@ -312,8 +409,13 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
     per_unit_cadres: Counter = Counter(top_of(u) for u in counted.values() if u in units)
     per_unit_submitted: Counter = Counter(top_of(counted[c]) for c in submitted_ids
                                           if c in counted)
+    per_unit_groups: dict[int, list[dict[int, float]]] = defaultdict(list)
+    for cadre_id, groups in group_results.items():
+        if cadre_id in counted:
+            per_unit_groups[top_of(counted[cadre_id])].append(groups)
     rows = [UnitRow(units[u].name, n, per_unit_submitted.get(u, 0),
-                    sum(totals[u]) / len(totals[u]) if totals.get(u) else None)
+                    sum(totals[u]) / len(totals[u]) if totals.get(u) else None,
+                    mean_groups(per_unit_groups.get(u, ())))
             for u, n in per_unit_cadres.items() if u is not None]
     rows.sort(key=lambda r: (r.rate, r.average or 0))
     trained = dict((await session.execute(
@@ -343,7 +445,8 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
     return BoardDigest(period, rows, bands, {k: v / active for k, v in trained.items()},
                        notices, len(counted), len(submitted_ids & counted.keys()),
                        await indicators(session, policy, period, today), by_unit,
-                       len(away_ids))
+                       len(away_ids),
+                       mean_groups(g for c, g in group_results.items() if c in counted))
 
 
 async def digest_period(session: AsyncSession, today: date, calendar: WorkCalendar,
@@ -422,9 +525,11 @@ async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
     away = await leave.away_for(session, period, WorkCalendar(policy.calendar)) - submitted
     totals = dict((await session.execute(select(Evaluation.cadre_id, Evaluation.total_score).where(
         Evaluation.period_id == period.id, Evaluation.status == "rated"))).all())
+    group_results = await rated_groups(session, period, policy)
     counts: Counter = Counter()
     sent: Counter = Counter()
     scores: dict[int, list[float]] = defaultdict(list)
+    groups: dict[int, list[dict[int, float]]] = defaultdict(list)
     direct = []
     for cadre_id, uid in people:
         child = child_of(uid)
@@ -435,10 +540,13 @@ async def unit_breakdown(session: AsyncSession, period: Period, policy: Policy,
             sent[child] += cadre_id in submitted
             if totals.get(cadre_id) is not None:
                 scores[child].append(totals[cadre_id])
+            if cadre_id in group_results:
+                groups[child].append(group_results[cadre_id])
         elif uid == unit_id:
             direct.append(cadre_id)
     rows = [(children[c], UnitRow(children[c].name, counts[c], sent[c],
-                                  sum(scores[c]) / len(scores[c]) if scores.get(c) else None))
+                                  sum(scores[c]) / len(scores[c]) if scores.get(c) else None,
+                                  mean_groups(groups.get(c, ()))))
             for c in children if counts[c]]
     rows.sort(key=lambda item: (item[1].rate, item[0].name))
     direct_cadres = _by_name(await session.scalars(select(Cadre).where(

@@ -14,6 +14,7 @@ from bot.services import digests
 from bot.services.exports import digest_workbook
 from bot.services.numbers import shown_score
 from bot.services.scoring import band_of
+from bot.services.words import indicator_group
 from handlers.callbacks import action
 from handlers.screens import review
 from handlers.screens.chatfiles import files_button
@@ -22,6 +23,7 @@ from handlers.screens.common import (
     Screen,
     band_label,
     esc,
+    groups_line,
     pager,
     period_label,
     shorten,
@@ -72,6 +74,8 @@ def supervisor_text(d: digests.Digest) -> str:
             names=", ".join(esc(line.name) for line in d.away[:MAX_NAMES])))
     if d.average is not None:
         lines.append(_("Average score: {score}").format(score=fmt_score(d.average)))
+    if len(d.groups) > 1:
+        lines.append(_("By indicator group: {groups}").format(groups=groups_line(d.groups.items())))
     if d.overdue:
         lines.append(_("Training overdue: {names}").format(
             names=", ".join(esc(line.name) for line in d.overdue[:MAX_NAMES])))
@@ -164,6 +168,9 @@ def board_text(d: digests.BoardDigest) -> str:
                 unit=esc(row.unit), rate=fmt_percent(row.rate), avg=avg))
     if d.bands:
         lines.append(_("Ratings: {bands}").format(bands=_bands(d.bands)))
+    if len(d.groups) > 1:
+        lines.append(_("By indicator group (rated reports): {groups}").format(
+            groups=groups_line(d.groups.items())))
     if d.training:
         lines.append(_("<b>Training this year</b> (cadres with a verified course)"))
         for category, share in sorted(d.training.items()):
@@ -259,7 +266,8 @@ def unit_screen(found: digests.UnitView, unit_id: int, page: int) -> Screen:
                 unit=esc(unit.name)))
         else:
             lines.append(_("• {unit}: {sent}/{total} sent, average {avg}").format(
-                unit=esc(unit.name), sent=row.submitted, total=row.cadres, avg=avg))
+                unit=esc(unit.name), sent=row.submitted, total=row.cadres, avg=avg)
+                + weakest_text(row))
         rows.append([UNIT.button(shorten(unit.name, 40), period.id, unit.id)])
     for line in view.cadres:
         state = (_("sent") if line.submitted else _("on leave") if line.on_leave
@@ -277,6 +285,25 @@ def unit_screen(found: digests.UnitView, unit_id: int, page: int) -> Screen:
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
+def weakest_text(row: digests.UnitRow) -> str:
+    """" · yếu nhất: Phục vụ 72%" — the unit's weakest indicator group over its rated
+    reports; "" with fewer than two groups rated."""
+    weakest = row.weakest
+    if weakest is None:
+        return ""
+    group, value = weakest
+    return " · " + _("weakest: {group} {percent}").format(
+        group=indicator_group(group, short=True), percent=fmt_percent(value))
+
+
+def _group_columns(found: list[dict[int, float]]) -> list[int]:
+    return sorted({group for groups in found for group in groups})
+
+
+def _percent_cell(value: float | None) -> float | None:
+    return round(value * 100, 1) if value is not None else None
+
+
 def excel_caption(period: Period) -> str:
     return _("📥 Summary of {period}").format(period=period_label(period))
 
@@ -288,19 +315,28 @@ def excel_name(period: Period) -> str:
 def excel_workbook(mine: digests.Digest, board: digests.BoardDigest | None) -> bytes:
     """"📥 Tải Excel": the cadres one evaluates, and for the board the province's sheets."""
     sheets = []
+    # a column per indicator group present (issue #24 part 2): "Kết quả thực hiện nhiệm vụ (%)"
+    groups = _group_columns([line.groups for line in mine.lines])
     headers = [_("Cadre code"), _("Full name"), _("Unit"), _("Sent"), _("Sent late"),
-               _("Waiting for approval"), _("Total"), _("Band")]
+               _("Waiting for approval"), _("Total"), _("Band"),
+               *[f"{indicator_group(g)} (%)" for g in groups]]
     sheets.append((_("Cadres"), headers, [
         [line.code, line.name, line.unit,
          _("yes") if line.submitted else _("on leave") if line.on_leave else _("no"),
          _("yes") if line.late else "", line.waiting,
          shown_score(line.total) if line.total is not None else None,
-         band_label(line.band) if line.band else ""] for line in mine.lines]))
+         band_label(line.band) if line.band else "",
+         *[_percent_cell(line.groups.get(g)) for g in groups]] for line in mine.lines]))
     if board is not None:
+        groups = _group_columns([r.groups for r in board.units])
         sheets.append((_("Units"), [_("Unit"), _("Cadres"), _("Sent"), _("Sent %"),
-                                    _("Average score")],
+                                    _("Average score"),
+                                    *[f"{indicator_group(g)} (%)" for g in groups],
+                                    _("Weakest indicator group")],
                        [[r.unit, r.cadres, r.submitted, round(r.rate * 100, 1),
-                         round(r.average, 1) if r.average is not None else None]
+                         round(r.average, 1) if r.average is not None else None,
+                         *[_percent_cell(r.groups.get(g)) for g in groups],
+                         indicator_group(r.weakest[0]) if r.weakest else ""]
                         for r in board.units]))
         sheets.append((_("Resolution targets"), [_("Indicator"), _("Value %"), _("Target"),
                                                  _("Gap %")],
