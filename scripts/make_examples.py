@@ -44,6 +44,10 @@ CATALOGUE = [
      "Cuộc kiểm tra trật tự xây dựng", "cuộc", "Số lượng", "2", 1, "Không", 8),
     ("DC-XA", "Công chức Địa chính – Xây dựng cấp xã", "Chuyên môn nghiệp vụ", "DC03",
      "Tỷ lệ hồ sơ đất đai giải quyết đúng hạn", "%", "Tỷ lệ", "1", 2, "Có", 95),
+    # group 4 (kỷ luật, kỷ cương, liêm chính công vụ), as Bắc Ninh's resolution counts it
+    ("DC-XA", "Công chức Địa chính – Xây dựng cấp xã", "Chuyên môn nghiệp vụ", "DC04",
+     "Tỷ lệ ngày công chấp hành đúng thời giờ làm việc, nội quy cơ quan", "%", "Tỷ lệ", "1", 4,
+     "Không", 100),
     ("CV-TH", "Chuyên viên tổng hợp", "Chuyên môn nghiệp vụ", "TH01",
      "Văn bản tham mưu được ban hành", "văn bản", "Số lượng", "2", 1, "Không", 10),
     ("CV-TH", "Chuyên viên tổng hợp", "Chuyên môn nghiệp vụ", "TH02",

@@ -105,3 +105,34 @@ async def test_digests_excel_and_the_drill_down_show_the_groups(harness, clock):
     line = next(x for x in text.splitlines() if x.startswith("• UBND xã Tân Hưng:"))
     assert line.endswith("trung bình 91,8 · yếu nhất: Phục vụ 88%"), line
     assert "yếu nhất" not in next(x for x in text.splitlines() if x.startswith("• Sở Nội vụ"))
+
+
+async def test_the_evaluations_export_has_a_column_per_indicator_group(harness, clock, tmp_path):
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    from bot.policy import Policy
+    from bot.services.exports import export_evaluations
+    from models import Period
+
+    await rated_by_groups(harness, clock)
+    path = tmp_path / "danh_gia.xlsx"
+    async with harness.db.session() as s:
+        period = await s.scalar(select(Period).where(Period.year == 2026, Period.number == 11,
+                                                     Period.kind == "month"))
+        await export_evaluations(s, period, Policy(), path,
+                                 harness.app.bot_data["services"].settings.tz)
+    sheet = load_workbook(path)["Đánh giá"]
+    headers = [c.value for c in sheet[1]]
+    # after a, b, c: the example catalogue's groups, each a column
+    at = headers.index("c (tiến độ) %")
+    assert headers[at + 1:at + 3] == ["Kết quả thực hiện nhiệm vụ (%)",
+                                      "Chất lượng phục vụ Nhân dân, doanh nghiệp (%)"]
+    assert headers[at + 3:at + 5] == ["Năng lực phối hợp, tổ chức thực hiện (%)",
+                                      "Kỷ luật, kỷ cương, liêm chính công vụ (%)"]
+    record = dict(zip(headers, next(r for r in sheet.iter_rows(min_row=2, values_only=True)
+                                    if r[0] == "XTH004"), strict=True))
+    assert record["Kết quả thực hiện nhiệm vụ (%)"] == 90.0
+    assert record["Chất lượng phục vụ Nhân dân, doanh nghiệp (%)"] == 87.5
+    assert record["Năng lực phối hợp, tổ chức thực hiện (%)"] is None  # not hers
+    assert sheet.cell(2, at + 2).number_format == "0.0"

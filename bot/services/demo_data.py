@@ -71,7 +71,9 @@ POSITIONS = [
         ("MC03", "Mức độ hài lòng của người dân", "%", "rate", 1.0, 2, False, 90)]),
     ("DC", "Công chức Địa chính – Xây dựng", "chuyen_mon_nghiep_vu", False, [
         ("DC01", "Hồ sơ đất đai được thẩm định", "hồ sơ", "count", 1.5, 1, False, 30),
-        ("DC02", "Cuộc kiểm tra trật tự xây dựng", "cuộc", "count", 2.0, 1, False, 8)]),
+        ("DC02", "Cuộc kiểm tra trật tự xây dựng", "cuộc", "count", 2.0, 1, False, 8),
+        ("DC03", "Tỷ lệ ngày công chấp hành đúng thời giờ làm việc, nội quy cơ quan", "%",
+         "rate", 1.0, 4, False, 100)]),
     ("VT", "Văn thư – lưu trữ", "ho_tro_phuc_vu", False, [
         ("VT01", "Văn bản đến, đi được xử lý", "văn bản", "count", 0.5, 1, True, 300)]),
 ]

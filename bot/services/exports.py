@@ -248,8 +248,13 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
     evaluations = {e.cadre_id: e for e in await session.scalars(
         select(Evaluation).where(Evaluation.period_id == period.id)) if e.cadre_id in wanted}
 
+    # a column per indicator group of the catalogue, after a, b and c (issue #24 part 2)
+    groups = sorted({p.indicator_group or 1 for p in products.values()})
+    columns = [*EVALUATION_COLUMNS[:8],
+               *[Col(f"{words.indicator_group(g)} (%)", 12, SCORE) for g in groups],
+               *EVALUATION_COLUMNS[8:]]
     wb = Workbook()
-    ws = _sheet(wb, _("Evaluations"), EVALUATION_COLUMNS, first=True)
+    ws = _sheet(wb, _("Evaluations"), columns, first=True)
     count = 0
     for cadre in cadres:
         figures = []
@@ -266,6 +271,7 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
                 (e.adj_delays if adj else e.delays) or 0, e.exemption_accepted,
                 group=p.indicator_group or 1))
         task = score_task(figures, policy.scoring) if figures else None
+        by_group = {g.group: g.percent for g in task.groups} if task else {}
         ev = evaluations.get(cadre.id)
         own = entries.get(cadre.id, [])
         safe_append(ws, [
@@ -273,6 +279,7 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
             positions.get(cadre.position_id, ""), cadre.title or "",
             round(task.a * 100, 1) if task else None, round(task.b * 100, 1) if task else None,
             round(task.c * 100, 1) if task else None,
+            *[round(by_group[g] * 100, 1) if g in by_group else None for g in groups],
             shown_score(ev.task_score) if ev and ev.task_score is not None else None,
             shown_score(ev.general_score) if ev and ev.general_score is not None else None,
             shown_score(ev.total_score) if ev and ev.total_score is not None else None,
@@ -284,7 +291,7 @@ async def evaluations_workbook(session: AsyncSession, period: Period, policy: Po
             flags_text(ev.flags) if ev else "",
         ])
         count += 1
-    finish(ws, EVALUATION_COLUMNS)
+    finish(ws, columns)
 
     audit_ws = _sheet(wb, _("Audit log"), AUDIT_COLUMNS)
     entry_ids = [e.id for rows in entries.values() for e in rows]
