@@ -136,3 +136,21 @@ async def test_the_evaluations_export_has_a_column_per_indicator_group(harness, 
     assert record["Chất lượng phục vụ Nhân dân, doanh nghiệp (%)"] == 87.5
     assert record["Năng lực phối hợp, tổ chức thực hiện (%)"] is None  # not hers
     assert sheet.cell(2, at + 2).number_format == "0.0"
+
+
+def test_a_leaders_breakdown_shows_d_dd_e_apart_from_the_groups():
+    """A leader's task score: the groups' points make 70 × (a + b + c) / 6, the line of d, đ
+    and e the rest (70 × (0,5 + 1 + 1) / 6 = 29,1…), and together the task score."""
+    from bot.policy import ScoringPolicy
+    from bot.services.scoring import LeaderInputs, ProductFigures, score_task
+    from handlers.screens.results import group_breakdown_lines
+    from models.enums import ProductKind
+
+    items = [ProductFigures(1, "Văn bản", ProductKind.COUNT, 3.0, 8, 8, 8, 8, group=1),
+             ProductFigures(2, "Cuộc họp", ProductKind.COUNT, 1.0, 6, 3, 3, 3, group=3)]
+    task = score_task(items, ScoringPolicy(), LeaderInputs(0.5, 1.0, 1.0))
+    lines = group_breakdown_lines(task)
+    assert lines[2:] == ["• Kết quả thực hiện nhiệm vụ: 100% → 28,0 điểm",
+                         "• Năng lực phối hợp, tổ chức thực hiện: 50% → 3,5 điểm",
+                         "• d, đ, e (lãnh đạo): 29,1 điểm"]
+    assert group_breakdown_lines(score_task([], ScoringPolicy())) == []
