@@ -319,6 +319,7 @@ class Inbox:
     to_rate: list[tuple[Cadre, Period]]
     year: int  # the annual rating to open from here
     leaves: int = 0  # declared leaves waiting for this evaluator's confirmation
+    appeals: int = 0  # kiến nghị waiting for this person's answer (bot.services.appeals)
     # what this person can do from here (issue #22 item 11: offer only that): delegate their
     # reviews (they evaluate someone), propose annual ratings (they evaluate someone, or hold
     # a delegation), close the agencies' annual lists (board)
@@ -337,8 +338,15 @@ async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int
     delegated = bool(await delegators_of(session, actor.cadre_id, today))
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
                  today.year, await leaves_waiting(session, actor, today),
+                 await appeals_waiting(session, actor, today),
                  may_delegate=actor.evaluates, rates_people=actor.evaluates or delegated,
                  board=actor.is_board)
+
+
+async def appeals_waiting(session: AsyncSession, actor: Actor, today: date) -> int:
+    from bot.services.appeals import waiting_count  # it builds on this module's rules
+
+    return await waiting_count(session, actor, today)
 
 
 async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):
