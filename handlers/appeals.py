@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
@@ -227,15 +228,21 @@ async def on_callback(update: Update, context: BotContext) -> None:
         await context.end_transaction()
         await refuse(update, screens.refusal(error.code))
         return
-    await query.answer()
     if reply.file is not None:
         kind, file_id = reply.file
         send = context.bot.send_photo if kind == "photo" else context.bot.send_document
-        await send(update.effective_chat.id, file_id)
+        try:
+            await send(update.effective_chat.id, file_id)
+        except BadRequest:  # the file is no longer on Telegram's side
+            await refuse(update, screens.refusal("file_gone"))
+            return
+        await query.answer()
         text, markup = reply.screen
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
                                        reply_markup=markup)
-    elif reply.screen is not None:
+        return
+    await query.answer()
+    if reply.screen is not None:
         await edit_or_send(update, context, *reply.screen)
     await _tell(context, reply.notify)
 

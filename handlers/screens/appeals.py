@@ -62,6 +62,7 @@ ERRORS = {
                           "again."),
     "file_kind": N_("Please send a photo or a document, or tap “Skip”."),
     "choose": N_("Please choose one of the buttons."),
+    "file_gone": N_("The attached file is no longer available on Telegram."),
 }
 # typed again at the same step, nothing lost
 ASK_AGAIN = {"reason_required", "reason_too_long", "criteria_range", "file_kind", "choose"}
