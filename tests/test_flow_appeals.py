@@ -5,12 +5,17 @@ cadre is told; reminders go to whoever must answer; the board's digest counts th
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.jobs import reminders as reminder_job
+from bot.policy import Policy
 from bot.services import appeals as rules
+from bot.services.exports import person_workbook
 from models import Appeal, AuditLog, Cadre, Evaluation, Period
 from tests.test_flow_annual import agency
 from tests.test_flow_rating import approved
@@ -150,6 +155,16 @@ async def test_a_kien_nghi_answered_by_the_superior_changes_the_annual_band(
     # answered once: the old button is refused
     await phong.tap_data(f"kn:k:{appeal.id}")
     assert "Kiến nghị này đã được trả lời." in phong.alerts[-1]
+
+    # her personal-data export holds it, in words
+    async with harness.db.session() as s:
+        cadre = await s.scalar(select(Cadre).where(Cadre.code == "AB5"))
+        book = await person_workbook(s, cadre, Policy(), ZoneInfo("Asia/Ho_Chi_Minh"))
+    sheet = load_workbook(io.BytesIO(book.content))["Kiến nghị"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:2] == ("Năm 2026", "Tháng 6 tôi nghỉ ốm có giấy của bệnh viện, đề nghị "
+                                        "xem xét lại điểm bình quân")
+    assert {"Vũ Văn Phong", "đã trả lời", "thay đổi", "Hoàn thành tốt nhiệm vụ"} <= set(rows[1])
 
 
 async def test_the_cap_still_holds_a_kept_answer_and_a_closed_window(harness, clock, tmp_path):
