@@ -208,7 +208,7 @@ async def mine(session: AsyncSession, cadre_id: int, limit: int = 10
 
 # ---------------------------------------------------------------- the handler
 
-async def _answerable(session: AsyncSession, actor: Actor, today: date):
+async def answerable_condition(session: AsyncSession, actor: Actor, today: date):
     """"An open kiến nghị this actor must answer": addressed to them or to an evaluator who
     delegated to them today; the board's own (no handler) for the board; never one's own."""
     delegators = await delegators_of(session, actor.cadre_id, today)
@@ -223,7 +223,7 @@ async def waiting_count(session: AsyncSession, actor: Actor, today: date) -> int
     if not actor.is_supervisor:
         return 0
     return int(await session.scalar(select(func.count(Appeal.id)).where(
-        await _answerable(session, actor, today))) or 0)
+        await answerable_condition(session, actor, today))) or 0)
 
 
 @dataclass(frozen=True)
@@ -249,7 +249,7 @@ async def waiting(session: AsyncSession, actor: Actor, today: date, page: int = 
         select(Appeal, Cadre, Period).join(Cadre, Cadre.id == Appeal.cadre_id)
         .join(Evaluation, Evaluation.id == Appeal.evaluation_id)
         .join(Period, Period.id == Evaluation.period_id)
-        .where(await _answerable(session, actor, today))
+        .where(await answerable_condition(session, actor, today))
         .order_by(Appeal.due_on, Appeal.id).offset(page * page_size).limit(page_size))).all()
     return Waiting([(a, c, p) for a, c, p in rows], total, page, page_size, today)
 

@@ -24,6 +24,7 @@ from bot.services import entry_rules as rules
 from bot.services.entry_rules import Problem, meaningful
 from bot.services.identity import Actor
 from models import (
+    Appeal,
     Cadre,
     Delegation,
     Entry,
@@ -336,17 +337,28 @@ async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int
     page = max(page, 0)
     items, groups, entries = await inbox(session, actor, today, page)
     delegated = bool(await delegators_of(session, actor.cadre_id, today))
+    leaves, appeals = await leaves_and_appeals_waiting(session, actor, today)
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
-                 today.year, await leaves_waiting(session, actor, today),
-                 await appeals_waiting(session, actor, today),
+                 today.year, leaves, appeals,
                  may_delegate=actor.evaluates, rates_people=actor.evaluates or delegated,
                  board=actor.is_board)
 
 
-async def appeals_waiting(session: AsyncSession, actor: Actor, today: date) -> int:
-    from bot.services.appeals import waiting_count  # it builds on this module's rules
+async def leaves_and_appeals_waiting(session: AsyncSession, actor: Actor,
+                                     today: date) -> tuple[int, int]:
+    """The inbox's 🏖 and 📨 rows: declared leaves waiting for this actor's confirmation and
+    kiến nghị waiting for their answer (bot.services.appeals), in one statement (the inbox
+    follows every decision)."""
+    if not actor.is_supervisor:
+        return 0, 0
+    from bot.services.appeals import answerable_condition  # it builds on this module's rules
 
-    return await waiting_count(session, actor, today)
+    leaves = select(func.count(Leave.id)).join(Cadre, Cadre.id == Leave.cadre_id).where(
+        await leave_waiting_condition(session, actor, today)).scalar_subquery()
+    appeals = select(func.count(Appeal.id)).where(
+        await answerable_condition(session, actor, today)).scalar_subquery()
+    found = (await session.execute(select(leaves, appeals))).one()
+    return int(found[0] or 0), int(found[1] or 0)
 
 
 async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):
