@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import DEFAULT_TZ as LOCAL_TZ
@@ -40,7 +40,12 @@ from bot.services.calendar import WorkCalendar
 from bot.services.entry_rules import meaningful
 from bot.services.identity import Actor
 from bot.services.rating import RatingService
-from bot.services.review import Authority, ReviewError, delegators_of
+from bot.services.review import (
+    Authority,
+    ReviewError,
+    answerable_condition,
+    delegators_of,
+)
 from models import Appeal, Cadre, Evaluation, Period, RoleGrant
 from models.enums import AppealOutcome, AppealStatus, Band, PeriodType, Role
 
@@ -207,16 +212,6 @@ async def mine(session: AsyncSession, cadre_id: int, limit: int = 10
 
 
 # ---------------------------------------------------------------- the handler
-
-async def answerable_condition(session: AsyncSession, actor: Actor, today: date):
-    """"An open kiến nghị this actor must answer": addressed to them or to an evaluator who
-    delegated to them today; the board's own (no handler) for the board; never one's own."""
-    delegators = await delegators_of(session, actor.cadre_id, today)
-    mine_ = Appeal.handler_id.in_([actor.cadre_id, *delegators])
-    whose = or_(mine_, Appeal.handler_id.is_(None)) if actor.is_board else mine_
-    return and_(Appeal.status == AppealStatus.OPEN.value, Appeal.cadre_id != actor.cadre_id,
-                whose)
-
 
 async def waiting_count(session: AsyncSession, actor: Actor, today: date) -> int:
     """How many open kiến nghị wait for this actor (the ✅ Phê duyệt row)."""

@@ -35,7 +35,14 @@ from models import (
     Period,
     ProductType,
 )
-from models.enums import EntryStatus, ExemptionStatus, LeaveStatus, PeriodStatus, ProductKind
+from models.enums import (
+    AppealStatus,
+    EntryStatus,
+    ExemptionStatus,
+    LeaveStatus,
+    PeriodStatus,
+    ProductKind,
+)
 from models.kpi import UNRATED, WAITING
 
 if TYPE_CHECKING:
@@ -351,14 +358,23 @@ async def leaves_and_appeals_waiting(session: AsyncSession, actor: Actor,
     follows every decision)."""
     if not actor.is_supervisor:
         return 0, 0
-    from bot.services.appeals import answerable_condition  # it builds on this module's rules
-
     leaves = select(func.count(Leave.id)).join(Cadre, Cadre.id == Leave.cadre_id).where(
         await leave_waiting_condition(session, actor, today)).scalar_subquery()
     appeals = select(func.count(Appeal.id)).where(
         await answerable_condition(session, actor, today)).scalar_subquery()
     found = (await session.execute(select(leaves, appeals))).one()
     return int(found[0] or 0), int(found[1] or 0)
+
+
+async def answerable_condition(session: AsyncSession, actor: Actor, today: date):
+    """"An open kiến nghị this actor must answer" (bot.services.appeals): addressed to them or
+    to an evaluator who delegated to them today; those without a handler for the board; never
+    one's own."""
+    delegators = await delegators_of(session, actor.cadre_id, today)
+    mine = Appeal.handler_id.in_([actor.cadre_id, *delegators])
+    whose = or_(mine, Appeal.handler_id.is_(None)) if actor.is_board else mine
+    return and_(Appeal.status == AppealStatus.OPEN.value, Appeal.cadre_id != actor.cadre_id,
+                whose)
 
 
 async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):
