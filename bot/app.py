@@ -30,6 +30,7 @@ from bot.telegram_request import UpdateAwareRequest
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
     annual,
+    appeals,
     chatfiles,
     delegation,
     digest,
@@ -57,7 +58,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, chatfiles, menu, onboarding, leave,
+    digest, chatfiles, menu, onboarding, leave, appeals,
 ]
 
 

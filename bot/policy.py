@@ -205,6 +205,24 @@ class ReminderPolicy(BaseModel):
     digest_after_deadline: bool = True
 
 
+class AppealPolicy(BaseModel):
+    """Kiến nghị about an evaluation (issue #24 §4). Source: Bắc Ninh's resolution on commune
+    cadres asks for "cơ chế tiếp nhận, xử lý thông tin phản ánh" without numbers; the windows
+    below are the province's choice (policy settings, not law). Days are working days
+    (bot.services.calendar)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    # how long after an evaluation (or the annual rating) is announced a cadre may send one
+    window_working_days: int = Field(default=5, ge=1, le=60)
+    # how long the handler (the evaluator's own evaluator, or the board) has to answer
+    answer_working_days: int = Field(default=10, ge=1, le=60)
+    # reminders to the handler, working days relative to the due date
+    reminder_steps: dict[str, int] = Field(
+        default_factory=lambda: {"before2": -2, "due": 0, "after1": 1, "after3": 3})
+
+
 class FilesPolicy(BaseModel):
     """Spreadsheets the board sends to the bot for import (not law: the office's choice).
     Telegram lets a bot download files up to 20 MB; a 50,000-row roster is about 4 MB."""
@@ -286,6 +304,7 @@ class Policy(BaseModel):
     # default that keeps a figure from describing only the first few to report.
     indicator_min_coverage: float = Field(0.5, ge=0, le=1)
     files: FilesPolicy = Field(default_factory=FilesPolicy)
+    appeals: AppealPolicy = Field(default_factory=AppealPolicy)
 
 
 def load_policy(path: Path | None) -> Policy:

@@ -7,6 +7,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.services import appeals
 from bot.services.results import my_results, period_result
 from handlers.callbacks import decode
 from handlers.common import edit_or_send, final, one_transaction, refuse
@@ -16,9 +17,15 @@ from handlers.screens.common import stale
 
 
 async def _my_results(context: BotContext):
+    """The results and what a kiến nghị may still be sent about (📨, bot.services.appeals)."""
+    services = context.services
     async with context.transaction() as session:
-        return await my_results(session, context.services.kpi, context.actor.cadre_id,
-                                context.today)
+        results = await my_results(session, services.kpi, context.actor.cadre_id,
+                                   context.today)
+        results.appealable = await appeals.appealable(
+            session, context.actor.cadre_id, context.today, services.policy, services.calendar)
+        results.has_appeals = await appeals.has_any(session, context.actor.cadre_id)
+        return results
 
 
 @one_transaction

@@ -4,6 +4,7 @@ from models.access import InviteCode
 from models.base import Base
 from models.kpi import (
     AnnualList,
+    Appeal,
     Entry,
     EntryAdjustment,
     Evaluation,
@@ -38,6 +39,7 @@ from models.training import TrainingRecord, TrainingRequirement
 
 __all__ = [
     "AgencyRating",
+    "Appeal",
     "AnnualList",
     "AuditLog",
     "Base",

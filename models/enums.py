@@ -159,3 +159,16 @@ class DisciplineLevel(StrEnum):
     # Other grounds of "Không hoàn thành nhiệm vụ" (Decree 335, LAW L6)
     DEGRADATION = "suy_thoai"  # kết luận suy thoái tư tưởng chính trị, đạo đức, lối sống
     CORRUPTION_IN_UNIT = "tham_nhung_lang_phi"  # leaders: in the unit led directly
+
+
+class AppealStatus(StrEnum):
+    """A kiến nghị about an evaluation (issue #24 §4): open until its handler answers it;
+    the answer keeps the evaluation or changes it."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class AppealOutcome(StrEnum):
+    KEPT = "kept"
+    CHANGED = "changed"

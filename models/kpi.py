@@ -233,3 +233,40 @@ class AnnualList(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
     closed_by_label: Mapped[str | None] = mapped_column(String(64))
+
+
+class Appeal(Base):
+    """A cadre's kiến nghị (disagreement) about an announced evaluation — a month's or
+    quarter's rating, or the annual rating once the agency's list is closed — sent within the
+    policy's window (Bắc Ninh: "cơ chế tiếp nhận, xử lý thông tin phản ánh"). The evaluator's
+    own evaluator answers it (the board where there is none) by the due date: kept, or changed
+    through the rating rules (bot.services.appeals). One kiến nghị per evaluation."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        # one kiến nghị per evaluation (the answer is final at this level)
+        UniqueConstraint("evaluation_id"),
+        # the open ones, by who must answer (✅ Phê duyệt, reminders, the board's digest)
+        Index("ix_appeals_status_handler", "status", "handler_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))  # Telegram file_id
+    file_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # who must answer: the evaluator's own evaluator; None = the Organization Board
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    due_on: Mapped[date] = mapped_column(Date)  # local date, working days from sending
+    status: Mapped[str] = mapped_column(String(16), default="open")  # AppealStatus
+    outcome: Mapped[str | None] = mapped_column(String(16))  # AppealOutcome
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the evaluation as it was when the kiến nghị was sent, and after the answer
+    band_before: Mapped[str | None] = mapped_column(String(20))
+    total_before: Mapped[float | None] = mapped_column(Float)
+    band_after: Mapped[str | None] = mapped_column(String(20))
+    total_after: Mapped[float | None] = mapped_column(Float)

@@ -32,9 +32,22 @@ from sqlalchemy import select, text
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.demo import load_demo_province
+from bot.policy import Policy
+from bot.services import periods
+from bot.services.calendar import WorkCalendar
 from bot.services.identity import hash_invite
 from handlers.flowrouter import ROUTES
-from models import Base, Cadre, ChatImport, Delegation, Evaluation, InviteCode, OrgUnit, Period
+from models import (
+    Appeal,
+    Base,
+    Cadre,
+    ChatImport,
+    Delegation,
+    Evaluation,
+    InviteCode,
+    OrgUnit,
+    Period,
+)
 from tests.test_flow_chatfiles import XLSX, new_cadre, roster
 from tests.test_flow_leave import declare as declare_leave
 from tests.test_flow_notices import compose, drain
@@ -133,6 +146,16 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "lv:p": row(SUPERVISORS),  # [evaluator] the leaves waiting: each sees their own queue
     "lv:ok": row(REVIEWERS),  # [evaluator] confirm Thảo's leave
     "lv:no": row(REVIEWERS),  # [evaluator] refuse it (asks the reason)
+    # 📨 kiến nghị (from 📊 Kết quả của tôi) — own data
+    "kn:m": row(CADRES),  # [cadre] own kiến nghị
+    "kn:new": row("cadre"),  # [cadre] send one about her own evaluation of 12/2025
+    "kn:x": row("cadre"),  # [cadre] give up her draft: a step only her chat is at
+    # 📨 kiến nghị waiting for an answer (from ✅ Phê duyệt): Thảo's, addressed to the board
+    "kn:p": row(SUPERVISORS),  # [board] the list: each sees their own queue
+    "kn:v": row("board"),  # [board] Thảo's kiến nghị: nobody else may answer it
+    "kn:f": row("board"),  # [board] the file sent with it
+    "kn:k": row("board"),  # [board] keep (asks the reason)
+    "kn:c": row("board"),  # [board] change (asks the new points of the month)
     # ✅ Phê duyệt
     "rv:p": row(SUPERVISORS),  # [evaluator] inbox page: each sees their own inbox
     "rv:rr": row("evaluator"),  # [evaluator] a ready-made reason in her own "return" step
@@ -239,6 +262,10 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "ry:clok": ("ry:clok:{agency}:2026", row("")),
     "dl:d": ("dl:d:7", row("")),  # a step of a delegation nobody is making
     "lv:sk": ("lv:sk", row("")),  # a step of a leave nobody is declaring
+    "kn:sk": ("kn:sk", row("")),  # steps of a kiến nghị nobody is writing
+    "kn:ok": ("kn:ok", row("")),
+    # a new band: for an annual rating only (Thảo's kiến nghị is about a month)
+    "kn:b": ("kn:b:{appeal}:X", row("")),
     "tr:m": ("tr:m", row(CADRES)),  # 📚 own obligations
     "tr:c": ("tr:c:0", row("")),  # steps of a course declaration nobody is making
     "tr:s": ("tr:s:4", row("")),
@@ -276,6 +303,7 @@ FLOWS: dict[str, set[str]] = {
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
     "leave": {"lv:new", "lv:no"},
+    "appeal": {"kn:new", "kn:k", "kn:c"},
     "notice": {"nt:new"},
 }
 
@@ -428,6 +456,26 @@ async def build(harness, clock, tmp_path) -> Province:
                                           .order_by(Cadre.id).limit(5))):
             s.add(Evaluation(cadre_id=other.id, period_id=november, unit_id=thao_row.unit_id,
                              status="rated", band="tot", computed_band="tot", total_score=85.0))
+        # 📨 two of Thảo's months of last year, rated yesterday: she may still send a kiến
+        # nghị about December; she sent one (with a photo) about November, addressed to the
+        # board (as when the evaluator has no evaluator of her own)
+        calendar = WorkCalendar(Policy().calendar)
+        rated = {}
+        for month in (11, 12):
+            period = await periods.ensure_period(s, periods.PeriodType.MONTH, 2025, month,
+                                                 calendar, Policy().calendar)
+            rated[month] = Evaluation(
+                cadre_id=thao_row.id, period_id=period.id, unit_id=thao_row.unit_id,
+                status="rated", band="tot", computed_band="tot", total_score=80.0,
+                task_score=56.0, general_score=24.0, rated_at=NOW - timedelta(days=1),
+                criteria={"politics_ethics": 8, "responsibility": 8, "innovation": 8})
+            s.add(rated[month])
+        await s.flush()
+        s.add(Appeal(cadre_id=thao_row.id, evaluation_id=rated[11].id, reason="Đề nghị xem xét",
+                     file_id=harness.emulator.store_file(b"\x89PNG\r\n", "photos")[0],
+                     file_kind="photo", sent_at=NOW, handler_id=None,
+                     due_on=TODAY + timedelta(days=14), status="open", band_before="tot",
+                     total_before=80.0))
     await province.save()
     return province
 
@@ -538,13 +586,15 @@ async def forged_ids(province: Province) -> dict[str, int]:
                 "agency": await s.scalar(select(OrgUnit.id).where(OrgUnit.code == "XTH")),
                 "record": await s.scalar(select(TrainingRecord.id).where(
                     TrainingRecord.cadre_id == codes["XTH004"])),
-                "import": await s.scalar(select(ChatImport.id))}
+                "import": await s.scalar(select(ChatImport.id)),
+                "appeal": await s.scalar(select(Appeal.id))}
 
 
 REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "chỉ dành cho", "Chỉ người đánh giá",
             "Chỉ Ban Tổ chức", "không phụ trách đánh giá", "hết hiệu lực", "đã được xử lý",
             "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu", "không thể sửa lúc này",
-            "không xếp loại năm nay", "Chưa thể chốt danh sách"]
+            "không xếp loại năm nay", "Chưa thể chốt danh sách", "không gửi đến anh/chị",
+            "Đã hết thời hạn gửi kiến nghị", "đã gửi kiến nghị về", "đã được trả lời"]
 
 
 def refused(texts: list[str], alerts: list[str]) -> bool:

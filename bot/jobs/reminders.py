@@ -35,7 +35,7 @@ async def tick(app: Application, render: Render) -> int:
         async with services.db.session() as session:
             if not await reminders.claim(session, reminder, now):
                 continue  # another tick or process took it
-            if reminder.kind == "entry":
+            if reminder.kind in ("entry", "appeal"):
                 period = await session.get(Period, reminder.info["period_id"])
         text, markup = render(reminder, period)
         try:

@@ -585,6 +585,51 @@ class AnnualService:
         listing.closed, listing.closed_at = True, now
         return listing
 
+    async def change_closed_band(self, session: AsyncSession, *, actor_id: int,
+                                 evaluation: Evaluation, band: Band, reason: str,
+                                 now: datetime, as_board: bool = False) -> None:
+        """A final annual band changed after a kiến nghị (bot.services.appeals), on the
+        closed list, by the rules of closing: a discipline keeps "Không hoàn thành"; a leader
+        is not rated above the agency's own rating; the "xuất sắc" cap of the agency and the
+        duty group holds with the new band (LAW L7) — a change that would break it is
+        refused, the board or the agency's head must first move someone else at a reopened
+        list. The planning flags follow the new band; audited."""
+        cadre = await session.get(Cadre, evaluation.cadre_id)
+        period = await session.get(Period, evaluation.period_id)
+        if evaluation.status != "rated" or period is None or period.kind != PeriodType.YEAR.value:
+            raise ReviewError("not_found")
+        if period.status == PeriodStatus.LOCKED.value and not as_board:
+            raise ReviewError("locked")
+        draft = (await annual_drafts(session, self.policy, [cadre], period.year))[0]
+        if draft.disciplined and band != Band.FAILED:
+            raise ReviewError("disciplined")
+        listing = await self.agency_list(session, evaluation.agency_id, period.year) \
+            if evaluation.agency_id is not None else None
+        if cadre.is_leader and self.policy.scoring.leader_not_above_agency and listing \
+                and listing.agency_band and above(band, listing.agency_band):
+            raise ReviewError("above_agency", cap=Band(listing.agency_band))
+        old = evaluation.band
+        if listing is not None:
+            # the list as it would stand (the session holds one object per row: the
+            # listing's evaluation is this one)
+            key = evaluation.duty_group or NO_GROUP
+            was = group_caps(listing.drafts, self.policy.scoring, listing.outstanding).get(key)
+            evaluation.band = band.value
+            group = group_caps(listing.drafts, self.policy.scoring, listing.outstanding).get(key)
+            # a "tốt" lowered shrinks the base of the cap too: no change may push it over
+            if group is not None and group.over > (was.over if was else 0):
+                evaluation.band = old
+                raise ReviewError("over_cap", allowed=group.allowed)
+        before_flags = evaluation.flags
+        evaluation.band = band.value
+        evaluation.band_reason = reason
+        evaluation.flags = planning_flags(self.policy.scoring, cadre, band, draft.previous_band)
+        evaluation.version += 1
+        audit.record(session, at=now, action="appeal_change_year", object_type="evaluation",
+                     object_id=evaluation.id, actor_id=actor_id,
+                     before={"band": old, "flags": before_flags},
+                     after={"band": band.value, "flags": evaluation.flags, "reason": reason})
+
     async def reopen(self, session: AsyncSession, *, agency_id: int, year: int, now: datetime,
                      label: str) -> None:
         """Operator only (`cadrebot year reopen`): a closed list back to proposals, audited."""

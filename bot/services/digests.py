@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import vietnamese_name_key
 from bot.policy import Bands, CalendarPolicy, Policy
 from bot.services import leave, periods
+from bot.services.appeals import tally as appeal_tally
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.kpi import period_type_of_unit
@@ -348,6 +349,8 @@ class BoardDigest:
     unit_indicators: list = field(default_factory=list)  # (unit name, its indicators)
     away: int = 0  # wholly on confirmed leave this period (left out of `cadres`)
     groups: dict[int, float] = field(default_factory=dict)  # over the rated reports
+    appeals_open: int = 0  # kiến nghị not answered yet, province-wide (bot.services.appeals)
+    appeals_overdue: int = 0  # … of which past their answer date
 
 
 async def board_digest(session: AsyncSession, period: Period, policy: Policy,
@@ -431,6 +434,7 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
                   key=lambda u: units[u].name)
     by_unit = [(units[u].name, items) for u, items in await breakdown_rows(
         session, policy, period, today, tops)]
+    appeals = await appeal_tally(session, today)
     notices = []
     for notice in await session.scalars(select(Notice).where(Notice.ack_kind != "none")
                                         .order_by(Notice.id.desc()).limit(5)):
@@ -446,7 +450,8 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
                        notices, len(counted), len(submitted_ids & counted.keys()),
                        await indicators(session, policy, period, today), by_unit,
                        len(away_ids),
-                       mean_groups(g for c, g in group_results.items() if c in counted))
+                       mean_groups(g for c, g in group_results.items() if c in counted),
+                       appeals.open, appeals.overdue)
 
 
 async def digest_period(session: AsyncSession, today: date, calendar: WorkCalendar,

@@ -547,7 +547,8 @@ def _local(tz: ZoneInfo):
 
 def _person_sheets(tz: ZoneInfo, names: dict[int, str], units: dict[int, str],
                    positions: dict[int, str], products: dict[int, str],
-                   periods: dict[int, str], entry_period: dict[int, int]) -> dict:
+                   periods: dict[int, str], entry_period: dict[int, int],
+                   evaluation_period: dict[int, int] | None = None) -> dict:
     """Per table of privacy.everything_about: the sheet's title, and per stored column its
     header, how its value reads and its number format. Columns left out are the database's
     bookkeeping (row ids, versions, worker leases), listed in PERSON_INTERNAL."""
@@ -669,6 +670,26 @@ def _person_sheets(tz: ZoneInfo, names: dict[int, str], units: dict[int, str],
             ("rated_for_id", N_("On behalf of"), name, None),
             ("rated_at", N_("Rated at"), local, DATETIME),
         ]),
+        "appeals": (N_("Kiến nghị"), [
+            ("evaluation_id", N_("Period"),
+             lambda v: periods.get((evaluation_period or {}).get(v), ""), None),
+            ("reason", N_("Reason"), same, None),
+            ("file_kind", N_("File"), of(words.EVIDENCE), None),
+            ("file_id", N_("Telegram file"), same, None),
+            ("sent_at", N_("Sent at"), local, DATETIME),
+            ("handler_id", N_("Who answers"),
+             lambda v: name(v) if v else _("Organization Board"), None),
+            ("due_on", N_("Answer due"), same, DATE),
+            ("status", N_("Status"), of(words.APPEAL_STATUS), None),
+            ("outcome", N_("Answer"), of(words.APPEAL_OUTCOME), None),
+            ("answer", N_("Reason of the answer"), same, None),
+            ("answered_by_id", N_("Answered by"), name, None),
+            ("answered_at", N_("Answered at"), local, DATETIME),
+            ("band_before", N_("Band before"), of(words.BANDS), None),
+            ("total_before", N_("Total before"), _score, SCORE),
+            ("band_after", N_("Band after"), of(words.BANDS), None),
+            ("total_after", N_("Total after"), _score, SCORE),
+        ]),
         "training_records": (N_("Courses"), [
             ("title", N_("Course"), same, None),
             ("category", N_("Training group"), of(words.CATEGORIES), None),
@@ -754,7 +775,9 @@ async def person_workbook(session: AsyncSession, cadre: Cadre, policy: Policy,
     periods = {p.id: words.period_name(p.kind, p.number, p.year)
                for p in await session.scalars(select(Period))}
     entry_period = {row["id"]: row["period_id"] for row in data["entries"]}
-    layout = _person_sheets(tz, names, units, positions, products, periods, entry_period)
+    evaluation_period = {row["id"]: row["period_id"] for row in data["evaluations"]}
+    layout = _person_sheets(tz, names, units, positions, products, periods, entry_period,
+                            evaluation_period)
     wb = Workbook()
     first = True
     for table, rows in data.items():

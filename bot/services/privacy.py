@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit
 from models import (
+    Appeal,
     AuditLog,
     Cadre,
     Entry,
@@ -41,6 +42,7 @@ async def everything_about(session: AsyncSession, cadre: Cadre) -> dict[str, lis
         .join(Entry, Entry.id == EntryAdjustment.entry_id).where(Entry.cadre_id == cadre.id),
         "leaves": select(Leave).where(Leave.cadre_id == cadre.id),
         "evaluations": select(Evaluation).where(Evaluation.cadre_id == cadre.id),
+        "appeals": select(Appeal).where(Appeal.cadre_id == cadre.id),  # kiến nghị sent
         "training_records": select(TrainingRecord).where(TrainingRecord.cadre_id == cadre.id),
         "notice_deliveries": select(NoticeDelivery).where(NoticeDelivery.cadre_id == cadre.id),
         "reminder_log": select(ReminderLog).where(ReminderLog.cadre_id == cadre.id),

@@ -19,17 +19,20 @@ from bot.services import leave, training
 from bot.services.calendar import WorkCalendar
 from bot.services.kpi import period_type_of_unit
 from models import (
+    Appeal,
     Cadre,
     Entry,
+    Evaluation,
     Notice,
     NoticeDelivery,
     Period,
     ProductType,
     ReminderLog,
+    RoleGrant,
     TrainingRecord,
     TrainingRequirement,
 )
-from models.enums import EntryStatus, PeriodStatus, PeriodType
+from models.enums import AppealStatus, EntryStatus, PeriodStatus, PeriodType, Role
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,44 @@ async def notice_reminders(session: AsyncSession, now: datetime, policy: Policy)
             if c.telegram_chat_id and not (c.snoozed_until and c.snoozed_until > now)]
 
 
+async def appeal_reminders(session: AsyncSession, today: date, calendar: WorkCalendar,
+                           policy: Policy) -> list[Reminder]:
+    """Whoever must answer a kiến nghị (bot.services.appeals), before and after its answer
+    date (working days, `Policy.appeals.reminder_steps`); the board's members for those the
+    board answers. Deadline reminders: not silenced by the optional-reminder setting."""
+    steps = policy.appeals.reminder_steps
+    rows = (await session.execute(
+        select(Appeal, Cadre.full_name, Evaluation.period_id)
+        .join(Cadre, Cadre.id == Appeal.cadre_id)
+        .join(Evaluation, Evaluation.id == Appeal.evaluation_id)
+        .where(Appeal.status == AppealStatus.OPEN.value))).all()
+    if not rows:
+        return []
+    board = None
+    result = []
+    for appeal, name, period_id in rows:
+        step = _current_step(calendar.working_days_between(appeal.due_on, today), steps,
+                             policy.reminders.relevance_days)
+        if step is None:
+            continue
+        if appeal.handler_id is not None:
+            handler = await session.get(Cadre, appeal.handler_id)
+            people = [handler] if handler is not None else []
+        else:
+            if board is None:
+                board = list(await session.scalars(
+                    select(Cadre).join(RoleGrant, RoleGrant.cadre_id == Cadre.id)
+                    .where(RoleGrant.role == Role.BOARD.value)))
+            people = board
+        info = {"appeal_id": appeal.id, "period_id": period_id, "name": name,
+                "due": appeal.due_on, "overdue": appeal.due_on < today}
+        result += [Reminder(person.id, person.telegram_chat_id, f"appeal:{appeal.id}", step,
+                            "appeal", info) for person in people
+                   if person.active and person.reachable and person.telegram_chat_id
+                   and person.id != appeal.cadre_id]
+    return result
+
+
 async def due(session: AsyncSession, now: datetime, tz: ZoneInfo, calendar: WorkCalendar,
               policy: Policy) -> list[Reminder]:
     """Everything that should go out now and has not gone out before."""
@@ -194,7 +235,8 @@ async def due(session: AsyncSession, now: datetime, tz: ZoneInfo, calendar: Work
     candidates = (await entry_reminders(session, today, now, calendar, policy)
                   + await review_reminders(session, today, calendar, policy, tz)
                   + await training_reminders(session, today, now, policy)
-                  + await notice_reminders(session, now, policy))
+                  + await notice_reminders(session, now, policy)
+                  + await appeal_reminders(session, today, calendar, policy))
     # nobody is reminded of anything on a day of confirmed leave (the step still relevant
     # goes out on the first tick after it)
     away_today = await leave.on_leave_on(session, today)

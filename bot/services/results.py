@@ -118,6 +118,10 @@ class Results:
     year: int
     annual: AnnualScore  # the year so far, projected from the periods
     annual_rating: Evaluation | None = None  # the year's rating once the list is closed
+    # kiến nghị (bot.services.appeals): the evaluations one may still be sent about, and
+    # whether the cadre has sent any (filled by the 📊 handler)
+    appealable: list = field(default_factory=list)
+    has_appeals: bool = False
 
 
 def _months(period: Period) -> int:

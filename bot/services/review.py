@@ -24,6 +24,7 @@ from bot.services import entry_rules as rules
 from bot.services.entry_rules import Problem, meaningful
 from bot.services.identity import Actor
 from models import (
+    Appeal,
     Cadre,
     Delegation,
     Entry,
@@ -34,7 +35,14 @@ from models import (
     Period,
     ProductType,
 )
-from models.enums import EntryStatus, ExemptionStatus, LeaveStatus, PeriodStatus, ProductKind
+from models.enums import (
+    AppealStatus,
+    EntryStatus,
+    ExemptionStatus,
+    LeaveStatus,
+    PeriodStatus,
+    ProductKind,
+)
 from models.kpi import UNRATED, WAITING
 
 if TYPE_CHECKING:
@@ -319,6 +327,7 @@ class Inbox:
     to_rate: list[tuple[Cadre, Period]]
     year: int  # the annual rating to open from here
     leaves: int = 0  # declared leaves waiting for this evaluator's confirmation
+    appeals: int = 0  # kiến nghị waiting for this person's answer (bot.services.appeals)
     # what this person can do from here (issue #22 item 11: offer only that): delegate their
     # reviews (they evaluate someone), propose annual ratings (they evaluate someone, or hold
     # a delegation), close the agencies' annual lists (board)
@@ -335,10 +344,37 @@ async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int
     page = max(page, 0)
     items, groups, entries = await inbox(session, actor, today, page)
     delegated = bool(await delegators_of(session, actor.cadre_id, today))
+    leaves, appeals = await leaves_and_appeals_waiting(session, actor, today)
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
-                 today.year, await leaves_waiting(session, actor, today),
+                 today.year, leaves, appeals,
                  may_delegate=actor.evaluates, rates_people=actor.evaluates or delegated,
                  board=actor.is_board)
+
+
+async def leaves_and_appeals_waiting(session: AsyncSession, actor: Actor,
+                                     today: date) -> tuple[int, int]:
+    """The inbox's 🏖 and 📨 rows: declared leaves waiting for this actor's confirmation and
+    kiến nghị waiting for their answer (bot.services.appeals), in one statement (the inbox
+    follows every decision)."""
+    if not actor.is_supervisor:
+        return 0, 0
+    leaves = select(func.count(Leave.id)).join(Cadre, Cadre.id == Leave.cadre_id).where(
+        await leave_waiting_condition(session, actor, today)).scalar_subquery()
+    appeals = select(func.count(Appeal.id)).where(
+        await answerable_condition(session, actor, today)).scalar_subquery()
+    found = (await session.execute(select(leaves, appeals))).one()
+    return int(found[0] or 0), int(found[1] or 0)
+
+
+async def answerable_condition(session: AsyncSession, actor: Actor, today: date):
+    """"An open kiến nghị this actor must answer" (bot.services.appeals): addressed to them or
+    to an evaluator who delegated to them today; those without a handler for the board; never
+    one's own."""
+    delegators = await delegators_of(session, actor.cadre_id, today)
+    mine = Appeal.handler_id.in_([actor.cadre_id, *delegators])
+    whose = or_(mine, Appeal.handler_id.is_(None)) if actor.is_board else mine
+    return and_(Appeal.status == AppealStatus.OPEN.value, Appeal.cadre_id != actor.cadre_id,
+                whose)
 
 
 async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):

@@ -95,6 +95,8 @@ LEAVE_STATUS = {LeaveStatus.PENDING.value: N_("waiting for confirmation"),
                 LeaveStatus.CONFIRMED.value: N_("confirmed"),
                 LeaveStatus.REFUSED.value: N_("refused"),
                 LeaveStatus.CANCELLED.value: N_("withdrawn")}
+APPEAL_STATUS = {"open": N_("waiting for an answer"), "answered": N_("answered")}
+APPEAL_OUTCOME = {"kept": N_("kept"), "changed": N_("changed")}
 # the figures an evaluator may adjust (bot.services.review.ADJUST_STEPS)
 ADJUSTED_FIGURES = {"done": N_("quantity done"), "passed": N_("passed quality review"),
                     "on_time": N_("on time"), "failed": N_("failed reviews"),
@@ -195,6 +197,8 @@ ACTIONS = {
     "relink": N_("linked Telegram again"), "invite": N_("issued an activation code"),
     "grant": N_("granted a role"), "lock_period": N_("locked the period"),
     "unlock_period": N_("reopened the period"),
+    "send_appeal": N_("sent a kiến nghị"), "answer_appeal": N_("answered a kiến nghị"),
+    "appeal_change_year": N_("changed the annual band after a kiến nghị"),
 }
 OBJECTS = {"entry": N_("product"), "evaluation": N_("evaluation"), "period": N_("period"),
            "target": N_("target"), "cadre": N_("cadre"), "notice": N_("notice"),
@@ -202,7 +206,7 @@ OBJECTS = {"entry": N_("product"), "evaluation": N_("evaluation"), "period": N_(
            "annual_list": N_("annual list"), "agency_rating": N_("agency rating"),
            "discipline": N_("discipline"), "leave": N_("leave"), "unit": N_("unit"),
            "product_type": N_("product type"), "position": N_("job position"),
-           "training_requirement": N_("training requirement")}
+           "training_requirement": N_("training requirement"), "appeal": N_("kiến nghị")}
 FIELDS = {
     "status": N_("status"), "reason": N_("reason"), "adjusted": N_("figures adjusted"),
     "on_behalf_of": N_("on behalf of"), "as_board": N_("as the board"), "band": N_("band"),
@@ -224,12 +228,14 @@ FIELDS = {
     "education": N_("education"), "in_planning": N_("in planning"), "active": N_("active"),
     "name": N_("name"), "birth_date": N_("birth date"), "start_date": N_("start date"),
     "gender": N_("gender"),
+    "outcome": N_("answer"), "handler": N_("who answers"), "due": N_("answer due"),
+    "file": N_("file attached"), "evaluation": N_("evaluation"), "flags": N_("flags"),
 }
 # which vocabulary a field's value is in (the same key may mean different things by object)
 VALUES = {"band": BANDS, "computed": BANDS, "proposed": BANDS, "role": ROLES,
           "exemption": EXEMPTION, "category": CATEGORIES, "gender": GENDERS,
           "staff_type": STAFF_TYPES, "theory_level": THEORY, "education": EDUCATION,
-          "level": {**DISCIPLINES, **LEVELS}, "kind": LEAVES}
+          "level": {**DISCIPLINES, **LEVELS}, "kind": LEAVES, "outcome": APPEAL_OUTCOME}
 STATUS_BY_OBJECT = {"entry": ENTRY_STATUS, "period": PERIOD_STATUS,
                     "training_record": TRAINING_RECORD}
 HIDDEN = {"version"}  # bookkeeping of the versioned update, not a fact for the Board

@@ -156,6 +156,9 @@ def board_text(d: digests.BoardDigest) -> str:
     if d.away:
         lines.append(_("🏖 On leave for the whole period (not counted): {count}").format(
             count=fmt_number(d.away)))
+    if d.appeals_open:
+        lines.append(_("📨 Kiến nghị not answered yet: {count} (overdue: {overdue})").format(
+            count=fmt_number(d.appeals_open), overdue=fmt_number(d.appeals_overdue)))
     if d.indicators:
         lines.append(_("<b>Resolution targets</b> (largest gap first)"))
         for item in d.indicators:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_date
 from bot.services.reminders import Reminder
-from handlers.screens import notices, report, review, training
+from handlers.screens import appeals, notices, report, review, training
 from handlers.screens.common import Screen, period_label
 from handlers.screens.reminder_settings import snooze_row
 
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from models import Period
 
 def reminder_screen(reminder: Reminder, period: Period | None) -> Screen:
-    """`period` is the one an "entry" reminder is about (None for the other kinds)."""
+    """`period` is the one an "entry" or "appeal" reminder is about (None for the other
+    kinds)."""
     info = reminder.info
     if reminder.kind == "entry":
         name, deadline = period_label(period), fmt_date(period.submission_deadline)
@@ -46,6 +47,17 @@ def reminder_screen(reminder: Reminder, period: Period | None) -> Screen:
                 title=info["title"], date=fmt_date(info["due"]))
         return text, InlineKeyboardMarkup([[training.OPEN_MINE.button(_("📚 Open training"))],
                                            snooze_row()])
+    if reminder.kind == "appeal":
+        subject = appeals.subject_text(period)
+        if info["overdue"]:
+            text = _("⚠️ Kiến nghị of {name} about {subject}: the answer is overdue (due "
+                     "{date}).").format(name=info["name"], subject=subject,
+                                        date=fmt_date(info["due"]))
+        else:
+            text = _("⏰ Kiến nghị of {name} about {subject}: please answer by {date}.").format(
+                name=info["name"], subject=subject, date=fmt_date(info["due"]))
+        return text, InlineKeyboardMarkup([[appeals.VIEW.button(_("📨 Open the kiến nghị"),
+                                                                info["appeal_id"])]])
     text = _("🔔 You have not yet confirmed a notice from the Organization Board.")
     return text, InlineKeyboardMarkup([
         [notices.OPEN.button(_("📖 Read it"), info["delivery_id"])], snooze_row()])

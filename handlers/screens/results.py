@@ -12,6 +12,7 @@ from bot.services.criteria import criterion_title
 from bot.services.results import PeriodResult, Results, Verdict
 from bot.services.scoring import PeriodScore
 from handlers.callbacks import action
+from handlers.screens import appeals as appeal_screens
 from handlers.screens import leave as leave_screens
 from handlers.screens.common import (
     band_label,
@@ -88,9 +89,12 @@ def score_lines(verdict: Verdict, approved: bool = False) -> list[str]:
 
 def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarkup]:
     lines = [_("📊 <b>My results</b>"), ""]
-    if not results.periods:
+    rated_year = results.annual_rating is not None and results.annual_rating.band
+    if not results.periods and not rated_year:
         lines.append(_("No results yet. Start with “📝 KPI report”."))
-        return "\n".join(lines), InlineKeyboardMarkup([[_leave_button()]])
+        return "\n".join(lines), InlineKeyboardMarkup(
+            [*appeal_screens.result_buttons(results.appealable, results.has_appeals),
+             [_leave_button()]])
     for index, r in enumerate(results.periods):
         state = _("rated") if r.rated else status_label(r.status)
         lines.append(_("<b>{period}</b>: {score} points — {band} ({state})").format(
@@ -104,7 +108,7 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
     lines.append("")
     annual = results.annual
     this_year = [r for r in results.periods if r.period.year == results.year]
-    if results.annual_rating is not None and results.annual_rating.band:
+    if rated_year:
         rating = results.annual_rating
         lines.append(_("<b>Annual quality rating {year}</b>: {score} points — {band}").format(
             year=results.year, score=fmt_score(rating.total_score or 0),
@@ -121,7 +125,9 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
             band=band_label(annual.band)))
     rows = [[DETAIL.button(_("🔎 How the score of {period} was computed").format(
         period=period_label(r.period)), r.period.id)] for r in results.periods[:DETAILED]]
-    rows.append([CHART.button(_("📈 Chart of the last 12 periods"))])
+    rows += appeal_screens.result_buttons(results.appealable, results.has_appeals)
+    if results.periods:
+        rows.append([CHART.button(_("📈 Chart of the last 12 periods"))])
     rows.append([_leave_button()])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 

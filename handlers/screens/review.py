@@ -27,6 +27,7 @@ from bot.services.review import (
 )
 from handlers.callbacks import action
 from handlers.screens import annual as annual_screens
+from handlers.screens import appeals as appeal_screens
 from handlers.screens import delegation
 from handlers.screens import leave as leave_screens
 from handlers.screens import rating as rating_screens
@@ -134,6 +135,8 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "", courses: int = 0) -
                 name=cadre.full_name, period=period_label(period)), cadre.id, period.id)])
     if inbox.leaves:
         rows.append(leave_screens.inbox_button(inbox.leaves))
+    if inbox.appeals:
+        rows.append(appeal_screens.inbox_button(inbox.appeals))
     tools = []
     if inbox.rates_people:
         tools.append(annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
