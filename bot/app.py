@@ -41,6 +41,7 @@ from handlers import (
     menu,
     notices,
     onboarding,
+    publication,
     rating,
     reminder_settings,
     report,
@@ -57,7 +58,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, chatfiles, menu, onboarding, leave,
+    digest, chatfiles, menu, onboarding, leave, publication,
 ]
 
 

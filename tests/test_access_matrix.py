@@ -124,6 +124,7 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "rs:b": row(CADRES),
     "rs:c": row("cadre"),  # [cadre] chart of own scores: others have none to chart
     "rs:d": row("cadre"),  # [cadre] breakdown of a period of her own results
+    "cb:l": row(CADRES),  # [cadre] her agency's published lists: own agency (none yet)
     # 🏖 nghỉ (from 📊 Kết quả của tôi) — own data
     "lv:m": row(CADRES),  # [cadre] own leaves
     "lv:new": row(CADRES),  # [cadre] declare a leave of one's own
@@ -237,6 +238,9 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "ry:cap": ("ry:cap:{agency}:2026:cm", row("board")),  # the cap (nobody over it)
     "ry:cl": ("ry:cl:{agency}:2026", row("")),  # nothing to close yet
     "ry:clok": ("ry:clok:{agency}:2026", row("")),
+    # a month is never published, and no annual list is closed yet: refused for everyone
+    "cb:v": ("cb:v:{nov}", row("")),
+    "cb:x": ("cb:x:{nov}", row("")),
     "dl:d": ("dl:d:7", row("")),  # a step of a delegation nobody is making
     "lv:sk": ("lv:sk", row("")),  # a step of a leave nobody is declaring
     "tr:m": ("tr:m", row(CADRES)),  # 📚 own obligations
@@ -544,7 +548,7 @@ async def forged_ids(province: Province) -> dict[str, int]:
 REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "chỉ dành cho", "Chỉ người đánh giá",
             "Chỉ Ban Tổ chức", "không phụ trách đánh giá", "hết hiệu lực", "đã được xử lý",
             "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu", "không thể sửa lúc này",
-            "không xếp loại năm nay", "Chưa thể chốt danh sách"]
+            "không xếp loại năm nay", "Chưa thể chốt danh sách", "chưa được công khai"]
 
 
 def refused(texts: list[str], alerts: list[str]) -> bool:

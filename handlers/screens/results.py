@@ -13,6 +13,7 @@ from bot.services.results import PeriodResult, Results, Verdict
 from bot.services.scoring import PeriodScore
 from handlers.callbacks import action
 from handlers.screens import leave as leave_screens
+from handlers.screens import publication as publication_screens
 from handlers.screens.common import band_label, esc, figure, period_label, status_label
 from handlers.screens.entries import adjustment_text
 from models.enums import ProductKind
@@ -81,7 +82,8 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
     lines = [_("📊 <b>My results</b>"), ""]
     if not results.periods:
         lines.append(_("No results yet. Start with “📝 KPI report”."))
-        return "\n".join(lines), InlineKeyboardMarkup([[_leave_button()]])
+        return "\n".join(lines), InlineKeyboardMarkup([[_leave_button()],
+                                                       *_published_row(policy)])
     for r in results.periods:
         state = _("rated") if r.rated else status_label(r.status)
         lines.append(_("<b>{period}</b>: {score} points — {band} ({state})").format(
@@ -109,12 +111,20 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
         period=period_label(r.period)), r.period.id)] for r in results.periods[:3]]
     rows.append([CHART.button(_("📈 Chart of the last 12 periods"))])
     rows.append([_leave_button()])
+    rows += _published_row(policy)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 def _leave_button():
     """🏖 declaring time away from work starts here (the main menu's labels are fixed)."""
     return leave_screens.MINE.button(_("🏖 Leave (annual, sick, maternity, study)"))
+
+
+def _published_row(policy: Policy) -> list[list]:
+    """📋 the agency's published lists, when the province publishes any (issue #24)."""
+    if not policy.publication.enabled:
+        return []
+    return [[publication_screens.LISTS.button(publication_screens.entry_label())]]
 
 
 def _deduction_lines(p, sp) -> list[str]:
