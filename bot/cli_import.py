@@ -15,10 +15,10 @@ from bot.cli_help import Typer
 from bot.clock import Clock
 from bot.i18n import _, fmt_number
 from bot.services.imports.apply import IMPORTERS, Report
-from bot.services.imports.feedback import import_feedback, import_satisfaction
+from bot.services.imports.feedback import IMPORTERS as FEEDBACK_IMPORTERS
 from bot.services.imports.reading import FileProblem, count_rows
 
-ALL_IMPORTERS = {**IMPORTERS, "satisfaction": import_satisfaction, "feedback": import_feedback}
+ALL_IMPORTERS = {**IMPORTERS, **FEEDBACK_IMPORTERS}
 import_app = Typer(no_args_is_help=True,
                    help=_("Import units, the catalogue, the roster, training requirements, past "
                           "ratings, satisfaction rates and feedback records from .xlsx, .xls, "
@@ -164,10 +164,7 @@ def agency_ratings(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool =
     "product; the figure is final (the cadre cannot change it)."))
 def satisfaction(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = DRY,
                  skip_invalid: bool = SKIP):
-    from bot.policy import load_policy
-
-    policy = load_policy(operator_settings().policy_file)
-    _run("satisfaction", file, sheet, dry_run, skip_invalid, calendar=policy.calendar)
+    _run("satisfaction", file, sheet, dry_run, skip_invalid)
 
 
 @import_app.command("feedback", help=_(

@@ -182,3 +182,27 @@ async def test_the_evaluator_sees_the_periods_feedback_on_the_report(harness, cl
     await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
     assert "→ Kết quả xử lý: Đã nhắc nhở tại cuộc họp cơ quan" in anh.last.text
     assert not harness.errors
+
+
+async def test_the_board_sends_the_files_in_the_chat(harness, clock):
+    """The same imports from the chat: the board sends the spreadsheet, checks, applies."""
+    from tests.test_flow_chatfiles import province
+
+    thao, _anh, ha = await province(harness, clock)
+    await thao.send("📝 Báo cáo KPI")  # November has started
+    await ha.send_document(
+        file_name="phan_anh.csv", mime_type="text/csv",
+        content=(FEEDBACK + "PA-1,,XTH004,12/11/2026,Đường dây nóng,Chậm trả kết quả,\n")
+        .encode())
+    assert "phản ánh của người dân" in ha.last.text
+    await ha.tap("✅ Áp dụng")
+    await ha.send_document(
+        file_name="hai_long.csv", mime_type="text/csv",
+        content=(HEADER + ",XTH004,2026-11,MC03,93,Cổng DVC tỉnh\n").encode())
+    assert "tỷ lệ hài lòng" in ha.last.text
+    await ha.tap("✅ Áp dụng")
+    async with harness.db.session() as s:
+        assert await s.scalar(select(Feedback.content).where(Feedback.code == "PA-1")) \
+            == "Chậm trả kết quả"
+    assert (await satisfaction_of(harness))["XTH004"] == (93.0, "approved", "Cổng DVC tỉnh")
+    assert not harness.errors

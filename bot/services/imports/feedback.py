@@ -26,9 +26,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _
-from bot.policy import CalendarPolicy
 from bot.services import audit, periods
-from bot.services.calendar import WorkCalendar
 from bot.services.imports import cells, schemas
 from bot.services.imports.apply import (
     Problem,
@@ -169,7 +167,6 @@ class _Figure:
 
 async def import_satisfaction(session: AsyncSession, path: Path, *, now: datetime, sheet=None,
                               dry_run=False, skip_invalid=False,
-                              calendar: CalendarPolicy | None = None,
                               progress: Progress | None = None) -> Report:
     report = Report("satisfaction")
     table, rows = _validated(path, sheet, SATISFACTION_COLUMNS, SatisfactionRow, report,
@@ -229,8 +226,14 @@ async def import_satisfaction(session: AsyncSession, path: Path, *, now: datetim
     existing_periods = {(p.kind, p.year, p.number): p for p in await session.scalars(
         select(Period).where(Period.kind != PeriodType.YEAR.value))}
     for number, row in rows:
-        period = existing_periods.get(row.period) if row is not None else None
-        if period is not None and period.status == PeriodStatus.LOCKED.value:
+        if row is None:
+            continue
+        period = existing_periods.get(row.period)
+        if period is None:  # a period starts in the bot on its first day (reminders, reports)
+            report.problems.append(Problem(number, h["period"], _(
+                "the period {period} has not started in the bot yet").format(
+                period=_period_text(*row.period))))
+        elif period.status == PeriodStatus.LOCKED.value:
             report.problems.append(Problem(number, h["period"], _(
                 "the period {period} is locked: nothing can be changed any more").format(
                 period=_period_text(*row.period))))
@@ -263,22 +266,18 @@ async def import_satisfaction(session: AsyncSession, path: Path, *, now: datetim
                                    bool(row.cadre))
     entries = {}
     period_ids = {key: p.id for key, p in existing_periods.items()}
-    wanted_periods = {f.period for f in figures.values()}
-    ids = [period_ids[k] for k in wanted_periods if k in period_ids]
-    if ids and figures:
+    if figures:
         for entry in await session.scalars(select(Entry).where(
-                Entry.period_id.in_(ids),
+                Entry.period_id.in_({period_ids[f.period] for f in figures.values()}),
                 Entry.cadre_id.in_({f.cadre.id for f in figures.values()}))):
             entries[(entry.cadre_id, entry.period_id, entry.product_type_id)] = entry
     creates, updates, audits = [], [], []
-    calendar = calendar or CalendarPolicy()
-    work_calendar = WorkCalendar(calendar)
     for f in sorted(figures.values(), key=lambda f: (f.cadre.code, f.period, f.product.code)):
         label = _("{rate}% of {product} for {code} in {period}").format(
             rate=cells.shown(f.rate), product=f.product.code, code=f.cadre.code,
             period=_period_text(*f.period))
-        period_id = period_ids.get(f.period)
-        entry = entries.get((f.cadre.id, period_id, f.product.id)) if period_id else None
+        period_id = period_ids[f.period]
+        entry = entries.get((f.cadre.id, period_id, f.product.id))
         source = f.source or path.name[:120]
         if entry is not None and entry.imported_at is not None \
                 and entry.quantity_done == f.rate and entry.imported_source == source:
@@ -291,11 +290,6 @@ async def import_satisfaction(session: AsyncSession, path: Path, *, now: datetim
             else:
                 report.updated += 1
             continue
-        if period_id is None:
-            kind, year, number = f.period
-            period = await periods.ensure_period(session, PeriodType(kind), year, number,
-                                                 work_calendar, calendar)
-            period_ids[f.period] = period_id = period.id
         values = {"quantity_done": f.rate, "quantity_passed": f.rate, "quantity_on_time": f.rate,
                   "status": EntryStatus.APPROVED.value, "imported_at": now,
                   "imported_source": source, "decided_at": now, "decided_by_id": None,
@@ -385,3 +379,7 @@ async def import_feedback(session: AsyncSession, path: Path, *, now: datetime, s
         await session.execute(insert(AuditLog), _audit_rows("feedback", audits, now))
     report.written = True
     return report
+
+
+# `cadrebot import satisfaction|feedback` and the files the board sends in the chat
+IMPORTERS = {"satisfaction": import_satisfaction, "feedback": import_feedback}
