@@ -35,6 +35,7 @@ from handlers import (
     digest,
     errors,
     fallback,
+    feedback,
     flowrouter,
     gate,
     leave,
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, chatfiles, menu, onboarding, leave, publication,
+    digest, chatfiles, menu, onboarding, leave, publication, feedback,
 ]
 
 

@@ -106,6 +106,8 @@ MESSAGES: dict[str, dict[str, bool]] = {
     "/chitieu XTH004": row("evaluator board"),
     "/suabaocao": row("board"),
     "/suabaocao XTH004 2026-11": row("board"),
+    "/phananh": row("board"),  # the usage line
+    "/phananh XTH004": row("board"),  # the people's feedback about Thảo
 }
 
 # Buttons, by "prefix:action" of their callback data (the owner in brackets): who may tap
@@ -125,6 +127,7 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "rs:c": row("cadre"),  # [cadre] chart of own scores: others have none to chart
     "rs:d": row("cadre"),  # [cadre] breakdown of a period of her own results
     "cb:l": row(CADRES),  # [cadre] her agency's published lists: own agency (none yet)
+    "pa:nc": row("board"),  # [board] record feedback about Thảo
     # 🏖 nghỉ (from 📊 Kết quả của tôi) — own data
     "lv:m": row(CADRES),  # [cadre] own leaves
     "lv:new": row(CADRES),  # [cadre] declare a leave of one's own
@@ -241,6 +244,9 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     # a month is never published, and no annual list is closed yet: refused for everyone
     "cb:v": ("cb:v:{nov}", row("")),
     "cb:x": ("cb:x:{nov}", row("")),
+    "pa:nu": ("pa:nu:{agency}", row("board")),  # record feedback about a unit
+    "pa:s": ("pa:s:0", row("")),  # steps of a feedback record nobody is typing
+    "pa:k": ("pa:k", row("")),
     "dl:d": ("dl:d:7", row("")),  # a step of a delegation nobody is making
     "lv:sk": ("lv:sk", row("")),  # a step of a leave nobody is declaring
     "tr:m": ("tr:m", row(CADRES)),  # 📚 own obligations
@@ -281,6 +287,7 @@ FLOWS: dict[str, set[str]] = {
     "course": {"tr:new", "tr:x"},
     "leave": {"lv:new", "lv:no"},
     "notice": {"nt:new"},
+    "feedback": {"pa:nc", "pa:nu"},
 }
 
 

@@ -206,3 +206,61 @@ async def test_the_board_sends_the_files_in_the_chat(harness, clock):
             == "Chậm trả kết quả"
     assert (await satisfaction_of(harness))["XTH004"] == (93.0, "approved", "Cổng DVC tỉnh")
     assert not harness.errors
+
+
+async def test_the_board_records_feedback_in_the_chat_and_the_evaluator_reads_it(
+        harness, clock):
+    from tests.test_flow_chatfiles import province
+
+    thao, anh, ha = await province(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_and_submit(thao)
+
+    await thao.send("/phananh XTH004")  # not the board
+    assert thao.last.text == "Chỉ Ban Tổ chức ghi phản ánh."
+    await ha.send("/phananh")
+    assert "Cách dùng: /phananh MÃ" in ha.last.text
+    await ha.send("/phananh NOPE")
+    assert ha.last.text == "Không có cán bộ hoặc đơn vị mã NOPE."
+
+    # about a cadre: the content, a source among the usual ones, the outcome typed
+    await ha.send("/phananh XTH004")
+    assert "Phản ánh về Đinh Thị Thảo (XTH004)" in ha.last.text
+    assert "Chưa có phản ánh nào." in ha.last.text
+    await ha.tap("✍️ Ghi phản ánh mới")
+    await thao.tap_data("pa:s:0")  # a forged step: refused
+    assert thao.alerts[-1] == "Chỉ Ban Tổ chức ghi phản ánh."
+    await ha.send(".")
+    assert ha.last.text == "Vui lòng ghi bằng lời."  # asked again
+    await ha.send("Người dân phản ánh chậm trả kết quả hồ sơ chứng thực")
+    assert "Phản ánh đến từ đâu?" in ha.last.text
+    await ha.tap("Đường dây nóng")
+    await ha.send("Đã xác minh, cán bộ đã xin lỗi người dân")
+    assert "✅ Đã ghi phản ánh TG-1 về Đinh Thị Thảo (XTH004) (tiếp nhận ngày 20/11/2026)" \
+        in ha.last.text
+
+    # about a unit, not handled yet
+    await ha.send("/phananh XTH-VP")
+    await ha.tap("✍️ Ghi phản ánh mới")
+    await ha.send("Phòng chờ bộ phận một cửa thiếu ghế")
+    await ha.send("Hội nghị đối thoại")
+    await ha.tap("⏭ Chưa xử lý")
+    assert "về đơn vị Văn phòng HĐND và UBND xã Tân Hưng (XTH-VP)" in ha.last.text
+    await ha.send("/phananh XTH-VP")
+    assert "• 20/11/2026 · Hội nghị đối thoại: Phòng chờ bộ phận một cửa thiếu ghế" \
+        in ha.last.text
+
+    async with harness.db.session() as s:
+        stored = {f.code: f for f in await s.scalars(select(Feedback))}
+        assert stored["TG-1"].outcome == "Đã xác minh, cán bộ đã xin lỗi người dân"
+        assert stored["TG-2"].outcome is None and stored["TG-2"].cadre_id is None
+        assert await s.scalar(select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "record_feedback")) == 2
+
+    await anh.send("✅ Phê duyệt")
+    await anh.tap("Đinh Thị Thảo · Tháng 11/2026")
+    text = anh.last.text
+    assert "📣 <b>Phản ánh của người dân trong kỳ</b> (2):" in text
+    assert "• 20/11/2026 · Đường dây nóng: Người dân phản ánh chậm trả kết quả" in text
+    assert "→ chưa xử lý" in text
+    assert not harness.errors
