@@ -8,11 +8,13 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import _
 from bot.services import publication
 from bot.services.publication import PublicationError
 from handlers.callbacks import decode
 from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.screens import publication as screens
+from handlers.screens import results as results_screens
 from handlers.screens.common import stale
 
 
@@ -38,7 +40,8 @@ async def on_callback(update: Update, context: BotContext) -> None:
     await query.answer()
     if tap.action is screens.LISTS:
         agency, lists = found
-        await edit_or_send(update, context, *screens.lists_screen(agency.name, lists, tz))
+        back = results_screens.BACK.button(_("⬅️ Back"))
+        await edit_or_send(update, context, *screens.lists_screen(agency.name, lists, tz, back))
     elif tap.action is screens.VIEW:
         await edit_or_send(update, context, *screens.list_screen(found, tz))
     else:

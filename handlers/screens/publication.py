@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _, fmt_local_date, fmt_score, ngettext
 from bot.services.publication import Publication, PublicationError, PublishedList
@@ -33,8 +33,10 @@ def list_title(publication: Publication) -> str:
     return _("Evaluation results of {period}").format(period=period_label(publication.period))
 
 
-def lists_screen(agency_name: str, found: list[Publication],
-                 tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+def lists_screen(agency_name: str, found: list[Publication], tz: ZoneInfo,
+                 back: InlineKeyboardButton) -> tuple[str, InlineKeyboardMarkup]:
+    """`back`: the way back to 📊 Kết quả của tôi (its screens module shows this one's
+    button, so it is given here rather than imported)."""
     lines = [_("📋 <b>Published results — {agency}</b>").format(agency=esc(agency_name)), ""]
     if not found:
         lines.append(_("Nothing has been published yet. The annual rating list of the agency "
@@ -46,9 +48,7 @@ def lists_screen(agency_name: str, found: list[Publication],
     rows = [[VIEW.button(_("{title} (published on {date})").format(
         title=list_title(p), date=fmt_local_date(p.published_at, tz)), p.period.id)]
         for p in found]
-    from handlers.screens import results as results_screens  # the way back to 📊
-
-    rows.append([results_screens.BACK.button(_("⬅️ Back"))])
+    rows.append([back])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
