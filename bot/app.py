@@ -36,12 +36,14 @@ from handlers import (
     digest,
     errors,
     fallback,
+    feedback,
     flowrouter,
     gate,
     leave,
     menu,
     notices,
     onboarding,
+    publication,
     rating,
     reminder_settings,
     report,
@@ -58,7 +60,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, chatfiles, menu, onboarding, leave, appeals,
+    digest, chatfiles, menu, onboarding, leave, appeals, publication, feedback,
 ]
 
 

@@ -15,11 +15,14 @@ from bot.cli_help import Typer
 from bot.clock import Clock
 from bot.i18n import _, fmt_number
 from bot.services.imports.apply import IMPORTERS, Report
+from bot.services.imports.feedback import IMPORTERS as FEEDBACK_IMPORTERS
 from bot.services.imports.reading import FileProblem, count_rows
 
+ALL_IMPORTERS = {**IMPORTERS, **FEEDBACK_IMPORTERS}
 import_app = Typer(no_args_is_help=True,
-                   help=_("Import units, the catalogue, the roster, training requirements and "
-                          "past ratings from .xlsx, .xls, .ods or .csv files."))
+                   help=_("Import units, the catalogue, the roster, training requirements, past "
+                          "ratings, satisfaction rates and feedback records from .xlsx, .xls, "
+                          ".ods or .csv files."))
 console = Console(highlight=False)
 
 
@@ -61,7 +64,7 @@ def _run(kind: str, path: Path, sheet: str | None, dry_run: bool, skip_invalid: 
                 total = count_rows(path, sheet) if not progress.disable else None
                 task = progress.add_task(_("Reading {name}").format(name=path.name), total=total)
                 async with db.session() as session:
-                    report = await IMPORTERS[kind](
+                    report = await ALL_IMPORTERS[kind](
                         session, path, now=Clock().now(), sheet=sheet, dry_run=dry_run,
                         skip_invalid=skip_invalid,
                         progress=lambda n: progress.advance(task, n), **extra)
@@ -153,3 +156,20 @@ def ratings(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = DRY,
 def agency_ratings(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = DRY,
                    skip_invalid: bool = SKIP):
     _run("agency_ratings", file, sheet, dry_run, skip_invalid)
+
+
+@import_app.command("satisfaction", help=_(
+    "Satisfaction rates into a rate product of the catalogue: Mã đơn vị or Mã cán bộ · Kỳ · "
+    "Mã sản phẩm · Tỷ lệ (%) · Nguồn. A unit's row goes to each of its cadres with that "
+    "product; the figure is final (the cadre cannot change it)."))
+def satisfaction(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = DRY,
+                 skip_invalid: bool = SKIP):
+    _run("satisfaction", file, sheet, dry_run, skip_invalid)
+
+
+@import_app.command("feedback", help=_(
+    "Feedback records about a cadre or a unit: Mã phản ánh · Mã đơn vị or Mã cán bộ · Ngày "
+    "tiếp nhận · Nguồn · Nội dung · Kết quả xử lý (evaluators see them when reviewing)."))
+def feedback(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = DRY,
+             skip_invalid: bool = SKIP):
+    _run("feedback", file, sheet, dry_run, skip_invalid)

@@ -233,6 +233,27 @@ class FilesPolicy(BaseModel):
     max_import_rows: int = Field(default=60_000, gt=0)
 
 
+class PublicationPolicy(BaseModel):
+    """Publication of results inside the agency (Bắc Ninh's resolution on commune cadres:
+    "công khai kết quả đánh giá, xếp loại" inside the agency; issue #24 part 3). Every
+    member of an agency sees its list — names, points, bands, never the reasons or the
+    evidence — in 📊 Kết quả của tôi and as a file, with the date it was published."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The annual list, once the agency's head or the board closes it (the closing date is
+    # the publication date).
+    annual: bool = True
+    # Each quarter's evaluations, once the quarter's period is locked (the lock date is the
+    # publication date): only the rated ones are listed. Off by default: the resolution
+    # names the annual result; a province that evaluates quarterly may publish those too.
+    quarterly: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.annual or self.quarterly
+
+
 class IndicatorTarget(BaseModel):
     """A resolution target the board watches (SPEC §7); `metric` names a computed indicator
     (bot.services.indicators says whom each one counts)."""
@@ -305,6 +326,7 @@ class Policy(BaseModel):
     indicator_min_coverage: float = Field(0.5, ge=0, le=1)
     files: FilesPolicy = Field(default_factory=FilesPolicy)
     appeals: AppealPolicy = Field(default_factory=AppealPolicy)
+    publication: PublicationPolicy = Field(default_factory=PublicationPolicy)
 
 
 def load_policy(path: Path | None) -> Policy:

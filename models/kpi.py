@@ -127,6 +127,11 @@ class Entry(Base):
     returned_figures: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A figure the board imported (`cadrebot import satisfaction`: the people's satisfaction
+    # rate from the public-service portal, issue #24 part 5): final, the cadre cannot change
+    # it; the source as the file names it.
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    imported_source: Mapped[str | None] = mapped_column(String(120))
 
     @property
     def exemption_accepted(self) -> bool:
@@ -270,3 +275,25 @@ class Appeal(Base):
     total_before: Mapped[float | None] = mapped_column(Float)
     band_after: Mapped[str | None] = mapped_column(String(20))
     total_after: Mapped[float | None] = mapped_column(Float)
+
+
+class Feedback(Base):
+    """A feedback record (phản ánh, kiến nghị of the people) about a cadre or a unit (Bắc
+    Ninh's resolution: "cơ chế tiếp nhận, xử lý thông tin phản ánh"; issue #24 part 5),
+    imported by the board (`cadrebot import feedback`). The evaluator reads those of the
+    period on the review screen of a report: the person's own and their unit's."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_cadre_day", "cadre_id", "received_on"),
+                      Index("ix_feedback_unit_day", "unit_id", "received_on"))
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # the source's own number
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    received_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -119,6 +119,8 @@ MESSAGES: dict[str, dict[str, bool]] = {
     "/chitieu XTH004": row("evaluator board"),
     "/suabaocao": row("board"),
     "/suabaocao XTH004 2026-11": row("board"),
+    "/phananh": row("board"),  # the usage line
+    "/phananh XTH004": row("board"),  # the people's feedback about Thảo
 }
 
 # Buttons, by "prefix:action" of their callback data (the owner in brackets): who may tap
@@ -137,6 +139,8 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "rs:b": row(CADRES),
     "rs:c": row("cadre"),  # [cadre] chart of own scores: others have none to chart
     "rs:d": row("cadre"),  # [cadre] breakdown of a period of her own results
+    "cb:l": row(CADRES),  # [cadre] her agency's published lists: own agency (none yet)
+    "pa:nc": row("board"),  # [board] record feedback about Thảo
     # 🏖 nghỉ (from 📊 Kết quả của tôi) — own data
     "lv:m": row(CADRES),  # [cadre] own leaves
     "lv:new": row(CADRES),  # [cadre] declare a leave of one's own
@@ -260,6 +264,12 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "ry:cap": ("ry:cap:{agency}:2026:cm", row("board")),  # the cap (nobody over it)
     "ry:cl": ("ry:cl:{agency}:2026", row("")),  # nothing to close yet
     "ry:clok": ("ry:clok:{agency}:2026", row("")),
+    # a month is never published, and no annual list is closed yet: refused for everyone
+    "cb:v": ("cb:v:{nov}", row("")),
+    "cb:x": ("cb:x:{nov}", row("")),
+    "pa:nu": ("pa:nu:{agency}", row("board")),  # record feedback about a unit
+    "pa:s": ("pa:s:0", row("")),  # steps of a feedback record nobody is typing
+    "pa:k": ("pa:k", row("")),
     "dl:d": ("dl:d:7", row("")),  # a step of a delegation nobody is making
     "lv:sk": ("lv:sk", row("")),  # a step of a leave nobody is declaring
     "kn:sk": ("kn:sk", row("")),  # steps of a kiến nghị nobody is writing
@@ -305,6 +315,7 @@ FLOWS: dict[str, set[str]] = {
     "leave": {"lv:new", "lv:no"},
     "appeal": {"kn:new", "kn:k", "kn:c"},
     "notice": {"nt:new"},
+    "feedback": {"pa:nc", "pa:nu"},
 }
 
 
@@ -594,7 +605,8 @@ REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "ch�
             "Chỉ Ban Tổ chức", "không phụ trách đánh giá", "hết hiệu lực", "đã được xử lý",
             "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu", "không thể sửa lúc này",
             "không xếp loại năm nay", "Chưa thể chốt danh sách", "không gửi đến anh/chị",
-            "Đã hết thời hạn gửi kiến nghị", "đã gửi kiến nghị về", "đã được trả lời"]
+            "Đã hết thời hạn gửi kiến nghị", "đã gửi kiến nghị về", "đã được trả lời",
+            "chưa được công khai"]
 
 
 def refused(texts: list[str], alerts: list[str]) -> bool:

@@ -453,3 +453,22 @@ async def test_digest_send_sends_the_chart_and_the_buttons(province_db):
         assert title in sent[1].text
         assert "📥 Tải Excel" in sent[1].buttons and "✅ Phê duyệt" in sent[1].buttons
     assert "🏢 Theo đơn vị" in emulator.sent[5002][1].buttons
+
+
+def test_import_feedback_and_satisfaction_cli(province_db):
+    records = province_db / "phan_anh.csv"
+    records.write_text("Mã phản ánh,Mã cán bộ,Ngày tiếp nhận,Nguồn,Nội dung\n"
+                       "PA-1,XTH004,12/11/2026,Đường dây nóng,Chậm trả kết quả\n"
+                       "PA-2,XTH004,,Đường dây nóng,Thiếu ngày\n", encoding="utf-8")
+    failed = cadrebot(province_db, "import", "feedback", str(records))
+    assert failed.returncode == 1
+    assert 'Dòng 3, cột "Ngày tiếp nhận": không được để trống' in failed.stdout
+    dry = cadrebot(province_db, "import", "feedback", str(records), "--dry-run", "--skip-invalid")
+    assert dry.returncode == 0 and "phản ánh PA-1 về XTH004" in dry.stdout
+    ok = cadrebot(province_db, "import", "feedback", str(records), "--skip-invalid")
+    assert "Thêm mới 1 · cập nhật 0 · không đổi 0 · ngừng hoạt động 0 · bị loại 1" in ok.stdout
+    rates = province_db / "hai_long.csv"
+    rates.write_text("Mã đơn vị,Kỳ,Mã sản phẩm,Tỷ lệ (%)\nXTH-VP,2020-01,MC03,90\n",
+                     encoding="utf-8")
+    refused = cadrebot(province_db, "import", "satisfaction", str(rates))
+    assert refused.returncode == 1 and "kỳ 2020-01 chưa bắt đầu trên bot" in refused.stdout

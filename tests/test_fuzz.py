@@ -45,7 +45,7 @@ EXAMPLES = int(os.environ.get("CADREBOT_FUZZ_EXAMPLES", "0"))
 MENU_LABELS = ["📝 Báo cáo KPI", "📊 Kết quả của tôi", "📚 Bồi dưỡng", "🔔 Thông báo",
                "✅ Phê duyệt", "📈 Tổng hợp", "❓ Trợ giúp", "📱 Chia sẻ số điện thoại"]
 COMMANDS = ["start", "huy", "baocao", "ketqua", "boiduong", "thongbao", "pheduyet", "tonghop",
-            "trogiup", "chitieu", "caidat", "suabaocao", "uyquyen", "xeploai", "guithongbao",
+            "trogiup", "chitieu", "caidat", "suabaocao", "uyquyen", "xeploai", "guithongbao", "phananh",
             "khongco"]
 # Every prefix and action a button of the bot can carry (the typed registry, complete once
 # bot.app has imported the features), plus ones that are nobody's.

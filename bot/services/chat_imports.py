@@ -30,8 +30,9 @@ from bot.i18n import N_
 from bot.policy import FilesPolicy
 from bot.services import audit
 from bot.services.identity import Actor
-from bot.services.imports import schemas
-from bot.services.imports.apply import IMPORTERS, Report
+from bot.services.imports import feedback, schemas
+from bot.services.imports.apply import IMPORTERS as LIST_IMPORTERS
+from bot.services.imports.apply import Report
 from bot.services.imports.cells import fold
 from bot.services.imports.reading import FileProblem, read_table
 from models import AuditLog, Cadre, ChatImport
@@ -56,7 +57,10 @@ KINDS = [
     Kind("t", "training", schemas.TRAINING_COLUMNS, N_("training requirements")),
     Kind("p", "ratings", schemas.PAST_RATING_COLUMNS, N_("past annual ratings")),
     Kind("a", "agency_ratings", schemas.AGENCY_RATING_COLUMNS, N_("agencies' annual ratings")),
+    Kind("s", "satisfaction", feedback.SATISFACTION_COLUMNS, N_("satisfaction rates")),
+    Kind("f", "feedback", feedback.FEEDBACK_COLUMNS, N_("feedback records")),
 ]
+IMPORTERS = {**LIST_IMPORTERS, **feedback.IMPORTERS}
 BY_CODE = {k.code: k for k in KINDS}
 BY_KEY = {k.key: k for k in KINDS}
 

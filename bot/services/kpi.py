@@ -298,6 +298,8 @@ class KpiService:
         if for_edit and not override:
             if period.status == PeriodStatus.LOCKED.value:
                 raise KpiError("locked")
+            if entry.imported_at is not None:  # the board's imported figure is final
+                raise KpiError("imported")
             if entry.status not in EDITABLE:
                 raise KpiError("not_editable", status=entry.status)
         return Line(entry, product, product.default_target if target is None else target)

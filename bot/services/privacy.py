@@ -17,6 +17,7 @@ from models import (
     EntryAdjustment,
     Evaluation,
     Evidence,
+    Feedback,
     FlowState,
     InboundUpdate,
     InviteCode,
@@ -46,6 +47,7 @@ async def everything_about(session: AsyncSession, cadre: Cadre) -> dict[str, lis
         "training_records": select(TrainingRecord).where(TrainingRecord.cadre_id == cadre.id),
         "notice_deliveries": select(NoticeDelivery).where(NoticeDelivery.cadre_id == cadre.id),
         "reminder_log": select(ReminderLog).where(ReminderLog.cadre_id == cadre.id),
+        "feedback": select(Feedback).where(Feedback.cadre_id == cadre.id),
         "audit_log": select(AuditLog).where(or_(
             AuditLog.actor_id == cadre.id,
             (AuditLog.object_type == "cadre") & (AuditLog.object_id == cadre.id))),

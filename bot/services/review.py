@@ -22,6 +22,8 @@ from bot.i18n import N_
 from bot.services import audit
 from bot.services import entry_rules as rules
 from bot.services.entry_rules import Problem, meaningful
+from bot.services.feedback import FeedbackItem
+from bot.services.feedback import of_period as feedback_of_period
 from bot.services.identity import Actor
 from models import (
     Appeal,
@@ -403,6 +405,8 @@ class Report:
     authority: Authority
     evidence: dict[int, int]  # entry id → evidence items (entries with none left out)
     links: dict[int, int] = field(default_factory=dict)  # of which links (the rest: files)
+    # the people's feedback about the person or their unit received in the period (#24)
+    feedback: tuple[FeedbackItem, ...] = ()
 
     @property
     def cadre(self) -> Cadre:
@@ -440,7 +444,9 @@ async def _report(session: AsyncSession, kpi: KpiService, cadre: Cadre, period: 
     sheet = await kpi.sheet(session, cadre, period, create=False)
     submitted = [line.entry.id for line in sheet.lines
                  if line.entry.status == EntryStatus.SUBMITTED]
-    return Report(sheet, authority, *await kpi.evidence_tally(session, submitted))
+    evidence, links = await kpi.evidence_tally(session, submitted)
+    return Report(sheet, authority, evidence, links,
+                  tuple(await feedback_of_period(session, cadre, period)))
 
 
 async def report_of(session: AsyncSession, actor: Actor, today: date, cadre_id: int,

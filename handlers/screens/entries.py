@@ -36,6 +36,9 @@ def figures_text(entry: Entry, kind: str, reading: str, adjusted: bool = False) 
     if done is None:
         return _("not entered yet")
     if kind == ProductKind.RATE:
+        if entry.imported_at is not None and not use:
+            return _("achieved {value}% (📥 imported: {source})").format(
+                value=fmt_figure(done), source=esc(entry.imported_source or ""))
         return _("achieved {value}%").format(value=fmt_figure(done))
     if reading == "per_type":
         text = _("done {done} · quality {passed} · on time {on_time}").format(

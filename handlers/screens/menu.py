@@ -108,9 +108,12 @@ def help_screen(actor: Actor) -> MenuScreen:
     if actor.is_board:
         lines.append(_("/suabaocao CODE [PERIOD] — correct a cadre's report, also after the "
                        "period is locked (recorded in the audit log)."))
+        lines.append(_("/phananh CODE — record the people's feedback about a cadre or a unit "
+                       "(evaluators see it when reviewing the period)."))
         lines.append(_("Send a list as an .xlsx or .csv file (roster, units, catalogue, "
-                       "training requirements, past ratings) to import it: the bot checks "
-                       "every row and writes nothing until you tap “✅ Apply”."))
+                       "training requirements, past ratings, satisfaction rates, feedback) to "
+                       "import it: the bot checks every row and writes nothing until you tap "
+                       "“✅ Apply”."))
     lines += [
         _("/caidat — turn reminders on or off."),
         _("/huy — cancel what you are doing at any time; what you have saved is kept."),

@@ -74,6 +74,8 @@ ERRORS = {
     "not_found": STALE,
     "locked": N_("This period is locked: nothing can be changed any more."),
     "not_editable": N_("This entry has already been sent for approval and cannot be changed now."),
+    "imported": N_("This figure was imported by the Organization Board from its source "
+                   "(e.g. the public-service portal): it cannot be changed in the report."),
     "nothing_to_submit": N_("There is nothing new to send in this period."),
     "no_self_assessment": N_("Please do the self-assessment of the general criteria (⭐) before sending."),
     "already_rated": N_("Your evaluator has already rated this period."),

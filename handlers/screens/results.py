@@ -14,6 +14,7 @@ from bot.services.scoring import PeriodScore
 from handlers.callbacks import action
 from handlers.screens import appeals as appeal_screens
 from handlers.screens import leave as leave_screens
+from handlers.screens import publication as publication_screens
 from handlers.screens.common import (
     band_label,
     esc,
@@ -94,7 +95,7 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
         lines.append(_("No results yet. Start with “📝 KPI report”."))
         return "\n".join(lines), InlineKeyboardMarkup(
             [*appeal_screens.result_buttons(results.appealable, results.has_appeals),
-             [_leave_button()]])
+             [_leave_button()], *_published_row(policy)])
     for index, r in enumerate(results.periods):
         state = _("rated") if r.rated else status_label(r.status)
         lines.append(_("<b>{period}</b>: {score} points — {band} ({state})").format(
@@ -129,12 +130,20 @@ def overview(results: Results, policy: Policy) -> tuple[str, InlineKeyboardMarku
     if results.periods:
         rows.append([CHART.button(_("📈 Chart of the last 12 periods"))])
     rows.append([_leave_button()])
+    rows += _published_row(policy)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 def _leave_button():
     """🏖 declaring time away from work starts here (the main menu's labels are fixed)."""
     return leave_screens.MINE.button(_("🏖 Leave (annual, sick, maternity, study)"))
+
+
+def _published_row(policy: Policy) -> list[list]:
+    """📋 the agency's published lists, when the province publishes any (issue #24)."""
+    if not policy.publication.enabled:
+        return []
+    return [[publication_screens.LISTS.button(publication_screens.entry_label())]]
 
 
 def _deduction_lines(p, sp) -> list[str]:

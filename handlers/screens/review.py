@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, _, fmt_datetime, fmt_score, ngettext
+from bot.i18n import N_, _, fmt_date, fmt_datetime, fmt_score, ngettext
 from bot.services.entry_rules import Problem
 from bot.services.kpi import Line
 from bot.services.review import (
@@ -233,6 +233,7 @@ def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") ->
             lines.append("    " + _("Note: {note}").format(note=esc(e.note)))
         if report.evidence.get(e.id):
             lines.append("    " + evidence_text(report.evidence[e.id], report.links.get(e.id, 0)))
+    lines += feedback_lines(report.feedback)
     lines.append(_("Projected score: <b>{score}</b> — {band}").format(
         score=fmt_score(sheet.score.total), band=band_label(sheet.score.band)))
     if len(sheet.score.task.groups) > 1:
@@ -254,6 +255,31 @@ def report_screen(report: Report, tz: tzinfo, reading: str, prefix: str = "") ->
         rows.append([EVIDENCE.button(_("📎 Show evidence"), cadre.id, period.id)])
     rows.append([PAGE.button(_("⬅️ Inbox"), 0)])
     return _with(prefix, "\n".join(lines)), InlineKeyboardMarkup(rows)
+
+
+FEEDBACK_SHOWN = 5  # the message must stay under Telegram's 4,096 characters
+
+
+def feedback_lines(items) -> list[str]:
+    """📣 The people's feedback received in the period about the person or their unit."""
+    if not items:
+        return []
+    lines = [_("📣 <b>Feedback from the people in this period</b> ({count}):").format(
+        count=len(items))]
+    for item in items[:FEEDBACK_SHOWN]:
+        about = (" " + _("(about the unit {unit})").format(unit=esc(item.unit_name))
+                 if item.unit_name else "")
+        lines.append("• " + _("{date} · {source}{about}: {content}").format(
+            date=fmt_date(item.received_on), source=esc(item.source), about=about,
+            content=esc(shorten(item.content, 200))))
+        lines.append("    " + (_("→ Outcome: {outcome}").format(
+            outcome=esc(shorten(item.outcome, 200))) if item.outcome
+            else _("→ not handled yet")))
+    if len(items) > FEEDBACK_SHOWN:
+        more = len(items) - FEEDBACK_SHOWN
+        lines.append(ngettext("… and {count} more record", "… and {count} more records",
+                              more).format(count=more))
+    return lines
 
 
 def resubmission_lines(line: Line, reading: str, tz: tzinfo) -> list[str]:
