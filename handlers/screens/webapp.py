@@ -217,13 +217,17 @@ def own_year_json(found: dashboard.OwnYear, policy_bands: Bands) -> dict:
         "periods": [{"period": period_label(r.period), "total": r.total,
                      "total_text": _score(r.total), "band": r.band.value,
                      "band_text": band_label(r.band), "rated": r.rated,
-                     "products": [{"name": line.product.name,
-                                   "points": getattr(line, "points", None)}
-                                  for line in r.sheet.lines]}
+                     "breakdown": [
+                         {"label": _("Task results"), "text": _score(r.sheet.score.task.points)},
+                         {"label": _("General criteria"),
+                          "text": _score(r.verdict.general if r.verdict
+                                         else r.sheet.score.general_points)}],
+                     "products": [line.product.name for line in r.sheet.lines]}
                     for r in reversed(results.periods) if r.period.year == results.year],
         "annual": {"total": annual.total, "total_text": _score(annual.total),
-                   "band": annual.band.value, "band_text": band_label(annual.band)}
-        if getattr(annual, "total", None) is not None else None,
+                   "band": annual.band.value if annual.band else None,
+                   "band_text": band_label(annual.band) if annual.band else ""}
+        if annual.total is not None else None,
         "training": [{"title": o.requirement.title, "status": o.status.value,
                       "hours_done": o.hours_done,
                       "hours_required": o.requirement.hours_required,
