@@ -51,6 +51,7 @@ from handlers import (
     webapp,
 )
 from handlers.screens import digest as digest_screens
+from handlers.screens import menu as menu_screens
 from handlers.screens import notices as notice_screens
 from handlers.screens import reminders as reminder_screens
 
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, chatfiles, menu, onboarding, leave,
+    digest, chatfiles, menu, onboarding, leave, webapp,
 ]
 
 
@@ -147,6 +148,7 @@ def build_application(
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data["services"] = AppServices.create(settings, db, clock or Clock())
+    menu_screens.set_dashboard_url(settings.webapp_url)
     app.update_processor.app = app  # it handles an update taken over from a dead process
 
     gate.register(app)

@@ -26,13 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from telegram import Update
+from telegram.ext import Application
 from tornado.web import RequestHandler, StaticFileHandler
 
+from bot.context import BotContext
 from bot.services import dashboard, digests, webapp_auth
 from bot.services.dashboard import DashboardError
 from bot.services.digests import DigestError
 from bot.services.webapp_auth import InitDataError
+from handlers.menu import ITEMS, register_item, send_menu
 from handlers.screens import digest as digest_screens
+from handlers.screens import menu as menu_screens
 from handlers.screens import webapp as screens
 
 log = logging.getLogger(__name__)
@@ -196,3 +201,15 @@ def routes(app, url: str) -> list:
     path = base_path(url)
     return [(rf"{path}api/(\w+)", _Api, {"app": app}),
             (rf"{path}(.*)", _Page, {"path": str(STATIC), "default_filename": "index.html"})]
+
+
+# ---------------------------------------------------------------- the chat side
+
+async def on_dashboard(update: Update, context: BotContext) -> None:
+    """🖥 Bảng điều khiển: the button that opens the page (nothing read: the page asks)."""
+    assert context.actor is not None
+    await send_menu(update, menu_screens.dashboard_screen(context.actor))
+
+
+def register(app: Application) -> None:
+    register_item(app, ITEMS["dashboard"], on_dashboard)

@@ -19,7 +19,7 @@ from models.enums import Band
 
 if TYPE_CHECKING:
     from bot.policy import Bands
-    from bot.services import dashboard, digests
+    from bot.services import dashboard
     from models import Period
 
 BAND_ORDER = list(BAND_LABELS)  # the best first
