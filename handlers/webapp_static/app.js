@@ -90,7 +90,7 @@ function el(tag, attrs, ...children) {
     else if (key === "class") node.className = value;
     else node.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -100,7 +100,7 @@ function el(tag, attrs, ...children) {
 function svg(tag, attrs, ...children) {
   const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -185,7 +185,8 @@ function trendLine(points, title) {
     "stroke-width": 2 }));
   points.forEach((p, i) => {
     if (p.value !== null) chart.append(svg("circle", { cx: x(i), cy: y(p.value), r: 3, fill: "var(--button)" }));
-    chart.append(svg("text", { x: x(i) - 8, y: height - 4 }, p.label));
+    const anchor = i === 0 ? "start" : i === points.length - 1 ? "end" : "middle";
+    chart.append(svg("text", { x: x(i), y: height - 4, "text-anchor": anchor }, p.label));
   });
   return chart;
 }
@@ -220,7 +221,7 @@ async function showOverview() {
     el("h2", {}, w("targets")),
     data.indicators.length ? el("ul", { class: "plain", id: "targets" }, data.indicators.map((item) =>
       el("li", { class: "target" }, el("div", {}, item.line),
-        item.value !== null ? el("div", { class: "bar" },
+        item.value !== null && item.enough_data ? el("div", { class: "bar" },
           el("i", { class: item.reached ? "reached" : "", style: `width:${Math.min(100, item.value * 100)}%` }),
           el("s", { style: `left:${Math.min(100, item.target * 100)}%` })) : null)))
       : el("p", { class: "muted" }, w("nothing")),
