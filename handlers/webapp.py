@@ -67,7 +67,7 @@ def _int(handler: RequestHandler, name: str) -> int | None:
 
 async def _me(handler, session, actor, today, services):
     access = dashboard.access_of(actor)
-    return {"name": actor.full_name, "code": actor.code,
+    return {"name": actor.full_name, "code": actor.code, "bot": handler.app.bot.username,
             "board": access.board, "team": access.team, "own": access.own}
 
 

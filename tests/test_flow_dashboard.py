@@ -49,3 +49,28 @@ async def test_everyone_linked_gets_the_button_for_the_views_open_to_them(
     assert thao.last.inline_buttons[0][0].web_app == URL
     await thao.send("❓ Trợ giúp")
     assert "<b>🖥 Bảng điều khiển</b> (/bangdieukhien)" in thao.last.text
+
+
+async def test_the_teams_open_in_the_chat_link_opens_the_report_to_approve(harness, clock):
+    """The dashboard's "✅ Mở trong khung chat" opens t.me/<bot>?start=rv_<cadre>_<period>:
+    the evaluator lands on the report's approval screen; anyone else is refused."""
+    from sqlalchemy import select
+
+    from models import Cadre, Entry
+    from tests.test_flow_report import fill_and_submit
+
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_and_submit(thao)
+    async with harness.db.session() as s:
+        thao_id = await s.scalar(select(Cadre.id).where(Cadre.code == "XTH004"))
+        period_id = await s.scalar(select(Entry.period_id).where(Entry.cadre_id == thao_id))
+    link = f"rv_{thao_id}_{period_id}"
+
+    await anh.send(f"/start {link}")
+    assert "Thảo" in anh.last.text and "Duyệt" in " ".join(anh.buttons())
+    await truong.send(f"/start {link}")  # not her evaluator
+    assert "Duyệt" not in " ".join(truong.buttons())
+    assert "Thảo" not in truong.last.text
+    await thao.send(f"/start rv_{thao_id}_999999")
+    assert "Duyệt" not in " ".join(thao.buttons())

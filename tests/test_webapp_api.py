@@ -114,6 +114,8 @@ async def test_an_evaluator_sees_only_their_team(harness, clock, dashboard):
     assert {p["code"] for p in team["people"]} == team_codes and "XTH004" in team_codes
     thao_line = next(p for p in team["people"] if p["code"] == "XTH004")
     assert thao_line["submitted"] is True and thao_line["waiting"] == 3
+    assert thao_line["chat_link"] == f"rv_{thao_line['id']}_{team['period']['id']}"
+    assert all(p["chat_link"] is None for p in team["people"] if not p["waiting"])
     assert team["period"]["label"] == "Tháng 11/2026"
     for name in ("overview", "unit", "notices"):
         assert (await dashboard.get(f"api/{name}", headers=as_(anh, clock))).status_code == 403

@@ -197,6 +197,9 @@ def team_json(found: dashboard.Team) -> dict:
         "waiting": d.waiting, "average": d.average, "average_text": _score(d.average),
         "bands": bands_json(d.bands),
         "people": [{"id": line.cadre_id, "code": line.code, "name": line.name,
+                    # "✅ Mở trong khung chat": the report's approval screen (handlers/review.py)
+                    "chat_link": f"rv_{line.cadre_id}_{(line.period or found.period).id}"
+                    if line.waiting else None,
                     "unit": line.unit, "submitted": line.submitted, "late": line.late,
                     "waiting": line.waiting, "on_leave": line.on_leave,
                     "total": line.total, "total_text": _score(line.total),

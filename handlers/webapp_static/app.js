@@ -307,9 +307,14 @@ async function showUnit() {
   ];
 }
 
-function openApproval(person, period) {
-  // back to the chat, on that person's report (the bot answers a web_app_data message)
-  postEvent("web_app_data_send", { data: `rv:g:${person.id}:${period.id}` });
+function openApproval(person) {
+  // back to the chat, on that person's report: the bot's /start link (handlers/review.py)
+  const path = `/${state.me.bot}?start=${person.chat_link}`;
+  if (window.TelegramWebviewProxy || window.parent !== window || (window.external && "notify" in window.external)) {
+    postEvent("web_app_open_tg_link", { path_full: path });
+  } else {
+    window.open(`https://t.me${path}`, "_blank");
+  }
 }
 
 async function showTeam() {
@@ -326,7 +331,7 @@ async function showTeam() {
       el("td", {}, p.name, p.own_period ? el("div", { class: "muted" }, p.own_period) : null),
       el("td", {}, p.state + (p.late ? ` · ${w("late")}` : "")),
       el("td", {}, p.total_text, p.band_text ? el("div", { class: "muted" }, p.band_text) : null),
-      el("td", {}, p.waiting ? el("button", { class: "action", onclick: () => openApproval(p, data.period) },
+      el("td", {}, p.chat_link ? el("button", { class: "action", onclick: () => openApproval(p) },
         w("open_approval")) : null))))),
     el("h2", {}, w("bands")), bandsList(data.bands),
     scoreBars(data.people.map((p) => ({ label: p.name, value: p.total, band: p.band || bandOf(p.total, data.thresholds) })),
