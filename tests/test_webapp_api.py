@@ -16,7 +16,7 @@ from tornado.web import Application as WebApplication
 
 from bot.services.webapp_auth import sign
 from handlers import webapp
-from models import Cadre, OrgUnit
+from models import Cadre
 from tests.harness import TOKEN
 from tests.test_flow_notices import province
 from tests.test_flow_report import fill_and_submit
@@ -181,7 +181,37 @@ async def test_the_board_overview_tells_the_text_digests_figures(harness, clock,
     assert json.loads((await dashboard.get("api/me", headers=as_(ha, clock))).text)["board"]
 
 
-async def test_units_of_the_province_exist(harness, clock):
-    await province(harness, clock)
-    async with harness.db.session() as s:
-        assert await s.scalar(select(OrgUnit.id).limit(1))
+
+
+async def test_webhook_mode_serves_the_dashboard_next_to_the_updates(harness, clock,
+                                                                    unused_tcp_port):
+    """bot/app.py hands the dashboard's routes to the webhook server (bot/webhook.py)."""
+    from bot.webhook import web_application
+    from tests.harness import make_settings
+
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    settings = make_settings(CADREBOT_WEBHOOK_URL=f"http://127.0.0.1:{unused_tcp_port}/hook",
+                             CADREBOT_WEBHOOK_SECRET="s" * 32, CADREBOT_WEBAPP_URL=URL)
+    web, _state = web_application(harness.app, settings,
+                                  webapp.routes(harness.app, settings.webapp_url))
+    server = HTTPServer(web)
+    server.listen(unused_tcp_port, "127.0.0.1")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{unused_tcp_port}") as client:
+            assert (await client.post("/hook", json={})).status_code == 403
+            me = await client.get("/app/api/me", headers=as_(ha, clock))
+            assert me.status_code == 200 and me.json()["board"] is True
+            assert (await client.get("/app/")).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_the_dashboard_address_must_be_https():
+    from bot.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError):
+        load_settings(_env_file=None, CADREBOT_WEBAPP_URL="http://kpi.example.gov.vn/app/")
+    assert load_settings(_env_file=None, CADREBOT_WEBAPP_URL="https://kpi.example.gov.vn/app"
+                         ).webapp_url == "https://kpi.example.gov.vn/app/"
+    assert webapp.base_path("https://kpi.example.gov.vn/app/") == "/app/"
+    assert webapp.base_path("https://kpi.example.gov.vn") == "/"

@@ -104,7 +104,9 @@ class Overview:
 
 async def year_points(session: AsyncSession, period: Period, today: date) -> list[PeriodPoint]:
     """The periods of `period`'s kind in its year begun by today: one grouped query each for
-    the submissions and the ratings (never one per cadre)."""
+    the submissions and the ratings (never one per cadre). Earlier periods are counted
+    against today's roster (the trend's approximation: who was on leave or moved then is not
+    known per period here); the period itself is then given the digest's own figures."""
     of_year = list(await session.scalars(select(Period).where(
         Period.kind == period.kind, Period.year == period.year, Period.starts_on <= today)
         .order_by(Period.starts_on)))
@@ -136,7 +138,11 @@ async def overview(session: AsyncSession, actor: Actor | None, period_id: int | 
     period = await _period(session, period_id, today, calendar, policy)
     board = await digests.board_digest(session, period, policy, today)
     recent = await digests.recent_periods(session, actor, today, count=12)
-    return Overview(period, board, await year_points(session, period, today), recent)
+    points = await year_points(session, period, today)
+    for point in points:  # the period itself: exactly the digest's figures
+        if point.period.id == period.id:
+            point.expected, point.submitted = board.cadres, board.submitted
+    return Overview(period, board, points, recent)
 
 
 # ---------------------------------------------------------------- the drill-down by unit
