@@ -91,8 +91,8 @@ async def _search(handler, session, actor, today, services):
 
 async def _team(handler, session, actor, today, services):
     found = await dashboard.team(session, actor, _int(handler, "period"), today,
-                                 services.calendar, services.policy)
-    return screens.team_json(found)
+                                 services.calendar, services.policy, services.annual)
+    return screens.team_json(found, services.policy.scoring)
 
 
 async def _year(handler, session, actor, today, services):

@@ -116,6 +116,11 @@ async def test_an_evaluator_sees_only_their_team(harness, clock, dashboard):
     assert thao_line["submitted"] is True and thao_line["waiting"] == 3
     assert thao_line["chat_link"] == f"rv_{thao_line['id']}_{team['period']['id']}"
     assert all(p["chat_link"] is None for p in team["people"] if not p["waiting"])
+    # the agency's annual list as 📅 tells it: the cap of "Excellently completed"
+    quota = team["quota"]
+    assert quota["title"].startswith("Xếp loại chất lượng năm 2026 — ")
+    assert quota["rule"] and "<" not in quota["rule"]
+    assert quota["groups"] == [] and quota["closed"] is False  # nobody proposed yet
     assert team["period"]["label"] == "Tháng 11/2026"
     for name in ("overview", "unit", "notices"):
         assert (await dashboard.get(f"api/{name}", headers=as_(anh, clock))).status_code == 403

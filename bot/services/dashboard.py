@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import fold_text, vietnamese_name_key
 from bot.policy import Policy
 from bot.services import digests, leave, notices, training
+from bot.services.annual import AgencyList, AnnualService
 from bot.services.calendar import WorkCalendar
 from bot.services.identity import Actor
 from bot.services.indicators import latest_submissions_on_time
@@ -283,15 +284,24 @@ class Team:
     period: Period
     digest: digests.Digest
     periods: list[Period]
+    quota: AgencyList | None = None  # the evaluator's agency at this year's annual rating
 
 
 async def team(session: AsyncSession, actor: Actor | None, period_id: int | None, today: date,
-               calendar: WorkCalendar, policy: Policy) -> Team:
-    """The people `actor` evaluates, for the period: the evaluator's digest."""
+               calendar: WorkCalendar, policy: Policy,
+               annual: AnnualService | None = None) -> Team:
+    """The people `actor` evaluates, for the period: the evaluator's digest; with `annual`,
+    the quota situation of their agency's annual rating list (as 📅 shows it)."""
     actor = _evaluator(actor)
     period = await _period(session, period_id, today, calendar, policy)
     mine = await digests.supervisor_digest(session, actor.cadre_id, period, policy, today)
-    return Team(period, mine, await digests.recent_periods(session, actor, today, count=12))
+    quota = None
+    if annual is not None and actor.evaluates:
+        agency = (await UnitTree.load(session)).agency_of(actor.unit_id)
+        if agency is not None:
+            quota = await annual.agency_list(session, agency, period.year)
+    return Team(period, mine, await digests.recent_periods(session, actor, today, count=12),
+                quota)
 
 
 # ---------------------------------------------------------------- a cadre's own year

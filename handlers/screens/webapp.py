@@ -6,19 +6,23 @@ text. Numbers travel raw (for sorting and charts) and formatted the Vietnamese w
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING
 
 from bot.i18n import N_, _, fmt_date, fmt_number, fmt_percent, fmt_score
+from bot.services.annual import cap_sentence, group_text
 from bot.services.digests import UnitRow
 from bot.services.exports import digest_workbook
 from bot.services.numbers import shown_score
+from handlers.screens.annual import group_line
 from handlers.screens.common import BAND_LABELS, band_label, period_label
 from handlers.screens.digest import indicator_line, target_text
 from handlers.screens.training import category_name
 from models.enums import Band
 
 if TYPE_CHECKING:
-    from bot.policy import Bands
+    from bot.policy import Bands, ScoringPolicy
     from bot.services import dashboard
     from models import Period
 
@@ -62,6 +66,8 @@ LABELS = {
     "score": N_("Score"),
     "band": N_("Band"),
     "by_period": N_("Scores by period"),
+    "quota": N_("Annual rating: the agency's quota"),
+    "not_proposed": N_("Not proposed yet"),
     "breakdown": N_("Breakdown"),
     "annual": N_("The year so far"),
     "acknowledged": N_("Acknowledged"),
@@ -188,9 +194,30 @@ def search_json(units) -> list[dict]:
     return [{"id": u.id, "name": u.name, "code": u.code} for u in units]
 
 
-def team_json(found: dashboard.Team) -> dict:
+def _plain(text: str) -> str:
+    """A chat line (HTML) as the page's plain text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def quota_json(listing, scoring: ScoringPolicy) -> dict | None:
+    """The agency's annual list and its cap of "Excellently completed" (handlers/screens/
+    annual.py says it the same way in the chat)."""
+    if listing is None:
+        return None
+    return {"agency": listing.agency_name, "year": listing.year, "closed": listing.closed,
+            "title": _("Annual rating {year} — {agency}").format(year=listing.year,
+                                                                 agency=listing.agency_name),
+            "rule": _plain(cap_sentence(scoring, listing.outstanding)),
+            "groups": [_plain(group_line(cap)) for cap in
+                       sorted(listing.caps.values(), key=lambda c: group_text(c.group))],
+            "over": sum(cap.over for cap in listing.caps.values()),
+            "missing": len(listing.missing)}
+
+
+def team_json(found: dashboard.Team, scoring: ScoringPolicy | None = None) -> dict:
     d = found.digest
     return {
+        "quota": quota_json(found.quota, scoring) if scoring is not None else None,
         "period": period_json(found.period),
         "periods": [period_json(p) for p in found.periods],
         "cadres": len(d.expected), "submitted": len(d.submitted), "late": len(d.late),

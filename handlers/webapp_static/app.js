@@ -336,6 +336,11 @@ async function showTeam() {
     el("h2", {}, w("bands")), bandsList(data.bands),
     scoreBars(data.people.map((p) => ({ label: p.name, value: p.total, band: p.band || bandOf(p.total, data.thresholds) })),
       data.thresholds, w("scores_chart")),
+    data.quota ? el("section", { id: "quota" }, el("h2", {}, w("quota")),
+      el("p", {}, data.quota.title), el("p", { class: "muted" }, data.quota.rule),
+      el("ul", { class: "plain" }, data.quota.groups.map((line) => el("li", {}, line))),
+      data.quota.missing ? el("p", {}, `${w("not_proposed")}: ${fmt.format(data.quota.missing)}`) : null)
+      : null,
   ];
 }
 
