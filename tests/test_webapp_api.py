@@ -220,3 +220,37 @@ def test_the_dashboard_address_must_be_https():
                          ).webapp_url == "https://kpi.example.gov.vn/app/"
     assert webapp.base_path("https://kpi.example.gov.vn/app/") == "/app/"
     assert webapp.base_path("https://kpi.example.gov.vn") == "/"
+
+
+# Every endpoint, who gets it (200); everyone else 403, and no initData at all 401.
+API_MATRIX = {
+    "me": "board evaluator cadre",
+    "overview": "board", "unit": "board", "search": "board", "notices": "board",
+    "team": "board evaluator",  # the board evaluates too (its own team, maybe nobody)
+    "year": "board evaluator cadre",
+    "xlsx?view=overview": "board", "xlsx?view=unit": "board",
+    "xlsx?view=team": "board evaluator",
+}
+
+
+async def test_the_api_access_matrix(harness, clock, dashboard):
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    people = {"board": ha, "evaluator": anh, "cadre": thao,
+              "stranger": harness.person(999_999, "Lạ")}
+    assert {key.split("?")[0] for key in API_MATRIX} == set(webapp.VIEWS)
+    for endpoint, allowed in API_MATRIX.items():
+        name, _sep, query = endpoint.partition("?")
+        for role, person in people.items():
+            params = dict(p.split("=") for p in query.split("&") if p)
+            params["q"] = "xã"
+            if name == "xlsx":
+                params["auth"] = init_data(person, clock)
+                response = await dashboard.get(f"api/{name}", params=params)
+            else:
+                response = await dashboard.get(f"api/{name}", params=params,
+                                               headers=as_(person, clock))
+            expected = 200 if role in allowed.split() else 403
+            assert response.status_code == expected, (endpoint, role, response.text[:200])
+        anonymous = await dashboard.get(f"api/{name}", params=dict(
+            p.split("=") for p in query.split("&") if p))
+        assert anonymous.status_code == 401, endpoint

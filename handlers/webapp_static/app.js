@@ -148,7 +148,7 @@ function scoreBars(items, thresholds, title) {
   if (!scored.length) return null;
   const rowHeight = 18, left = 120, width = 360, top = 18;
   const height = top + scored.length * rowHeight + 6;
-  const x = (value) => left + (Math.max(0, Math.min(value, 100)) / 100) * (width - left - 8);
+  const x = (value) => left + (Math.max(0, Math.min(value, 100)) / 100) * (width - left - 34);
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
   chart.append(svg("text", { x: 0, y: 12, "font-weight": "600" }, title));
   scored.forEach((item, index) => {
