@@ -71,17 +71,72 @@ async def _me(handler, session, actor, today, services):
             "board": access.board, "team": access.team, "own": access.own}
 
 
+class ResponseCache:
+    """The board's views (the overview, a level of the drill-down) are the same for every
+    board member: their JSON is kept for CADREBOT_WEBAPP_CACHE_SECONDS, by view, period (or
+    "the period under review today") and unit, so a board that opens the dashboard together
+    costs one computation at province scale. Authorisation runs before every lookup."""
+
+    def __init__(self, seconds: int, size: int = 256) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.entries: dict[tuple, tuple[float, object]] = {}
+
+    def get(self, key: tuple, now: float):
+        found = self.entries.get(key)
+        if found is None or found[0] <= now:
+            self.entries.pop(key, None)
+            return None
+        return found[1]
+
+    def put(self, key: tuple, value, now: float) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self.entries) >= self.size:  # the oldest first
+            self.entries.pop(min(self.entries, key=lambda k: self.entries[k][0]))
+        self.entries[key] = (now + self.seconds, value)
+
+
+def _cache(handler) -> ResponseCache:
+    data = handler.app.bot_data
+    if "webapp_cache" not in data:
+        data["webapp_cache"] = ResponseCache(data["services"].settings.webapp_cache_seconds)
+    return data["webapp_cache"]
+
+
+async def _board_view(handler, key: tuple, today, services, compute):
+    cache = _cache(handler)
+    now = services.clock.now().timestamp()
+    key = (*key, key[1] or today.isoformat())
+    found = cache.get(key, now)
+    if found is None:
+        found = await compute()
+        cache.put(key, found, now)
+    return found
+
+
 async def _overview(handler, session, actor, today, services):
-    found = await dashboard.overview(session, actor, _int(handler, "period"), today,
-                                     services.calendar, services.policy)
-    return screens.overview_json(found, services.policy.scoring.bands)
+    dashboard.overview_allowed(actor)
+    period_id = _int(handler, "period")
+
+    async def compute():
+        found = await dashboard.overview(session, actor, period_id, today, services.calendar,
+                                         services.policy)
+        return screens.overview_json(found, services.policy.scoring.bands)
+
+    return await _board_view(handler, ("overview", period_id), today, services, compute)
 
 
 async def _unit(handler, session, actor, today, services):
-    found = await dashboard.unit_drill(session, actor, _int(handler, "period"),
-                                       _int(handler, "unit"), today, services.calendar,
-                                       services.policy)
-    return screens.unit_json(found, services.policy.scoring.bands)
+    dashboard.overview_allowed(actor)
+    period_id, unit_id = _int(handler, "period"), _int(handler, "unit")
+
+    async def compute():
+        found = await dashboard.unit_drill(session, actor, period_id, unit_id, today,
+                                           services.calendar, services.policy)
+        return screens.unit_json(found, services.policy.scoring.bands)
+
+    return await _board_view(handler, ("unit", period_id, unit_id), today, services, compute)
 
 
 async def _search(handler, session, actor, today, services):

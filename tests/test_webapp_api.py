@@ -254,3 +254,18 @@ async def test_the_api_access_matrix(harness, clock, dashboard):
         anonymous = await dashboard.get(f"api/{name}", params=dict(
             p.split("=") for p in query.split("&") if p))
         assert anonymous.status_code == 401, endpoint
+
+
+async def test_the_boards_views_are_shared_for_a_while_then_fresh(harness, clock, dashboard):
+    """CADREBOT_WEBAPP_CACHE_SECONDS (120): the board's overview is computed once for every
+    board member, and recomputed after; the authorisation runs on every call."""
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    before = (await dashboard.get("api/overview", headers=as_(ha, clock))).json()
+    await thao.send("📝 Báo cáo KPI")
+    await fill_and_submit(thao)
+    again = (await dashboard.get("api/overview", headers=as_(ha, clock))).json()
+    assert again["submitted"] == before["submitted"]
+    assert (await dashboard.get("api/overview", headers=as_(anh, clock))).status_code == 403
+    clock.advance(seconds=121)
+    fresh = (await dashboard.get("api/overview", headers=as_(ha, clock))).json()
+    assert fresh["submitted"] == before["submitted"] + 1

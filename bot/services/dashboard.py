@@ -116,17 +116,22 @@ async def year_points(session: AsyncSession, period: Period, today: date) -> lis
     ids = [p.id for p in of_year]
     active = await session.scalar(select(func.count()).select_from(Cadre).where(
         Cadre.active.is_(True)))
-    sent: Counter = Counter()
-    for period_id, _cadre, low, high in (await session.execute(
-            select(Entry.period_id, Entry.cadre_id, func.min(Entry.status),
-                   func.max(Entry.status)).where(Entry.period_id.in_(ids))
-            .group_by(Entry.period_id, Entry.cadre_id))).all():
-        sent[period_id] += {low, high} <= {"submitted", "approved"}
+    # per cadre, as the digests count "sent" (lowest and highest status both submitted or
+    # approved), counted by the database: a year of a province is a million entries
+    per_cadre = (select(Entry.period_id, func.min(Entry.status).label("low"),
+                        func.max(Entry.status).label("high"))
+                 .where(Entry.period_id.in_(ids)).group_by(Entry.period_id, Entry.cadre_id)
+                 .subquery())
+    done = ("submitted", "approved")
+    sent = dict((await session.execute(
+        select(per_cadre.c.period_id, func.count()).where(
+            per_cadre.c.low.in_(done), per_cadre.c.high.in_(done))
+        .group_by(per_cadre.c.period_id))).all())
     averages = dict((await session.execute(
         select(Evaluation.period_id, func.avg(Evaluation.total_score)).where(
             Evaluation.period_id.in_(ids), Evaluation.status == "rated")
         .group_by(Evaluation.period_id))).all())
-    return [PeriodPoint(p, active or 0, sent[p.id],
+    return [PeriodPoint(p, active or 0, sent.get(p.id, 0),
                         float(averages[p.id]) if averages.get(p.id) is not None else None)
             for p in of_year]
 
