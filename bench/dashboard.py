@@ -94,6 +94,7 @@ async def run(url: str, cadres: int, months: int, runs: int) -> list[tuple]:
 
     rows = [("the text digest's board overview (digests.board_digest)", *await _timed(
         db, text_digest, runs))]
+    rows += await _over_http(db, today)
     rows.append(("dashboard overview (period + year, JSON)", *await _timed(db, overview, runs)))
     rows.append(("drill-down: the province's top level", *await _timed(db, top_level, runs)))
     rows.append(("drill-down: the unit with most sub-units", *await _timed(db, one_unit, runs)))
@@ -103,6 +104,69 @@ async def run(url: str, cadres: int, months: int, runs: int) -> list[tuple]:
     print("| what | best | median | JSON |\n|---|---|---|---|")
     for name, best, median, size in rows:
         print(f"| {name} | {best:,.0f} ms | {median:,.0f} ms | {size / 1024:,.0f} KB |")
+    return rows
+
+
+BENCH_USER = 990_000_001  # the Telegram account of the board member the HTTP rows sign in as
+
+
+async def _over_http(db, today) -> list[tuple]:
+    """The API as a phone calls it (tornado, initData checked, the service, the JSON): a
+    first board member (nothing cached) and a second one within CADREBOT_WEBAPP_CACHE_SECONDS
+    (the shared answer)."""
+    from datetime import UTC, datetime
+    from datetime import time as day_time
+    from types import SimpleNamespace
+
+    import httpx
+    from sqlalchemy import select
+    from tornado.httpserver import HTTPServer
+    from tornado.testing import bind_unused_port
+    from tornado.web import Application as WebApplication
+
+    from bot.clock import FrozenClock
+    from bot.config import Settings
+    from bot.context import AppServices
+    from bot.services.webapp_auth import sign
+    from handlers import webapp
+    from models import Cadre, RoleGrant
+    from models.enums import Role
+
+    token = "123456789:BENCH-dashboard-token"
+    clock = FrozenClock(datetime.combine(today, day_time(3), tzinfo=UTC))
+    async with db.session() as s:
+        board = await s.scalar(select(Cadre).where(Cadre.telegram_user_id == BENCH_USER))
+        if board is None:
+            board = await s.scalar(select(Cadre).where(Cadre.telegram_user_id.is_(None))
+                                   .order_by(Cadre.id).limit(1))
+            board.telegram_user_id = board.telegram_chat_id = BENCH_USER
+            if not await s.scalar(select(RoleGrant.id).where(
+                    RoleGrant.cadre_id == board.id, RoleGrant.role == Role.BOARD.value)):
+                s.add(RoleGrant(cadre_id=board.id, role=Role.BOARD.value,
+                                granted_at=clock.now(), granted_by="bench"))
+    settings = Settings(_env_file=None, TELEGRAM_BOT_TOKEN=token, DATABASE_URL=str(db.engine.url))
+    app = SimpleNamespace(bot_data={"services": AppServices.create(settings, db, clock)},
+                          bot=SimpleNamespace(username="bench_bot"))
+    sock, port = bind_unused_port()
+    server = HTTPServer(WebApplication(webapp.routes(app, "https://x.example/app/")))
+    server.add_sockets([sock])
+    headers = {"X-Telegram-Init-Data": sign({"id": BENCH_USER, "first_name": "B"}, token,
+                                             int(clock.now().timestamp()))}
+    rows = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/app/api/",
+                                 headers=headers, timeout=600) as client:
+        for name, path in (("GET api/overview", "overview"), ("GET api/unit (top level)", "unit")):
+            times = []
+            for _attempt in range(2):
+                started = time.perf_counter()
+                response = await client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.text
+            rows.append((f"{name}: first board member", times[0], times[0],
+                         len(response.content)))
+            rows.append((f"{name}: the next, shared ({settings.webapp_cache_seconds} s)",
+                         times[1], times[1], len(response.content)))
+    server.stop()
     return rows
 
 
