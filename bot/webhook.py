@@ -166,12 +166,15 @@ def web_application(app: Application, settings: Settings,
     routes = [(r"/healthz", _HealthHandler, {"state": state})]
     if path != "/healthz":
         routes.insert(0, (rf"{path.rstrip('/')}/?", _UpdateHandler, {"state": state}))
-    return WebApplication(routes + list(extra_routes or [])), state
+    # gzip: the dashboard's JSON at province scale is hundreds of KB before compression
+    return WebApplication(routes + list(extra_routes or []),
+                          compress_response=bool(extra_routes)), state
 
 
 def start_web_server(routes: list, settings: Settings) -> HTTPServer:
     """Polling mode with the dashboard: the same kind of server, without the update route."""
-    server = HTTPServer(WebApplication([(r"/healthz", _PollingHealth), *routes]), xheaders=True)
+    server = HTTPServer(WebApplication([(r"/healthz", _PollingHealth), *routes],
+                                       compress_response=True), xheaders=True)
     server.listen(settings.listen_port, settings.listen_host)
     log.info("dashboard: listening on %s", settings.listen)
     return server
