@@ -255,9 +255,11 @@ def _rank(result: list[Indicator]) -> list[Indicator]:
 
 
 async def indicators(session: AsyncSession, policy: Policy, period: Period | None, today: date,
-                     within: Callable[[Person], bool] | None = None) -> list[Indicator]:
-    """Every target of the policy, over the province (or the people `within` selects)."""
-    facts = await load_facts(session, period, today)
+                     within: Callable[[Person], bool] | None = None,
+                     facts: Facts | None = None) -> list[Indicator]:
+    """Every target of the policy, over the province (or the people `within` selects);
+    `facts`: the period's, when the caller has read them already (load_facts)."""
+    facts = facts or await load_facts(session, period, today)
     previous_period = await _previous_period(session, period)
     previous = (await load_facts(session, previous_period, today)
                 if previous_period is not None and any(
@@ -285,9 +287,10 @@ async def unit_indicators(session: AsyncSession, policy: Policy, period: Period 
 
 
 async def breakdown_rows(session: AsyncSession, policy: Policy, period: Period | None,
-                         today: date, unit_ids: Iterable[int]) -> list[tuple[int, list]]:
+                         today: date, unit_ids: Iterable[int],
+                         facts: Facts | None = None) -> list[tuple[int, list]]:
     """(unit, its indicators in the policy's order) for each unit: the Excel sheet."""
-    facts = await load_facts(session, period, today)
+    facts = facts or await load_facts(session, period, today)
     rows = []
     for unit_id in unit_ids:
         units = facts.tree.subtree(unit_id)
