@@ -51,8 +51,10 @@ from handlers import (
     review,
     targets,
     training,
+    webapp,
 )
 from handlers.screens import digest as digest_screens
+from handlers.screens import menu as menu_screens
 from handlers.screens import notices as notice_screens
 from handlers.screens import reminders as reminder_screens
 
@@ -60,7 +62,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, chatfiles, menu, onboarding, leave, appeals, publication, feedback,
+    digest, chatfiles, menu, onboarding, leave, appeals, publication, feedback, webapp,
 ]
 
 
@@ -94,6 +96,10 @@ async def _post_init(app: Application) -> None:
     reminders.schedule(app, render=reminder_screens.reminder_screen)
     digests.schedule(app, render=digest_screens.render_digest,
                      keyboard=digest_screens.digest_keyboard)
+    settings = app.bot_data["services"].settings
+    if settings.webapp_url and not settings.webhook_url:  # webhook mode serves it already
+        app.bot_data["web_server"] = webhook.start_web_server(
+            webapp.routes(app, settings.webapp_url), settings)
     log.info("bot @%s ready", app.bot.username)
 
 
@@ -106,6 +112,9 @@ async def _post_stop(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
+    server = app.bot_data.pop("web_server", None)
+    if server is not None:
+        server.stop()
     await app.bot_data["services"].db.dispose()
 
 
@@ -142,6 +151,7 @@ def build_application(
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data["services"] = AppServices.create(settings, db, clock or Clock())
+    menu_screens.set_dashboard_url(settings.webapp_url)
     app.update_processor.app = app  # it handles an update taken over from a dead process
 
     gate.register(app)
@@ -204,6 +214,7 @@ def run(settings: Settings, db: Database) -> None:
     check_telegram(settings)
     app = build_application(settings, db)
     if settings.webhook_url:
-        asyncio.run(webhook.serve(app, settings, ALLOWED_UPDATES))
+        routes = webapp.routes(app, settings.webapp_url) if settings.webapp_url else None
+        asyncio.run(webhook.serve(app, settings, ALLOWED_UPDATES, extra_routes=routes))
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
                                          alias="CADREBOT_SCHEDULER_LEASE_SECONDS")
     webhook_max_connections: int = Field(default=40, ge=1, le=100,
                                          alias="CADREBOT_WEBHOOK_MAX_CONNECTIONS")
+    # The dashboard (Telegram Mini App): its public https:// address behind the reverse proxy;
+    # unset, there is no dashboard and no web server in polling mode.
+    webapp_url: str | None = Field(default=None, alias="CADREBOT_WEBAPP_URL")
+    # How old (seconds) the signed data Telegram hands the page may be before it is refused.
+    webapp_max_age: int = Field(default=86400, ge=60, le=7 * 86400,
+                                alias="CADREBOT_WEBAPP_MAX_AGE")
+    # How long the board's dashboard views (the same for every board member) are reused.
+    webapp_cache_seconds: int = Field(default=120, ge=0, le=3600,
+                                      alias="CADREBOT_WEBAPP_CACHE_SECONDS")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
@@ -98,6 +107,17 @@ class Settings(BaseSettings):
         ):
             raise ValueError(_("must be an https:// URL"))
         return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        # Telegram opens Mini Apps over https only; http://127.0.0.1 is the sandbox's
+        if value is not None and not value.startswith(("https://", "http://127.0.0.1",
+                                                       "http://localhost")):
+            raise ValueError(_("must be an https:// URL"))
+        return value.rstrip("/") + "/" if value is not None else None
 
     @field_validator("webhook_secret")
     @classmethod

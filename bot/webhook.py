@@ -3,6 +3,8 @@
 POST /<path of CADREBOT_WEBHOOK_URL>  an update from Telegram; the secret-token header must
                                       match; the update is recorded (bot/inbound.py) before
                                       Telegram gets its 200
+GET  <path of CADREBOT_WEBAPP_URL>…   the dashboard (Telegram Mini App), when set: routes
+                                      handed in by bot/app.py (handlers/webapp.py)
 GET  /healthz                         200 while this process takes updates and reaches the
                                       database; 503 while stopping or when the database is
                                       away, so a load balancer sends updates elsewhere
@@ -155,7 +157,8 @@ class _HealthHandler(RequestHandler):
                      "scheduler": bool(self.state.app.bot_data.get("leader"))})
 
 
-def web_application(app: Application, settings: Settings) -> tuple[WebApplication, _State]:
+def web_application(app: Application, settings: Settings,
+                    extra_routes: list | None = None) -> tuple[WebApplication, _State]:
     if settings.webhook_secret is None:  # Settings refuses this; never serve without one
         raise RuntimeError("webhook mode needs CADREBOT_WEBHOOK_SECRET")
     state = _State(app, settings.webhook_secret.get_secret_value())
@@ -163,11 +166,27 @@ def web_application(app: Application, settings: Settings) -> tuple[WebApplicatio
     routes = [(r"/healthz", _HealthHandler, {"state": state})]
     if path != "/healthz":
         routes.insert(0, (rf"{path.rstrip('/')}/?", _UpdateHandler, {"state": state}))
-    return WebApplication(routes), state
+    # gzip: the dashboard's JSON at province scale is hundreds of KB before compression
+    return WebApplication(routes + list(extra_routes or []),
+                          compress_response=bool(extra_routes)), state
+
+
+def start_web_server(routes: list, settings: Settings) -> HTTPServer:
+    """Polling mode with the dashboard: the same kind of server, without the update route."""
+    server = HTTPServer(WebApplication([(r"/healthz", _PollingHealth), *routes],
+                                       compress_response=True), xheaders=True)
+    server.listen(settings.listen_port, settings.listen_host)
+    log.info("dashboard: listening on %s", settings.listen)
+    return server
+
+
+class _PollingHealth(RequestHandler):
+    def get(self) -> None:
+        self.finish({"status": "ok"})
 
 
 async def serve(app: Application, settings: Settings, allowed_updates: list[str],
-                stop: asyncio.Event | None = None) -> None:
+                stop: asyncio.Event | None = None, extra_routes: list | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop` is set), then shut down gracefully."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -176,7 +195,7 @@ async def serve(app: Application, settings: Settings, allowed_updates: list[str]
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # not the main thread
             pass
-    web, state = web_application(app, settings)
+    web, state = web_application(app, settings, extra_routes)
     server = HTTPServer(web, xheaders=True)
     await app.initialize()
     if app.post_init:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import _
@@ -436,7 +436,41 @@ async def on_flow_message(update: Update, context: BotContext, flow: Flow) -> No
     await step(update, context, flow, (update.effective_message.text or "").strip())
 
 
+# ---------------------------------------------------------------- from the dashboard
+
+# "/start rv_<cadre id>_<period id>": the dashboard's "✅ Mở trong khung chat" opens the bot's
+# chat on that person's report (a t.me link with a start parameter, the way a Mini App opened
+# from an inline button can come back to the chat); the same screen as the inbox's button,
+# re-authorised the same way.
+REPORT_LINK = r"^/start rv_(\d{1,18})_(\d{1,18})$"
+
+
+def report_link(cadre_id: int, period_id: int) -> str:
+    return f"rv_{cadre_id}_{period_id}"
+
+
+@one_transaction
+async def on_report_link(update: Update, context: BotContext) -> None:
+    _cadre, _period = context.args[0].split("_")[1:]
+    try:
+        if not context.actor.is_supervisor:
+            raise ReviewError("not_found")
+        async with context.transaction() as session:
+            await flows.clear_flow(session, update.effective_chat.id)
+            report = await service.open_report(session, context.services.kpi, context.actor,
+                                               context.today, int(_cadre), int(_period))
+    except ReviewError as error:
+        await context.end_transaction()
+        await update.effective_message.reply_text(screens.error_text(error, _tz(context)))
+        return
+    await edit_or_send(update, context, *screens.report_screen(report, _tz(context),
+                                                               _reading(context)))
+
+
 def register(app: Application) -> None:
+    # before the menu's /start (handlers/menu.py): a plain /start or an invite goes there
+    app.add_handler(CommandHandler("start", final(on_report_link),
+                                   filters.ChatType.PRIVATE & filters.Regex(REPORT_LINK)))
     register_item(app, ITEMS["review"], on_review)
     app.add_handler(CallbackQueryHandler(final(on_callback), pattern=rf"^{PREFIX}:"))
     flowrouter.route(FLOW, on_flow_message)

@@ -52,9 +52,22 @@ def pytest_report_header(config):
     return _pg_line()
 
 
+def _browser_line() -> str:
+    import shutil
+
+    from tests.test_webapp_browser import CHROMIUM, async_playwright
+
+    if async_playwright is None:
+        return "Browser test: skipped — the playwright package is not installed"
+    if not (shutil.which("chromium") or os.path.exists(CHROMIUM)):
+        return "Browser test: skipped — no Chromium (apt-get install -y chromium)"
+    return f"Browser test: with {CHROMIUM}"
+
+
 def pytest_terminal_summary(terminalreporter):
     # The header is hidden under -q (our default), so the one line is repeated at the end.
     terminalreporter.write_line(_pg_line())
+    terminalreporter.write_line(_browser_line())
 
 
 BACKENDS = ["sqlite", "postgresql"]

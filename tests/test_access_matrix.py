@@ -109,6 +109,9 @@ MESSAGES: dict[str, dict[str, bool]] = {
     "/thongbao": row(EVERY_LINKED),
     "🔔 Thông báo": row(EVERY_LINKED),
     "/caidat": row(EVERY_LINKED),
+    # the dashboard's button: the page itself re-authorises every call (tests/test_webapp_api)
+    "/bangdieukhien": row(EVERY_LINKED),
+    "🖥 Bảng điều khiển": row(EVERY_LINKED),
     "/pheduyet": row(SUPERVISORS),
     "✅ Phê duyệt": row(SUPERVISORS),
     # a delegate reviews reports; digests and targets stay with the evaluator

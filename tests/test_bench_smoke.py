@@ -50,3 +50,11 @@ def test_throughput_benchmark_smoke():
     assert "sendMessage" in calls and "getUpdates" in calls
     # SQL statements per update of each kind of tap stay within bench/statement_bounds.json
     assert "SQL statements per update within the recorded bounds" in result.stdout
+
+
+def test_dashboard_benchmark_smoke():
+    result = subprocess.run([sys.executable, str(ROOT / "bench/dashboard.py"), "--cadres", "200",
+                             "--months", "1", "--runs", "1"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "dashboard overview" in result.stdout and "drill-down" in result.stdout

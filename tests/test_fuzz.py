@@ -43,10 +43,11 @@ EXAMPLES = int(os.environ.get("CADREBOT_FUZZ_EXAMPLES", "0"))
 
 # ------------------------------------------------------------------ what people can send
 MENU_LABELS = ["📝 Báo cáo KPI", "📊 Kết quả của tôi", "📚 Bồi dưỡng", "🔔 Thông báo",
-               "✅ Phê duyệt", "📈 Tổng hợp", "❓ Trợ giúp", "📱 Chia sẻ số điện thoại"]
+               "✅ Phê duyệt", "📈 Tổng hợp", "❓ Trợ giúp", "📱 Chia sẻ số điện thoại",
+               "🖥 Bảng điều khiển"]
 COMMANDS = ["start", "huy", "baocao", "ketqua", "boiduong", "thongbao", "pheduyet", "tonghop",
-            "trogiup", "chitieu", "caidat", "suabaocao", "uyquyen", "xeploai", "guithongbao", "phananh",
-            "khongco"]
+            "trogiup", "chitieu", "caidat", "suabaocao", "uyquyen", "xeploai", "guithongbao",
+            "phananh", "khongco", "bangdieukhien"]
 # Every prefix and action a button of the bot can carry (the typed registry, complete once
 # bot.app has imported the features), plus ones that are nobody's.
 CALLBACK_PREFIXES = sorted({prefix for prefix, _name in REGISTRY}) + ["xx", ""]

@@ -59,6 +59,9 @@ def test_the_wheel_carries_migrations_catalogue_examples_and_licence(installed):
     assert "bot/_data/locales/vi/LC_MESSAGES/messages.mo" in names
     assert "bot/_data/examples/danh_sach_can_bo.xlsx" in names
     assert "bot/forms/templates/" in "".join(names)
+    # the dashboard's page: no CDN, so every file of it ships in the wheel
+    assert {"handlers/webapp_static/index.html", "handlers/webapp_static/app.js",
+            "handlers/webapp_static/app.css"} <= set(names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     metadata = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()

@@ -317,3 +317,40 @@ async def test_only_warnings_reach_the_chat_in_vietnamese(province, tmp_path):
     log = (database.parent / "sandbox.log").read_text()
     assert "INFO bot.app: bot @trolycanbo_bot ready" in log
     assert "WARNING bot.reminder_job: reminder report/T-1 not sent: Forbidden" in log
+
+
+# ---------------------------------------------------------------- the dashboard (#25)
+
+async def test_the_sandbox_prints_a_signed_dashboard_address_that_opens(province, tmp_path):
+    """`cadrebot sandbox` serves the dashboard on this machine and prints its address with
+    initData signed for the person one is; /web gives it for whoever one is then."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+
+    database = tmp_path / "data" / "sandbox.db"
+    database.parent.mkdir(parents=True)
+    shutil.copy(province[0], database)
+    shown: list[str] = []
+    answers: dict[str, dict] = {}
+
+    def address(block: str) -> str:
+        return re.search(r"(http://127\.0\.0\.1:\d+/app/#\S+)", block).group(1)
+
+    async def lines():
+        yield "🖥 Bảng điều khiển"
+        url = address(next(b for b in shown if "Bảng điều khiển của anh/chị" in b))
+        init_data = parse_qs(urlsplit(url).fragment)["tgWebAppData"][0]
+        async with httpx.AsyncClient() as client:
+            page = await client.get(url.split("#")[0])
+            assert page.status_code == 200
+            me = await client.get(url.split("#")[0] + "api/me",
+                                  headers={"X-Telegram-Init-Data": init_data})
+            answers["board"] = me.json()
+        yield tap("Mở bảng điều khiển")(shown)
+
+    await run_sandbox(make_settings(), as_role="board", database=database, lines=lines(),
+                      write=shown.append, clock=FrozenClock(NOW))
+    assert answers["board"]["board"] is True
+    opened = after(shown, next(b[5:] for b in shown if b.startswith("Bạn: #")))
+    assert "Mở bằng trình duyệt trên máy này: http://127.0.0.1:" in opened

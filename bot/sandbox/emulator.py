@@ -26,6 +26,7 @@ class Button:
     callback_data: str | None = None
     url: str | None = None
     request_contact: bool = False
+    web_app: str | None = None  # a Mini App's address (the dashboard's button)
 
 
 @dataclass
@@ -744,7 +745,8 @@ def _int_or_none(value: Any) -> int | None:
 
 def _inline(markup: dict) -> list[list[Button]]:
     rows = markup.get("inline_keyboard") or []
-    return [[Button(b.get("text", ""), b.get("callback_data"), b.get("url")) for b in row]
+    return [[Button(b.get("text", ""), b.get("callback_data"), b.get("url"),
+                    web_app=(b.get("web_app") or {}).get("url")) for b in row]
             for row in rows]
 
 

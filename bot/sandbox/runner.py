@@ -87,6 +87,7 @@ async def _run(settings: Settings, as_role: str, database: Path, lines: AsyncIte
                             file_store=files_dir / ".telegram")
     emulator.token = SANDBOX_TOKEN
     async with EmulatorServer(emulator) as server:
+        dashboard_port = _free_port()
         bot_settings = settings.model_copy(
             update={
                 "telegram_bot_token": SecretStr(SANDBOX_TOKEN),
@@ -94,6 +95,9 @@ async def _run(settings: Settings, as_role: str, database: Path, lines: AsyncIte
                 "telegram_api_file_url": server.base_file_url,
                 "database_url": url,
                 "webhook_url": None,
+                # the dashboard, served on this machine only (bot.app starts its server)
+                "webapp_url": f"http://127.0.0.1:{dashboard_port}/app/",
+                "listen": f"127.0.0.1:{dashboard_port}",
             }
         )
         app = build_application(bot_settings, db, clock)
@@ -113,6 +117,11 @@ async def _run(settings: Settings, as_role: str, database: Path, lines: AsyncIte
             write(_("Files the bot sends are saved in {folder}; the bot's log is {log}.").format(
                 folder=files_dir, log=log_file))
             terminal = Terminal(emulator, chats, current, write, settle, files_dir, aliases)
+            terminal.web_app_link = lambda user_id, name: dashboard_link(
+                bot_settings.webapp_url, user_id, name, clock)
+            write(_("🖥 Your dashboard, to open in a browser on this machine: {url} (/web: the "
+                    "address for whoever you are then)").format(url=terminal.web_app_link(
+                        current.user.user_id, current.user.first_name)))
             await terminal.run(_with_start(lines))
         finally:
             if app.updater.running:
@@ -121,6 +130,26 @@ async def _run(settings: Settings, as_role: str, database: Path, lines: AsyncIte
                 await app.stop()
             await app.post_shutdown(app)  # stops the outbox worker, closes the database
             await app.shutdown()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def dashboard_link(webapp_url: str, user_id: int, first_name: str, clock: Clock) -> str:
+    """The dashboard's local address with initData signed for this person, in the URL
+    fragment exactly as Telegram passes it to a Mini App."""
+    from urllib.parse import quote
+
+    from bot.services.webapp_auth import sign
+
+    init_data = sign({"id": user_id, "first_name": first_name}, SANDBOX_TOKEN,
+                     int(clock.now().timestamp()))
+    return f"{webapp_url}#tgWebAppData={quote(init_data)}&tgWebAppVersion=7.10"
 
 
 def _chats(emulator: Emulator, people: list[DemoPerson]) -> tuple[list[Chat], dict[str, Chat]]:

@@ -132,6 +132,8 @@ class Terminal:
         self.aliases = {k.lower(): v for k, v in (aliases or {}).items()}
         self.taps: dict[int, Tap] = {}
         self._saved: dict[tuple[int, int], Path] = {}
+        # (telegram user id, first name) -> the dashboard's local address with signed initData
+        self.web_app_link: Callable[[int, str], str] | None = None
 
     # ------------------------------------------------------------------ the loop
     async def run(self, lines: AsyncIterator[str]) -> None:
@@ -153,6 +155,11 @@ class Terminal:
         if command == "/gui":
             await self.send_file(rest.strip())
             return
+        if command == "/web" and self.web_app_link is not None:
+            user = self.current.user
+            self.write("🖥 " + _("Open in a browser on this machine: {url}").format(
+                url=self.web_app_link(user.user_id, user.first_name)))
+            return
         tap = TAP.match(line)
         if tap is None:
             await self._after(self.current.user.text(line))
@@ -168,6 +175,10 @@ class Terminal:
     def _press(self, tap: Tap) -> dict | None:
         user, button = self.current.user, tap.button
         if tap.message_id is not None:
+            if button.web_app and self.web_app_link is not None:  # the dashboard
+                self.write("🖥 " + _("Open in a browser on this machine: {url}").format(
+                    url=self.web_app_link(user.user_id, user.first_name)))
+                return None
             if button.callback_data is None:  # a link button: nothing to send to the bot
                 self.write("🔗 " + (button.url or ""))
                 return None

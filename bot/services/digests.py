@@ -428,12 +428,13 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
                >= date(today.year, 1, 1))
         .group_by(TrainingRecord.category))).all())
     active = len(cadre_units) or 1
-    from bot.services.indicators import breakdown_rows, indicators
+    from bot.services.indicators import breakdown_rows, indicators, load_facts
 
     tops = sorted({top_of(u) for u in cadre_units.values() if u in units} - {None},
                   key=lambda u: units[u].name)
+    facts = await load_facts(session, period, today)  # the roster, read once for both
     by_unit = [(units[u].name, items) for u, items in await breakdown_rows(
-        session, policy, period, today, tops)]
+        session, policy, period, today, tops, facts)]
     appeals = await appeal_tally(session, today)
     notices = []
     for notice in await session.scalars(select(Notice).where(Notice.ack_kind != "none")
@@ -448,7 +449,7 @@ async def board_digest(session: AsyncSession, period: Period, policy: Policy,
         notices.append((notice.id, notice.text, reached, acked))
     return BoardDigest(period, rows, bands, {k: v / active for k, v in trained.items()},
                        notices, len(counted), len(submitted_ids & counted.keys()),
-                       await indicators(session, policy, period, today), by_unit,
+                       await indicators(session, policy, period, today, facts=facts), by_unit,
                        len(away_ids),
                        mean_groups(g for c, g in group_results.items() if c in counted),
                        appeals.open, appeals.overdue)

@@ -173,7 +173,7 @@ def _names(drafts: list[AnnualDraft], shown: int = 20) -> str:
     return names
 
 
-def _group_line(cap: GroupCap) -> str:
+def group_line(cap: GroupCap) -> str:
     text = _("<b>{group}</b>: {members} proposed · “Well completed” {good} · “Excellently "
              "completed” {excellent} (at most {allowed})").format(
         group=group_text(cap.group), members=cap.members, good=cap.good,
@@ -193,7 +193,7 @@ def agency_screen(listing: AgencyList, scoring: ScoringPolicy, page: int, may_cl
             date=fmt_local_date(listing.closed_at)))
     lines.append(cap_sentence(scoring, listing.outstanding))
     for cap in sorted(listing.caps.values(), key=lambda c: group_text(c.group)):
-        lines.append("• " + _group_line(cap))
+        lines.append("• " + group_line(cap))
     if listing.agency_band:
         lines.append(_("The agency's own rating: {band}.").format(
             band=band_label(listing.agency_band)))

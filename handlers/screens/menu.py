@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import BotCommand, ReplyKeyboardMarkup
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    WebAppInfo,
+)
 
 from bot.i18n import N_, _
 from bot.services.identity import Actor
@@ -29,9 +35,23 @@ MENU = [
         "review", N_("✅ Approvals"), "pheduyet", N_("Review reports (evaluators)"), True
     ),
     MenuItem("digest", N_("📈 Summary"), "tonghop", N_("Summary reports (evaluators)"), True),
+    MenuItem("dashboard", N_("🖥 Dashboard"), "bangdieukhien",
+             N_("Figures and charts in one screen (the dashboard)")),
     MenuItem("help", N_("❓ Help"), "trogiup", N_("How to use the bot")),
 ]
 ITEMS = {item.key: item for item in MENU}
+
+# The dashboard's public address (CADREBOT_WEBAPP_URL), set by bot/app.py when it builds the
+# bot; None: there is no dashboard and its menu item is not shown.
+_DASHBOARD: dict[str, str | None] = {"url": None}
+
+
+def set_dashboard_url(url: str | None) -> None:
+    _DASHBOARD["url"] = url
+
+
+def dashboard_url() -> str | None:
+    return _DASHBOARD["url"]
 
 HELP_LINES = {
     "report": N_("log this period's work products against your targets and send them for approval."),
@@ -44,6 +64,9 @@ HELP_LINES = {
                        "those still waiting in a locked period; close the agencies' annual "
                        "rating lists (🏛)."),
     "digest": N_("summary of your units: who has reported, scores, training."),
+    "dashboard": N_("the figures of the views open to you on one screen, with charts and "
+                    "Excel downloads (board: the province and its units; evaluators: your "
+                    "team; everyone: your own year)."),
     "help": N_("this guide."),
 }
 
@@ -51,7 +74,8 @@ MenuScreen = tuple[str, ReplyKeyboardMarkup]
 
 
 def visible_items(actor: Actor) -> list[MenuItem]:
-    return [item for item in MENU if actor.is_supervisor or not item.supervisors_only]
+    return [item for item in MENU if (actor.is_supervisor or not item.supervisors_only)
+            and (item.key != "dashboard" or dashboard_url())]
 
 
 def menu_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
@@ -62,7 +86,8 @@ def menu_keyboard(actor: Actor) -> ReplyKeyboardMarkup:
 
 def bot_commands() -> list[BotCommand]:
     commands = [BotCommand("start", _("Start / show the menu"))]
-    commands += [BotCommand(item.command, _(item.description)) for item in MENU]
+    commands += [BotCommand(item.command, _(item.description)) for item in MENU
+                 if item.key != "dashboard" or dashboard_url()]
     commands.append(BotCommand("chitieu", _("Adjust targets (evaluators)")))
     commands.append(BotCommand("huy", _("Cancel what you are doing")))
     return commands
@@ -121,6 +146,25 @@ def help_screen(actor: Actor) -> MenuScreen:
         _("If something is wrong with your record, contact the Organization Board of your agency."),
     ]
     return "\n".join(lines), menu_keyboard(actor)
+
+
+def dashboard_screen(actor: Actor) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]:
+    """🖥 Bảng điều khiển: a button that opens the Mini App. An inline button, not a
+    keyboard one: Telegram hands the page its signed initData (the page's only sign-in)
+    when it is opened from an inline button or the menu button, and none when opened from a
+    reply-keyboard button."""
+    url = dashboard_url()
+    if not url:
+        return menu(actor, _("The dashboard is not set up on this bot."))
+    views = [_("your own year")]
+    if actor.is_supervisor:
+        views.insert(0, _("the people you evaluate"))
+    if actor.is_board:
+        views.insert(0, _("the province and its units, notices"))
+    return (_("🖥 The dashboard shows {views}, with charts and Excel downloads.").format(
+        views=", ".join(views)),
+        InlineKeyboardMarkup([[InlineKeyboardButton(_("🖥 Open the dashboard"),
+                                                    web_app=WebAppInfo(url))]]))
 
 
 def unknown_message(actor: Actor, text: str | None, is_file: bool) -> MenuScreen:

@@ -1,0 +1,270 @@
+"""The dashboard (Telegram Mini App) over HTTP: the page (handlers/webapp_static/) and its
+JSON API, served by the bot's own tornado server (bot/webhook.py; in polling mode started by
+bot/app.py when CADREBOT_WEBAPP_URL is set), under the path of CADREBOT_WEBAPP_URL:
+
+GET <path>                       the page (index.html, app.js, app.css: no CDN)
+GET <path>api/labels             the page's words, from the catalogue (no sign-in needed)
+GET <path>api/me                 who is this, which views they may open
+GET <path>api/overview?period=   the board: the province for a period and its year
+GET <path>api/unit?period=&unit= the board: one level of the drill-down
+GET <path>api/search?q=          the board: units by name or code
+GET <path>api/team?period=       an evaluator: the people they evaluate
+GET <path>api/year               anyone linked: their own year
+GET <path>api/notices            the board: notices with delivery and acknowledgements
+GET <path>api/xlsx?view=overview|unit|team&period=&unit=   the same view as .xlsx
+
+Every API call but labels carries Telegram's initData (header X-Telegram-Init-Data; the
+download link, which a browser follows without headers, as `auth=`): forged, stale or
+missing → 401 and nothing else. The services decide who may see what (403 otherwise), as in
+the chat. One call, one transaction: the sign-in check and the service call in one session."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from telegram import Update
+from telegram.ext import Application
+from tornado.web import RequestHandler, StaticFileHandler
+
+from bot.context import BotContext
+from bot.services import dashboard, digests, webapp_auth
+from bot.services.dashboard import DashboardError
+from bot.services.digests import DigestError
+from bot.services.webapp_auth import InitDataError
+from handlers.menu import ITEMS, register_item, send_menu
+from handlers.screens import digest as digest_screens
+from handlers.screens import menu as menu_screens
+from handlers.screens import webapp as screens
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "webapp_static"
+INIT_HEADER = "X-Telegram-Init-Data"
+
+
+class BadRequest(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Download:
+    content: bytes
+    name: str
+
+
+def _int(handler: RequestHandler, name: str) -> int | None:
+    raw = handler.get_query_argument(name, "").strip()
+    if not raw or raw == "0":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadRequest(name)
+    return int(raw)
+
+
+async def _me(handler, session, actor, today, services):
+    access = dashboard.access_of(actor)
+    return {"name": actor.full_name, "code": actor.code, "bot": handler.app.bot.username,
+            "board": access.board, "team": access.team, "own": access.own}
+
+
+class ResponseCache:
+    """The board's views (the overview, a level of the drill-down) are the same for every
+    board member: their JSON is kept for CADREBOT_WEBAPP_CACHE_SECONDS, by view, period (or
+    "the period under review today") and unit, so a board that opens the dashboard together
+    costs one computation at province scale. Authorisation runs before every lookup."""
+
+    def __init__(self, seconds: int, size: int = 256) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.entries: dict[tuple, tuple[float, object]] = {}
+
+    def get(self, key: tuple, now: float):
+        found = self.entries.get(key)
+        if found is None or found[0] <= now:
+            self.entries.pop(key, None)
+            return None
+        return found[1]
+
+    def put(self, key: tuple, value, now: float) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self.entries) >= self.size:  # the oldest first
+            self.entries.pop(min(self.entries, key=lambda k: self.entries[k][0]))
+        self.entries[key] = (now + self.seconds, value)
+
+
+def _cache(handler) -> ResponseCache:
+    data = handler.app.bot_data
+    if "webapp_cache" not in data:
+        data["webapp_cache"] = ResponseCache(data["services"].settings.webapp_cache_seconds)
+    return data["webapp_cache"]
+
+
+async def _board_view(handler, key: tuple, today, services, compute):
+    cache = _cache(handler)
+    now = services.clock.now().timestamp()
+    key = (*key, key[1] or today.isoformat())
+    found = cache.get(key, now)
+    if found is None:
+        found = await compute()
+        cache.put(key, found, now)
+    return found
+
+
+async def _overview(handler, session, actor, today, services):
+    dashboard.overview_allowed(actor)
+    period_id = _int(handler, "period")
+
+    async def compute():
+        found = await dashboard.overview(session, actor, period_id, today, services.calendar,
+                                         services.policy)
+        return screens.overview_json(found, services.policy.scoring.bands)
+
+    return await _board_view(handler, ("overview", period_id), today, services, compute)
+
+
+async def _unit(handler, session, actor, today, services):
+    dashboard.overview_allowed(actor)
+    period_id, unit_id = _int(handler, "period"), _int(handler, "unit")
+
+    async def compute():
+        found = await dashboard.unit_drill(session, actor, period_id, unit_id, today,
+                                           services.calendar, services.policy)
+        return screens.unit_json(found, services.policy.scoring.bands)
+
+    return await _board_view(handler, ("unit", period_id, unit_id), today, services, compute)
+
+
+async def _search(handler, session, actor, today, services):
+    text = handler.get_query_argument("q", "")[:100]
+    return screens.search_json(await dashboard.search_units(session, actor, text))
+
+
+async def _team(handler, session, actor, today, services):
+    found = await dashboard.team(session, actor, _int(handler, "period"), today,
+                                 services.calendar, services.policy, services.annual)
+    return screens.team_json(found, services.policy.scoring)
+
+
+async def _year(handler, session, actor, today, services):
+    found = await dashboard.own_year(session, actor, today, services.kpi)
+    return screens.own_year_json(found, services.policy.scoring.bands)
+
+
+async def _notices(handler, session, actor, today, services):
+    return screens.notices_json(await dashboard.notices_progress(session, actor))
+
+
+async def _xlsx(handler, session, actor, today, services):
+    view = handler.get_query_argument("view", "")
+    period_id = _int(handler, "period")
+    if view == "unit":
+        found = await dashboard.unit_drill(session, actor, period_id, _int(handler, "unit"),
+                                           today, services.calendar, services.policy)
+        return Download(screens.unit_workbook(found),
+                        screens.workbook_name("don_vi", found.period,
+                                              found.unit.id if found.unit else None))
+    if view == "team":
+        found = await dashboard.team(session, actor, period_id, today, services.calendar,
+                                     services.policy)
+        return Download(digest_screens.excel_workbook(found.digest, None),
+                        screens.workbook_name("nhom", found.period))
+    if view == "overview":
+        dashboard.overview_allowed(actor)
+        found = await digests.view(session, actor, period_id, today, services.calendar,
+                                   services.policy)
+        return Download(digest_screens.excel_workbook(found.mine, found.board),
+                        screens.workbook_name("tinh", found.period))
+    raise BadRequest("view")
+
+
+VIEWS = {"me": _me, "overview": _overview, "unit": _unit, "search": _search, "team": _team,
+         "year": _year, "notices": _notices, "xlsx": _xlsx}
+
+
+class _Api(RequestHandler):
+    def initialize(self, app) -> None:
+        self.app = app
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")  # personal data: never in a shared cache
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def _json(self, status: int, body) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(body, ensure_ascii=False))
+
+    async def get(self, name: str) -> None:
+        if name == "labels":
+            self._json(200, screens.labels())
+            return
+        view = VIEWS.get(name)
+        if view is None:
+            self._json(404, {"error": "not_found"})
+            return
+        services = self.app.bot_data["services"]
+        settings = services.settings
+        init_data = self.request.headers.get(INIT_HEADER) or (
+            self.get_query_argument("auth", "") if name == "xlsx" else "")
+        now = services.clock.now()
+        today = now.astimezone(settings.tz).date()
+        try:
+            async with services.db.session() as session:
+                actor = await webapp_auth.dashboard_actor(session, init_data, settings.token or "",
+                                                          now, settings.webapp_max_age)
+                result = await view(self, session, actor, today, services)
+        except InitDataError as refused:
+            log.info("dashboard call refused: %s initData", refused.reason)
+            self._json(401, {"error": "unauthorised"})
+            return
+        except (DashboardError, DigestError) as refused:
+            status = 404 if refused.code == "not_found" else 403
+            self._json(status, {"error": refused.code})
+            return
+        except BadRequest as bad:
+            self._json(400, {"error": "bad_request", "field": str(bad)})
+            return
+        if isinstance(result, Download):
+            self.set_header("Content-Type", "application/vnd.openxmlformats-officedocument."
+                                            "spreadsheetml.sheet")
+            self.set_header("Content-Disposition",
+                            f"attachment; filename*=UTF-8''{quote(result.name)}")
+            self.finish(result.content)
+            return
+        self._json(200, result)
+
+
+class _Page(StaticFileHandler):
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if path.endswith(".html") or not path:
+            self.set_header("Cache-Control", "no-cache")
+
+
+def base_path(url: str) -> str:
+    """"/app/" of https://kpi.example.gov.vn/app/ (the reverse proxy passes it unchanged)."""
+    return "/" + urlsplit(url).path.strip("/") + "/" if urlsplit(url).path.strip("/") else "/"
+
+
+def routes(app, url: str) -> list:
+    """The dashboard's routes for the bot's web server."""
+    path = base_path(url)
+    return [(rf"{path}api/(\w+)", _Api, {"app": app}),
+            (rf"{path}(.*)", _Page, {"path": str(STATIC), "default_filename": "index.html"})]
+
+
+# ---------------------------------------------------------------- the chat side
+
+async def on_dashboard(update: Update, context: BotContext) -> None:
+    """🖥 Bảng điều khiển: the button that opens the page (nothing read: the page asks)."""
+    assert context.actor is not None
+    await send_menu(update, menu_screens.dashboard_screen(context.actor))
+
+
+def register(app: Application) -> None:
+    register_item(app, ITEMS["dashboard"], on_dashboard)
