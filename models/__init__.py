@@ -34,6 +34,7 @@ from models.org import (
     PastRating,
     RoleGrant,
 )
+from models.tasks import Task, TaskEvent
 from models.training import TrainingRecord, TrainingRequirement
 
 __all__ = [
@@ -66,6 +67,8 @@ __all__ = [
     "SchedulerLease",
     "SendPace",
     "Target",
+    "Task",
+    "TaskEvent",
     "TrainingRecord",
     "TrainingRequirement",
 ]

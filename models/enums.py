@@ -159,3 +159,22 @@ class DisciplineLevel(StrEnum):
     # Other grounds of "Không hoàn thành nhiệm vụ" (Decree 335, LAW L6)
     DEGRADATION = "suy_thoai"  # kết luận suy thoái tư tưởng chính trị, đạo đức, lối sống
     CORRUPTION_IN_UNIT = "tham_nhung_lang_phi"  # leaders: in the unit led directly
+
+
+class TaskStatus(StrEnum):
+    """An assigned task (giao việc, issue #24): assigned → delivered → accepted, or returned
+    (a failed review) → delivered again … Cancelled by whoever assigned it."""
+
+    ASSIGNED = "assigned"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+
+
+class TaskEventKind(StrEnum):
+    ASSIGNED = "assigned"
+    DELIVERED = "delivered"
+    RETURNED = "returned"  # a failed review (Decree 335 Art. 14, LAW L3)
+    ACCEPTED = "accepted"
+    EXTENDED = "extended"  # the deadline moved before it passed: not a delay
