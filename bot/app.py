@@ -47,6 +47,7 @@ from handlers import (
     results,
     review,
     targets,
+    tasks,
     training,
 )
 from handlers.screens import digest as digest_screens
@@ -57,7 +58,7 @@ log = logging.getLogger(__name__)
 
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
-    digest, chatfiles, menu, onboarding, leave,
+    digest, chatfiles, menu, onboarding, leave, tasks,
 ]
 
 

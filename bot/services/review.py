@@ -325,6 +325,8 @@ class Inbox:
     may_delegate: bool = True
     rates_people: bool = True
     board: bool = False
+    tasks_waiting: int = 0  # delivered tasks waiting for this person's acceptance (📋)
+    assigns: bool = False  # may assign tasks (evaluates someone, a delegate, or the board)
 
     @property
     def more(self) -> bool:
@@ -334,11 +336,15 @@ class Inbox:
 async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0) -> Inbox:
     page = max(page, 0)
     items, groups, entries = await inbox(session, actor, today, page)
+    from bot.services import tasks  # tasks builds on this module's review rules
+
     delegated = bool(await delegators_of(session, actor.cadre_id, today))
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
                  today.year, await leaves_waiting(session, actor, today),
                  may_delegate=actor.evaluates, rates_people=actor.evaluates or delegated,
-                 board=actor.is_board)
+                 board=actor.is_board,
+                 tasks_waiting=await tasks.waiting_count(session, actor, today),
+                 assigns=actor.evaluates or delegated or actor.is_board)
 
 
 async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):

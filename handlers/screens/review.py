@@ -30,6 +30,7 @@ from handlers.screens import annual as annual_screens
 from handlers.screens import delegation
 from handlers.screens import leave as leave_screens
 from handlers.screens import rating as rating_screens
+from handlers.screens import tasks as task_screens
 from handlers.screens import training as training_screens
 from handlers.screens.common import (
     STALE,
@@ -133,6 +134,8 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "", courses: int = 0) -
                 name=cadre.full_name, period=period_label(period)), cadre.id, period.id)])
     if inbox.leaves:
         rows.append(leave_screens.inbox_button(inbox.leaves))
+    if inbox.assigns or inbox.tasks_waiting:
+        rows.append(task_screens.inbox_button(inbox.tasks_waiting))
     tools = []
     if inbox.rates_people:
         tools.append(annual_screens.YEAR.button(_("📅 Annual rating {year}").format(
