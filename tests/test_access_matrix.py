@@ -34,7 +34,18 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from bot.demo import load_demo_province
 from bot.services.identity import hash_invite
 from handlers.flowrouter import ROUTES
-from models import Base, Cadre, ChatImport, Delegation, Evaluation, InviteCode, OrgUnit, Period
+from models import (
+    Base,
+    Cadre,
+    ChatImport,
+    Delegation,
+    Evaluation,
+    InviteCode,
+    OrgUnit,
+    Period,
+    ProductType,
+    Task,
+)
 from tests.test_flow_chatfiles import XLSX, new_cadre, roster
 from tests.test_flow_leave import declare as declare_leave
 from tests.test_flow_notices import compose, drain
@@ -133,6 +144,22 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "lv:p": row(SUPERVISORS),  # [evaluator] the leaves waiting: each sees their own queue
     "lv:ok": row(REVIEWERS),  # [evaluator] confirm Thảo's leave
     "lv:no": row(REVIEWERS),  # [evaluator] refuse it (asks the reason)
+    # 📋 việc được giao (from 📝 Báo cáo KPI): Thảo's task
+    "tk:m": row(CADRES),  # [cadre] own tasks
+    "tk:o": row("cadre evaluator delegate board"),  # [cadre] her task: she, who accepts it
+    "tk:d": row("cadre"),  # [cadre] report it done (asks the evidence)
+    "tk:snd": row(""),  # [cadre] send it without evidence: asked for some first
+    # 📋 giao việc (from ✅ Phê duyệt): Sơn's task waits for acceptance
+    "tk:l": row(SUPERVISORS),  # [evaluator] the tasks: each sees their own
+    "tk:ok": row(REVIEWERS),  # [evaluator] accept Sơn's task
+    "tk:rt": row(REVIEWERS),  # [evaluator] return it (asks the reason)
+    "tk:ex": row(REVIEWERS),  # [evaluator] extend a deadline (asks the new one)
+    "tk:dl": row("evaluator"),  # [evaluator] a quick choice inside her own extension
+    "tk:new": row(SUPERVISORS),  # [evaluator] assign a task to one's own people
+    "tk:pg": row("evaluator"),  # [evaluator] steps of her own assignment
+    "tk:pk": row("evaluator"),
+    "tk:pu": row("evaluator"),
+    "tk:x": row("evaluator"),
     # ✅ Phê duyệt
     "rv:p": row(SUPERVISORS),  # [evaluator] inbox page: each sees their own inbox
     "rv:rr": row("evaluator"),  # [evaluator] a ready-made reason in her own "return" step
@@ -254,6 +281,9 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "nt:now": ("nt:now", row("")),
     "nt:go": ("nt:go", row("")),
     "nt:cancel": ("nt:cancel", row("board")),  # the board cancels its own (empty) draft
+    "tk:pr": ("tk:pr:0", row("")),  # steps of an assignment nobody is making
+    "tk:q": ("tk:q:2", row("")),
+    "tk:go": ("tk:go", row("")),
     "rm:z": ("rm:z", row(CADRES)),  # ⏰ own reminders
     "rm:off": ("rm:off", row(CADRES)),
     # the roster the board sent to import, checked and pending ({import}): the crawl, which
@@ -276,6 +306,7 @@ FLOWS: dict[str, set[str]] = {
     "target": {"tg:p"},
     "course": {"tr:new", "tr:x"},
     "leave": {"lv:new", "lv:no"},
+    "task": {"tk:d", "tk:rt", "tk:ex", "tk:new"},
     "notice": {"nt:new"},
 }
 
@@ -428,6 +459,18 @@ async def build(harness, clock, tmp_path) -> Province:
                                           .order_by(Cadre.id).limit(5))):
             s.add(Evaluation(cadre_id=other.id, period_id=november, unit_id=thao_row.unit_id,
                              status="rated", band="tot", computed_band="tot", total_score=85.0))
+        # 📋 tasks Ánh assigned, due in December: Thảo's to do, Sơn's delivered and waiting
+        for code, status in ((ACTORS["cadre"][0], "assigned"), (SON[0], "delivered")):
+            who = cadres[code]
+            product = await s.scalar(select(ProductType).where(
+                ProductType.position_id == who.position_id, ProductType.kind == "count")
+                .order_by(ProductType.id).limit(1))
+            s.add(Task(cadre_id=who.id, title=f"Việc của {code}", product_type_id=product.id,
+                       units=1, expected_result="Báo cáo", authority_id=evaluator.id,
+                       deadline=date(2026, 12, 4), status=status, version=1, returns=0,
+                       delivered_at=NOW if status == "delivered" else None,
+                       delivered_late=False if status == "delivered" else None,
+                       assigned_by_id=evaluator.id, created_at=NOW))
     await province.save()
     return province
 
@@ -485,7 +528,7 @@ class Found:
 
 
 # Screens whose content depends on who opens them: every owner walks through them.
-NAVIGATION = {"ry:y"}
+NAVIGATION = {"ry:y", "tk:o"}  # a task: its cadre delivers it, its evaluator decides
 
 
 async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
@@ -544,7 +587,7 @@ async def forged_ids(province: Province) -> dict[str, int]:
 REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "chỉ dành cho", "Chỉ người đánh giá",
             "Chỉ Ban Tổ chức", "không phụ trách đánh giá", "hết hiệu lực", "đã được xử lý",
             "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu", "không thể sửa lúc này",
-            "không xếp loại năm nay", "Chưa thể chốt danh sách"]
+            "không xếp loại năm nay", "Chưa thể chốt danh sách", "ít nhất một minh chứng"]
 
 
 def refused(texts: list[str], alerts: list[str]) -> bool:
