@@ -64,3 +64,12 @@ def test_import_tasks(province_db):  # noqa: F811 - the fixture
     assert moved.returncode == 0 and "cập nhật 1" in moved.stdout
     assert stored(province_db) == ([("XTH004", "GV01", 2, date(2027, 1, 22), True)],
                                    ["assigned", "extended"])
+
+
+def test_the_example_file_imports(province_db):  # noqa: F811 - the fixture
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "giao_viec.xlsx"
+    result = cadrebot(province_db, "import", "tasks", str(example))
+    assert result.returncode == 0, result.stdout
+    assert "Thêm mới 3 · cập nhật 0 · không đổi 0" in result.stdout
