@@ -531,7 +531,7 @@ class Found:
 NAVIGATION = {"ry:y", "tk:o"}  # a task: its cadre delivers it, its evaluator decides
 
 
-async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
+async def crawl(province: Province, budget: int = 60) -> dict[str, Found]:
     """Walk each owner's screens from every entry point, tapping every button; the first
     button met per 'prefix:action', with the way to it."""
     found: dict[str, Found] = {}
