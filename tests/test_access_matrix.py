@@ -154,7 +154,6 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "tk:ok": row(REVIEWERS),  # [evaluator] accept Sơn's task
     "tk:rt": row(REVIEWERS),  # [evaluator] return it (asks the reason)
     "tk:ex": row(REVIEWERS),  # [evaluator] extend a deadline (asks the new one)
-    "tk:dl": row("evaluator"),  # [evaluator] a quick choice inside her own extension
     "tk:new": row(SUPERVISORS),  # [evaluator] assign a task to one's own people
     "tk:pg": row("evaluator"),  # [evaluator] steps of her own assignment
     "tk:pk": row("evaluator"),
@@ -284,6 +283,7 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "tk:pr": ("tk:pr:0", row("")),  # steps of an assignment nobody is making
     "tk:q": ("tk:q:2", row("")),
     "tk:go": ("tk:go", row("")),
+    "tk:dl": ("tk:dl:5", row("")),  # a quick deadline in an extension nobody is giving
     "rm:z": ("rm:z", row(CADRES)),  # ⏰ own reminders
     "rm:off": ("rm:off", row(CADRES)),
     # the roster the board sent to import, checked and pending ({import}): the crawl, which

@@ -203,8 +203,8 @@ async def search(session: AsyncSession, actor: Actor, today: date,
         raise ReviewError("forbidden")
     code = text.strip().upper()
     cadre = await session.scalar(select(Cadre).where(func.upper(Cadre.code) == code))
-    if cadre is not None:
-        await assignee(session, actor, today, cadre.id)
+    if cadre is not None and cadre.active and await authority_over(
+            session, actor, cadre, today) is not None:
         return Candidate(cadre.id, cadre.full_name, cadre.code)
     found = [c for c in await _people(session, actor, today) if name_matches(c.name, text)]
     if not found:
