@@ -338,8 +338,8 @@ async def _tracked(session: AsyncSession, caller: Caller, line: Line) -> bool:
     correcting a report still types every figure."""
     if caller.board:
         return False
-    period = await session.get(Period, line.entry.period_id)
-    return line.product.id in await tasks.tracked_products(session, line.entry.cadre_id, period)
+    return await tasks.is_tracked(session, line.entry.cadre_id, line.product.id,
+                                  line.entry.period_id)
 
 
 async def take_all(session: AsyncSession, kpi: KpiService, caller: Caller, entry_id: int,

@@ -681,6 +681,18 @@ async def tracked_products(session: AsyncSession, cadre_id: int, period: Period)
         Task.deadline >= period.starts_on, Task.deadline <= period.ends_on).distinct()))
 
 
+async def is_tracked(session: AsyncSession, cadre_id: int, product_type_id: int,
+                     period_id: int) -> bool:
+    """Is this product tracked as tasks in this period of the cadre (see `tracked_products`)?
+    One statement (asked at every product picked in 📝 Báo cáo KPI)."""
+    return await session.scalar(
+        select(Task.id).join(Period, and_(Period.id == period_id,
+                                          Task.deadline >= Period.starts_on,
+                                          Task.deadline <= Period.ends_on))
+        .where(Task.cadre_id == cadre_id, Task.product_type_id == product_type_id,
+               Task.status.in_(COUNTED)).limit(1)) is not None
+
+
 async def sync_figures(session: AsyncSession, kpi: KpiService, cadre: Cadre,
                        product_type_id: int, day: date, now: datetime) -> TaskFigures | None:
     """Write the tasks' figures (`figures`) into the entry of the period `day` falls in,
