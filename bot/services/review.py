@@ -33,8 +33,16 @@ from models import (
     Leave,
     Period,
     ProductType,
+    Task,
 )
-from models.enums import EntryStatus, ExemptionStatus, LeaveStatus, PeriodStatus, ProductKind
+from models.enums import (
+    EntryStatus,
+    ExemptionStatus,
+    LeaveStatus,
+    PeriodStatus,
+    ProductKind,
+    TaskStatus,
+)
 from models.kpi import UNRATED, WAITING
 
 if TYPE_CHECKING:
@@ -336,15 +344,33 @@ class Inbox:
 async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0) -> Inbox:
     page = max(page, 0)
     items, groups, entries = await inbox(session, actor, today, page)
-    from bot.services import tasks  # tasks builds on this module's review rules
-
     delegated = bool(await delegators_of(session, actor.cadre_id, today))
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
                  today.year, await leaves_waiting(session, actor, today),
                  may_delegate=actor.evaluates, rates_people=actor.evaluates or delegated,
                  board=actor.is_board,
-                 tasks_waiting=await tasks.waiting_count(session, actor, today),
+                 tasks_waiting=await tasks_waiting(session, actor, today),
                  assigns=actor.evaluates or delegated or actor.is_board)
+
+
+async def task_authority_condition(session: AsyncSession, actor: Actor, today: date):
+    """"A task this actor may accept, return or extend" (bot.services.tasks): its accepting
+    authority is the actor or someone who delegated their reviews to them today; the board
+    any; never the actor's own."""
+    authorities = [actor.cadre_id, *await delegators_of(session, actor.cadre_id, today)]
+    condition = Task.authority_id.in_(authorities)
+    if actor.is_board:
+        condition = or_(condition, Task.id.is_not(None))
+    return and_(condition, Task.cadre_id != actor.cadre_id)
+
+
+async def tasks_waiting(session: AsyncSession, actor: Actor, today: date) -> int:
+    """Delivered tasks waiting for this actor's acceptance (the inbox's 📋 row)."""
+    if not actor.is_supervisor and not actor.evaluates:
+        return 0
+    return int(await session.scalar(select(func.count(Task.id)).where(
+        Task.status == TaskStatus.DELIVERED.value,
+        await task_authority_condition(session, actor, today))) or 0)
 
 
 async def leave_waiting_condition(session: AsyncSession, actor: Actor, today: date):

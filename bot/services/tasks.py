@@ -41,7 +41,13 @@ from bot.services.delegation import PAGE_SIZE, Candidate, Candidates, name_match
 from bot.services.entry_rules import EvidenceItem, meaningful
 from bot.services.identity import Actor
 from bot.services.kpi import KpiService, period_type_of_unit
-from bot.services.review import ReviewError, authority_over, delegators_of
+from bot.services.review import (
+    ReviewError,
+    authority_over,
+    delegators_of,
+    task_authority_condition,
+    tasks_waiting,
+)
 from models import Cadre, Entry, OrgUnit, Period, ProductType, Task, TaskEvent
 from models.enums import EntryStatus, PeriodStatus, TaskEventKind, TaskStatus
 
@@ -459,21 +465,8 @@ async def open_count(session: AsyncSession, cadre_id: int) -> int:
         Task.cadre_id == cadre_id, Task.status.in_(OPEN))) or 0)
 
 
-async def _authority_condition(session: AsyncSession, actor: Actor, today: date):
-    authorities = await _evaluators(session, actor, today)
-    condition = Task.authority_id.in_(authorities)
-    if actor.is_board:
-        condition = or_(condition, Task.id.is_not(None))
-    return and_(condition, Task.cadre_id != actor.cadre_id)
-
-
-async def waiting_count(session: AsyncSession, actor: Actor, today: date) -> int:
-    """Delivered tasks waiting for this actor's acceptance (the ✅ Phê duyệt row)."""
-    if not actor.is_supervisor and not actor.evaluates:
-        return 0
-    return int(await session.scalar(select(func.count(Task.id)).where(
-        Task.status == TaskStatus.DELIVERED.value,
-        await _authority_condition(session, actor, today))) or 0)
+_authority_condition = task_authority_condition
+waiting_count = tasks_waiting  # the ✅ Phê duyệt row (bot.services.review.open_inbox)
 
 
 @dataclass(frozen=True)
