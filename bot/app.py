@@ -50,6 +50,7 @@ from handlers import (
     results,
     review,
     targets,
+    tasks,
     training,
     webapp,
 )
@@ -63,6 +64,7 @@ log = logging.getLogger(__name__)
 FEATURE_MODULES = [
     report, results, review, rating, annual, delegation, targets, training, notices, reminder_settings,
     digest, chatfiles, menu, onboarding, leave, appeals, publication, feedback, webapp,
+    tasks,
 ]
 
 

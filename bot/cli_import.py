@@ -173,3 +173,19 @@ def satisfaction(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = D
 def feedback(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = DRY,
              skip_invalid: bool = SKIP):
     _run("feedback", file, sheet, dry_run, skip_invalid)
+
+
+@import_app.command("tasks", help=_(
+    "Assigned tasks: Mã việc · Mã cán bộ or Mã đơn vị · Tên công việc · Mã sản phẩm · Số lượng "
+    "· Kết quả cần đạt · Người nghiệm thu · Hạn hoàn thành."))
+def tasks(file: Path = FILE, sheet: str | None = SHEET, dry_run: bool = DRY,
+          skip_invalid: bool = SKIP):
+    from bot.policy import load_policy
+    from bot.services.calendar import WorkCalendar
+    from bot.services.kpi import KpiService
+
+    settings = operator_settings()
+    policy = load_policy(settings.policy_file)
+    today = Clock().now().astimezone(settings.tz).date()
+    _run("tasks", file, sheet, dry_run, skip_invalid,
+         kpi=KpiService(policy, WorkCalendar(policy.calendar)), today=today)

@@ -198,6 +198,10 @@ class ReminderPolicy(BaseModel):
     review_waiting_days: int = 2
     training_days_before: list[int] = Field(default_factory=lambda: [30, 7])
     notice_ack_days: int = 2
+    # assigned tasks (issue #24): working days relative to the task's deadline, as the entry
+    # steps; "overdue" goes out once, the first working day after it
+    task_steps: dict[str, int] = Field(
+        default_factory=lambda: {"before3": -3, "before1": -1, "overdue": 1})
     work_start: str = "07:30"
     work_end: str = "17:00"
     digest_time: str = "08:00"

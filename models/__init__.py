@@ -36,6 +36,7 @@ from models.org import (
     PastRating,
     RoleGrant,
 )
+from models.tasks import Task, TaskEvent
 from models.training import TrainingRecord, TrainingRequirement
 
 __all__ = [
@@ -70,6 +71,8 @@ __all__ = [
     "SchedulerLease",
     "SendPace",
     "Target",
+    "Task",
+    "TaskEvent",
     "TrainingRecord",
     "TrainingRequirement",
 ]

@@ -172,3 +172,22 @@ class AppealStatus(StrEnum):
 class AppealOutcome(StrEnum):
     KEPT = "kept"
     CHANGED = "changed"
+
+
+class TaskStatus(StrEnum):
+    """An assigned task (giao việc, issue #24): assigned → delivered → accepted, or returned
+    (a failed review) → delivered again … Cancelled by whoever assigned it."""
+
+    ASSIGNED = "assigned"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+
+
+class TaskEventKind(StrEnum):
+    ASSIGNED = "assigned"
+    DELIVERED = "delivered"
+    RETURNED = "returned"  # a failed review (Decree 335 Art. 14, LAW L3)
+    ACCEPTED = "accepted"
+    EXTENDED = "extended"  # the deadline moved before it passed: not a delay

@@ -162,6 +162,21 @@ def roster_rows() -> list[tuple]:
     return rows
 
 
+# Assigned tasks (issue #24 §1), for `cadrebot import tasks`: one row per task of a cadre
+# ("Mã cán bộ") or of every active cadre of a unit ("Mã đơn vị"); "Người nghiệm thu" empty:
+# the cadre's evaluator accepts it.
+TASKS = [
+    ("Mã việc", "Mã cán bộ", "Mã đơn vị", "Tên công việc", "Mã sản phẩm", "Số lượng",
+     "Kết quả cần đạt", "Người nghiệm thu", "Hạn hoàn thành"),
+    ("GV-2027-01", "XTH004", "", "Rà soát hồ sơ một cửa tồn đọng năm 2026", "MC01", 5,
+     "Danh sách hồ sơ tồn đọng đã xử lý, gửi Văn phòng UBND xã", "", "29/01/2027"),
+    ("GV-2027-02", "XTH005", "", "Thẩm định hồ sơ cấp giấy chứng nhận đợt 1", "DC01", 3,
+     "Tờ trình kèm kết quả thẩm định từng hồ sơ", "", "26/02/2027"),
+    ("GV-2027-03", "XTH006", "", "Thẩm định hồ sơ chuyển mục đích sử dụng đất", "DC01", 2,
+     "Biên bản thẩm định được lãnh đạo ký", "XTH001", "26/02/2027"),
+]
+
+
 def save(name: str, rows: list[tuple]) -> None:
     wb = Workbook()
     ws = wb.active
@@ -188,6 +203,7 @@ def main() -> None:
         (*row, "Có" if row[0] == "LD-XA" else "") for row in CATALOGUE[1:]])
     save("danh_sach_can_bo.xlsx", [ROSTER_HEADER, *roster_rows()])
     save("yeu_cau_boi_duong.xlsx", TRAINING)
+    save("giao_viec.xlsx", TASKS)
     print(f"examples written to {OUT}")
 
 

@@ -47,6 +47,8 @@ from models import (
     InviteCode,
     OrgUnit,
     Period,
+    ProductType,
+    Task,
 )
 from tests.test_flow_chatfiles import XLSX, new_cadre, roster
 from tests.test_flow_leave import declare as declare_leave
@@ -163,6 +165,21 @@ BUTTONS: dict[str, dict[str, bool]] = {
     "kn:f": row("board"),  # [board] the file sent with it
     "kn:k": row("board"),  # [board] keep (asks the reason)
     "kn:c": row("board"),  # [board] change (asks the new points of the month)
+    # 📋 việc được giao (from 📝 Báo cáo KPI): Thảo's task
+    "tk:m": row(CADRES),  # [cadre] own tasks
+    "tk:o": row("cadre evaluator delegate board"),  # [cadre] her task: she, who accepts it
+    "tk:d": row("cadre"),  # [cadre] report it done (asks the evidence)
+    "tk:snd": row(""),  # [cadre] send it without evidence: asked for some first
+    # 📋 giao việc (from ✅ Phê duyệt): Sơn's task waits for acceptance
+    "tk:l": row(SUPERVISORS),  # [evaluator] the tasks: each sees their own
+    "tk:ok": row(REVIEWERS),  # [evaluator] accept Sơn's task
+    "tk:rt": row(REVIEWERS),  # [evaluator] return it (asks the reason)
+    "tk:ex": row(REVIEWERS),  # [evaluator] extend a deadline (asks the new one)
+    "tk:new": row(SUPERVISORS),  # [evaluator] assign a task to one's own people
+    "tk:pg": row("evaluator"),  # [evaluator] steps of her own assignment
+    "tk:pk": row("evaluator"),
+    "tk:pu": row("evaluator"),
+    "tk:x": row("evaluator"),
     # ✅ Phê duyệt
     "rv:p": row(SUPERVISORS),  # [evaluator] inbox page: each sees their own inbox
     "rv:rr": row("evaluator"),  # [evaluator] a ready-made reason in her own "return" step
@@ -294,6 +311,10 @@ FORGED: dict[str, tuple[str, dict[str, bool]]] = {
     "nt:now": ("nt:now", row("")),
     "nt:go": ("nt:go", row("")),
     "nt:cancel": ("nt:cancel", row("board")),  # the board cancels its own (empty) draft
+    "tk:pr": ("tk:pr:0", row("")),  # steps of an assignment nobody is making
+    "tk:q": ("tk:q:2", row("")),
+    "tk:go": ("tk:go", row("")),
+    "tk:dl": ("tk:dl:5", row("")),  # a quick deadline in an extension nobody is giving
     "rm:z": ("rm:z", row(CADRES)),  # ⏰ own reminders
     "rm:off": ("rm:off", row(CADRES)),
     # the roster the board sent to import, checked and pending ({import}): the crawl, which
@@ -317,6 +338,7 @@ FLOWS: dict[str, set[str]] = {
     "course": {"tr:new", "tr:x"},
     "leave": {"lv:new", "lv:no"},
     "appeal": {"kn:new", "kn:k", "kn:c"},
+    "task": {"tk:d", "tk:rt", "tk:ex", "tk:new"},
     "notice": {"nt:new"},
     "feedback": {"pa:nc", "pa:nu"},
 }
@@ -490,6 +512,18 @@ async def build(harness, clock, tmp_path) -> Province:
                      file_kind="photo", sent_at=NOW, handler_id=None,
                      due_on=TODAY + timedelta(days=14), status="open", band_before="tot",
                      total_before=80.0))
+        # 📋 tasks Ánh assigned, due in December: Thảo's to do, Sơn's delivered and waiting
+        for code, status in ((ACTORS["cadre"][0], "assigned"), (SON[0], "delivered")):
+            who = cadres[code]
+            product = await s.scalar(select(ProductType).where(
+                ProductType.position_id == who.position_id, ProductType.kind == "count")
+                .order_by(ProductType.id).limit(1))
+            s.add(Task(cadre_id=who.id, title=f"Việc của {code}", product_type_id=product.id,
+                       units=1, expected_result="Báo cáo", authority_id=evaluator.id,
+                       deadline=date(2026, 12, 4), status=status, version=1, returns=0,
+                       delivered_at=NOW if status == "delivered" else None,
+                       delivered_late=False if status == "delivered" else None,
+                       assigned_by_id=evaluator.id, created_at=NOW))
     await province.save()
     return province
 
@@ -547,10 +581,10 @@ class Found:
 
 
 # Screens whose content depends on who opens them: every owner walks through them.
-NAVIGATION = {"ry:y"}
+NAVIGATION = {"ry:y", "tk:o"}  # a task: its cadre delivers it, its evaluator decides
 
 
-async def crawl(province: Province, budget: int = 40) -> dict[str, Found]:
+async def crawl(province: Province, budget: int = 60) -> dict[str, Found]:
     """Walk each owner's screens from every entry point, tapping every button; the first
     button met per 'prefix:action', with the way to it."""
     found: dict[str, Found] = {}
@@ -609,7 +643,8 @@ REFUSALS = ["chưa được liên kết", "Đây là Trợ lý Cán bộ", "ch�
             "đã thay đổi kể từ", "Không thể điều chỉnh chỉ tiêu", "không thể sửa lúc này",
             "không xếp loại năm nay", "Chưa thể chốt danh sách", "không gửi đến anh/chị",
             "Đã hết thời hạn gửi kiến nghị", "đã gửi kiến nghị về", "đã được trả lời",
-            "chưa được công khai"]
+            "chưa được công khai",
+            "ít nhất một minh chứng"]
 
 
 def refused(texts: list[str], alerts: list[str]) -> bool:

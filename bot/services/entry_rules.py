@@ -91,14 +91,24 @@ class Problem:
     info: Mapping = field(default_factory=dict)
 
 
-def next_step(kind: str, reading: str, step: str, failed: int, delays: int) -> str | None:
-    """The question after `step` (None: the product is finished); the exemption question only
-    when there is something to exempt."""
+# The figures of a product tracked as assigned tasks (issue #24): they come from the tasks
+# (bot.services.tasks.figures), so the cadre is not asked them.
+FROM_TASKS = frozenset({"done", "passed", "on_time", "failed", "delays"})
+
+
+def next_step(kind: str, reading: str, step: str | None, failed: int, delays: int,
+              tracked: bool = False) -> str | None:
+    """The question after `step` (None: the product is finished; `step` None: the first
+    question); the exemption question only when there is something to exempt; a product
+    `tracked` as tasks skips the figures the tasks give."""
     if step == "exempt_reason":
         step = "exempt"
     order = ORDER[(ProductKind(kind), reading)]
-    for following in order[order.index(step) + 1:]:
+    start = 0 if step is None else order.index(step) + 1
+    for following in order[start:]:
         if following == "exempt" and not (failed or delays):
+            continue
+        if tracked and following in FROM_TASKS:
             continue
         return following
     return None

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import insert_if_absent
 from bot.policy import Policy
-from bot.services import leave, training
+from bot.services import leave, tasks, training
 from bot.services.calendar import WorkCalendar
 from bot.services.kpi import period_type_of_unit
 from models import (
@@ -173,6 +173,28 @@ async def training_reminders(session: AsyncSession, today: date, now: datetime,
     return result
 
 
+async def task_reminders(session: AsyncSession, today: date, now: datetime,
+                         calendar: WorkCalendar, policy: Policy) -> list[Reminder]:
+    """An assigned task not delivered yet (issue #24): before its deadline and once overdue,
+    in working days (policy.reminders.task_steps). The subject carries the deadline, so an
+    extended deadline is reminded of again."""
+    steps = policy.reminders.task_steps
+    result = []
+    for due_task in await tasks.open_with_deadline_near(session, today):
+        task, cadre = due_task.task, due_task.cadre
+        offset = calendar.working_days_between(task.deadline, today)
+        step = _current_step(offset, steps, policy.reminders.relevance_days)
+        if step is None:
+            continue
+        if not cadre.reminders_enabled or (cadre.snoozed_until and cadre.snoozed_until > now):
+            continue
+        result.append(Reminder(cadre.id, cadre.telegram_chat_id,
+                               f"task:{task.id}:{task.deadline:%Y%m%d}", step, "task",
+                               {"task_id": task.id, "title": task.title,
+                                "deadline": task.deadline, "days": -offset}))
+    return result
+
+
 async def notice_reminders(session: AsyncSession, now: datetime, policy: Policy) -> list[Reminder]:
     cutoff = now - timedelta(days=policy.reminders.notice_ack_days)
     rows = (await session.execute(
@@ -235,6 +257,7 @@ async def due(session: AsyncSession, now: datetime, tz: ZoneInfo, calendar: Work
     candidates = (await entry_reminders(session, today, now, calendar, policy)
                   + await review_reminders(session, today, calendar, policy, tz)
                   + await training_reminders(session, today, now, policy)
+                  + await task_reminders(session, today, now, calendar, policy)
                   + await notice_reminders(session, now, policy)
                   + await appeal_reminders(session, today, calendar, policy))
     # nobody is reminded of anything on a day of confirmed leave (the step still relevant

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import entry_rules as rules
-from bot.services import flows
+from bot.services import flows, tasks
 from bot.services import periods as period_rules
 from bot.services.entry_rules import EvidenceItem, Problem, SentFile
 from bot.services.flows import Flow
@@ -74,6 +74,7 @@ class SheetView:
     board: bool = False
     note: ProductSaved | SelfAssessed | Sent | None = None
     verdict: Verdict | None = None  # the score as 📊 and 🔎 show it (bot.services.results)
+    tasks: int = 0  # the cadre's assigned tasks still open (📋, issue #24)
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,8 @@ async def open_report(session: AsyncSession, kpi: KpiService, caller: Caller,
         period = needing_attention(shown, states)
     sheet = await kpi.sheet(session, me, period)
     return SheetView(sheet, tuple(shown), caller.today, note=note,
-                     verdict=await verdict_of(session, sheet))
+                     verdict=await verdict_of(session, sheet),
+                     tasks=await tasks.open_count(session, me.id))
 
 
 def needing_attention(shown: list[Period], statuses: dict[int, set[str]]) -> Period:
@@ -288,7 +290,8 @@ async def _advance(session: AsyncSession, kpi: KpiService, caller: Caller, line:
     """After `step` is saved: the next question, or the product saved and the sheet."""
     entry = line.entry
     following = rules.next_step(line.product.kind, kpi.policy.scoring.deduction_reading, step,
-                                entry.failed_reviews, entry.delays)
+                                entry.failed_reviews, entry.delays,
+                                await _tracked(session, caller, line))
     if following is not None:
         return await _ask(session, caller, line, following, note)
     await flows.clear_flow(session, caller.chat_id)
@@ -322,7 +325,21 @@ async def start_entry(session: AsyncSession, kpi: KpiService, caller: Caller,
                       entry_id: int) -> Ask:
     """✏️ a product: its first question."""
     line = await _line(session, kpi, caller, entry_id)
+    if await _tracked(session, caller, line):  # the figures come from the assigned tasks
+        entry = line.entry
+        first = rules.next_step(line.product.kind, kpi.policy.scoring.deduction_reading, None,
+                                entry.failed_reviews, entry.delays, tracked=True)
+        return await _ask(session, caller, line, first, "from_tasks")
     return await _ask(session, caller, line, "done")
+
+
+async def _tracked(session: AsyncSession, caller: Caller, line: Line) -> bool:
+    """Is this product tracked as assigned tasks in the entry's period (issue #24)? The board
+    correcting a report still types every figure."""
+    if caller.board:
+        return False
+    return await tasks.is_tracked(session, line.entry.cadre_id, line.product.id,
+                                  line.entry.period_id)
 
 
 async def take_all(session: AsyncSession, kpi: KpiService, caller: Caller, entry_id: int,

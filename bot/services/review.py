@@ -36,6 +36,7 @@ from models import (
     Leave,
     Period,
     ProductType,
+    Task,
 )
 from models.enums import (
     AppealStatus,
@@ -44,6 +45,7 @@ from models.enums import (
     LeaveStatus,
     PeriodStatus,
     ProductKind,
+    TaskStatus,
 )
 from models.kpi import UNRATED, WAITING
 
@@ -336,6 +338,8 @@ class Inbox:
     may_delegate: bool = True
     rates_people: bool = True
     board: bool = False
+    tasks_waiting: int = 0  # delivered tasks waiting for this person's acceptance (📋)
+    assigns: bool = False  # may assign tasks (evaluates someone, a delegate, or the board)
 
     @property
     def more(self) -> bool:
@@ -350,7 +354,29 @@ async def open_inbox(session: AsyncSession, actor: Actor, today: date, page: int
     return Inbox(items, groups, entries, page, 8, await to_rate(session, actor, today),
                  today.year, leaves, appeals,
                  may_delegate=actor.evaluates, rates_people=actor.evaluates or delegated,
-                 board=actor.is_board)
+                 board=actor.is_board,
+                 tasks_waiting=await tasks_waiting(session, actor, today),
+                 assigns=actor.evaluates or delegated or actor.is_board)
+
+
+async def task_authority_condition(session: AsyncSession, actor: Actor, today: date):
+    """"A task this actor may accept, return or extend" (bot.services.tasks): its accepting
+    authority is the actor or someone who delegated their reviews to them today; the board
+    any; never the actor's own."""
+    authorities = [actor.cadre_id, *await delegators_of(session, actor.cadre_id, today)]
+    condition = Task.authority_id.in_(authorities)
+    if actor.is_board:
+        condition = or_(condition, Task.id.is_not(None))
+    return and_(condition, Task.cadre_id != actor.cadre_id)
+
+
+async def tasks_waiting(session: AsyncSession, actor: Actor, today: date) -> int:
+    """Delivered tasks waiting for this actor's acceptance (the inbox's 📋 row)."""
+    if not actor.is_supervisor and not actor.evaluates:
+        return 0
+    return int(await session.scalar(select(func.count(Task.id)).where(
+        Task.status == TaskStatus.DELIVERED.value,
+        await task_authority_condition(session, actor, today))) or 0)
 
 
 async def leaves_and_appeals_waiting(session: AsyncSession, actor: Actor,

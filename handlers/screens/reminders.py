@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import _, fmt_date
+from bot.i18n import _, fmt_date, ngettext
 from bot.services.reminders import Reminder
-from handlers.screens import appeals, notices, report, review, training
+from handlers.screens import appeals, notices, report, review, tasks, training
 from handlers.screens.common import Screen, period_label
 from handlers.screens.reminder_settings import snooze_row
 
@@ -58,6 +58,18 @@ def reminder_screen(reminder: Reminder, period: Period | None) -> Screen:
                 name=info["name"], subject=subject, date=fmt_date(info["due"]))
         return text, InlineKeyboardMarkup([[appeals.VIEW.button(_("📨 Open the kiến nghị"),
                                                                 info["appeal_id"])]])
+    if reminder.kind == "task":
+        open_task = [tasks.OPEN.button(_("📋 Open the task"), info["task_id"])]
+        if reminder.step == "overdue":
+            text = _("⚠️ Your task “{title}” was due on {date} and has not been reported done. "
+                     "Delivered now, it counts as a delay.").format(
+                title=info["title"], date=fmt_date(info["deadline"]))
+            return text, InlineKeyboardMarkup([open_task])
+        text = ngettext("⏰ Your task “{title}” is due on {date}: {count} working day left.",
+                        "⏰ Your task “{title}” is due on {date}: {count} working days left.",
+                        info["days"]).format(title=info["title"], date=fmt_date(info["deadline"]),
+                                             count=info["days"])
+        return text, InlineKeyboardMarkup([open_task, snooze_row()])
     text = _("🔔 You have not yet confirmed a notice from the Organization Board.")
     return text, InlineKeyboardMarkup([
         [notices.OPEN.button(_("📖 Read it"), info["delivery_id"])], snooze_row()])

@@ -25,6 +25,7 @@ from bot.services.report import (
     Submitted,
 )
 from handlers.callbacks import Action, action
+from handlers.screens import tasks as task_screens
 from handlers.screens.common import (
     STALE,
     Screen,
@@ -168,6 +169,9 @@ def sheet_screen(view: SheetView, scoring: ScoringPolicy) -> Screen:
         if open_period and sheet.editable:
             rows.append([SELF.button(_("⭐ Self-assessment"), period.id),
                          SUBMIT.button(_("📤 Send for approval"), period.id)])
+        if view.tasks:
+            rows.append([task_screens.MINE.button(_("📋 My assigned tasks ({count})").format(
+                count=view.tasks))])
         for other in view.others:
             if other.id != period.id:
                 rows.append([OPEN.button(_("📅 Open {period}").format(period=period_label(other)),
@@ -259,6 +263,8 @@ def _done_markup(line: Line, board: bool) -> InlineKeyboardMarkup:
 ASK_NOTES = {
     "exemption_requested": N_("⚖️ Your request for an exemption will be shown to your evaluator."),
     "note_saved": N_("Note saved."),
+    "from_tasks": N_("📋 The figures of this product come from your assigned tasks (accepted, "
+                     "returned, late), as your evaluator decided them: you do not type them."),
 }
 
 

@@ -31,6 +31,7 @@ from handlers.screens import appeals as appeal_screens
 from handlers.screens import delegation
 from handlers.screens import leave as leave_screens
 from handlers.screens import rating as rating_screens
+from handlers.screens import tasks as task_screens
 from handlers.screens import training as training_screens
 from handlers.screens.common import (
     STALE,
@@ -137,6 +138,8 @@ def inbox_screen(inbox: Inbox, tz: tzinfo, prefix: str = "", courses: int = 0) -
         rows.append(leave_screens.inbox_button(inbox.leaves))
     if inbox.appeals:
         rows.append(appeal_screens.inbox_button(inbox.appeals))
+    if inbox.assigns or inbox.tasks_waiting:
+        rows.append(task_screens.inbox_button(inbox.tasks_waiting))
     tools = []
     if inbox.rates_people:
         tools.append(annual_screens.YEAR.button(_("📅 Annual rating {year}").format(

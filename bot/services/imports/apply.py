@@ -558,6 +558,160 @@ async def import_agency_ratings(session: AsyncSession, path: Path, *, now: datet
         sheet=sheet, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
 
 
+# ---------------------------------------------------------------- assigned tasks
+
+async def import_tasks(session: AsyncSession, path: Path, *, now: datetime, sheet=None,
+                       dry_run=False, skip_invalid=False, progress: Progress | None = None,
+                       kpi=None, today=None) -> Report:
+    """Tasks (issue #24 §1), one row per task: for a cadre, or for every active cadre of a unit
+    (one task each). The accepting authority is the cadre's evaluator unless "Người nghiệm
+    thu" names someone. Re-importing a row (same "Mã việc" and cadre) updates what changed
+    while the task is not accepted; a later deadline is recorded as an extension. The rules
+    and the period's figures: bot.services.tasks."""
+    from bot.services import tasks as task_rules
+    from models import Task, TaskEvent
+    from models.enums import TaskEventKind, TaskStatus
+
+    report = Report("tasks")
+    table, rows = _validated(path, sheet, schemas.TASK_COLUMNS, schemas.TaskRow, report,
+                             progress)
+    headers = table.headers
+    cadres = {c.code: c for c in await session.scalars(select(Cadre))}
+    units = dict((await session.execute(select(OrgUnit.code, OrgUnit.id))).all())
+    products = {(p.position_id, p.code): p for p in await session.scalars(
+        select(ProductType).where(ProductType.active.is_(True), ProductType.kind == "count"))}
+    existing = {(t.cadre_id, t.import_key): t for t in await session.scalars(
+        select(Task).where(Task.import_key.is_not(None)))}
+    planned: list[tuple[int, object, Cadre, ProductType]] = []
+    seen: dict[tuple[int, str], int] = {}
+    for number, row in rows:
+        if row is None:
+            continue
+        if bool(row.cadre) == bool(row.unit):
+            report.problems.append(Problem(number, headers.get("cadre", "Mã cán bộ"), _(
+                "give either a cadre's code or a unit's code")))
+            continue
+        if row.cadre:
+            cadre = cadres.get(row.cadre)
+            if cadre is None or not cadre.active:
+                report.problems.append(Problem(number, headers["cadre"], _(
+                    "no active cadre with code {code}").format(code=row.cadre)))
+                continue
+            people = [cadre]
+        else:
+            if row.unit not in units:
+                report.problems.append(Problem(number, headers["unit"], _(
+                    "the unit {code} does not exist (import the units first)").format(
+                    code=row.unit)))
+                continue
+            people = sorted((c for c in cadres.values()
+                             if c.unit_id == units[row.unit] and c.active), key=lambda c: c.code)
+            if not people:
+                report.problems.append(Problem(number, headers["unit"], _(
+                    "the unit {code} has no active cadre").format(code=row.unit)))
+                continue
+        if row.authority and (row.authority not in cadres or not cadres[row.authority].active):
+            report.problems.append(Problem(number, headers["authority"], _(
+                "no active cadre with code {code}").format(code=row.authority)))
+            continue
+        for person in people:
+            product = products.get((person.position_id, row.product))
+            if product is None:
+                report.problems.append(Problem(number, headers["product"], _(
+                    "{code} is not a counted product of the catalogue of {cadre}'s job "
+                    "position").format(code=row.product, cadre=person.code)))
+                break
+            if not row.authority and person.evaluator_id is None:
+                report.problems.append(Problem(number, headers.get("authority", _(
+                    "Người nghiệm thu")), _("{cadre} has no evaluator: name who accepts the "
+                                            "task").format(cadre=person.code)))
+                break
+            if (person.id, row.key) in seen:
+                report.problems.append(Problem(number, headers["key"], _(
+                    "the code {code} already appears on row {first}").format(
+                    code=row.key, first=seen[(person.id, row.key)])))
+                break
+            current = existing.get((person.id, row.key))
+            if current is None and today is not None and row.deadline < today:
+                report.problems.append(Problem(number, headers["deadline"], _(
+                    "the deadline is before today")))
+                break
+            seen[(person.id, row.key)] = number
+            planned.append((number, row, person, product))
+    bad_rows = {p.row for p in report.problems if p.row is not None}
+    report.rejected = len(bad_rows | {n for n, r in rows if r is None})
+    if report.problems and not skip_invalid:
+        return report
+    touched: set[tuple[int, int, object]] = set()
+    for number, row, person, product in planned:
+        if number in bad_rows:
+            continue
+        authority_id = cadres[row.authority].id if row.authority else person.evaluator_id
+        current = existing.get((person.id, row.key))
+        if current is None:
+            report.created += 1
+            report.changes.append(_("task {code} for {cadre}").format(code=row.key,
+                                                                      cadre=person.code))
+            if not dry_run:
+                task = Task(cadre_id=person.id, title=row.title, product_type_id=product.id,
+                            units=row.units, expected_result=row.expected_result,
+                            authority_id=authority_id, deadline=row.deadline,
+                            status=TaskStatus.ASSIGNED.value, version=0, returns=0,
+                            created_at=now, assigned_by_label="import", import_key=row.key)
+                session.add(task)
+                await session.flush()
+                session.add(TaskEvent(task_id=task.id, kind=TaskEventKind.ASSIGNED.value,
+                                      at=now, by_label="import", new_deadline=row.deadline))
+                session.add(AuditLog(at=now, actor_label="import", action="assign_task",
+                                     object_type="task", object_id=task.id,
+                                     after={"cadre": person.code, "key": row.key,
+                                            "deadline": row.deadline.isoformat()}))
+                touched.add((person.id, product.id, row.deadline))
+            continue
+        values = {"title": row.title, "product_type_id": product.id, "units": row.units,
+                  "expected_result": row.expected_result, "authority_id": authority_id,
+                  "deadline": row.deadline}
+        changed = _diff({k: getattr(current, k) for k in values}, values)
+        if changed and current.status in (TaskStatus.ACCEPTED.value,
+                                          TaskStatus.CANCELLED.value):
+            report.warnings.append(_("Row {row}: task {code} of {cadre} is already accepted; "
+                                     "not changed").format(row=number, code=row.key,
+                                                          cadre=person.code))
+            report.unchanged += 1
+            continue
+        if not changed:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        report.changes.append(_("update task {code} of {cadre}: {fields}").format(
+            code=row.key, cadre=person.code, fields=_columns(changed, headers)))
+        if dry_run:
+            continue
+        before = {k: _describe(getattr(current, k)) for k in changed}
+        old_deadline, old_product = current.deadline, current.product_type_id
+        for key, value in changed.items():
+            setattr(current, key, value)
+        current.version += 1
+        current.updated_at = now
+        if "deadline" in changed:
+            session.add(TaskEvent(task_id=current.id, kind=TaskEventKind.EXTENDED.value, at=now,
+                                  by_label="import", old_deadline=old_deadline,
+                                  new_deadline=row.deadline))
+        session.add(AuditLog(at=now, actor_label="import", action="import_update",
+                             object_type="task", object_id=current.id, before=before,
+                             after={k: _describe(v) for k, v in changed.items()}))
+        touched |= {(person.id, old_product, old_deadline), (person.id, product.id, row.deadline)}
+    if dry_run:
+        return report
+    if kpi is not None:
+        await session.flush()
+        by_id = {c.id: c for c in cadres.values()}
+        for cadre_id, product_id, day in sorted(touched):
+            await task_rules.sync_figures(session, kpi, by_id[cadre_id], product_id, day, now)
+    report.written = True
+    return report
+
+
 IMPORTERS = {"units": import_units, "catalogue": import_catalogue, "roster": import_roster,
              "training": import_training, "ratings": import_past_ratings,
-             "agency_ratings": import_agency_ratings}
+             "agency_ratings": import_agency_ratings, "tasks": import_tasks}

@@ -406,3 +406,54 @@ def validate(model: type[BaseModel], values: dict) -> tuple[BaseModel | None, li
                     message = _("“{value}” is not valid in this column").format(value=shown)
             problems.append((key, message))
         return None, problems
+
+
+class TaskRow(BaseModel):
+    """An assigned task (issue #24 §1): for one cadre (Mã cán bộ) or every active cadre of a
+    unit (Mã đơn vị); "Mã việc" finds the row again on re-import."""
+
+    key: str
+    cadre: str | None = None
+    unit: str | None = None
+    title: str
+    product: str
+    units: int = 1
+    expected_result: str
+    authority: str | None = None
+    deadline: date
+
+    _key = field_validator("key", mode="before")(lambda v: _code(v))
+    _cadre = field_validator("cadre", mode="before")(lambda v: _optional_code(v))
+    _unit = field_validator("unit", mode="before")(lambda v: _optional_code(v))
+    _title = field_validator("title", mode="before")(lambda v: _required_text(v))
+    _product = field_validator("product", mode="before")(lambda v: _code(v))
+    _result = field_validator("expected_result", mode="before")(lambda v: _required_text(v, 1000))
+    _authority = field_validator("authority", mode="before")(lambda v: _optional_code(v))
+
+    @field_validator("units", mode="before")
+    @classmethod
+    def _units(cls, value):
+        if not cells.text(value):
+            return 1
+        number = cells.parse_decimal(value)
+        if number is None or not float(number).is_integer() or not 1 <= number <= 999:
+            raise cells.CellError(_("a whole number from 1 to 999"))
+        return int(number)
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value):
+        day = cells.parse_date(value)
+        if day is None:
+            raise cells.CellError(_("must not be empty"))
+        return day
+
+
+TASK_COLUMNS = [
+    Column("key", "Mã việc"), Column("cadre", "Mã cán bộ", required=False),
+    Column("unit", "Mã đơn vị", required=False), Column("title", "Tên công việc"),
+    Column("product", "Mã sản phẩm"), Column("units", "Số lượng", required=False),
+    Column("expected_result", "Kết quả cần đạt"),
+    Column("authority", "Người nghiệm thu", required=False),
+    Column("deadline", "Hạn hoàn thành"),
+]
