@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -80,6 +80,27 @@ def _period_type_chain():
 
 
 _PERIOD_TYPE = _period_type_chain()  # built once: building it costs more than running it
+
+
+def _recent_sheets():
+    worked = (select(Entry.period_id).where(
+        Entry.cadre_id == bindparam("cadre_id"),
+        or_(Entry.quantity_done.is_not(None), Entry.status != EntryStatus.DRAFT.value))
+        .distinct().scalar_subquery())
+    recent = (select(Period.id).where(Period.id.in_(worked),
+                                      Period.kind != PeriodType.YEAR.value)
+              .order_by(Period.starts_on.desc()).limit(bindparam("limit")).scalar_subquery())
+    return (select(Entry, Period, Target.quantity, Evaluation)
+            .join(Period, Period.id == Entry.period_id)
+            .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
+                       & (Target.period_id == Entry.period_id)
+                       & (Target.product_type_id == Entry.product_type_id))
+            .outerjoin(Evaluation, (Evaluation.cadre_id == Entry.cadre_id)
+                       & (Evaluation.period_id == Entry.period_id))
+            .where(Entry.cadre_id == bindparam("cadre_id"), Entry.period_id.in_(recent)))
+
+
+_RECENT_SHEETS = _recent_sheets()  # built once: 📊 Kết quả reads it on every tap
 
 
 async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
@@ -222,6 +243,33 @@ class KpiService:
             lines = [Line(entries[key], product, targets.get(key, product.default_target))
                      for product in products if (key := (period.id, product.id)) in entries]
             evaluation = evaluations.get(period.id)
+            result.append(PeriodSheet(cadre, period, lines, evaluation,
+                                      self.score(lines, evaluation, cadre)))
+        return result
+
+    async def recent_sheets(self, session: AsyncSession, cadre: Cadre,
+                            limit: int) -> list[PeriodSheet]:
+        """The sheets of the cadre's `limit` latest months and quarters with something
+        reported (the empty drafts made by opening a period's report are not a period
+        worked: they would score 0 and pull the year down), newest first, as they are —
+        the periods, entries, targets and evaluations in one query, the products in one."""
+        rows = (await session.execute(_RECENT_SHEETS, {"cadre_id": cadre.id,
+                                                       "limit": limit})).all()
+        if not rows:
+            return []
+        products = await self._products(session, cadre)
+        found: dict[int, tuple[Period, dict, Evaluation | None]] = {}
+        for entry, period, target, evaluation in rows:
+            _, entries, _ = found.setdefault(period.id, (period, {}, evaluation))
+            entries[entry.product_type_id] = (entry, target)
+        result = []
+        for period, entries, evaluation in sorted(found.values(),
+                                                  key=lambda item: item[0].starts_on,
+                                                  reverse=True):
+            lines = [Line(entries[product.id][0], product,
+                          product.default_target if entries[product.id][1] is None
+                          else entries[product.id][1])
+                     for product in products if product.id in entries]
             result.append(PeriodSheet(cadre, period, lines, evaluation,
                                       self.score(lines, evaluation, cadre)))
         return result
