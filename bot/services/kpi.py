@@ -90,8 +90,14 @@ def _recent_sheets():
     recent = (select(Period.id).where(Period.id.in_(worked),
                                       Period.kind != PeriodType.YEAR.value)
               .order_by(Period.starts_on.desc()).limit(bindparam("limit")).scalar_subquery())
-    return (select(Entry, Period, Target.quantity, Evaluation)
+    # the sheet's lines: the entries of the position's active products (an entry of a
+    # product no longer active, or of another position's, keeps its period but no line)
+    return (select(Period, Evaluation, Entry, ProductType, Target.quantity)
+            .select_from(Entry)
             .join(Period, Period.id == Entry.period_id)
+            .outerjoin(ProductType, (ProductType.id == Entry.product_type_id)
+                       & (ProductType.position_id == bindparam("position_id"))
+                       & ProductType.active.is_(True))
             .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
                        & (Target.period_id == Entry.period_id)
                        & (Target.product_type_id == Entry.product_type_id))
@@ -251,27 +257,24 @@ class KpiService:
                             limit: int) -> list[PeriodSheet]:
         """The sheets of the cadre's `limit` latest months and quarters with something
         reported (the empty drafts made by opening a period's report are not a period
-        worked: they would score 0 and pull the year down), newest first, as they are —
-        the periods, entries, targets and evaluations in one query, the products in one."""
-        rows = (await session.execute(_RECENT_SHEETS, {"cadre_id": cadre.id,
-                                                       "limit": limit})).all()
-        if not rows:
-            return []
-        products = await self._products(session, cadre)
-        found: dict[int, tuple[Period, dict, Evaluation | None]] = {}
-        for entry, period, target, evaluation in rows:
-            _, entries, _ = found.setdefault(period.id, (period, {}, evaluation))
-            entries[entry.product_type_id] = (entry, target)
+        worked: they would score 0 and pull the year down), newest first, as they are:
+        the periods, entries, active products, targets and evaluations in one query."""
+        rows = (await session.execute(_RECENT_SHEETS, {
+            "cadre_id": cadre.id, "position_id": cadre.position_id, "limit": limit})).all()
+        found: dict[int, tuple[Period, list, Evaluation | None]] = {}
+        for period, evaluation, entry, product, target in rows:
+            found.setdefault(period.id, (period, [], evaluation))[1].append(
+                (entry, product, target))
         result = []
-        for period, entries, evaluation in sorted(found.values(),
-                                                  key=lambda item: item[0].starts_on,
-                                                  reverse=True):
-            lines = [Line(entries[product.id][0], product,
-                          product.default_target if entries[product.id][1] is None
-                          else entries[product.id][1])
-                     for product in products if product.id in entries]
-            result.append(PeriodSheet(cadre, period, lines, evaluation,
-                                      self.score(lines, evaluation, cadre)))
+        for period, lines, evaluation in sorted(found.values(),
+                                                key=lambda item: item[0].starts_on,
+                                                reverse=True):
+            sheet_lines = [Line(entry, product, product.default_target if target is None
+                                else target)
+                           for entry, product, target in lines if product is not None]
+            sheet_lines.sort(key=lambda line: (line.product.indicator_group, line.product.id))
+            result.append(PeriodSheet(cadre, period, sheet_lines, evaluation,
+                                      self.score(sheet_lines, evaluation, cadre)))
         return result
 
     async def sheets_of_many(self, session: AsyncSession, cadres: list[Cadre],
