@@ -82,16 +82,10 @@ def _period_type_chain():
 _PERIOD_TYPE = _period_type_chain()  # built once: building it costs more than running it
 
 
-def _recent_sheets():
-    worked = (select(Entry.period_id).where(
-        Entry.cadre_id == bindparam("cadre_id"),
-        or_(Entry.quantity_done.is_not(None), Entry.status != EntryStatus.DRAFT.value))
-        .distinct().scalar_subquery())
-    recent = (select(Period.id).where(Period.id.in_(worked),
-                                      Period.kind != PeriodType.YEAR.value)
-              .order_by(Period.starts_on.desc()).limit(bindparam("limit")).scalar_subquery())
-    # the sheet's lines: the entries of the position's active products (an entry of a
-    # product no longer active, or of another position's, keeps its period but no line)
+def _lines_of(periods):
+    """Rows of (period, evaluation, entry, product, target quantity) of the cadre's entries
+    in `periods`; the product (and so the line) only when it is an active product of the
+    position: an entry of a product no longer active keeps its period but has no line."""
     return (select(Period, Evaluation, Entry, ProductType, Target.quantity)
             .select_from(Entry)
             .join(Period, Period.id == Entry.period_id)
@@ -103,10 +97,44 @@ def _recent_sheets():
                        & (Target.product_type_id == Entry.product_type_id))
             .outerjoin(Evaluation, (Evaluation.cadre_id == Entry.cadre_id)
                        & (Evaluation.period_id == Entry.period_id))
-            .where(Entry.cadre_id == bindparam("cadre_id"), Entry.period_id.in_(recent)))
+            .where(Entry.cadre_id == bindparam("cadre_id"), Entry.period_id.in_(periods)))
 
 
-_RECENT_SHEETS = _recent_sheets()  # built once: 📊 Kết quả reads it on every tap
+def _recent_sheets():
+    """The latest months and quarters with something reported (bindparam `limit`)."""
+    worked = (select(Entry.period_id).where(
+        Entry.cadre_id == bindparam("cadre_id"),
+        or_(Entry.quantity_done.is_not(None), Entry.status != EntryStatus.DRAFT.value))
+        .distinct().scalar_subquery())
+    recent = (select(Period.id).where(Period.id.in_(worked),
+                                      Period.kind != PeriodType.YEAR.value)
+              .order_by(Period.starts_on.desc()).limit(bindparam("limit")).scalar_subquery())
+    return _lines_of(recent)
+
+
+def _sheet():
+    """Every active product of the position with the cadre's entry, target and evaluation
+    of one period (those that exist)."""
+    mine = {"cadre_id": bindparam("cadre_id"), "period_id": bindparam("period_id")}
+    return (select(ProductType, Entry, Target, Evaluation)
+            .outerjoin(Entry, (Entry.product_type_id == ProductType.id)
+                       & (Entry.cadre_id == mine["cadre_id"])
+                       & (Entry.period_id == mine["period_id"]))
+            .outerjoin(Target, (Target.product_type_id == ProductType.id)
+                       & (Target.cadre_id == mine["cadre_id"])
+                       & (Target.period_id == mine["period_id"]))
+            .outerjoin(Evaluation, (Evaluation.cadre_id == mine["cadre_id"])
+                       & (Evaluation.period_id == mine["period_id"]))
+            .where(ProductType.position_id == bindparam("position_id"),
+                   ProductType.active.is_(True))
+            .order_by(ProductType.indicator_group, ProductType.id))
+
+
+# built once (building them costs more than running them): the sheets of 📝 Báo cáo KPI,
+# 📊 Kết quả and the approvals
+_SHEET = _sheet()
+_SHEETS = _lines_of(bindparam("period_ids", expanding=True))
+_RECENT_SHEETS = _recent_sheets()
 
 
 async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
@@ -200,18 +228,11 @@ class KpiService:
         `create`, the missing entries (and targets of an open period) are created."""
         if not create:
             return (await self.sheets(session, cadre, [period]))[0]
-        products = await self._products(session, cadre)
-        targets = {t.product_type_id: t for t in await session.scalars(
-            select(Target).where(Target.cadre_id == cadre.id, Target.period_id == period.id))}
-        entries = {e.product_type_id: e for e in await session.scalars(
-            select(Entry).where(Entry.cadre_id == cadre.id, Entry.period_id == period.id))}
+        rows = (await session.execute(_SHEET, {"cadre_id": cadre.id, "period_id": period.id,
+                                               "position_id": cadre.position_id})).all()
         lines = []
-        for product in products:
-            target = targets.get(product.id)
-            entry = entries.get(product.id)
-            if entry is None and not create:
-                continue
-            if target is None and create and period.status == PeriodStatus.OPEN.value:
+        for product, entry, target, _evaluation in rows:
+            if target is None and period.status == PeriodStatus.OPEN.value:
                 target = Target(cadre_id=cadre.id, period_id=period.id,
                                 product_type_id=product.id, quantity=product.default_target)
                 session.add(target)
@@ -223,7 +244,7 @@ class KpiService:
             quantity = target.quantity if target is not None else product.default_target
             lines.append(Line(entry, product, quantity))
         await session.flush()
-        evaluation = await session.scalar(
+        evaluation = rows[0][3] if rows else await session.scalar(
             select(Evaluation).where(Evaluation.cadre_id == cadre.id,
                                      Evaluation.period_id == period.id))
         score = self.score(lines, evaluation, cadre)
@@ -235,20 +256,32 @@ class KpiService:
         only the products with an entry in that period."""
         if not periods:
             return []
-        ids = [period.id for period in periods]
-        products = await self._products(session, cadre)
-        targets = {(t.period_id, t.product_type_id): t.quantity for t in await session.scalars(
-            select(Target).where(Target.cadre_id == cadre.id, Target.period_id.in_(ids)))}
-        entries = {(e.period_id, e.product_type_id): e for e in await session.scalars(
-            select(Entry).where(Entry.cadre_id == cadre.id, Entry.period_id.in_(ids)))}
-        evaluations = {e.period_id: e for e in await session.scalars(
-            select(Evaluation).where(Evaluation.cadre_id == cadre.id,
-                                     Evaluation.period_id.in_(ids)))}
+        rows = (await session.execute(_SHEETS, {
+            "cadre_id": cadre.id, "position_id": cadre.position_id,
+            "period_ids": [period.id for period in periods]})).all()
+        return await self._assemble(session, cadre, periods, rows)
+
+    async def _assemble(self, session: AsyncSession, cadre: Cadre, periods: list[Period],
+                        rows: list) -> list[PeriodSheet]:
+        """Sheets from rows of (period, evaluation, entry, product or None, target or None):
+        a line for each entry of an active product of the position, in the sheet's order."""
+        found: dict[int, tuple[list, Evaluation | None]] = {}
+        for period, evaluation, entry, product, target in rows:
+            lines, _ = found.setdefault(period.id, ([], evaluation))
+            if product is not None:
+                lines.append(Line(entry, product,
+                                  product.default_target if target is None else target))
+        missing = [period.id for period in periods if period.id not in found]
+        if missing:  # no entry in these periods: their evaluation, if any, read alone
+            evaluations = {e.period_id: e for e in await session.scalars(
+                select(Evaluation).where(Evaluation.cadre_id == cadre.id,
+                                         Evaluation.period_id.in_(missing)))}
+            for period_id in missing:
+                found[period_id] = ([], evaluations.get(period_id))
         result = []
         for period in periods:
-            lines = [Line(entries[key], product, targets.get(key, product.default_target))
-                     for product in products if (key := (period.id, product.id)) in entries]
-            evaluation = evaluations.get(period.id)
+            lines, evaluation = found[period.id]
+            lines.sort(key=lambda line: (line.product.indicator_group, line.product.id))
             result.append(PeriodSheet(cadre, period, lines, evaluation,
                                       self.score(lines, evaluation, cadre)))
         return result
@@ -261,21 +294,9 @@ class KpiService:
         the periods, entries, active products, targets and evaluations in one query."""
         rows = (await session.execute(_RECENT_SHEETS, {
             "cadre_id": cadre.id, "position_id": cadre.position_id, "limit": limit})).all()
-        found: dict[int, tuple[Period, list, Evaluation | None]] = {}
-        for period, evaluation, entry, product, target in rows:
-            found.setdefault(period.id, (period, [], evaluation))[1].append(
-                (entry, product, target))
-        result = []
-        for period, lines, evaluation in sorted(found.values(),
-                                                key=lambda item: item[0].starts_on,
-                                                reverse=True):
-            sheet_lines = [Line(entry, product, product.default_target if target is None
-                                else target)
-                           for entry, product, target in lines if product is not None]
-            sheet_lines.sort(key=lambda line: (line.product.indicator_group, line.product.id))
-            result.append(PeriodSheet(cadre, period, sheet_lines, evaluation,
-                                      self.score(sheet_lines, evaluation, cadre)))
-        return result
+        periods = {row[0].id: row[0] for row in rows}
+        newest = sorted(periods.values(), key=lambda period: period.starts_on, reverse=True)
+        return await self._assemble(session, cadre, newest, rows)
 
     async def sheets_of_many(self, session: AsyncSession, cadres: list[Cadre],
                              period: Period) -> list[PeriodSheet]:
