@@ -329,13 +329,6 @@ class KpiService:
                                           self.score(lines, evaluation, cadre)))
         return result
 
-    async def _products(self, session: AsyncSession, cadre: Cadre) -> list[ProductType]:
-        """The active product types of the cadre's position, in the sheet's order."""
-        return list(await session.scalars(
-            select(ProductType)
-            .where(ProductType.position_id == cadre.position_id, ProductType.active.is_(True))
-            .order_by(ProductType.indicator_group, ProductType.id)))
-
     def score(self, lines: list[Line], evaluation: Evaluation | None, cadre: Cadre) -> PeriodScore:
         """The period's score as it stands: a leader's d, đ, e count once the evaluator has
         set them (before that the projection is the staff formula, and says so)."""
