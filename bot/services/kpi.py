@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -80,6 +80,13 @@ def _period_type_chain():
 
 
 _PERIOD_TYPE = _period_type_chain()  # built once: building it costs more than running it
+
+# The current and previous month and quarter (bindparams k0…k3, y0…y3, n0…n3), each with the
+# unit's period type: what 📝 Báo cáo KPI needs to know which two of them to show.
+_CURRENT_AND_PREVIOUS = (
+    select(Period, _PERIOD_TYPE.scalar_subquery().label("unit_kind"))
+    .where(or_(*(and_(Period.kind == bindparam(f"k{i}"), Period.year == bindparam(f"y{i}"),
+                      Period.number == bindparam(f"n{i}")) for i in range(4)))))
 
 
 def _lines_of(periods):
@@ -185,6 +192,35 @@ class KpiService:
         return await periods.period_for_day(session, kind, today, self.calendar,
                                             self.policy.calendar)
 
+    async def _current_and_previous(self, session: AsyncSession, cadre: Cadre, today: date
+                                    ) -> tuple[Period, Period]:
+        """The cadre's current period and the one before it: with the unit's period type in
+        one query (was three) when both rows exist, as they do after the first use."""
+        keys = []
+        for kind in (PeriodType.MONTH, PeriodType.QUARTER):
+            number = periods.number_of(kind, today)
+            keys += [(kind, today.year, number), (kind, *periods.previous(kind, today.year,
+                                                                           number))]
+        params: dict = {"unit_id": cadre.unit_id}
+        for i, (kind, year, number) in enumerate(keys):
+            params |= {f"k{i}": kind.value, f"y{i}": year, f"n{i}": number}
+        rows = (await session.execute(_CURRENT_AND_PREVIOUS, params)).all()
+        if cadre.unit_id is None:
+            kind = PeriodType.MONTH
+        elif rows:
+            kind = PeriodType(rows[0].unit_kind) if rows[0].unit_kind else PeriodType.MONTH
+        else:
+            kind = await period_type_of_unit(session, cadre.unit_id)
+        found = {(p.kind, p.year, p.number): p for p, _kind in rows}
+        shown = []
+        for key in keys[:2] if kind == PeriodType.MONTH else keys[2:]:
+            period = found.get((key[0].value, key[1], key[2]))
+            if period is None:  # first use: created
+                period = await periods.ensure_period(session, *key, self.calendar,
+                                                     self.policy.calendar)
+            shown.append(period)
+        return shown[0], shown[1]
+
     async def periods_to_show(self, session: AsyncSession, cadre: Cadre, today: date) -> list[Period]:
         """The current period, the one just ended until its submission deadline, and earlier
         ones still open with unfinished entries."""
@@ -195,7 +231,7 @@ class KpiService:
         """`periods_to_show`, earliest first (the current period last), and the states of the
         cadre's entries in each of them (a period without entries is left out): what
         📝 Báo cáo KPI needs to open the period that needs the cadre now."""
-        current = await self.current_period(session, cadre, today)
+        current, prev = await self._current_and_previous(session, cadre, today)
         rows = await session.execute(  # one row per (period, state): ix_entries_cadre_status
             select(Period, Entry.status)
             .join(Entry, Entry.period_id == Period.id)
@@ -211,10 +247,6 @@ class KpiService:
                 earlier[period.id] = period
         # The period just ended stays visible until its submission deadline passes, also
         # once it is sent: the cadre sees it waiting for approval where they sent it from.
-        kind = PeriodType(current.kind)
-        year, number = periods.previous(kind, current.year, current.number)
-        prev = await periods.ensure_period(session, kind, year, number, self.calendar,
-                                           self.policy.calendar)
         # Locked early by the board it stays too, read-only (its screen says so): a report
         # waiting for approval must not vanish from the screen it was sent from (#22 item 10).
         if today <= prev.submission_deadline:
