@@ -142,6 +142,20 @@ def _sheet():
 _SHEET = _sheet()
 _SHEETS = _lines_of(bindparam("period_ids", expanding=True))
 _RECENT_SHEETS = _recent_sheets()
+_ENTRY_LINE = (  # an entry with its period, product and target: every entry step
+    select(Entry, Period, ProductType, Target.quantity)
+    .join(Period, Period.id == Entry.period_id)
+    .join(ProductType, ProductType.id == Entry.product_type_id)
+    .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
+               & (Target.period_id == Entry.period_id)
+               & (Target.product_type_id == Entry.product_type_id))
+    .where(Entry.id == bindparam("entry_id")))
+_PERIOD_STATES = (  # one row per (period, state): ix_entries_cadre_status
+    select(Period, Entry.status)
+    .join(Entry, Entry.period_id == Period.id)
+    .where(Entry.cadre_id == bindparam("cadre_id"), Period.status == PeriodStatus.OPEN.value,
+           Period.starts_on <= bindparam("starts_on"))
+    .group_by(Period.id, Entry.status))
 
 
 async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
@@ -232,13 +246,8 @@ class KpiService:
         cadre's entries in each of them (a period without entries is left out): what
         📝 Báo cáo KPI needs to open the period that needs the cadre now."""
         current, prev = await self._current_and_previous(session, cadre, today)
-        rows = await session.execute(  # one row per (period, state): ix_entries_cadre_status
-            select(Period, Entry.status)
-            .join(Entry, Entry.period_id == Period.id)
-            .where(Entry.cadre_id == cadre.id, Period.status == PeriodStatus.OPEN.value,
-                   Period.starts_on <= current.starts_on)
-            .group_by(Period.id, Entry.status)
-        )
+        rows = await session.execute(_PERIOD_STATES, {"cadre_id": cadre.id,
+                                                      "starts_on": current.starts_on})
         states: dict[int, set[str]] = defaultdict(set)
         earlier: dict[int, Period] = {}
         for period, status in rows.all():
@@ -380,14 +389,7 @@ class KpiService:
         `override`: board correcting it, whatever its state or the period's lock."""
         row = None
         if isinstance(entry_id, int):  # the entry, its period, product and target: one query
-            row = (await session.execute(
-                select(Entry, Period, ProductType, Target.quantity)
-                .join(Period, Period.id == Entry.period_id)
-                .join(ProductType, ProductType.id == Entry.product_type_id)
-                .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
-                           & (Target.period_id == Entry.period_id)
-                           & (Target.product_type_id == Entry.product_type_id))
-                .where(Entry.id == entry_id))).first()
+            row = (await session.execute(_ENTRY_LINE, {"entry_id": entry_id})).first()
         if row is None or row.Entry.cadre_id != cadre_id:
             raise KpiError("not_found")
         entry, period, product, target = row

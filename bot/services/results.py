@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.annual import leaves_of, months_worked, not_worked
@@ -124,6 +124,12 @@ def _months(period: Period) -> int:
     return {PeriodType.MONTH: 1, PeriodType.QUARTER: 3, PeriodType.YEAR: 12}[PeriodType(period.kind)]
 
 
+_YEAR_RATING = (  # built once: 📊 Kết quả reads it on every opening
+    select(Evaluation).join(Period, Period.id == Evaluation.period_id).where(
+        Evaluation.cadre_id == bindparam("cadre_id"), Evaluation.status == "rated",
+        Period.kind == PeriodType.YEAR.value, Period.year == bindparam("year")))
+
+
 async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today: date,
                      limit: int = 12) -> Results:
     sheets = await kpi.recent_sheets(session, cadre, limit)
@@ -135,10 +141,7 @@ async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today
     leaves = not_worked(await leaves_of(session, cadre.id, today.year), kpi.policy.scoring)
     annual = score_year([(r.total, _months(r.period)) for r in this_year],
                         months_worked(today.year, cadre.start_date, leaves), kpi.policy.scoring)
-    rating = await session.scalar(
-        select(Evaluation).join(Period, Period.id == Evaluation.period_id).where(
-            Evaluation.cadre_id == cadre.id, Evaluation.status == "rated",
-            Period.kind == PeriodType.YEAR.value, Period.year == today.year))
+    rating = await session.scalar(_YEAR_RATING, {"cadre_id": cadre.id, "year": today.year})
     return Results(found, today.year, annual, rating)
 
 
