@@ -26,7 +26,6 @@ from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.jobs import digests, leadership, reminders
 from bot.jobs.outbox import OutboxWorker
-from bot.sqlite_driver import statements_on_loop
 from bot.telegram_request import UpdateAwareRequest
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
@@ -64,13 +63,11 @@ FEATURE_MODULES = [
 
 class CadreApplication(Application):
     """PTB's Application, with the update's transaction closed when its handling ends
-    (whichever path it took: handled, refused by the gate, or matched by no handler), and
-    its SQLite statements run on the event loop (bot/sqlite_driver.py)."""
+    (whichever path it took: handled, refused by the gate, or matched by no handler)."""
 
     async def process_update(self, update: object) -> None:
-        with statements_on_loop():
-            async with end_of_update():
-                await super().process_update(update)
+        async with end_of_update():
+            await super().process_update(update)
 
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]

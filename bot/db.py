@@ -16,13 +16,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.db_health import DatabaseHealth
-from bot.sqlite_driver import (  # noqa: F401 - statements_in_thread: for handlers
-    PATIENT_BUSY_TIMEOUT_MS,
-    statements_in_thread,
-    use_one_trip_cursors,
-)
+from bot.sqlite_driver import use_one_trip_cursors
 
-SQLITE_BUSY_TIMEOUT_MS = PATIENT_BUSY_TIMEOUT_MS
+SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

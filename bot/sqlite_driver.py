@@ -8,16 +8,6 @@ Here the cursor does execute + fetchall + close in one trip and keeps the rows, 
 or rollback with no transaction open takes no trip; everything else (connecting, closing,
 errors) is aiosqlite's own.
 
-While an update is handled (`statements_on_loop()`, set by the application around each
-update), a statement or a commit runs directly on the event loop instead: no trip at all.
-SQLite answers an update's short statements in microseconds, far less than the hand-off
-to the thread and back. Such a statement never waits on the loop for another process's
-lock: on the loop the connection's busy timeout is 0, and a statement refused as busy
-(nothing done; SQLite takes its locks before it changes anything) is run again in the
-connection's thread with the full busy timeout (`bot.db.SQLITE_BUSY_TIMEOUT_MS`), as every
-statement outside an update is (scheduled jobs, the CLI). Long work started from a tap
-(a file import or export, a digest) opts out with `statements_in_thread()`.
-
 It relies on aiosqlite's private `Connection._execute`, `_conn`, `_thread` and
 `aiosqlite.context.Result`, and on SQLAlchemy's `async_creator_fn` connect argument —
 verified with aiosqlite 0.22 and SQLAlchemy 2.0.38–2.1 (the ranges pyproject.toml allows).
@@ -27,13 +17,10 @@ behaviour) and one WARNING says so.
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -44,40 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 _warned = False
-
-SQLITE_BUSY = 5  # sqlite3.OperationalError.sqlite_errorcode & 0xFF when a lock is held
-PATIENT_BUSY_TIMEOUT_MS = 15_000  # in the thread (bot.db.SQLITE_BUSY_TIMEOUT_MS)
-
-_ON_LOOP: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_on_loop",
-                                                                default=False)
-
-
-@contextmanager
-def statements_on_loop() -> Iterator[None]:
-    """Statements run inside this block (in this task) go directly on the event loop."""
-    token = _ON_LOOP.set(True)
-    try:
-        yield
-    finally:
-        _ON_LOOP.reset(token)
-
-
-@contextmanager
-def statements_in_thread() -> Iterator[None]:
-    """Statements run inside this block (in this task) go to the connection's thread, which
-    lets the event loop serve others meanwhile: for long queries started by an update."""
-    token = _ON_LOOP.set(False)
-    try:
-        yield
-    finally:
-        _ON_LOOP.reset(token)
-
-
-def _busy(error: sqlite3.OperationalError) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is None:  # before Python 3.11
-        return "locked" in str(error) or "busy" in str(error)
-    return code & 0xFF == SQLITE_BUSY
 
 
 class OneTripCursor:
@@ -94,10 +47,7 @@ class OneTripCursor:
         self.lastrowid: int | None = None
 
     def _run(self, method: str, sql: str, parameters: Any) -> tuple:
-        """The statement, its rows and its counts (in the connection's thread, or on the
-        event loop)."""
-        if sql.startswith("PRAGMA busy_timeout"):  # the connect pragmas: set it again
-            self._connection._busy_timeout_ms = None
+        """In the connection's thread: the statement, its rows and its counts."""
         cursor = self._connection._conn.cursor()
         try:
             if parameters is None:
@@ -111,7 +61,7 @@ class OneTripCursor:
 
     async def _trip(self, method: str, sql: str, parameters: Any) -> OneTripCursor:
         rows, self.description, self.rowcount, self.lastrowid = \
-            await self._connection._call(self._run, method, sql, parameters)
+            await self._connection._execute(self._run, method, sql, parameters)
         self._rows = deque(rows)
         return self
 
@@ -137,28 +87,6 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
-    _busy_timeout_ms: int | None = None  # as last set on this connection; None: unknown
-
-    def _with_busy_timeout(self, milliseconds: int, function, *args) -> Any:
-        if self._busy_timeout_ms != milliseconds:
-            self._conn.execute(f"PRAGMA busy_timeout={milliseconds}")
-            self._busy_timeout_ms = milliseconds
-        return function(*args)
-
-    async def _call(self, function, *args) -> Any:
-        """`function(*args)` on this connection: on the event loop while an update is
-        handled (a busy refusal goes to the thread), else in the connection's thread. Only
-        one call on a connection is under way at a time (SQLAlchemy awaits each), so the
-        two never overlap."""
-        if _ON_LOOP.get() and self._running and self._connection is not None:
-            try:
-                return self._with_busy_timeout(0, function, *args)
-            except sqlite3.OperationalError as error:
-                if not _busy(error):
-                    raise
-        return await self._execute(self._with_busy_timeout, PATIENT_BUSY_TIMEOUT_MS,
-                                   function, *args)
-
     def cursor(self) -> Result:  # awaitable and an async context manager, like aiosqlite's
         return Result(self._new_cursor())
 
@@ -171,11 +99,11 @@ class OneTripConnection(aiosqlite.Connection):
 
     async def commit(self) -> None:
         if not self._idle():
-            await self._call(self._conn.commit)
+            await super().commit()
 
     async def rollback(self) -> None:
         if not self._idle():
-            await self._call(self._conn.rollback)
+            await super().rollback()
 
     async def _new_cursor(self) -> OneTripCursor:
         return OneTripCursor(self)
@@ -183,7 +111,6 @@ class OneTripConnection(aiosqlite.Connection):
 
 def _connect(*args: Any, **kwargs: Any) -> OneTripConnection:
     """What `aiosqlite.connect` does, with our connection class."""
-    kwargs["check_same_thread"] = False  # used from the event loop's thread too (see _call)
     connection = OneTripConnection(partial(sqlite3.connect, *args, **kwargs), iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy's adapter does: never block exit
     return connection

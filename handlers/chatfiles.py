@@ -30,14 +30,7 @@ from bot.context import BotContext
 from bot.services import chat_exports, chat_imports
 from bot.services.chat_imports import ChatImportError
 from handlers.callbacks import decode
-from handlers.common import (
-    edit_or_send,
-    final,
-    long_statements,
-    one_transaction,
-    refuse,
-    stop_on_error,
-)
+from handlers.common import edit_or_send, final, one_transaction, refuse, stop_on_error
 from handlers.screens import chatfiles as screens
 from handlers.screens.common import stale
 
@@ -61,7 +54,6 @@ async def _send_details(context: BotContext, chat: int, found) -> None:
             screens.details_name(found.file_name)))
 
 
-@long_statements
 async def on_document(update: Update, context: BotContext) -> None:
     """A document no flow took. The board's spreadsheets are import candidates; anybody
     else's file goes on to the fallback, as before."""
@@ -165,7 +157,6 @@ TAPS = {screens.APPLY: _apply_all, screens.APPLY_VALID: _apply_valid,
 
 
 @one_transaction
-@long_statements
 async def on_import_tap(update: Update, context: BotContext) -> None:
     tap = decode(update.callback_query.data, screens.PREFIX)
     if tap is None or tap.action not in TAPS:
@@ -186,7 +177,6 @@ async def on_import_tap(update: Update, context: BotContext) -> None:
 
 
 @one_transaction
-@long_statements
 async def on_files_tap(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.FILES_PREFIX)

@@ -10,7 +10,6 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.db import statements_in_thread
 
 
 async def edit_or_send(update: Update, context: BotContext, text: str, markup=None) -> None:
@@ -42,19 +41,6 @@ def one_transaction(callback):
     (the fallback's answers) the gate's read is committed."""
     callback.shares_update_transaction = True
     return callback
-
-
-def long_statements(callback):
-    """Mark a handler whose queries can be long (a file read or written, a digest): on
-    SQLite they run in the connection's thread, so the event loop serves others meanwhile,
-    instead of on the loop as an update's short statements do (bot/sqlite_driver.py)."""
-
-    @functools.wraps(callback)
-    async def wrapper(update: Update, context: BotContext) -> None:
-        with statements_in_thread():
-            await callback(update, context)
-
-    return wrapper
 
 
 def stop_on_error(callback, *, begins_update: bool = False):

@@ -18,7 +18,7 @@ from bot.jobs.digests import send_parts
 from bot.services import digests
 from bot.services.digests import DigestError
 from handlers.callbacks import decode
-from handlers.common import edit_or_send, final, long_statements, one_transaction, refuse
+from handlers.common import edit_or_send, final, one_transaction, refuse
 from handlers.menu import ITEMS, register_item
 from handlers.screens import digest as screens
 from handlers.screens.common import stale
@@ -33,7 +33,6 @@ async def _send(context: BotContext, chat: int, found: digests.DigestView) -> No
 
 
 @one_transaction
-@long_statements
 async def on_digest(update: Update, context: BotContext) -> None:
     """From the menu: the digest of the period under review."""
     services = context.services
@@ -48,7 +47,6 @@ async def on_digest(update: Update, context: BotContext) -> None:
 
 
 @one_transaction
-@long_statements
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.PREFIX)

@@ -1,17 +1,14 @@
 """The one-trip SQLite cursor (bot/sqlite_driver.py) behaves as aiosqlite's does: rows,
 counts, ids, RETURNING, errors, transactions, and it takes one trip per statement."""
 
-import asyncio
 import collections
-import sqlite3
-import time
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
-from bot.sqlite_driver import OneTripConnection, statements_in_thread, statements_on_loop
+from bot.sqlite_driver import OneTripConnection
 from models import OrgUnit
 
 
@@ -63,7 +60,7 @@ async def test_one_trip_per_statement_and_none_for_a_read_only_commit(sqlite_db,
     original = OneTripConnection._execute
 
     async def counting(self, fn, *args, **kwargs):
-        trips[getattr(args[1], "__name__", "?")] += 1  # _with_busy_timeout(ms, function, …)
+        trips[getattr(fn, "__name__", "?")] += 1
         return await original(self, fn, *args, **kwargs)
 
     async with sqlite_db.session() as s:  # a pooled connection, pragmas done
@@ -77,86 +74,6 @@ async def test_one_trip_per_statement_and_none_for_a_read_only_commit(sqlite_db,
     async with sqlite_db.session() as s:
         s.add(OrgUnit(code="C", name="Xã C", level="xa"))
     assert trips["commit"] == 1 and sum(trips.values()) == 2  # the INSERT and its commit
-
-
-async def test_an_updates_statements_take_no_trip(sqlite_db, monkeypatch):
-    """Inside `statements_on_loop()` (around every update) statements and the commit run on
-    the event loop: no trip; the rows, counts and the transaction are the same."""
-    trips = []
-    original = OneTripConnection._execute
-
-    async def counting(self, fn, *args, **kwargs):
-        trips.append(args)
-        return await original(self, fn, *args, **kwargs)
-
-    async with sqlite_db.session() as s:  # a pooled connection, pragmas done
-        await s.execute(text("select 1"))
-    monkeypatch.setattr(OneTripConnection, "_execute", counting)
-    with statements_on_loop():
-        async with sqlite_db.session() as s:
-            s.add(OrgUnit(code="L", name="Xã L", level="xa"))
-            await s.flush()
-            changed = await s.execute(update(OrgUnit).where(OrgUnit.code == "L")
-                                      .values(sector="y tế"))
-            assert changed.rowcount == 1
-        with pytest.raises(IntegrityError):
-            async with sqlite_db.session() as s:
-                s.add(OrgUnit(code="M", name="Xã M", level="xa"))
-                await s.flush()
-                s.add(OrgUnit(code="L", name="trùng mã", level="xa"))
-                await s.flush()
-        async with sqlite_db.session() as s:
-            assert list(await s.scalars(select(OrgUnit.code))) == ["L"]  # M rolled back
-            with statements_in_thread():  # a long query of a tap: in the thread
-                assert await s.scalar(select(func.count()).select_from(OrgUnit)) == 1
-    assert len(trips) == 1
-
-
-def _hold_write_lock(path, seconds: float) -> None:
-    """Another process's writer: holds the database's write lock for `seconds`."""
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    time.sleep(seconds)
-    other.execute("COMMIT")
-    other.close()
-
-
-async def test_a_locked_database_does_not_block_the_loop(sqlite_db, tmp_path):
-    """While another connection holds the write lock, an update's write waits in the
-    connection's thread (the full busy timeout), not on the event loop: the loop keeps
-    serving others, and the write succeeds once the lock is released."""
-    async with sqlite_db.session() as s:
-        await s.execute(text("select 1"))
-    holder = asyncio.get_running_loop().run_in_executor(
-        None, _hold_write_lock, f"{tmp_path}/t.db", 0.6)
-    await asyncio.sleep(0.1)  # the lock is taken
-    ticks = 0
-
-    async def ticking():
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.02)
-            ticks += 1
-
-    ticker = asyncio.create_task(ticking())
-    started = time.monotonic()
-    with statements_on_loop():
-        async with sqlite_db.session() as s:
-            s.add(OrgUnit(code="U", name="Xã U", level="xa"))
-    waited = time.monotonic() - started
-    ticker.cancel()
-    await holder
-    assert waited >= 0.3  # it did wait for the lock …
-    assert ticks >= 10  # … without holding up the loop
-    async with sqlite_db.session() as s:
-        assert sorted(await s.scalars(select(OrgUnit.code))) == ["U"]
-    # and a statement outside an update still waits patiently after the loop's 0
-    holder = asyncio.get_running_loop().run_in_executor(
-        None, _hold_write_lock, f"{tmp_path}/t.db", 0.3)
-    await asyncio.sleep(0.1)
-    async with sqlite_db.session() as s:
-        s.add(OrgUnit(code="J", name="Xã J", level="xa"))
-    await holder
 
 
 async def test_the_engine_uses_the_one_trip_driver(sqlite_db):
