@@ -115,3 +115,42 @@ async def test_a_refused_update_keeps_nothing_it_did_before_failing(db):
         pass
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Period)) == 0
+
+
+async def test_the_report_shows_the_units_kind_of_period_created_then_read_in_one_query(db):
+    """📝 Báo cáo KPI's current and previous period follow the unit's inherited period type,
+    the first time (the rows created) and after (the type and both rows in one query)."""
+    from sqlalchemy import event
+
+    from bot.policy import Policy
+    from bot.services.calendar import WorkCalendar
+    from bot.services.kpi import KpiService
+    from models import Cadre, OrgUnit
+
+    policy = Policy()
+    kpi = KpiService(policy, WorkCalendar(policy.calendar))
+    async with db.session() as s:
+        province = OrgUnit(code="T", name="Tỉnh", level="tinh", period_type="quarter")
+        s.add(province)
+        await s.flush()
+        commune = OrgUnit(code="X", name="Xã", level="xa", parent_id=province.id)
+        s.add(commune)
+        await s.flush()
+        quarterly = Cadre(code="Q1", full_name="Lê Quý", unit_id=commune.id)
+        monthly = Cadre(code="M1", full_name="Lê Nguyệt", unit_id=None)
+        s.add_all([quarterly, monthly])
+        await s.flush()
+        today = date(2027, 4, 2)  # Q2 begun, Q1's report still due
+        statements = []
+        event.listen(db.engine.sync_engine, "before_cursor_execute",
+                     lambda *args: statements.append(args[2]))
+        for attempt in range(2):
+            statements.clear()
+            shown = await kpi.periods_to_show(s, quarterly, today)
+            assert [(p.kind, p.year, p.number) for p in shown] == [
+                ("quarter", 2027, 1), ("quarter", 2027, 2)]
+            if attempt:
+                assert len(statements) == 2  # the periods with the type; the entries' states
+        shown = await kpi.periods_to_show(s, monthly, today)
+        assert [(p.kind, p.year, p.number) for p in shown] == [("month", 2027, 3),
+                                                                ("month", 2027, 4)]

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, _, fmt_percent, vietnamese_name_key
@@ -654,13 +654,17 @@ class AnnualService:
 record_leave = leave_rules.record
 
 
+_LEAVES_OF_YEAR = (select(Leave).where(  # built once: 📊 Kết quả reads it on every opening
+    Leave.cadre_id == bindparam("cadre_id"),
+    Leave.status.in_([LeaveStatus.CONFIRMED.value, LeaveStatus.PENDING.value]),
+    Leave.starts_on <= bindparam("last"), Leave.ends_on >= bindparam("first"))
+    .order_by(Leave.starts_on))
+
+
 async def leaves_of(session: AsyncSession, cadre_id: int, year: int) -> list[Leave]:
     """The year's leave, confirmed or waiting for confirmation (shown with its state)."""
-    return list(await session.scalars(select(Leave).where(
-        Leave.cadre_id == cadre_id,
-        Leave.status.in_([LeaveStatus.CONFIRMED.value, LeaveStatus.PENDING.value]),
-        Leave.starts_on <= date(year, 12, 31),
-        Leave.ends_on >= date(year, 1, 1)).order_by(Leave.starts_on)))
+    return list(await session.scalars(_LEAVES_OF_YEAR, {
+        "cadre_id": cadre_id, "last": date(year, 12, 31), "first": date(year, 1, 1)}))
 
 
 def cap_sentence(scoring: ScoringPolicy, outstanding: bool) -> str:

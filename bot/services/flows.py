@@ -26,8 +26,22 @@ async def get_flow(session: AsyncSession, chat_id: int) -> Flow | None:
     return as_flow(await session.get(FlowState, chat_id))
 
 
+def remember_read(session: AsyncSession, chat_id: int, row: FlowState | None) -> None:
+    """The chat's flow row as the update's transaction read it (the gate's query): a later
+    set or clear in the same transaction need not look for it again."""
+    session.info.setdefault("flow_present", {})[chat_id] = row is not None
+
+
+def _known_absent(session: AsyncSession, chat_id: int) -> bool:
+    """This transaction read the chat's flow (or cleared it) and there is none: kept up to
+    date by `set_flow` and `clear_flow`. (A chat's updates are handled in order, one at a
+    time — bot/inbound.py — so no other update adds one meanwhile.)"""
+    return session.info.get("flow_present", {}).get(chat_id) is False
+
+
 async def set_flow(session: AsyncSession, chat_id: int, flow: Flow, now: datetime) -> None:
-    row = await session.get(FlowState, chat_id)
+    row = None if _known_absent(session, chat_id) else await session.get(FlowState, chat_id)
+    session.info.setdefault("flow_present", {})[chat_id] = True
     if row is None:
         session.add(
             FlowState(chat_id=chat_id, flow=flow.name, step=flow.step, data=flow.data, updated_at=now)
@@ -38,7 +52,10 @@ async def set_flow(session: AsyncSession, chat_id: int, flow: Flow, now: datetim
 
 async def clear_flow(session: AsyncSession, chat_id: int) -> bool:
     """Leave any flow; returns whether there was one."""
+    if _known_absent(session, chat_id):
+        return False
     result = await session.execute(delete(FlowState).where(FlowState.chat_id == chat_id))
+    session.info.setdefault("flow_present", {})[chat_id] = False
     return bool(result.rowcount)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from bot.i18n import DEFAULT_TZ
 from bot.phones import normalize_phone
-from bot.services import audit
+from bot.services import audit, flows
 from models import Cadre, Delegation, FlowState, InviteCode, RoleGrant
 from models.enums import Role
 
@@ -140,6 +140,7 @@ async def sender(session: AsyncSession, telegram_user_id: int, chat_id: int, now
     # the session's identity map holds objects weakly: this keeps the record (and the flow
     # row, held by the result) there for the update's later reads
     session.info["sender"] = (cadre, first.FlowState)
+    flows.remember_read(session, chat_id, first.FlowState)
     roles = {Role.CADRE} | {Role(row.role) for row in rows if row.role}
     if first.evaluates or first.delegated:
         roles.add(Role.SUPERVISOR)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, literal, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -81,6 +81,82 @@ def _period_type_chain():
 
 _PERIOD_TYPE = _period_type_chain()  # built once: building it costs more than running it
 
+# The current and previous month and quarter (bindparams k0…k3, y0…y3, n0…n3), each with the
+# unit's period type: what 📝 Báo cáo KPI needs to know which two of them to show.
+_CURRENT_AND_PREVIOUS = (
+    select(Period, _PERIOD_TYPE.scalar_subquery().label("unit_kind"))
+    .where(or_(*(and_(Period.kind == bindparam(f"k{i}"), Period.year == bindparam(f"y{i}"),
+                      Period.number == bindparam(f"n{i}")) for i in range(4)))))
+
+
+def _lines_of(periods):
+    """Rows of (period, evaluation, entry, product, target quantity) of the cadre's entries
+    in `periods`; the product (and so the line) only when it is an active product of the
+    position: an entry of a product no longer active keeps its period but has no line."""
+    return (select(Period, Evaluation, Entry, ProductType, Target.quantity)
+            .select_from(Entry)
+            .join(Period, Period.id == Entry.period_id)
+            .outerjoin(ProductType, (ProductType.id == Entry.product_type_id)
+                       & (ProductType.position_id == bindparam("position_id"))
+                       & ProductType.active.is_(True))
+            .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
+                       & (Target.period_id == Entry.period_id)
+                       & (Target.product_type_id == Entry.product_type_id))
+            .outerjoin(Evaluation, (Evaluation.cadre_id == Entry.cadre_id)
+                       & (Evaluation.period_id == Entry.period_id))
+            .where(Entry.cadre_id == bindparam("cadre_id"), Entry.period_id.in_(periods)))
+
+
+def _recent_sheets():
+    """The latest months and quarters with something reported (bindparam `limit`)."""
+    worked = (select(Entry.period_id).where(
+        Entry.cadre_id == bindparam("cadre_id"),
+        or_(Entry.quantity_done.is_not(None), Entry.status != EntryStatus.DRAFT.value))
+        .distinct().scalar_subquery())
+    recent = (select(Period.id).where(Period.id.in_(worked),
+                                      Period.kind != PeriodType.YEAR.value)
+              .order_by(Period.starts_on.desc()).limit(bindparam("limit")).scalar_subquery())
+    return _lines_of(recent)
+
+
+def _sheet():
+    """Every active product of the position with the cadre's entry, target and evaluation
+    of one period (those that exist)."""
+    mine = {"cadre_id": bindparam("cadre_id"), "period_id": bindparam("period_id")}
+    return (select(ProductType, Entry, Target, Evaluation)
+            .outerjoin(Entry, (Entry.product_type_id == ProductType.id)
+                       & (Entry.cadre_id == mine["cadre_id"])
+                       & (Entry.period_id == mine["period_id"]))
+            .outerjoin(Target, (Target.product_type_id == ProductType.id)
+                       & (Target.cadre_id == mine["cadre_id"])
+                       & (Target.period_id == mine["period_id"]))
+            .outerjoin(Evaluation, (Evaluation.cadre_id == mine["cadre_id"])
+                       & (Evaluation.period_id == mine["period_id"]))
+            .where(ProductType.position_id == bindparam("position_id"),
+                   ProductType.active.is_(True))
+            .order_by(ProductType.indicator_group, ProductType.id))
+
+
+# built once (building them costs more than running them): the sheets of 📝 Báo cáo KPI,
+# 📊 Kết quả and the approvals
+_SHEET = _sheet()
+_SHEETS = _lines_of(bindparam("period_ids", expanding=True))
+_RECENT_SHEETS = _recent_sheets()
+_ENTRY_LINE = (  # an entry with its period, product and target: every entry step
+    select(Entry, Period, ProductType, Target.quantity)
+    .join(Period, Period.id == Entry.period_id)
+    .join(ProductType, ProductType.id == Entry.product_type_id)
+    .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
+               & (Target.period_id == Entry.period_id)
+               & (Target.product_type_id == Entry.product_type_id))
+    .where(Entry.id == bindparam("entry_id")))
+_PERIOD_STATES = (  # one row per (period, state): ix_entries_cadre_status
+    select(Period, Entry.status)
+    .join(Entry, Entry.period_id == Period.id)
+    .where(Entry.cadre_id == bindparam("cadre_id"), Period.status == PeriodStatus.OPEN.value,
+           Period.starts_on <= bindparam("starts_on"))
+    .group_by(Period.id, Entry.status))
+
 
 async def period_type_of_unit(session: AsyncSession, unit_id: int | None) -> PeriodType:
     """Month or quarter, inherited up the unit tree (month at the root); one query."""
@@ -131,6 +207,35 @@ class KpiService:
         return await periods.period_for_day(session, kind, today, self.calendar,
                                             self.policy.calendar)
 
+    async def _current_and_previous(self, session: AsyncSession, cadre: Cadre, today: date
+                                    ) -> tuple[Period, Period]:
+        """The cadre's current period and the one before it: with the unit's period type in
+        one query (was three) when both rows exist, as they do after the first use."""
+        keys = []
+        for kind in (PeriodType.MONTH, PeriodType.QUARTER):
+            number = periods.number_of(kind, today)
+            keys += [(kind, today.year, number), (kind, *periods.previous(kind, today.year,
+                                                                           number))]
+        params: dict = {"unit_id": cadre.unit_id}
+        for i, (kind, year, number) in enumerate(keys):
+            params |= {f"k{i}": kind.value, f"y{i}": year, f"n{i}": number}
+        rows = (await session.execute(_CURRENT_AND_PREVIOUS, params)).all()
+        if cadre.unit_id is None:
+            kind = PeriodType.MONTH
+        elif rows:
+            kind = PeriodType(rows[0].unit_kind) if rows[0].unit_kind else PeriodType.MONTH
+        else:
+            kind = await period_type_of_unit(session, cadre.unit_id)
+        found = {(p.kind, p.year, p.number): p for p, _kind in rows}
+        shown = []
+        for key in keys[:2] if kind == PeriodType.MONTH else keys[2:]:
+            period = found.get((key[0].value, key[1], key[2]))
+            if period is None:  # first use: created
+                period = await periods.ensure_period(session, *key, self.calendar,
+                                                     self.policy.calendar)
+            shown.append(period)
+        return shown[0], shown[1]
+
     async def periods_to_show(self, session: AsyncSession, cadre: Cadre, today: date) -> list[Period]:
         """The current period, the one just ended until its submission deadline, and earlier
         ones still open with unfinished entries."""
@@ -141,14 +246,9 @@ class KpiService:
         """`periods_to_show`, earliest first (the current period last), and the states of the
         cadre's entries in each of them (a period without entries is left out): what
         📝 Báo cáo KPI needs to open the period that needs the cadre now."""
-        current = await self.current_period(session, cadre, today)
-        rows = await session.execute(  # one row per (period, state): ix_entries_cadre_status
-            select(Period, Entry.status)
-            .join(Entry, Entry.period_id == Period.id)
-            .where(Entry.cadre_id == cadre.id, Period.status == PeriodStatus.OPEN.value,
-                   Period.starts_on <= current.starts_on)
-            .group_by(Period.id, Entry.status)
-        )
+        current, prev = await self._current_and_previous(session, cadre, today)
+        rows = await session.execute(_PERIOD_STATES, {"cadre_id": cadre.id,
+                                                      "starts_on": current.starts_on})
         states: dict[int, set[str]] = defaultdict(set)
         earlier: dict[int, Period] = {}
         for period, status in rows.all():
@@ -157,10 +257,6 @@ class KpiService:
                 earlier[period.id] = period
         # The period just ended stays visible until its submission deadline passes, also
         # once it is sent: the cadre sees it waiting for approval where they sent it from.
-        kind = PeriodType(current.kind)
-        year, number = periods.previous(kind, current.year, current.number)
-        prev = await periods.ensure_period(session, kind, year, number, self.calendar,
-                                           self.policy.calendar)
         # Locked early by the board it stays too, read-only (its screen says so): a report
         # waiting for approval must not vanish from the screen it was sent from (#22 item 10).
         if today <= prev.submission_deadline:
@@ -174,18 +270,11 @@ class KpiService:
         `create`, the missing entries (and targets of an open period) are created."""
         if not create:
             return (await self.sheets(session, cadre, [period]))[0]
-        products = await self._products(session, cadre)
-        targets = {t.product_type_id: t for t in await session.scalars(
-            select(Target).where(Target.cadre_id == cadre.id, Target.period_id == period.id))}
-        entries = {e.product_type_id: e for e in await session.scalars(
-            select(Entry).where(Entry.cadre_id == cadre.id, Entry.period_id == period.id))}
+        rows = (await session.execute(_SHEET, {"cadre_id": cadre.id, "period_id": period.id,
+                                               "position_id": cadre.position_id})).all()
         lines = []
-        for product in products:
-            target = targets.get(product.id)
-            entry = entries.get(product.id)
-            if entry is None and not create:
-                continue
-            if target is None and create and period.status == PeriodStatus.OPEN.value:
+        for product, entry, target, _evaluation in rows:
+            if target is None and period.status == PeriodStatus.OPEN.value:
                 target = Target(cadre_id=cadre.id, period_id=period.id,
                                 product_type_id=product.id, quantity=product.default_target)
                 session.add(target)
@@ -197,7 +286,7 @@ class KpiService:
             quantity = target.quantity if target is not None else product.default_target
             lines.append(Line(entry, product, quantity))
         await session.flush()
-        evaluation = await session.scalar(
+        evaluation = rows[0][3] if rows else await session.scalar(
             select(Evaluation).where(Evaluation.cadre_id == cadre.id,
                                      Evaluation.period_id == period.id))
         score = self.score(lines, evaluation, cadre)
@@ -209,23 +298,47 @@ class KpiService:
         only the products with an entry in that period."""
         if not periods:
             return []
-        ids = [period.id for period in periods]
-        products = await self._products(session, cadre)
-        targets = {(t.period_id, t.product_type_id): t.quantity for t in await session.scalars(
-            select(Target).where(Target.cadre_id == cadre.id, Target.period_id.in_(ids)))}
-        entries = {(e.period_id, e.product_type_id): e for e in await session.scalars(
-            select(Entry).where(Entry.cadre_id == cadre.id, Entry.period_id.in_(ids)))}
-        evaluations = {e.period_id: e for e in await session.scalars(
-            select(Evaluation).where(Evaluation.cadre_id == cadre.id,
-                                     Evaluation.period_id.in_(ids)))}
+        rows = (await session.execute(_SHEETS, {
+            "cadre_id": cadre.id, "position_id": cadre.position_id,
+            "period_ids": [period.id for period in periods]})).all()
+        return await self._assemble(session, cadre, periods, rows)
+
+    async def _assemble(self, session: AsyncSession, cadre: Cadre, periods: list[Period],
+                        rows: list) -> list[PeriodSheet]:
+        """Sheets from rows of (period, evaluation, entry, product or None, target or None):
+        a line for each entry of an active product of the position, in the sheet's order."""
+        found: dict[int, tuple[list, Evaluation | None]] = {}
+        for period, evaluation, entry, product, target in rows:
+            lines, _ = found.setdefault(period.id, ([], evaluation))
+            if product is not None:
+                lines.append(Line(entry, product,
+                                  product.default_target if target is None else target))
+        missing = [period.id for period in periods if period.id not in found]
+        if missing:  # no entry in these periods: their evaluation, if any, read alone
+            evaluations = {e.period_id: e for e in await session.scalars(
+                select(Evaluation).where(Evaluation.cadre_id == cadre.id,
+                                         Evaluation.period_id.in_(missing)))}
+            for period_id in missing:
+                found[period_id] = ([], evaluations.get(period_id))
         result = []
         for period in periods:
-            lines = [Line(entries[key], product, targets.get(key, product.default_target))
-                     for product in products if (key := (period.id, product.id)) in entries]
-            evaluation = evaluations.get(period.id)
+            lines, evaluation = found[period.id]
+            lines.sort(key=lambda line: (line.product.indicator_group, line.product.id))
             result.append(PeriodSheet(cadre, period, lines, evaluation,
                                       self.score(lines, evaluation, cadre)))
         return result
+
+    async def recent_sheets(self, session: AsyncSession, cadre: Cadre,
+                            limit: int) -> list[PeriodSheet]:
+        """The sheets of the cadre's `limit` latest months and quarters with something
+        reported (the empty drafts made by opening a period's report are not a period
+        worked: they would score 0 and pull the year down), newest first, as they are:
+        the periods, entries, active products, targets and evaluations in one query."""
+        rows = (await session.execute(_RECENT_SHEETS, {
+            "cadre_id": cadre.id, "position_id": cadre.position_id, "limit": limit})).all()
+        periods = {row[0].id: row[0] for row in rows}
+        newest = sorted(periods.values(), key=lambda period: period.starts_on, reverse=True)
+        return await self._assemble(session, cadre, newest, rows)
 
     async def sheets_of_many(self, session: AsyncSession, cadres: list[Cadre],
                              period: Period) -> list[PeriodSheet]:
@@ -258,13 +371,6 @@ class KpiService:
                                           self.score(lines, evaluation, cadre)))
         return result
 
-    async def _products(self, session: AsyncSession, cadre: Cadre) -> list[ProductType]:
-        """The active product types of the cadre's position, in the sheet's order."""
-        return list(await session.scalars(
-            select(ProductType)
-            .where(ProductType.position_id == cadre.position_id, ProductType.active.is_(True))
-            .order_by(ProductType.indicator_group, ProductType.id)))
-
     def score(self, lines: list[Line], evaluation: Evaluation | None, cadre: Cadre) -> PeriodScore:
         """The period's score as it stands: a leader's d, đ, e count once the evaluator has
         set them (before that the projection is the staff formula, and says so)."""
@@ -284,14 +390,7 @@ class KpiService:
         `override`: board correcting it, whatever its state or the period's lock."""
         row = None
         if isinstance(entry_id, int):  # the entry, its period, product and target: one query
-            row = (await session.execute(
-                select(Entry, Period, ProductType, Target.quantity)
-                .join(Period, Period.id == Entry.period_id)
-                .join(ProductType, ProductType.id == Entry.product_type_id)
-                .outerjoin(Target, (Target.cadre_id == Entry.cadre_id)
-                           & (Target.period_id == Entry.period_id)
-                           & (Target.product_type_id == Entry.product_type_id))
-                .where(Entry.id == entry_id))).first()
+            row = (await session.execute(_ENTRY_LINE, {"entry_id": entry_id})).first()
         if row is None or row.Entry.cadre_id != cadre_id:
             raise KpiError("not_found")
         entry, period, product, target = row

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.annual import leaves_of, months_worked, not_worked
 from bot.services.kpi import KpiService, PeriodSheet
 from bot.services.review import Change, adjustments_of
 from bot.services.scoring import AnnualScore, score_year
-from models import Cadre, Entry, Evaluation, Period
-from models.enums import Band, EntryStatus, PeriodType
+from models import Cadre, Evaluation, Period
+from models.enums import Band, PeriodType
 
 # A stored total and the one the figures give now differ by more than rounding: something
 # changed after the rating (e.g. the Organization Board corrected the report).
@@ -128,30 +128,24 @@ def _months(period: Period) -> int:
     return {PeriodType.MONTH: 1, PeriodType.QUARTER: 3, PeriodType.YEAR: 12}[PeriodType(period.kind)]
 
 
+_YEAR_RATING = (  # built once: 📊 Kết quả reads it on every opening
+    select(Evaluation).join(Period, Period.id == Evaluation.period_id).where(
+        Evaluation.cadre_id == bindparam("cadre_id"), Evaluation.status == "rated",
+        Period.kind == PeriodType.YEAR.value, Period.year == bindparam("year")))
+
+
 async def results_of(session: AsyncSession, kpi: KpiService, cadre: Cadre, today: date,
                      limit: int = 12) -> Results:
-    # periods with something reported: the empty drafts made by opening a new period's
-    # report are not a period worked (they would score 0 and pull the year down)
-    period_ids = select(Entry.period_id).where(
-        Entry.cadre_id == cadre.id,
-        or_(Entry.quantity_done.is_not(None), Entry.status != EntryStatus.DRAFT.value)).distinct()
-    periods = list(await session.scalars(
-        select(Period).where(Period.id.in_(period_ids), Period.kind != PeriodType.YEAR.value)
-        .order_by(Period.starts_on.desc()).limit(limit)))
+    sheets = await kpi.recent_sheets(session, cadre, limit)
     found = []
-    sheets = await kpi.sheets(session, cadre, periods)
-    for period, sheet, verdict in zip(periods, sheets, await verdicts(session, sheets),
-                                      strict=True):
-        found.append(PeriodResult(period, sheet, verdict.total, verdict.band, verdict.rated,
-                                  sheet.status, verdict))
+    for sheet, verdict in zip(sheets, await verdicts(session, sheets), strict=True):
+        found.append(PeriodResult(sheet.period, sheet, verdict.total, verdict.band,
+                                  verdict.rated, sheet.status, verdict))
     this_year = [r for r in found if r.period.year == today.year]
     leaves = not_worked(await leaves_of(session, cadre.id, today.year), kpi.policy.scoring)
     annual = score_year([(r.total, _months(r.period)) for r in this_year],
                         months_worked(today.year, cadre.start_date, leaves), kpi.policy.scoring)
-    rating = await session.scalar(
-        select(Evaluation).join(Period, Period.id == Evaluation.period_id).where(
-            Evaluation.cadre_id == cadre.id, Evaluation.status == "rated",
-            Period.kind == PeriodType.YEAR.value, Period.year == today.year))
+    rating = await session.scalar(_YEAR_RATING, {"cadre_id": cadre.id, "year": today.year})
     return Results(found, today.year, annual, rating)
 
 
