@@ -27,7 +27,14 @@ from bot.services.numbers import NotANumber, parse_number
 from bot.services.review import ReviewError
 from handlers import flowrouter
 from handlers.callbacks import Decoded, decode
-from handlers.common import edit_or_send, final, one_transaction, refuse
+from handlers.common import (
+    edit_or_send,
+    final,
+    one_transaction,
+    refuse,
+    run_tap,
+    tap_answer,
+)
 from handlers.screens import appeals as screens
 from handlers.screens import review as review_screens
 from handlers.screens.common import Screen
@@ -215,18 +222,9 @@ async def _tell(context: BotContext, notify) -> None:
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.PREFIX)
-    answer = None
-    if tap is not None:
-        answer = (EVERYONE.get(tap.action)
-                  or (SUPERVISORS.get(tap.action) if context.actor.is_supervisor else None))
-    try:
-        if answer is None:
-            raise ReviewError("not_found")
-        async with context.transaction() as session:
-            reply = await answer(session, context, update.effective_chat.id, tap)
-    except ReviewError as error:
-        await context.end_transaction()
-        await refuse(update, screens.refusal(error.code))
+    answer = tap_answer(tap, context.actor, EVERYONE, SUPERVISORS)
+    reply = await run_tap(update, context, tap, answer, screens.refusal)
+    if reply is None:
         return
     if reply.file is not None:
         kind, file_id = reply.file

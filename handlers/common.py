@@ -10,6 +10,8 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
+from bot.services.imports.cells import CellError, parse_date
+from bot.services.review import ReviewError
 
 
 async def edit_or_send(update: Update, context: BotContext, text: str, markup=None) -> None:
@@ -33,6 +35,44 @@ async def refuse(update: Update, text: str) -> None:
         await update.callback_query.answer(text, show_alert=True)
     else:
         await update.effective_message.reply_text(text)
+
+
+def tap_answer(tap, actor, everyone: dict, supervisors: dict | None = None,
+               board: dict | None = None):
+    """The answer of a decoded tap from a feature's tables: what everyone may tap, then what
+    only supervisors, then only the board may (None: unknown or not allowed)."""
+    if tap is None:
+        return None
+    return (everyone.get(tap.action)
+            or (supervisors.get(tap.action) if supervisors and actor.is_supervisor else None)
+            or (board.get(tap.action) if board and actor.is_board else None))
+
+
+async def run_tap(update: Update, context: BotContext, tap, answer, refusal):
+    """Run a tap's answer in the update's one transaction and return its reply. A refusal
+    (ReviewError, or no answer at all) ends the transaction, tells the person politely with
+    `refusal(code)`, and returns None: the handler then stops."""
+    try:
+        if answer is None:
+            raise ReviewError("not_found")
+        async with context.transaction() as session:
+            return await answer(session, context, update.effective_chat.id, tap)
+    except ReviewError as error:
+        await context.end_transaction()
+        await refuse(update, refusal(error.code))
+        return None
+
+
+def typed_date(text: str):
+    """A date the person typed (dd/mm/yyyy, as the imports read them); otherwise the flow's
+    "date_format" refusal."""
+    try:
+        day = parse_date(text)
+    except CellError:
+        day = None
+    if day is None:
+        raise ReviewError("date_format")
+    return day
 
 
 def one_transaction(callback):

@@ -21,11 +21,17 @@ from bot.i18n import _, fmt_date
 from bot.services import flows
 from bot.services import leave as rules
 from bot.services.flows import Flow
-from bot.services.imports.cells import CellError, parse_date
 from bot.services.review import ReviewError
 from handlers import flowrouter
 from handlers.callbacks import Decoded, decode
-from handlers.common import edit_or_send, final, one_transaction, refuse
+from handlers.common import (
+    edit_or_send,
+    final,
+    one_transaction,
+    run_tap,
+    tap_answer,
+    typed_date,
+)
 from handlers.screens import leave as screens
 from handlers.screens import review as review_screens
 from handlers.screens.common import Screen
@@ -158,33 +164,14 @@ async def _tell(context: BotContext, notify: tuple[int, Screen] | None) -> None:
 async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.PREFIX)
-    answer = None
-    if tap is not None:
-        answer = (EVERYONE.get(tap.action)
-                  or (SUPERVISORS.get(tap.action) if context.actor.is_supervisor else None))
-    try:
-        if answer is None:
-            raise ReviewError("not_found")
-        async with context.transaction() as session:
-            reply = await answer(session, context, update.effective_chat.id, tap)
-    except ReviewError as error:
-        await context.end_transaction()
-        await refuse(update, screens.refusal(error.code))
+    answer = tap_answer(tap, context.actor, EVERYONE, SUPERVISORS)
+    reply = await run_tap(update, context, tap, answer, screens.refusal)
+    if reply is None:
         return
     await query.answer()
     if reply.screen is not None:
         await edit_or_send(update, context, *reply.screen)
     await _tell(context, reply.notify)
-
-
-def _typed_date(text: str) -> date:
-    try:
-        day = parse_date(text)
-    except CellError:
-        day = None
-    if day is None:
-        raise ReviewError("date_format")
-    return day
 
 
 async def _step(session, context: BotContext, chat_id: int, flow: Flow, text: str) -> Reply:
@@ -193,13 +180,13 @@ async def _step(session, context: BotContext, chat_id: int, flow: Flow, text: st
     if flow.step == REFUSE_STEP:
         return await _decided(session, context, chat_id, data["leave_id"], text)
     if flow.step == "start":
-        start = _typed_date(text)
+        start = typed_date(text)
         rules.check_start(start, today)
         await flows.set_flow(session, chat_id, Flow(FLOW, "end", {
             **data, "start": start.isoformat()}), now)
         return Reply(screens.ask_end(fmt_date(start)))
     if flow.step == "end":
-        end = _typed_date(text)
+        end = typed_date(text)
         rules.check_span(data["kind"], date.fromisoformat(data["start"]), end, today)
         await flows.set_flow(session, chat_id, Flow(FLOW, "note", {
             **data, "end": end.isoformat()}), now)

@@ -23,11 +23,16 @@ from bot.services import tasks as rules
 from bot.services.delegation import Candidate
 from bot.services.entry_rules import EvidenceItem, SentFile, evidence_of
 from bot.services.flows import Flow
-from bot.services.imports.cells import CellError, parse_date
 from bot.services.review import ReviewError
 from handlers import flowrouter
 from handlers.callbacks import Decoded, decode
-from handlers.common import edit_or_send, final, one_transaction, refuse
+from handlers.common import (
+    edit_or_send,
+    final,
+    one_transaction,
+    run_tap,
+    typed_date,
+)
 from handlers.screens import review as review_screens
 from handlers.screens import tasks as screens
 from handlers.screens.common import Screen
@@ -299,29 +304,13 @@ async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.PREFIX)
     answer = TAPS.get(tap.action) if tap is not None else None
-    try:
-        if answer is None:
-            raise ReviewError("not_found")
-        async with context.transaction() as session:
-            reply = await answer(session, context, update.effective_chat.id, tap)
-    except ReviewError as error:
-        await context.end_transaction()
-        await refuse(update, screens.refusal(error.code))
+    reply = await run_tap(update, context, tap, answer, screens.refusal)
+    if reply is None:
         return
     await query.answer()
     if reply.screen is not None:
         await edit_or_send(update, context, *reply.screen)
     await _tell(context, reply.notify)
-
-
-def _typed_date(text: str):
-    try:
-        day = parse_date(text)
-    except CellError:
-        day = None
-    if day is None:
-        raise ReviewError("date_format")
-    return day
 
 
 def _typed_units(text: str) -> int:
@@ -375,11 +364,11 @@ async def _step(session, context: BotContext, chat_id: int, flow: Flow, text: st
         await _set(session, context, chat_id, "deadline", {**data, "result": result})
         return Reply(screens.ask_deadline(fmt_date(context.today)))
     if flow.step == "deadline":
-        return await _deadline_chosen(session, context, chat_id, data, _typed_date(text))
+        return await _deadline_chosen(session, context, chat_id, data, typed_date(text))
     if flow.step == "reason":
         return await _decided(session, context, chat_id, data["task_id"], data["version"], text)
     if flow.step == "extend":
-        return await _extended(session, context, chat_id, data["task_id"], _typed_date(text))
+        return await _extended(session, context, chat_id, data["task_id"], typed_date(text))
     raise ReviewError("choose")  # "product", "confirm": a button is expected
 
 

@@ -26,7 +26,14 @@ from bot.services.flows import Flow
 from bot.services.review import ReviewError
 from handlers import flowrouter
 from handlers.callbacks import Decoded, decode
-from handlers.common import edit_or_send, final, one_transaction, refuse
+from handlers.common import (
+    edit_or_send,
+    final,
+    one_transaction,
+    refuse,
+    run_tap,
+    tap_answer,
+)
 from handlers.menu import ITEMS, register_item
 from handlers.screens import training as screens
 from handlers.screens import verification
@@ -201,19 +208,9 @@ async def on_callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     tap = decode(query.data, screens.PREFIX)
     actor = context.actor
-    answer = None
-    if tap is not None:
-        answer = (EVERYONE.get(tap.action)
-                  or (SUPERVISORS.get(tap.action) if actor.is_supervisor else None)
-                  or (BOARD.get(tap.action) if actor.is_board else None))
-    try:
-        if answer is None:
-            raise ReviewError("not_found")
-        async with context.transaction() as session:
-            reply = await answer(session, context, update.effective_chat.id, tap)
-    except ReviewError as error:
-        await context.end_transaction()
-        await refuse(update, screens.refusal(error.code))
+    answer = tap_answer(tap, actor, EVERYONE, SUPERVISORS, BOARD)
+    reply = await run_tap(update, context, tap, answer, screens.refusal)
+    if reply is None:
         return
     if reply.certificate is not None:
         record = reply.certificate
