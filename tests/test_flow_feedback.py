@@ -49,7 +49,7 @@ async def test_satisfaction_rates_count_in_the_score_and_the_cadre_cannot_change
     assert 'Dòng 2, cột "Tỷ lệ (%)": tỷ lệ phần trăm phải từ 0 đến 100' in problems
     assert ('Dòng 3, cột "Mã sản phẩm": vị trí việc làm của XTH004 không có sản phẩm tỷ lệ MC01 '
             'trong danh mục') in problems
-    assert 'Dòng 4, cột "Mã cán bộ": không có cán bộ đang công tác mã NOPE' in problems
+    assert 'Dòng 4, cột "Mã cán bộ": không có cán bộ đang công tác nào có mã NOPE' in problems
     assert "Dòng 5: ghi «Mã đơn vị» hoặc «Mã cán bộ» (một trong hai)" in problems
     assert any(p.startswith('Dòng 6, cột "Kỳ": «2026-13» không phải là tháng hoặc quý')
                for p in problems)

@@ -41,7 +41,7 @@ def test_import_tasks(province_db):  # noqa: F811 - the fixture
     path.write_text(HEADER + GOOD + BAD, encoding="utf-8-sig")
     failed = cadrebot(province_db, "import", "tasks", str(path))
     assert failed.returncode == 1
-    assert "không có cán bộ đang hoạt động nào có mã XTH999" in failed.stdout
+    assert "không có cán bộ đang công tác nào có mã XTH999" in failed.stdout
     assert "ZZ99 không phải sản phẩm đếm số lượng" in failed.stdout
     assert "ghi mã cán bộ hoặc mã đơn vị" in failed.stdout
     assert "số nguyên từ 1 đến 999" in failed.stdout
