@@ -15,7 +15,7 @@ from bot.services.kpi import figures_of
 from bot.services.scoring import score_product
 from models import AuditLog, Cadre, Entry, Period, ProductType, Task, TaskEvent
 from tests.test_flow_leave import tick
-from tests.test_flow_report import setup
+from tests.test_flow_report import fill_count_product, setup
 
 TITLE = "Báo cáo tổng hợp hồ sơ một cửa tháng 11"
 PRODUCT = "Hồ sơ thủ tục hành chính tiếp nhận và trả kết quả"
@@ -84,6 +84,7 @@ async def test_assigned_reminded_late_returned_then_accepted_gives_b_and_c(harne
     assert "Đinh Thị Thảo" in confirm and "Phan Thị Ngọc Ánh nghiệm thu" in confirm
     assert "tính 2 hồ sơ vào sản phẩm" in confirm
     assert "hạn 25/11/2026 (còn 2 ngày làm việc)" in confirm  # 24/11 is a day off
+    assert "đã nhập số liệu" not in confirm  # nothing typed for that product this month
     await anh.tap("✅ Giao việc")
     assert "✅ Đã giao “" + TITLE + "” cho 1 người, hạn 25/11/2026." in anh.last.text
     assert "📋 Phan Thị Ngọc Ánh giao việc mới" in thao.last.text
@@ -221,6 +222,24 @@ async def test_only_the_cadre_delivers_and_only_the_authority_decides(harness, c
     await thao.tap_data("tk:new")
     assert thao.alerts
     assert (await the_task(harness)).status == "assigned"
+
+
+async def test_the_assigner_is_told_that_typed_figures_will_be_replaced(harness, clock):
+    thao, anh = await setup(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_count_product(thao, done="118")
+    await assign(anh)
+    assert ("⚠️ Đinh Thị Thảo đã nhập số liệu của sản phẩm này cho kỳ đó. Sau khi giao việc, "
+            "số liệu của sản phẩm này trong kỳ sẽ chỉ tính theo các việc được giao") in anh.last.text
+    await anh.tap("✅ Giao việc")
+    entry, _product, _score = await november_entry(harness)
+    assert entry.quantity_done == 0  # from the task (not delivered yet), as the screen said
+    async with harness.db.session() as s:
+        logged = await s.scalar(select(AuditLog).where(AuditLog.action == "task_figures"))
+    assert logged is not None and logged.before["quantity_done"] == 118  # kept in the log
+    # a second task of the same product that month: its figures already come from tasks
+    await assign(anh, deadline="27/11/2026")
+    assert "đã nhập số liệu" not in anh.last.text
 
 
 async def test_a_unit_s_cadres_get_one_task_each(harness, clock):

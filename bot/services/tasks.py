@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import vietnamese_name_key
@@ -305,6 +305,8 @@ class Draft:
     deadline: date
     authority: Cadre | None  # None: the board (the cadre has no evaluator)
     assigner: Cadre
+    # who already typed this product's figures for the deadline's period (see typed_before)
+    typed: list[Cadre] = field(default_factory=list)
 
 
 async def authority_for(session: AsyncSession, cadre: Cadre, assigner_id: int | None) -> int:
@@ -380,9 +382,28 @@ async def draft_of(session: AsyncSession, actor: Actor, today: date, data: dict)
     authority_ids = {await authority_for(session, c, actor.cadre_id) for c in cadres}
     authority = (await session.get(Cadre, authority_ids.pop())
                  if len(authority_ids) == 1 else None)
+    deadline = date.fromisoformat(data["deadline"])
     return Draft(cadres, choices[data["product"]], int(data["units"]), data["title"],
-                 data["result"], date.fromisoformat(data["deadline"]), authority,
-                 await session.get(Cadre, actor.cadre_id))
+                 data["result"], deadline, authority, await session.get(Cadre, actor.cadre_id),
+                 await typed_before(session, cadres, data["product"], deadline))
+
+
+async def typed_before(session: AsyncSession, cadres: list[Cadre], product_code: str,
+                       deadline: date) -> list[Cadre]:
+    """The people who have typed figures of this product for the period the deadline falls
+    in, with no task of it due in that period yet. Once a task is due there, the period's
+    figures of the product come from its tasks (sync_figures) and replace the typed ones, so
+    the assigner is told before confirming (the typed figures stay in the audit log)."""
+    task_due = exists().where(Task.cadre_id == Entry.cadre_id,
+                              Task.product_type_id == Entry.product_type_id,
+                              Task.deadline >= Period.starts_on, Task.deadline <= Period.ends_on)
+    typed = set(await session.scalars(
+        select(Entry.cadre_id).join(Period, Period.id == Entry.period_id)
+        .join(ProductType, ProductType.id == Entry.product_type_id)
+        .where(Entry.cadre_id.in_([c.id for c in cadres]), ProductType.code == product_code,
+               Period.starts_on <= deadline, Period.ends_on >= deadline,
+               Entry.quantity_done.is_not(None), ~task_due)))
+    return [c for c in cadres if c.id in typed]
 
 
 # ---------------------------------------------------------------- one task, as someone sees it

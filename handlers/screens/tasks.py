@@ -403,6 +403,13 @@ def confirm_screen(draft: Draft, left: str) -> Screen:
     lines += six_clear(draft.title, names, draft.product.name, draft.units,
                        draft.product.unit_of_measure, responsible, esc(draft.assigner.full_name),
                        authority, draft.deadline, left, draft.expected_result)
+    if draft.typed:
+        who = (", ".join(esc(c.full_name) for c in draft.typed) if len(draft.typed) <= 3
+               else ngettext("{count} person", "{count} people", len(draft.typed)).format(
+                   count=len(draft.typed)))
+        lines.append(_("⚠️ {who} already typed figures of this product for that period. Once "
+                       "the task is assigned, the period's figures of this product come from "
+                       "its tasks only (the typed ones stay in the audit log).").format(who=who))
     if len(draft.cadres) > 1:
         lines.append(ngettext("One task will be created for {count} person.",
                               "One task will be created for each of the {count} people.",
