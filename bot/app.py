@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.context import AppServices, BotContext, end_of_update
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
+from bot.jobs import dashboard as dashboard_job
 from bot.jobs import digests, leadership, reminders
 from bot.jobs.outbox import OutboxWorker
 from bot.telegram_request import UpdateAwareRequest
@@ -94,7 +95,10 @@ async def _post_init(app: Application) -> None:
     worker = outbox_worker(app)
     app.bot_data["outbox"] = worker
     worker.start()
-    leadership.schedule(app, duties=[take_over_stale])
+    duties = [take_over_stale]
+    if app.bot_data["services"].settings.webapp_url:  # the board's views, computed ahead
+        duties.append(dashboard_job.duty(webapp.refresh_process))
+    leadership.schedule(app, duties=duties)
     reminders.schedule(app, render=reminder_screens.reminder_screen)
     digests.schedule(app, render=digest_screens.render_digest,
                      keyboard=digest_screens.digest_keyboard)
@@ -110,6 +114,7 @@ async def _post_stop(app: Application) -> None:
     worker = app.bot_data.get("outbox")
     if worker is not None:
         await worker.stop()
+    await dashboard_job.stop(app)
     await leadership.step_down(app)
 
 

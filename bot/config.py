@@ -59,8 +59,10 @@ class Settings(BaseSettings):
     # How old (seconds) the signed data Telegram hands the page may be before it is refused.
     webapp_max_age: int = Field(default=86400, ge=60, le=7 * 86400,
                                 alias="CADREBOT_WEBAPP_MAX_AGE")
-    # How long the board's dashboard views (the same for every board member) are reused.
-    webapp_cache_seconds: int = Field(default=120, ge=0, le=3600,
+    # How old a stored board view of the dashboard (the same for every board member) may be
+    # when served while its period is open; the refresh job recomputes the period under
+    # review twice in that time. A locked period's views are final. 0: always computed.
+    webapp_cache_seconds: int = Field(default=600, ge=0, le=86400,
                                       alias="CADREBOT_WEBAPP_CACHE_SECONDS")
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")

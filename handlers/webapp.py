@@ -20,9 +20,12 @@ the chat. One call, one transaction: the sign-in check and the service call in o
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -30,8 +33,9 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.web import RequestHandler, StaticFileHandler
 
+from bot.config import Settings
 from bot.context import BotContext
-from bot.services import dashboard, digests, webapp_auth
+from bot.services import dashboard, dashboard_views, digests, webapp_auth
 from bot.services.dashboard import DashboardError
 from bot.services.digests import DigestError
 from bot.services.webapp_auth import InitDataError
@@ -71,72 +75,101 @@ async def _me(handler, session, actor, today, services):
             "board": access.board, "team": access.team, "own": access.own}
 
 
-class ResponseCache:
-    """The board's views (the overview, a level of the drill-down) are the same for every
-    board member: their JSON is kept for CADREBOT_WEBAPP_CACHE_SECONDS, by view, period (or
-    "the period under review today") and unit, so a board that opens the dashboard together
-    costs one computation at province scale. Authorisation runs before every lookup."""
-
-    def __init__(self, seconds: int, size: int = 256) -> None:
-        self.seconds = seconds
-        self.size = size
-        self.entries: dict[tuple, tuple[float, object]] = {}
-
-    def get(self, key: tuple, now: float):
-        found = self.entries.get(key)
-        if found is None or found[0] <= now:
-            self.entries.pop(key, None)
-            return None
-        return found[1]
-
-    def put(self, key: tuple, value, now: float) -> None:
-        if self.seconds <= 0:
-            return
-        if len(self.entries) >= self.size:  # the oldest first
-            self.entries.pop(min(self.entries, key=lambda k: self.entries[k][0]))
-        self.entries[key] = (now + self.seconds, value)
-
-
-def _cache(handler) -> ResponseCache:
-    data = handler.app.bot_data
-    if "webapp_cache" not in data:
-        data["webapp_cache"] = ResponseCache(data["services"].settings.webapp_cache_seconds)
-    return data["webapp_cache"]
-
-
-async def _board_view(handler, key: tuple, today, services, compute):
-    cache = _cache(handler)
-    now = services.clock.now().timestamp()
-    key = (*key, key[1] or today.isoformat())
-    found = cache.get(key, now)
+async def _board_view(handler, session, actor, today, services, name: str, compute
+                      ) -> dashboard_views.Stored:
+    """A board view as stored (bot/services/dashboard_views.py): the same for every board
+    member, served as kept while fresh enough (for good once its period is locked), else
+    computed now and kept. The authorisation runs before the lookup, on every call."""
+    dashboard.overview_allowed(actor)
+    settings = services.settings
+    period = await dashboard.period_of(session, _int(handler, "period"), today,
+                                       services.calendar, services.policy)
+    now = services.clock.now()
+    found = await dashboard_views.fresh(session, period, name, now,
+                                        settings.webapp_cache_seconds)
     if found is None:
-        found = await compute()
-        cache.put(key, found, now)
+        body = {**await compute(period), **screens.as_of_json(now, settings.tz)}
+        found = dashboard_views.Stored(now, dashboard_views.pack(body))
+        if settings.webapp_cache_seconds > 0 or period.locked_at is not None:
+            await dashboard_views.store(session, period.id, {name: found.body}, now)
     return found
 
 
+async def overview_body(session, period, today, services) -> dict:
+    """The province overview of `period` as the page receives it, each target with its trend
+    over the year from the overviews kept for the earlier periods."""
+    found = await dashboard.overview(session, dashboard.REFRESH_ACTOR, period.id, today,
+                                     services.calendar, services.policy)
+    body = screens.overview_json(found, services.policy.scoring.bands)
+    year = [point.period for point in found.year]
+    kept = await dashboard_views.overviews(session, [p.id for p in year if p.id != period.id])
+    return screens.with_target_trends(
+        body, year, {pid: screens.indicator_values(stored.json()) for pid, stored in kept.items()})
+
+
 async def _overview(handler, session, actor, today, services):
-    dashboard.overview_allowed(actor)
-    period_id = _int(handler, "period")
-
-    async def compute():
-        found = await dashboard.overview(session, actor, period_id, today, services.calendar,
-                                         services.policy)
-        return screens.overview_json(found, services.policy.scoring.bands)
-
-    return await _board_view(handler, ("overview", period_id), today, services, compute)
+    return await _board_view(handler, session, actor, today, services, dashboard_views.OVERVIEW,
+                             lambda period: overview_body(session, period, today, services))
 
 
 async def _unit(handler, session, actor, today, services):
-    dashboard.overview_allowed(actor)
-    period_id, unit_id = _int(handler, "period"), _int(handler, "unit")
+    unit_id = _int(handler, "unit")
 
-    async def compute():
-        found = await dashboard.unit_drill(session, actor, period_id, unit_id, today,
+    async def compute(period):
+        found = await dashboard.unit_drill(session, actor, period.id, unit_id, today,
                                            services.calendar, services.policy)
         return screens.unit_json(found, services.policy.scoring.bands)
 
-    return await _board_view(handler, ("unit", period_id, unit_id), today, services, compute)
+    return await _board_view(handler, session, actor, today, services,
+                             dashboard_views.unit_view(unit_id), compute)
+
+
+async def refresh(services, today: date, now: datetime) -> int:
+    """Compute and keep the board's views of the period under review: its overview and every
+    level of its drill-down, from one load of the period's facts; and the overview of each
+    earlier period of the year that has none yet (the targets' trend is drawn from them).
+    Reads first, then writes in one short transaction. The number of views stored."""
+    bands = services.policy.scoring.bands
+    as_of = screens.as_of_json(now, services.settings.tz)
+    async with services.db.session() as session:
+        period = await dashboard.period_of(session, None, today, services.calendar,
+                                           services.policy)
+        earlier = [p for p in await dashboard.periods_of_year(session, period, today)
+                   if p.id != period.id]
+        kept = await dashboard_views.overviews(session, [p.id for p in earlier])
+    for missing in [p for p in earlier if p.id not in kept]:  # oldest first: each feeds the next
+        async with services.db.session() as session:
+            body = await overview_body(session, missing, today, services)
+            await dashboard_views.store(session, missing.id, {
+                dashboard_views.OVERVIEW: dashboard_views.pack({**body, **as_of})}, now)
+    async with services.db.session() as session:
+        views = {dashboard_views.OVERVIEW: dashboard_views.pack(
+            {**await overview_body(session, period, today, services), **as_of})}
+        levels = await dashboard.unit_drills(session, dashboard.REFRESH_ACTOR, period, today,
+                                             services.calendar)
+    for unit_id, level in levels.items():
+        views[dashboard_views.unit_view(unit_id)] = dashboard_views.pack(
+            {**screens.unit_json(level, bands), **as_of})
+    async with services.db.session() as session:
+        await dashboard_views.store(session, period.id, views, now, replace_all=True)
+    return len(views)
+
+
+def refresh_process(settings: Settings, today: date, now: datetime) -> None:
+    """`refresh` in a worker process (bot/jobs/dashboard.py spawns it): its own engine."""
+    from bot.clock import FrozenClock
+    from bot.context import AppServices
+    from bot.db import Database
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        try:
+            stored = await refresh(AppServices.create(settings, db, FrozenClock(now)), today, now)
+            log.info("dashboard views refreshed: %d", stored)
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
 
 
 async def _search(handler, session, actor, today, services):
@@ -199,6 +232,17 @@ class _Api(RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(json.dumps(body, ensure_ascii=False))
 
+    def _stored(self, found: dashboard_views.Stored) -> None:
+        """A stored view: its gzip bytes as they are to a client that takes gzip (every
+        browser does), else unpacked."""
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Vary", "Accept-Encoding")
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            self.set_header("Content-Encoding", "gzip")
+            self.finish(found.body)
+        else:
+            self.finish(gzip.decompress(found.body))
+
     async def get(self, name: str) -> None:
         if name == "labels":
             self._json(200, screens.labels())
@@ -228,6 +272,9 @@ class _Api(RequestHandler):
             return
         except BadRequest as bad:
             self._json(400, {"error": "bad_request", "field": str(bad)})
+            return
+        if isinstance(result, dashboard_views.Stored):
+            self._stored(result)
             return
         if isinstance(result, Download):
             self.set_header("Content-Type", "application/vnd.openxmlformats-officedocument."

@@ -18,6 +18,7 @@ from models.notices import Notice, NoticeDelivery
 from models.ops import (
     AuditLog,
     ChatImport,
+    DashboardView,
     FlowState,
     InboundUpdate,
     ReminderLog,
@@ -47,6 +48,7 @@ __all__ = [
     "Base",
     "Cadre",
     "ChatImport",
+    "DashboardView",
     "Delegation",
     "Discipline",
     "Entry",

@@ -120,3 +120,19 @@ class ChatImport(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+
+
+class DashboardView(Base):
+    """One of the board's dashboard views (the province overview of a period, one level of
+    its drill-down by unit) as the page receives it: gzip-compressed JSON, computed ahead by
+    the refresh job (bot/jobs/dashboard.py) or by the first request, served as stored while it
+    is fresh enough (bot/services/dashboard_views.py), for good once its period is locked."""
+
+    __tablename__ = "dashboard_views"
+    __table_args__ = (UniqueConstraint("period_id", "view", name="uq_dashboard_views_period"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    view: Mapped[str] = mapped_column(String(32))  # "overview", "unit:0", "unit:<id>"
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

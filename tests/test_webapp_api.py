@@ -38,6 +38,13 @@ async def dashboard(harness, unused_tcp_port):
     server.stop()
 
 
+def as_of(clock) -> str:
+    """"Figures as of …" for a view computed now (the province's local time)."""
+    from zoneinfo import ZoneInfo
+
+    return f"Số liệu lúc {clock.now().astimezone(ZoneInfo('Asia/Ho_Chi_Minh')):%H:%M %d/%m/%Y}"
+
+
 def as_(person, clock, **kwargs):
     return {"X-Telegram-Init-Data": init_data(person, clock, **kwargs)}
 
@@ -257,15 +264,134 @@ async def test_the_api_access_matrix(harness, clock, dashboard):
 
 
 async def test_the_boards_views_are_shared_for_a_while_then_fresh(harness, clock, dashboard):
-    """CADREBOT_WEBAPP_CACHE_SECONDS (120): the board's overview is computed once for every
-    board member, and recomputed after; the authorisation runs on every call."""
+    """CADREBOT_WEBAPP_CACHE_SECONDS (600): the board's overview is computed once for every
+    board member, kept in the database (bot/services/dashboard_views.py), and recomputed after;
+    the authorisation runs on every call."""
     thao, anh, ha, truong, tuan = await province(harness, clock)
     before = (await dashboard.get("api/overview", headers=as_(ha, clock))).json()
+    computed = as_of(clock)
     await thao.send("📝 Báo cáo KPI")
     await fill_and_submit(thao)
     again = (await dashboard.get("api/overview", headers=as_(ha, clock))).json()
     assert again["submitted"] == before["submitted"]
     assert (await dashboard.get("api/overview", headers=as_(anh, clock))).status_code == 403
-    clock.advance(seconds=121)
+    assert again["as_of_text"] == before["as_of_text"] == computed
+    clock.advance(seconds=599)
+    assert (await dashboard.get("api/overview", headers=as_(ha, clock))).json() == before
+    clock.advance(seconds=2)
     fresh = (await dashboard.get("api/overview", headers=as_(ha, clock))).json()
     assert fresh["submitted"] == before["submitted"] + 1
+    assert fresh["as_of_text"] == as_of(clock)
+
+
+async def test_a_locked_periods_views_are_final(harness, clock, dashboard):
+    """Once its period is locked, a view computed after the lock is served for good: its
+    figures cannot change any more. One computed before the lock is not."""
+    from bot.services import periods as period_rules
+    from models import Period
+
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_and_submit(thao)
+    before = (await dashboard.get("api/unit", headers=as_(ha, clock))).json()
+    computed = as_of(clock)
+    period_id = before["period"]["id"]
+    clock.advance(seconds=60)
+    async with harness.db.session() as s:
+        assert await period_rules.set_locked(s, await s.get(Period, period_id), True,
+                                             clock.now())
+    clock.advance(seconds=60)
+    params = {"period": str(period_id)}
+    after_lock = (await dashboard.get("api/unit", headers=as_(ha, clock), params=params)).json()
+    assert after_lock["as_of_text"] == computed  # fresh enough still
+    clock.advance(seconds=600)
+    final = (await dashboard.get("api/unit", headers=as_(ha, clock), params=params)).json()
+    assert final["as_of_text"] == as_of(clock) != computed  # computed after the lock
+    clock.advance(days=40)
+    kept = await dashboard.get("api/unit", headers=as_(ha, clock), params=params)
+    assert kept.json() == final and kept.headers["content-type"].startswith("application/json")
+    assert (await dashboard.get("api/unit", headers=as_(thao, clock),
+                                params=params)).status_code == 403  # still authorised first
+    plain = await dashboard.get("api/unit", headers={**as_(ha, clock), "Accept-Encoding": ""},
+                                params=params)
+    assert "content-encoding" not in plain.headers and plain.json() == final
+
+
+async def test_the_refresh_keeps_every_level_as_computed_live_and_the_targets_trend(
+        harness, clock, dashboard):
+    """The refresh (run by the scheduler's leader in a worker process) computes the period
+    under review's overview and every level of its drill-down from one load of the facts:
+    each stored level is the very page a request computes on its own, and each target of
+    the overview has its trend over the year, from the overviews kept for earlier periods."""
+    from bot.jobs import dashboard as dashboard_job
+    from bot.services import dashboard as dashboard_service
+    from bot.services import dashboard_views
+    from bot.services.units import UnitTree
+    from models import DashboardView, Period
+
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    await thao.send("📝 Báo cáo KPI")
+    await fill_and_submit(thao)
+    services = harness.app.bot_data["services"]
+    today = clock.now().astimezone(services.settings.tz).date()
+    async with harness.db.session() as s:
+        october_id = await s.scalar(select(Period.id).where(
+            Period.kind == "month", Period.year == 2026, Period.number == 10))
+        units = list((await UnitTree.load(s)).units)
+    assert await dashboard_job.due(harness.app, today, clock.now())
+    computed = as_of(clock)
+    stored = await webapp.refresh(services, today, clock.now())
+    assert stored == len(units) + 2  # the overview, the top level, each unit
+    assert not await dashboard_job.due(harness.app, today, clock.now())
+    clock.advance(seconds=300)
+    assert await dashboard_job.due(harness.app, today, clock.now())  # half the age
+
+    async with harness.db.session() as s:
+        rows = set((await s.execute(select(DashboardView.period_id, DashboardView.view))).all())
+    november = {period for period, view in rows if view == "unit:0"}
+    assert len(november) == 1 and october_id not in november
+    assert {view for period, view in rows if period == october_id} == {"overview"}
+    async with harness.db.session() as s:
+        kept = await dashboard_views.overviews(s, [october_id])
+    assert set(kept) == {october_id}  # the year's earlier period got its overview too
+    overview = (await dashboard.get("api/overview", headers=as_(ha, clock))).json()
+    assert overview["as_of_text"] == computed  # the refresh's
+    for item in overview["indicators"]:
+        assert [p["label"] for p in item["trend"]] == ["T10", "T11"]
+        assert item["trend"][-1]["value"] == item["value"]
+    assert [p["label"] for p in overview["year"]] == ["T10", "T11"]
+
+    async with harness.db.session() as s:
+        for unit_id in [None, *units]:
+            live = webapp.screens.unit_json(await dashboard_service.unit_drill(
+                s, dashboard_service.REFRESH_ACTOR, None, unit_id, today, services.calendar,
+                services.policy), services.policy.scoring.bands)
+            served = (await dashboard.get("api/unit", headers=as_(ha, clock), params={
+                "unit": str(unit_id or 0)})).json()
+            assert served["as_of_text"] == overview["as_of_text"]
+            assert {k: v for k, v in served.items() if not k.startswith("as_of")} == live
+
+
+async def test_the_refresh_runs_in_a_worker_process(harness, clock, db_target):
+    """The leader's duty spawns the refresh in its own process (seconds of CPU at province
+    scale, away from the bot's event loop) and the views land in the database."""
+    from bot.jobs import dashboard as dashboard_job
+    from bot.services import dashboard_views
+    from models import DashboardView
+    from tests.harness import make_settings
+
+    if not db_target.url.startswith("sqlite"):
+        pytest.skip("the test's PostgreSQL schema is a connection setting a URL cannot carry")
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    settings = make_settings(DATABASE_URL=db_target.url, CADREBOT_WEBAPP_URL=URL)
+    services = harness.app.bot_data["services"]
+    today = clock.now().astimezone(services.settings.tz).date()
+    assert await dashboard_job.run_in_worker(webapp.refresh_process, settings, today,
+                                             clock.now()) == 0
+    async with harness.db.session() as s:
+        views = set(await s.scalars(select(DashboardView.view)))
+        top = (await dashboard_views.overviews(s, [await s.scalar(
+            select(DashboardView.period_id).where(DashboardView.view == "unit:0"))]))
+    assert {"overview", "unit:0"} <= views and len(views) > 2
+    overview = next(iter(top.values())).json()
+    assert overview["period"]["label"] == "Tháng 11/2026"  # Vietnamese in the worker too

@@ -26,7 +26,7 @@ from bot.services.kpi import KpiService
 from bot.services.results import Results, my_results
 from bot.services.units import UnitTree
 from models import Cadre, Entry, Evaluation, OrgUnit, Period, TrainingRecord
-from models.enums import Band
+from models.enums import Band, Role
 
 SEARCH_LIMIT = 20  # units a search returns
 PEOPLE_LIMIT = 500  # people listed in one unit (a unit this big is a data error)
@@ -66,13 +66,17 @@ def overview_allowed(actor: Actor | None) -> Actor:
     return _board(actor)
 
 
+# The refresh of the stored board views (bot/jobs/dashboard.py) reads as the board would.
+REFRESH_ACTOR = Actor(0, "", "", None, frozenset({Role.BOARD}))
+
+
 def _evaluator(actor: Actor | None) -> Actor:
     if actor is None or not actor.is_supervisor:
         raise DashboardError("forbidden")
     return actor
 
 
-async def _period(session: AsyncSession, period_id: int | None, today: date,
+async def period_of(session: AsyncSession, period_id: int | None, today: date,
                   calendar: WorkCalendar, policy: Policy) -> Period:
     if period_id is None:
         return await digests.digest_period(session, today, calendar, policy.calendar)
@@ -103,14 +107,19 @@ class Overview:
     periods: list[Period]  # the periods one may switch to, newest first
 
 
+async def periods_of_year(session: AsyncSession, period: Period, today: date) -> list[Period]:
+    """The periods of `period`'s kind in its year begun by today, oldest first."""
+    return list(await session.scalars(select(Period).where(
+        Period.kind == period.kind, Period.year == period.year, Period.starts_on <= today)
+        .order_by(Period.starts_on)))
+
+
 async def year_points(session: AsyncSession, period: Period, today: date) -> list[PeriodPoint]:
     """The periods of `period`'s kind in its year begun by today: one grouped query each for
     the submissions and the ratings (never one per cadre). Earlier periods are counted
     against today's roster (the trend's approximation: who was on leave or moved then is not
     known per period here); the period itself is then given the digest's own figures."""
-    of_year = list(await session.scalars(select(Period).where(
-        Period.kind == period.kind, Period.year == period.year, Period.starts_on <= today)
-        .order_by(Period.starts_on)))
+    of_year = await periods_of_year(session, period, today)
     if not of_year:
         return []
     ids = [p.id for p in of_year]
@@ -141,7 +150,7 @@ async def overview(session: AsyncSession, actor: Actor | None, period_id: int | 
     """The province for the period under review (or `period_id`) and its year: the very
     BoardDigest the text digest is written from."""
     _board(actor)
-    period = await _period(session, period_id, today, calendar, policy)
+    period = await period_of(session, period_id, today, calendar, policy)
     board = await digests.board_digest(session, period, policy, today)
     recent = await digests.recent_periods(session, actor, today, count=12)
     points = await year_points(session, period, today)
@@ -198,28 +207,39 @@ async def _trained_this_year(session: AsyncSession, today: date) -> set[int]:
         TrainingRecord.status == "verified", finished >= date(today.year, 1, 1)).distinct()))
 
 
-async def unit_drill(session: AsyncSession, actor: Actor | None, period_id: int | None,
-                     unit_id: int | None, today: date, calendar: WorkCalendar,
-                     policy: Policy) -> UnitDrill:
-    """One level of the board's drill-down: each sub-unit of `unit_id` (the province when
-    None) with sent, on time, mean score, bands and training, and the people directly in
-    it — a handful of whole-period queries, as 📈 Tổng hợp's drill-down."""
-    _board(actor)
-    period = await _period(session, period_id, today, calendar, policy)
+@dataclass
+class _Facts:
+    """A period's figures of every active person, loaded once (a handful of whole-period
+    queries, as 📈 Tổng hợp's drill-down)."""
+
+    tree: UnitTree
+    people: list  # (cadre id, unit id, code, full name) of every active person
+    submitted: set[int]
+    on_time: dict[int, bool]
+    away: set[int]  # wholly on confirmed leave and nothing sent: not expected
+    rated: dict[int, tuple[float | None, str | None]]
+    trained: set[int]
+
+    def count(self, into: Figures, cadre_id: int) -> None:
+        into.cadres += 1
+        into.submitted += cadre_id in self.submitted
+        into.on_time += cadre_id in self.submitted and self.on_time.get(cadre_id, False)
+        into.trained += cadre_id in self.trained
+        total, band = self.rated.get(cadre_id, (None, None))
+        if total is not None:
+            into.scores.append(total)
+            into.bands[band or ""] += 1
+
+    def row(self, cadre_id: int, code: str, name: str) -> PersonRow:
+        total, band = self.rated.get(cadre_id, (None, None))
+        sent = cadre_id in self.submitted
+        return PersonRow(cadre_id, code, name, sent, self.on_time.get(cadre_id) if sent else None,
+                         cadre_id in self.away, total, band, cadre_id in self.trained)
+
+
+async def _facts(session: AsyncSession, period: Period, today: date,
+                 calendar: WorkCalendar) -> _Facts:
     tree = await UnitTree.load(session)
-    if unit_id is None:
-        roots = tree.children.get(None, [])
-        unit_id = roots[0] if len(roots) == 1 else None
-    elif unit_id not in tree.units:
-        raise DashboardError("not_found")
-    children = set(tree.children.get(unit_id, []))
-
-    def child_of(uid: int | None) -> int | None:
-        for current in tree.chain(uid):
-            if current in children:
-                return current
-        return None
-
     people = (await session.execute(select(Cadre.id, Cadre.unit_id, Cadre.code,
                                            Cadre.full_name).where(Cadre.active.is_(True)))).all()
     statuses = await session.execute(
@@ -232,41 +252,92 @@ async def unit_drill(session: AsyncSession, actor: Actor | None, period_id: int 
     rated = {cid: (total, band) for cid, total, band in (await session.execute(
         select(Evaluation.cadre_id, Evaluation.total_score, Evaluation.band).where(
             Evaluation.period_id == period.id, Evaluation.status == "rated"))).all()}
-    trained = await _trained_this_year(session, today)
-    figures: dict[int, Figures] = defaultdict(Figures)
-    whole = Figures()
-    direct: list[PersonRow] = []
+    return _Facts(tree, people, submitted, on_time, away, rated,
+                  await _trained_this_year(session, today))
 
-    def count(into: Figures, cadre_id: int) -> None:
-        into.cadres += 1
-        into.submitted += cadre_id in submitted
-        into.on_time += cadre_id in submitted and on_time.get(cadre_id, False)
-        into.trained += cadre_id in trained
-        total, band = rated.get(cadre_id, (None, None))
-        if total is not None:
-            into.scores.append(total)
-            into.bands[band or ""] += 1
 
-    for cadre_id, uid, code, name in people:
-        child = child_of(uid)
-        mine = uid == unit_id or (unit_id is None and uid is None)
-        if child is None and not mine:
-            continue
-        if cadre_id not in away:  # wholly on confirmed leave: not expected
-            count(whole, cadre_id)
-            if child is not None:
-                count(figures[child], cadre_id)
-        if mine and len(direct) < PEOPLE_LIMIT:
-            total, band = rated.get(cadre_id, (None, None))
-            direct.append(PersonRow(cadre_id, code, name, cadre_id in submitted,
-                                    on_time.get(cadre_id) if cadre_id in submitted else None,
-                                    cadre_id in away, total, band, cadre_id in trained))
-    direct.sort(key=lambda row: vietnamese_name_key(row.name))
+def _drill(period: Period, facts: _Facts, unit_id: int | None,
+           figures: dict[int, Figures], whole: Figures,
+           direct: dict[int | None, list[PersonRow]]) -> UnitDrill:
+    """One level: `figures` hold each unit's whole subtree, `direct` the people of each."""
+    tree = facts.tree
+    children = tree.children.get(unit_id, [])
     rows = sorted(((tree.units[c], figures[c]) for c in children if figures[c].cadres),
                   key=lambda item: item[0].name)
-    unit = tree.units.get(unit_id) if unit_id is not None else None
-    path = [tree.units[u] for u in reversed(tree.chain(unit_id))] if unit_id else []
-    return UnitDrill(period, unit, path, rows, direct, whole)
+    people = sorted(direct.get(unit_id, []), key=lambda row: vietnamese_name_key(row.name))
+    if unit_id is None:
+        return UnitDrill(period, None, [], rows, people, whole)
+    path = [tree.units[u] for u in reversed(tree.chain(unit_id))]
+    return UnitDrill(period, tree.units[unit_id], path, rows, people, figures[unit_id])
+
+
+def _top(tree: UnitTree) -> int | None:
+    """The drill-down's top level: the province's one root unit, or None for several."""
+    roots = tree.children.get(None, [])
+    return roots[0] if len(roots) == 1 else None
+
+
+async def unit_drill(session: AsyncSession, actor: Actor | None, period_id: int | None,
+                     unit_id: int | None, today: date, calendar: WorkCalendar,
+                     policy: Policy) -> UnitDrill:
+    """One level of the board's drill-down: each sub-unit of `unit_id` (the province when
+    None) with sent, on time, mean score, bands and training, and the people directly in
+    it."""
+    _board(actor)
+    period = await period_of(session, period_id, today, calendar, policy)
+    tree = await UnitTree.load(session)
+    if unit_id is None:
+        unit_id = _top(tree)
+    elif unit_id not in tree.units:
+        raise DashboardError("not_found")
+    facts = await _facts(session, period, today, calendar)
+    children = set(tree.children.get(unit_id, []))
+    figures: dict[int, Figures] = defaultdict(Figures)
+    whole = Figures()
+    direct: dict[int | None, list[PersonRow]] = defaultdict(list)
+    for cadre_id, uid, code, name in facts.people:
+        chain = tree.chain(uid)
+        child = next((current for current in chain if current in children), None)
+        if child is None and uid != unit_id:
+            continue
+        if uid == unit_id and len(direct[uid]) < PEOPLE_LIMIT:
+            direct[uid].append(facts.row(cadre_id, code, name))
+        if cadre_id in facts.away:
+            continue
+        facts.count(whole, cadre_id)
+        if child is not None:
+            facts.count(figures[child], cadre_id)
+    if unit_id is not None:
+        figures[unit_id] = whole
+    return _drill(period, facts, unit_id, figures, whole, direct)
+
+
+async def unit_drills(session: AsyncSession, actor: Actor | None, period: Period, today: date,
+                      calendar: WorkCalendar) -> dict[int | None, UnitDrill]:
+    """Every level of the drill-down at once (the refresh of the stored views): one load of
+    the period's facts, each person counted in each unit above them. Keyed by unit id, and
+    None for the top level."""
+    _board(actor)
+    facts = await _facts(session, period, today, calendar)
+    tree = facts.tree
+    figures: dict[int, Figures] = defaultdict(Figures)
+    whole = Figures()
+    direct: dict[int | None, list[PersonRow]] = defaultdict(list)
+    for cadre_id, uid, code, name in facts.people:
+        if len(direct[uid]) < PEOPLE_LIMIT:
+            direct[uid].append(facts.row(cadre_id, code, name))
+        if cadre_id in facts.away:
+            continue
+        facts.count(whole, cadre_id)
+        for current in tree.chain(uid):
+            facts.count(figures[current], cadre_id)
+    levels: dict[int | None, UnitDrill] = {
+        unit_id: _drill(period, facts, unit_id, figures, whole, direct)
+        for unit_id in tree.units}
+    top = _top(tree)
+    levels[None] = levels[top] if top is not None else _drill(period, facts, None, figures,
+                                                              whole, direct)
+    return levels
 
 
 async def search_units(session: AsyncSession, actor: Actor | None, text: str) -> list[OrgUnit]:
@@ -298,7 +369,7 @@ async def team(session: AsyncSession, actor: Actor | None, period_id: int | None
     """The people `actor` evaluates, for the period: the evaluator's digest; with `annual`,
     the quota situation of their agency's annual rating list (as 📅 shows it)."""
     actor = _evaluator(actor)
-    period = await _period(session, period_id, today, calendar, policy)
+    period = await period_of(session, period_id, today, calendar, policy)
     mine = await digests.supervisor_digest(session, actor.cadre_id, period, policy, today)
     quota = None
     if annual is not None and actor.evaluates:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.i18n import N_, _, fmt_date, fmt_number, fmt_percent, fmt_score
+from bot.i18n import N_, _, fmt_date, fmt_datetime, fmt_number, fmt_percent, fmt_score
 from bot.services.annual import cap_sentence, group_text
 from bot.services.digests import UnitRow
 from bot.services.exports import digest_workbook
@@ -133,6 +134,35 @@ def _unit_row(row: UnitRow) -> dict:
             "average": row.average, "average_text": _score(row.average)}
 
 
+def as_of_json(at: datetime, tz) -> dict:
+    """When a stored board view was computed (the page says so above its figures)."""
+    return {"as_of": at.isoformat(),
+            "as_of_text": _("Figures as of {time}").format(time=fmt_datetime(at, tz))}
+
+
+def short_label(period: Period) -> str:
+    """A period on a chart's axis: "T11", "Q3"."""
+    return (_("M{number}") if period.kind == "month" else _("Q{number}")).format(
+        number=period.number)
+
+
+def indicator_values(body: dict) -> dict[str, float | None]:
+    """A stored overview's value of each target (by name): a point of the year's trend."""
+    return {item["name"]: item["value"] for item in body.get("indicators", [])}
+
+
+def with_target_trends(body: dict, year: list[Period], earlier: dict[int, dict]) -> dict:
+    """Each target's trend over the periods of the year: the values of the overviews kept
+    for the earlier periods (`earlier`: period id → indicator_values), this one's own; a
+    period whose overview was never computed is a gap."""
+    current = body["period"]["id"]
+    for item in body["indicators"]:
+        item["trend"] = [{"label": short_label(p),
+                          "value": item["value"] if p.id == current
+                          else earlier.get(p.id, {}).get(item["name"])} for p in year]
+    return body
+
+
 def overview_json(found: dashboard.Overview, policy_bands: Bands) -> dict:
     board = found.board
     return {
@@ -148,7 +178,8 @@ def overview_json(found: dashboard.Overview, policy_bands: Bands) -> dict:
         "indicators": [indicator_json(i) for i in board.indicators],
         "training": [{"category": category_name(k), "share": v, "text": fmt_percent(v)}
                      for k, v in sorted(board.training.items())],
-        "year": [{"period": period_label(p.period), "expected": p.expected,
+        "year": [{"period": period_label(p.period), "label": short_label(p.period),
+                  "expected": p.expected,
                   "submitted": p.submitted,
                   "rate": p.submitted / p.expected if p.expected else None,
                   "average": p.average, "average_text": _score(p.average)}

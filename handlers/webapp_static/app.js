@@ -166,8 +166,8 @@ function scoreBars(items, thresholds, title) {
   return chart;
 }
 
-/* A trend line over the periods of the year (values 0–100). */
-function trendLine(points, title) {
+/* A trend line over the periods of the year (values 0–100), with the target's level. */
+function trendLine(points, title, target) {
   const usable = points.filter((p) => p.value !== null && p.value !== undefined);
   if (usable.length < 2) return null;
   const width = 360, height = 120, left = 28, bottom = 20, top = 18;
@@ -178,6 +178,10 @@ function trendLine(points, title) {
   for (const mark of [0, 50, 100]) {
     chart.append(svg("line", { x1: left, x2: width - 6, y1: y(mark), y2: y(mark), class: "grid" }));
     chart.append(svg("text", { x: 0, y: y(mark) + 4 }, fmt.format(mark)));
+  }
+  if (target !== undefined && target !== null) {
+    chart.append(svg("line", { x1: left, x2: width - 6, y1: y(Math.min(100, target)),
+      y2: y(Math.min(100, target)), class: "target-line" }));
   }
   const path = points.map((p, i) => (p.value === null ? null : `${x(i)},${y(p.value)}`))
     .filter(Boolean).join(" ");
@@ -215,6 +219,7 @@ async function showOverview() {
     el("h1", {}, `${w("overview")} — ${data.period.label}`),
     el("div", { class: "row" }, periodSelect(data.periods, data.period, (id) => {
       state.period = id; render(); }), excelButton({ view: "overview", period: data.period.id })),
+    el("p", { class: "muted", id: "as-of" }, data.as_of_text),
     el("div", { class: "cards", id: "figures" },
       card(data.sent_text, w("sent")), card(fmt.format(data.missing), w("missing")),
       card(fmt.format(data.away), w("away"))),
@@ -223,13 +228,14 @@ async function showOverview() {
       el("li", { class: "target" }, el("div", {}, item.line),
         item.value !== null && item.enough_data ? el("div", { class: "bar" },
           el("i", { class: item.reached ? "reached" : "", style: `width:${Math.min(100, item.value * 100)}%` }),
-          el("s", { style: `left:${Math.min(100, item.target * 100)}%` })) : null)))
+          el("s", { style: `left:${Math.min(100, item.target * 100)}%` })) : null,
+        trendLine((item.trend || []).map((p) => ({ label: p.label,
+          value: p.value === null ? null : p.value * 100 })), `${w("trend")} (%)`, item.target * 100))))
       : el("p", { class: "muted" }, w("nothing")),
     el("h2", {}, w("bands")), bandsList(data.bands),
-    trendLine(data.year.map((p) => ({ label: p.period.split(" ")[1] || p.period,
+    trendLine(data.year.map((p) => ({ label: p.label,
       value: p.rate === null ? null : p.rate * 100 })), w("sent") + " (%)"),
-    trendLine(data.year.map((p) => ({ label: p.period.split(" ")[1] || p.period,
-      value: p.average })), w("average")),
+    trendLine(data.year.map((p) => ({ label: p.label, value: p.average })), w("average")),
     scoreBars(data.units.map((u) => ({ label: u.unit, value: u.average,
       band: bandOf(u.average, data.thresholds) })), data.thresholds, w("average")),
     scoreBars(data.units.map((u) => ({ label: u.unit, value: u.rate * 100, band: null })), [],
@@ -287,7 +293,7 @@ async function showUnit() {
   const total = data.total;
   return [
     el("h1", { id: "unit-name" }, `${data.unit.name} — ${data.period.label}`),
-    path,
+    path, el("p", { class: "muted" }, data.as_of_text),
     el("div", { class: "row" }, excelButton({ view: "unit", period: data.period.id, unit: data.unit.id || 0 })),
     el("div", { class: "cards" }, card(total.submitted_text, w("sent")),
       card(total.on_time_text, w("on_time")), card(total.average_text, w("average"))),
