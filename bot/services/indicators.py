@@ -291,10 +291,17 @@ async def breakdown_rows(session: AsyncSession, policy: Policy, period: Period |
                          facts: Facts | None = None) -> list[tuple[int, list]]:
     """(unit, its indicators in the policy's order) for each unit: the Excel sheet."""
     facts = facts or await load_facts(session, period, today)
+    wanted = list(unit_ids)
+    # each person into every wanted unit above them: one walk up the tree per person, not
+    # one pass over the roster per unit (a thousand units × 50,000 people)
+    members: dict[int, list[Person]] = {unit_id: [] for unit_id in wanted}
+    for person in facts.people:
+        for unit_id in facts.tree.chain(person.unit_id):
+            if unit_id in members:
+                members[unit_id].append(person)
     rows = []
-    for unit_id in unit_ids:
-        units = facts.tree.subtree(unit_id)
-        people = [p for p in facts.people if p.unit_id in units]
+    for unit_id in wanted:
+        people = members[unit_id]
         rows.append((unit_id, [Indicator(t, measure(t, facts, people), None,
                                          coverage(t, facts, people),
                                          policy.indicator_min_coverage)

@@ -7,7 +7,7 @@ A province has a few thousand units at most, so the whole tree fits in one query
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,9 @@ MAX_DEPTH = 50  # a unit tree is a handful of levels; this only stops a cycle
 class UnitTree:
     units: dict[int, OrgUnit]
     children: dict[int | None, list[int]]
+    # answers remembered per unit (a tree is loaded once per use case and not changed after)
+    _chains: dict[int | None, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     async def load(cls, session: AsyncSession) -> UnitTree:
@@ -33,14 +36,19 @@ class UnitTree:
             session.info[key] = cls(units, children)
         return session.info[key]
 
-    def chain(self, unit_id: int | None) -> list[int]:
-        """The unit and its ancestors, nearest first."""
-        result: list[int] = []
-        while unit_id is not None and unit_id in self.units and len(result) < MAX_DEPTH \
-                and unit_id not in result:
-            result.append(unit_id)
-            unit_id = self.units[unit_id].parent_id
-        return result
+    def chain(self, unit_id: int | None) -> tuple[int, ...]:
+        """The unit and its ancestors, nearest first (remembered per unit: the province-wide
+        views ask it for every person)."""
+        found = self._chains.get(unit_id)
+        if found is None:
+            result: list[int] = []
+            current = unit_id
+            while current is not None and current in self.units and len(result) < MAX_DEPTH \
+                    and current not in result:
+                result.append(current)
+                current = self.units[current].parent_id
+            found = self._chains[unit_id] = tuple(result)
+        return found
 
     def subtree(self, unit_id: int) -> set[int]:
         """The unit and every unit under it."""
@@ -74,16 +82,19 @@ class UnitTree:
 
     def commune_of(self, unit_id: int | None) -> int | None:
         """The commune or ward a unit is part of (the top unit at level "xa" in its chain)."""
-        communes = [uid for uid in self.chain(unit_id) if self.units[uid].level == "xa"]
-        return communes[-1] if communes else None
+        key = ("commune", unit_id)
+        if key not in self._memo:
+            communes = [uid for uid in self.chain(unit_id) if self.units[uid].level == "xa"]
+            self._memo[key] = communes[-1] if communes else None
+        return self._memo[key]
 
     def period_kind_of(self, unit_id: int | None) -> str:
         """"month" or "quarter", inherited up the tree (month at the root)."""
-        for uid in self.chain(unit_id):
-            kind = self.units[uid].period_type
-            if kind:
-                return kind
-        return "month"
+        key = ("kind", unit_id)
+        if key not in self._memo:
+            self._memo[key] = next((self.units[uid].period_type for uid in self.chain(unit_id)
+                                    if self.units[uid].period_type), "month")
+        return self._memo[key]
 
     def agencies(self) -> list[int]:
         """Every agency that has units in it, by name."""
