@@ -113,6 +113,7 @@ async def test_the_board_sees_the_digests_figures_drills_down_and_downloads(
     record("board overview, first render", time.perf_counter() - started)
     assert f"{sent}/{total}" in await figures.inner_text()
     assert "Toàn tỉnh — Tháng 11/2026" in await page.locator("h1").inner_text()
+    assert (await page.locator("#as-of").inner_text()).startswith("Số liệu lúc ")
     tabs = await page.locator("#tabs button").all_inner_texts()
     assert tabs[0] == "Toàn tỉnh" and "Đơn vị" in tabs and "Năm của tôi" in tabs
     for item in await page.locator("#targets li").all_inner_texts():
