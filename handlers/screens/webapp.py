@@ -78,6 +78,7 @@ LABELS = {
     "scores_chart": N_("Scores, best first"),
     "sort": N_("Sort by"),
     "name": N_("Name"),
+    "more": N_("Show more ({count} more)"),
     "yes": N_("yes"),
     "no": N_("no"),
 }

@@ -6,8 +6,9 @@
    chart axes are formatted here with the vi-VN number format. */
 "use strict";
 
+const PAGE_ROWS = 100; // rows of a long table drawn at first (a province has ~1,000 communes)
 const state = { initData: "", words: {}, me: null, tab: null, period: null, unit: null,
-  sort: { key: "submitted_rate", dir: 1 } };
+  sort: { key: "submitted_rate", dir: 1 }, shown: PAGE_ROWS };
 const $ = (selector) => document.querySelector(selector);
 const fmt = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
 
@@ -263,7 +264,7 @@ async function showUnit() {
   if (state.unit) params.unit = state.unit;
   const data = await api("unit", params);
   state.period = data.period.id;
-  const open = (id) => { state.unit = id; render(); };
+  const open = (id) => { state.unit = id; state.shown = PAGE_ROWS; render(); };
   const rows = data.children.map((c) => ({ ...c,
     submitted_rate: c.cadres ? c.submitted / c.cadres : 0,
     on_time_rate: c.cadres ? c.on_time / c.cadres : 0,
@@ -298,10 +299,12 @@ async function showUnit() {
     el("div", { class: "cards" }, card(total.submitted_text, w("sent")),
       card(total.on_time_text, w("on_time")), card(total.average_text, w("average"))),
     search, el("ul", { class: "plain", id: "found" }),
-    rows.length ? el("table", { id: "units" }, el("thead", {}, header), el("tbody", {}, rows.map((c) =>
+    rows.length ? el("table", { id: "units" }, el("thead", {}, header), el("tbody", {}, rows.slice(0, state.shown).map((c) =>
       el("tr", {}, el("td", {}, el("button", { class: "link", onclick: () => open(c.id) }, c.name)),
         el("td", {}, c.submitted_text), el("td", {}, c.on_time_text), el("td", {}, c.average_text),
         el("td", {}, c.trained_text), el("td", {}, bandStack(c.bands)))))) : null,
+    rows.length > state.shown ? el("button", { id: "more", onclick() { state.shown += PAGE_ROWS; render(); } },
+      w("more").replace("{count}", fmt.format(rows.length - state.shown))) : null,
     scoreBars(rows.map((c) => ({ label: c.name, value: c.average, band: bandOf(c.average, data.thresholds) })),
       data.thresholds, w("scores_chart")),
     data.people.length ? el("h2", {}, w("people")) : null,
@@ -389,7 +392,7 @@ function tabs() {
   const allowed = TABS.filter(([, right]) => state.me[right]);
   $("#tabs").replaceChildren(...allowed.map(([name]) => el("button", {
     "aria-selected": state.tab === name ? "true" : "false", "data-tab": name,
-    onclick() { state.tab = name; state.unit = null; render(); } }, w(name))));
+    onclick() { state.tab = name; state.unit = null; state.shown = PAGE_ROWS; render(); } }, w(name))));
   return allowed;
 }
 
