@@ -156,20 +156,28 @@ async def refresh(services, today: date, now: datetime) -> int:
 
 
 def refresh_process(settings: Settings, today: date, now: datetime) -> None:
-    """`refresh` in a worker process (bot/jobs/dashboard.py spawns it): its own engine."""
+    """`refresh` in a worker process (bot/jobs/dashboard.py spawns it): its own engine; a
+    failure is logged (the token redacted, as in the bot's own log) and ends it with exit
+    code 1, which the bot logs too."""
     from bot.clock import FrozenClock
     from bot.context import AppServices
     from bot.db import Database
+    from bot.logging_setup import setup_logging
+
+    setup_logging(settings.log_level, secrets=[settings.token or ""])
 
     async def main() -> None:
         db = Database(settings.database_url)
         try:
-            stored = await refresh(AppServices.create(settings, db, FrozenClock(now)), today, now)
-            log.info("dashboard views refreshed: %d", stored)
+            await refresh(AppServices.create(settings, db, FrozenClock(now)), today, now)
         finally:
             await db.dispose()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except Exception:  # noqa: BLE001 - one line in the log, the next refresh tries again
+        log.exception("dashboard refresh failed")
+        raise SystemExit(1) from None
 
 
 async def _search(handler, session, actor, today, services):

@@ -339,6 +339,8 @@ async def test_the_refresh_keeps_every_level_as_computed_live_and_the_targets_tr
             Period.kind == "month", Period.year == 2026, Period.number == 10))
         units = list((await UnitTree.load(s)).units)
     assert await dashboard_job.due(harness.app, today, clock.now())
+    assert (await dashboard.get("api/overview", headers=as_(ha, clock))).status_code == 200
+    assert await dashboard_job.due(harness.app, today, clock.now())  # one view is not all
     computed = as_of(clock)
     stored = await webapp.refresh(services, today, clock.now())
     assert stored == len(units) + 2  # the overview, the top level, each unit

@@ -1,5 +1,5 @@
 """Keeps the board's dashboard views of the period under review computed ahead (issue #25):
-whenever the stored overview is missing or older than half of CADREBOT_WEBAPP_CACHE_SECONDS,
+whenever its stored views are missing or older than half of CADREBOT_WEBAPP_CACHE_SECONDS,
 the scheduler's leader (a duty of bot/jobs/leadership.py) starts one refresh in a worker
 process — seconds of CPU at province scale, while the bot's own process keeps answering —
 so a board member opening the dashboard reads a stored view instead of waiting for it.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
@@ -30,13 +31,13 @@ TASK = "dashboard_refresh"
 
 
 async def due(app: Application, today: date, now: datetime) -> bool:
-    """The stored overview of the period under review is missing, or older than half of the
-    time it may be served (so the next refresh lands before it goes stale)."""
+    """The stored views of the period under review are missing, or older than half of the
+    time they may be served (so the next refresh lands before they go stale)."""
     services = app.bot_data["services"]
     async with services.db.session() as session:
         period = await dashboard.period_of(session, None, today, services.calendar,
                                            services.policy)
-        at = await dashboard_views.computed_at(session, period.id, dashboard_views.OVERVIEW)
+        at = await dashboard_views.refreshed_at(session, period.id)
     if at is None:
         return True
     if dashboard_views.is_final(period, at):
@@ -49,6 +50,7 @@ async def run_in_worker(refresh: Refresh, settings: Settings, today: date,
     """One refresh in a spawned process; its exit code (cancelled: the process is ended)."""
     process = multiprocessing.get_context("spawn").Process(
         target=refresh, args=(settings, today, now), name="dashboard-refresh", daemon=True)
+    started = time.monotonic()
     process.start()
     try:
         while process.is_alive():
@@ -59,6 +61,8 @@ async def run_in_worker(refresh: Refresh, settings: Settings, today: date,
     process.join()
     if process.exitcode:
         log.warning("dashboard refresh ended with exit code %s", process.exitcode)
+    else:
+        log.info("dashboard views refreshed in %.0f s", time.monotonic() - started)
     return process.exitcode
 
 

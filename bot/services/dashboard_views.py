@@ -32,6 +32,9 @@ def unit_view(unit_id: int | None) -> str:
     return f"unit:{unit_id or TOP}"
 
 
+TOP_VIEW = unit_view(None)
+
+
 @dataclass(frozen=True)
 class Stored:
     computed_at: datetime
@@ -64,9 +67,15 @@ async def fresh(session: AsyncSession, period: Period, view: str, now: datetime,
     return Stored(found.computed_at, found.body)
 
 
-async def computed_at(session: AsyncSession, period_id: int, view: str) -> datetime | None:
-    return await session.scalar(select(DashboardView.computed_at).where(
-        DashboardView.period_id == period_id, DashboardView.view == view))
+async def refreshed_at(session: AsyncSession, period_id: int) -> datetime | None:
+    """When the period's views were last all computed together (the refresh stores the
+    overview and the drill-down's top level at once; a request stores only its own): the
+    older of those two, None while one is missing."""
+    found = dict((await session.execute(select(DashboardView.view, DashboardView.computed_at)
+                                        .where(DashboardView.period_id == period_id,
+                                               DashboardView.view.in_((OVERVIEW, TOP_VIEW)))
+                                        )).all())
+    return min(found.values()) if len(found) == 2 else None
 
 
 async def store(session: AsyncSession, period_id: int, views: dict[str, bytes],
