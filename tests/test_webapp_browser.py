@@ -125,6 +125,12 @@ async def test_the_board_sees_the_digests_figures_drills_down_and_downloads(
     await page.locator("#tabs button", has_text="Đơn vị").click()
     first = page.locator("#units tbody tr td:first-child button").first
     await first.wait_for()
+    headers = await page.locator("#units th").all_inner_texts()
+    assert headers == ["Tên", "Đã gửi", "Đúng hạn", "Điểm trung bình", "Đã bồi dưỡng",
+                       "Mức đánh giá"]
+    await page.locator("#units th", has_text="Mức đánh giá").click()  # every column sorts
+    await page.locator('#units th[aria-sort="descending"]', has_text="Mức đánh giá").wait_for()
+    first = page.locator("#units tbody tr td:first-child button").first
     name = await first.inner_text()
     await shot(page, "board-units")
     await first.click()

@@ -247,6 +247,12 @@ async function showOverview() {
   return view;
 }
 
+/* The share of those rated who are "Hoàn thành tốt" or better (null: nobody rated). */
+function goodShare(bands) {
+  const rated = Object.values(bands).reduce((a, b) => a + b, 0);
+  return rated ? ((bands.xuat_sac || 0) + (bands.tot || 0)) / rated : null;
+}
+
 function bandOf(score, thresholds) {
   if (score === null || score === undefined) return null;
   for (const line of thresholds) if (score >= line.value) return line.band;
@@ -256,6 +262,7 @@ function bandOf(score, thresholds) {
 const UNIT_COLUMNS = [
   ["name", "name"], ["submitted_rate", "sent"], ["on_time_rate", "on_time"],
   ["average", "average"], ["trained_rate", "training"],
+  ["good_rate", "bands"], // by the share rated "tốt" or better
 ];
 
 async function showUnit() {
@@ -268,7 +275,8 @@ async function showUnit() {
   const rows = data.children.map((c) => ({ ...c,
     submitted_rate: c.cadres ? c.submitted / c.cadres : 0,
     on_time_rate: c.cadres ? c.on_time / c.cadres : 0,
-    trained_rate: c.cadres ? c.trained / c.cadres : 0 }));
+    trained_rate: c.cadres ? c.trained / c.cadres : 0,
+    good_rate: goodShare(c.bands) }));
   const { key, dir } = state.sort;
   rows.sort((a, b) => {
     if (key === "name") return dir * a.name.localeCompare(b.name, "vi");
@@ -277,7 +285,7 @@ async function showUnit() {
   const header = el("tr", {}, UNIT_COLUMNS.map(([column, word]) => el("th", {
     "aria-sort": key === column ? (dir > 0 ? "ascending" : "descending") : null,
     onclick() { state.sort = { key: column, dir: key === column ? -dir : (column === "name" ? 1 : -1) }; render(); },
-  }, w(word))), el("th", {}, w("bands")));
+  }, w(word))));
   const search = el("input", { type: "search", id: "search", placeholder: w("search"),
     async oninput(event) {
       const text = event.target.value.trim();
