@@ -105,6 +105,9 @@ async def test_the_board_sees_the_digests_figures_drills_down_and_downloads(
     digest = next(m.text for m in reversed(ha.fake.messages)
                   if "Tổng hợp toàn tỉnh" in (m.text or ""))
     sent, total = re.search(r"Đã gửi báo cáo: (\d+)/(\d+)", digest).groups()
+    services = harness.app.bot_data["services"]  # the views computed ahead, as the bot does
+    await webapp.refresh(services, clock.now().astimezone(services.settings.tz).date(),
+                         clock.now())
 
     started = time.perf_counter()
     page, errors = await open_as(browser, site, ha, clock)
@@ -119,6 +122,9 @@ async def test_the_board_sees_the_digests_figures_drills_down_and_downloads(
     for item in await page.locator("#targets li").all_inner_texts():
         assert item.split(":")[0] in digest
     assert await page.locator("svg").count() >= 1
+    # each target's trend over the year (October's overview was computed by the refresh)
+    trends = page.locator("#targets li svg")
+    assert await trends.count() >= 1 and "T10" in await trends.first.inner_html()
     await shot(page, "board-overview")
 
     # the drill-down: the province's units, then a tap on one of them
