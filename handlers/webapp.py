@@ -35,6 +35,7 @@ from tornado.web import RequestHandler, StaticFileHandler
 
 from bot.config import Settings
 from bot.context import BotContext
+from bot.jobs import dashboard as dashboard_job
 from bot.services import dashboard, dashboard_views, digests, webapp_auth
 from bot.services.dashboard import DashboardError
 from bot.services.digests import DigestError
@@ -79,15 +80,27 @@ async def _board_view(handler, session, actor, today, services, name: str, compu
                       ) -> dashboard_views.Stored:
     """A board view as stored (bot/services/dashboard_views.py): the same for every board
     member, served as kept while fresh enough (for good once its period is locked), else
-    computed now and kept. The authorisation runs before the lookup, on every call."""
+    computed now and kept. A past period's view gone stale is still served, with its time,
+    and recomputed meanwhile in a worker process (its figures rarely change, and computing
+    it here would hold up the chat for seconds at province scale); the period under review
+    is always fresh (the refresh job keeps it so). The authorisation runs before the lookup,
+    on every call."""
     dashboard.overview_allowed(actor)
     settings = services.settings
     period = await dashboard.period_of(session, _int(handler, "period"), today,
                                        services.calendar, services.policy)
     now = services.clock.now()
-    found = await dashboard_views.fresh(session, period, name, now,
-                                        settings.webapp_cache_seconds)
-    if found is None:
+    found = await dashboard_views.lookup(session, period, name, now,
+                                         settings.webapp_cache_seconds)
+    if found is not None and not found.fresh and settings.webapp_cache_seconds > 0:
+        current = await dashboard.period_of(session, None, today, services.calendar,
+                                            services.policy)
+        if period.starts_on < current.starts_on:
+            dashboard_job.recompute_soon(
+                handler.app, refresh_process, settings, today, now, period.id,
+                "overview" if name == dashboard_views.OVERVIEW else "units")
+            return found
+    if found is None or not found.fresh:
         body = {**await compute(period), **screens.as_of_json(now, settings.tz)}
         found = dashboard_views.Stored(now, dashboard_views.pack(body))
         if settings.webapp_cache_seconds > 0 or period.locked_at is not None:
@@ -124,41 +137,53 @@ async def _unit(handler, session, actor, today, services):
                              dashboard_views.unit_view(unit_id), compute)
 
 
-async def refresh(services, today: date, now: datetime) -> int:
-    """Compute and keep the board's views of the period under review: its overview and every
-    level of its drill-down, from one load of the period's facts; and the overview of each
-    earlier period of the year that has none yet (the targets' trend is drawn from them).
-    Reads first, then writes in one short transaction. The number of views stored."""
+async def store_period(services, period_id: int, today: date, now: datetime, *,
+                       overview: bool = True, levels: bool = True) -> int:
+    """Compute and keep a period's board views: its overview and/or every level of its
+    drill-down (from one load of the period's facts). Reads first, then writes in one short
+    transaction. The number of views stored."""
     bands = services.policy.scoring.bands
     as_of = screens.as_of_json(now, services.settings.tz)
+    views: dict[str, bytes] = {}
     async with services.db.session() as session:
-        period = await dashboard.period_of(session, None, today, services.calendar,
+        period = await dashboard.period_of(session, period_id, today, services.calendar,
                                            services.policy)
-        earlier = [p for p in await dashboard.periods_of_year(session, period, today)
-                   if p.id != period.id]
-        kept = await dashboard_views.overviews(session, [p.id for p in earlier])
-    for missing in [p for p in earlier if p.id not in kept]:  # oldest first: each feeds the next
-        async with services.db.session() as session:
-            body = await overview_body(session, missing, today, services)
-            await dashboard_views.store(session, missing.id, {
-                dashboard_views.OVERVIEW: dashboard_views.pack({**body, **as_of})}, now)
+        if overview:
+            views[dashboard_views.OVERVIEW] = dashboard_views.pack(
+                {**await overview_body(session, period, today, services), **as_of})
+        if levels:
+            for unit_id, level in (await dashboard.unit_drills(
+                    session, dashboard.REFRESH_ACTOR, period, today, services.calendar)).items():
+                views[dashboard_views.unit_view(unit_id)] = dashboard_views.pack(
+                    {**screens.unit_json(level, bands), **as_of})
     async with services.db.session() as session:
-        views = {dashboard_views.OVERVIEW: dashboard_views.pack(
-            {**await overview_body(session, period, today, services), **as_of})}
-        levels = await dashboard.unit_drills(session, dashboard.REFRESH_ACTOR, period, today,
-                                             services.calendar)
-    for unit_id, level in levels.items():
-        views[dashboard_views.unit_view(unit_id)] = dashboard_views.pack(
-            {**screens.unit_json(level, bands), **as_of})
-    async with services.db.session() as session:
-        await dashboard_views.store(session, period.id, views, now, replace_all=True)
+        await dashboard_views.store(session, period_id, views, now,
+                                    replace_all=overview and levels)
     return len(views)
 
 
-def refresh_process(settings: Settings, today: date, now: datetime) -> None:
-    """`refresh` in a worker process (bot/jobs/dashboard.py spawns it): its own engine; a
-    failure is logged (the token redacted, as in the bot's own log) and ends it with exit
-    code 1, which the bot logs too."""
+async def refresh(services, today: date, now: datetime) -> int:
+    """The refresh job's work: every view of the period under review, and the overview of
+    each earlier period of the year that has none yet (the targets' trend is drawn from
+    them). The number of views stored."""
+    async with services.db.session() as session:
+        period = await dashboard.period_of(session, None, today, services.calendar,
+                                           services.policy)
+        earlier = [p.id for p in await dashboard.periods_of_year(session, period, today)
+                   if p.id != period.id]
+        kept = await dashboard_views.overviews(session, earlier)
+    stored = 0
+    for missing in [pid for pid in earlier if pid not in kept]:  # oldest first: each feeds
+        stored += await store_period(services, missing, today, now, levels=False)  # the next
+    return stored + await store_period(services, period.id, today, now)
+
+
+def refresh_process(settings: Settings, today: date, now: datetime, period_id: int | None = None,
+                    what: str = "all") -> None:
+    """In a worker process (bot/jobs/dashboard.py spawns it), with its own engine: `refresh`,
+    or one period's views (`what`: "overview", "units" or "all"). A failure is logged (the
+    token redacted, as in the bot's own log) and ends it with exit code 1, which the bot logs
+    too."""
     from bot.clock import FrozenClock
     from bot.context import AppServices
     from bot.db import Database
@@ -169,7 +194,12 @@ def refresh_process(settings: Settings, today: date, now: datetime) -> None:
     async def main() -> None:
         db = Database(settings.database_url)
         try:
-            await refresh(AppServices.create(settings, db, FrozenClock(now)), today, now)
+            services = AppServices.create(settings, db, FrozenClock(now))
+            if period_id is None:
+                await refresh(services, today, now)
+            else:
+                await store_period(services, period_id, today, now, overview=what != "units",
+                                   levels=what != "overview")
         finally:
             await db.dispose()
 

@@ -343,7 +343,7 @@ async def test_the_refresh_keeps_every_level_as_computed_live_and_the_targets_tr
     assert await dashboard_job.due(harness.app, today, clock.now())  # one view is not all
     computed = as_of(clock)
     stored = await webapp.refresh(services, today, clock.now())
-    assert stored == len(units) + 2  # the overview, the top level, each unit
+    assert stored == 1 + len(units) + 2  # October's overview; the overview, the top, each unit
     assert not await dashboard_job.due(harness.app, today, clock.now())
     clock.advance(seconds=300)
     assert await dashboard_job.due(harness.app, today, clock.now())  # half the age
@@ -397,3 +397,41 @@ async def test_the_refresh_runs_in_a_worker_process(harness, clock, db_target):
     assert {"overview", "unit:0"} <= views and len(views) > 2
     overview = next(iter(top.values())).json()
     assert overview["period"]["label"] == "Tháng 11/2026"  # Vietnamese in the worker too
+
+
+async def test_a_past_periods_stale_view_is_served_while_a_worker_recomputes_it(
+        harness, clock, dashboard, db_target):
+    """An earlier period's view older than CADREBOT_WEBAPP_CACHE_SECONDS is served as it is,
+    with its time, and recomputed meanwhile in a worker process: browsing past months never
+    holds the chat up for the seconds a province-wide view takes."""
+    from bot.jobs import dashboard as dashboard_job
+    from models import Period
+
+    thao, anh, ha, truong, tuan = await province(harness, clock)
+    await thao.send("📝 Báo cáo KPI")  # the months around today come to exist
+    await fill_and_submit(thao)
+    async with harness.db.session() as s:
+        october = await s.scalar(select(Period.id).where(
+            Period.kind == "month", Period.year == 2026, Period.number == 10))
+    sqlite = db_target.url.startswith("sqlite")  # the PostgreSQL test schema: not in a URL
+    services = harness.app.bot_data["services"]  # the worker opens the test's database
+    services.settings = services.settings.model_copy(update={"database_url": db_target.url
+                                                             if sqlite else "sqlite://"})
+    params = {"period": str(october)}
+    response = await dashboard.get("api/overview", headers=as_(ha, clock), params=params)
+    assert response.status_code == 200, response.text
+    first = response.json()
+    assert first["period"]["label"] == "Tháng 10/2026" and first["as_of_text"] == as_of(clock)
+    clock.advance(seconds=601)
+    stale = (await dashboard.get("api/overview", headers=as_(ha, clock), params=params)).json()
+    assert stale == first
+    unit = await dashboard.get("api/unit", headers=as_(ha, clock), params=params)
+    assert unit.json()["as_of_text"] == as_of(clock)  # never computed: computed now
+    tasks = harness.app.bot_data[dashboard_job.RECOMPUTE]
+    assert set(tasks) == {(october, "overview")}
+    if not sqlite:
+        await dashboard_job.stop(harness.app)
+        return
+    assert await tasks[(october, "overview")] == 0
+    again = (await dashboard.get("api/overview", headers=as_(ha, clock), params=params)).json()
+    assert again["as_of_text"] == as_of(clock) != first["as_of_text"]

@@ -24,10 +24,11 @@ from bot.services import dashboard, dashboard_views
 
 log = logging.getLogger(__name__)
 
-# settings, today, now -> None; run in a spawned process
+# settings, today, now[, period id, what] -> None; run in a spawned process
 Refresh = Callable[[Settings, date, datetime], None]
 POLL_SECONDS = 0.5
 TASK = "dashboard_refresh"
+RECOMPUTE = "dashboard_recompute"  # (period id, what) -> the task recomputing it
 
 
 async def due(app: Application, today: date, now: datetime) -> bool:
@@ -45,11 +46,12 @@ async def due(app: Application, today: date, now: datetime) -> bool:
     return now - at >= timedelta(seconds=services.settings.webapp_cache_seconds / 2)
 
 
-async def run_in_worker(refresh: Refresh, settings: Settings, today: date,
-                        now: datetime) -> int | None:
+async def run_in_worker(refresh: Refresh, settings: Settings, today: date, now: datetime,
+                        *args) -> int | None:
     """One refresh in a spawned process; its exit code (cancelled: the process is ended)."""
     process = multiprocessing.get_context("spawn").Process(
-        target=refresh, args=(settings, today, now), name="dashboard-refresh", daemon=True)
+        target=refresh, args=(settings, today, now, *args), name="dashboard-refresh",
+        daemon=True)
     started = time.monotonic()
     process.start()
     try:
@@ -86,12 +88,25 @@ def duty(refresh: Refresh) -> Callable[[Application, str], Awaitable[None]]:
     return start_refresh
 
 
+def recompute_soon(app: Application, refresh: Refresh, settings: Settings, today: date,
+                   now: datetime, period_id: int, what: str) -> None:
+    """Recompute one period's views (`what`: "overview" or "units") in a worker process,
+    unless this process is already at it: a stale view was just served."""
+    tasks = app.bot_data.setdefault(RECOMPUTE, {})
+    running = tasks.get((period_id, what))
+    if running is None or running.done():
+        tasks[(period_id, what)] = asyncio.create_task(
+            run_in_worker(refresh, settings, today, now, period_id, what), name=RECOMPUTE)
+
+
 async def stop(app: Application) -> None:
-    """At shutdown: end a refresh under way (the next leader starts it again)."""
-    task = app.bot_data.pop(TASK, None)
-    if task is not None and not task.done():
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+    """At shutdown: end the refreshes under way (the next leader, the next request starts
+    them again)."""
+    tasks = [app.bot_data.pop(TASK, None), *app.bot_data.pop(RECOMPUTE, {}).values()]
+    for task in tasks:
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass

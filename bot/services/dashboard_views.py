@@ -6,7 +6,9 @@ a worker process) or by the first request, and served as stored:
 - a period that is locked (its data cannot change any more): for good, once computed after
   the lock;
 - a period still open: while younger than CADREBOT_WEBAPP_CACHE_SECONDS; the refresh job
-  recomputes the period under review twice in that time, so a board member never waits.
+  recomputes the period under review twice in that time, so a board member never waits;
+  an earlier period's view gone stale is served as it is while a worker recomputes it
+  (handlers/webapp.py).
 
 A view is stored as the page receives it (gzip-compressed JSON, rendered by handlers/screens/
 webapp.py), with the time it was computed (the page says "figures as of …")."""
@@ -39,6 +41,7 @@ TOP_VIEW = unit_view(None)
 class Stored:
     computed_at: datetime
     body: bytes  # gzip-compressed JSON
+    fresh: bool = True  # may be served as it is (see `is_fresh`)
 
     def json(self):
         return json.loads(gzip.decompress(self.body))
@@ -57,14 +60,15 @@ def is_fresh(period: Period, computed_at: datetime, now: datetime, max_age: int)
     return is_final(period, computed_at) or now - computed_at < timedelta(seconds=max_age)
 
 
-async def fresh(session: AsyncSession, period: Period, view: str, now: datetime,
-                max_age: int) -> Stored | None:
-    """The stored view, if it may still be served."""
+async def lookup(session: AsyncSession, period: Period, view: str, now: datetime,
+                 max_age: int) -> Stored | None:
+    """The stored view (None: never computed), and whether it is still fresh."""
     found = (await session.execute(select(DashboardView.computed_at, DashboardView.body).where(
         DashboardView.period_id == period.id, DashboardView.view == view))).first()
-    if found is None or not is_fresh(period, found.computed_at, now, max_age):
+    if found is None:
         return None
-    return Stored(found.computed_at, found.body)
+    return Stored(found.computed_at, found.body,
+                  is_fresh(period, found.computed_at, now, max_age))
 
 
 async def refreshed_at(session: AsyncSession, period_id: int) -> datetime | None:
