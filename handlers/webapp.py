@@ -233,12 +233,10 @@ async def _notices(handler, session, actor, today, services):
 async def _xlsx(handler, session, actor, today, services):
     view = handler.get_query_argument("view", "")
     period_id = _int(handler, "period")
-    if view == "unit":
-        found = await dashboard.unit_drill(session, actor, period_id, _int(handler, "unit"),
-                                           today, services.calendar, services.policy)
-        return Download(screens.unit_workbook(found),
-                        screens.workbook_name("don_vi", found.period,
-                                              found.unit.id if found.unit else None))
+    if view == "unit":  # the very view the page shows, as stored
+        shown = (await _unit(handler, session, actor, today, services)).json()
+        return Download(screens.unit_workbook(shown),
+                        screens.workbook_name("don_vi", shown["period"], shown["unit"]["id"]))
     if view == "team":
         found = await dashboard.team(session, actor, period_id, today, services.calendar,
                                      services.policy)

@@ -316,16 +316,16 @@ def notices_json(found: list) -> list[dict]:
 
 # ---------------------------------------------------------------- the views as .xlsx
 
-def unit_workbook(found: dashboard.UnitDrill) -> bytes:
-    """"📥 Tải Excel" of a drill-down level: its sub-units and its people."""
+def unit_workbook(view: dict) -> bytes:
+    """"📥 Tải Excel" of a drill-down level, from the very view the page shows (`unit_json`,
+    as stored): its sub-units and its people."""
     bands = [band_label(b) for b in BAND_ORDER]
-    units = [[u.name, u.code, f.cadres, f.submitted, f.on_time,
-              round(f.average, 1) if f.average is not None else None, f.trained,
-              *[f.bands.get(b.value, 0) for b in BAND_ORDER]] for u, f in found.children]
-    people = [[p.code, p.name, _person_state(p.submitted, p.on_leave),
-               _("yes") if p.on_time else "", shown_score(p.total) if p.total is not None
-               else None, band_label(p.band) if p.band else "", _("yes") if p.trained else ""]
-              for p in found.people]
+    units = [[c["name"], c["code"], c["cadres"], c["submitted"], c["on_time"],
+              round(c["average"], 1) if c["average"] is not None else None, c["trained"],
+              *[c["bands"].get(b.value, 0) for b in BAND_ORDER]] for c in view["children"]]
+    people = [[p["code"], p["name"], p["state"], _("yes") if p["on_time"] else "",
+               shown_score(p["total"]) if p["total"] is not None else None,
+               p["band_text"], _("yes") if p["trained"] else ""] for p in view["people"]]
     return digest_workbook([
         (_("Units"), [_("Unit"), _("Code"), _("Cadres"), _("Sent"), _("On time"),
                       _("Average score"), _("Training done"), *bands], units),
@@ -333,6 +333,9 @@ def unit_workbook(found: dashboard.UnitDrill) -> bytes:
                        _("Band")], people)])
 
 
-def workbook_name(view: str, period: Period, unit_id: int | None = None) -> str:
+def workbook_name(view: str, period: Period | dict, unit_id: int | None = None) -> str:
+    """The download's file name (`period`: a Period, or a view's "period")."""
+    year, number = (period["year"], period["number"]) if isinstance(period, dict) \
+        else (period.year, period.number)
     suffix = f"_{unit_id}" if unit_id else ""
-    return f"bang_dieu_khien_{view}_{period.year}_{period.number:02d}{suffix}.xlsx"
+    return f"bang_dieu_khien_{view}_{year}_{number:02d}{suffix}.xlsx"
