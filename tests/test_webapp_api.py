@@ -186,7 +186,10 @@ async def test_the_board_overview_tells_the_text_digests_figures(harness, clock,
     assert "Đơn vị" in _open(workbook.content).sheetnames
     unit_book = await dashboard.get("api/xlsx", params={
         "view": "unit", "unit": str(commune["id"]), "auth": init_data(ha, clock)})
-    assert unit_book.status_code == 200 and _open(unit_book.content).worksheets[0].max_row >= 1
+    assert unit_book.status_code == 200
+    people_sheet = _open(unit_book.content).worksheets[1]  # the people the page lists
+    assert [row[0] for row in people_sheet.iter_rows(min_row=2, values_only=True)] == [
+        p["code"] for p in inside["people"]]
 
     notices = await dashboard.get("api/notices", headers=as_(ha, clock))
     assert notices.status_code == 200 and isinstance(notices.json(), list)
