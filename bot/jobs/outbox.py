@@ -116,12 +116,17 @@ class OutboxWorker:
         touched: set[int] = set()
         if ids:
             await self.pace.reserve(len(ids))  # one send rate across every bot process
+        claimed = time.monotonic()
         for index, delivery_id in enumerate(ids):
             if self._stopping:
                 async with db.session() as session:
                     await notices.release(session, ids[index:])
                 break
             await self.pace.wait_slot(index)
+            if time.monotonic() - claimed > stale.total_seconds() / 2:
+                async with db.session() as session:  # still ours (see notices.renew)
+                    await notices.renew(session, ids[index:], self.worker_id, clock.now())
+                claimed = time.monotonic()
             row = rows[delivery_id]
             await self._send_one(row, loaded[row.notice_id])
             touched.add(row.notice_id)

@@ -197,6 +197,15 @@ async def claim(session: AsyncSession, worker: str, now: datetime, limit: int) -
     return ids
 
 
+async def renew(session: AsyncSession, ids: list[int], worker: str, now: datetime) -> None:
+    """Still sending these: their claim is renewed, so another process's `requeue_stale`
+    does not take over a batch that is merely slow (two processes share one send rate, so
+    a batch can take longer than the stale time) and send its messages twice."""
+    await session.execute(update(NoticeDelivery).where(
+        NoticeDelivery.id.in_(ids), NoticeDelivery.status == DeliveryStatus.SENDING.value,
+        NoticeDelivery.claimed_by == worker).values(claimed_at=now))
+
+
 async def release(session: AsyncSession, ids: list[int]) -> None:
     """Hand claimed, unsent rows back to the queue (a worker stopping gracefully)."""
     await session.execute(update(NoticeDelivery).where(
