@@ -438,3 +438,30 @@ async def test_a_past_periods_stale_view_is_served_while_a_worker_recomputes_it(
     assert await tasks[(october, "overview")] == 0
     again = (await dashboard.get("api/overview", headers=as_(ha, clock), params=params)).json()
     assert again["as_of_text"] == as_of(clock) != first["as_of_text"]
+
+
+def failing_refresh(settings, today, now, *args) -> None:
+    """A refresh that fails (run in a spawned process: module level)."""
+    raise SystemExit(3)
+
+
+async def test_a_failed_refresh_is_not_started_again_at_every_heartbeat(harness, clock):
+    import asyncio
+
+    from bot.jobs import dashboard as dashboard_job
+
+    await province(harness, clock)
+    services = harness.app.bot_data["services"]
+    services.settings = services.settings.model_copy(update={"webapp_url": URL})
+    duty = dashboard_job.duty(failing_refresh)
+    await duty(harness.app, "holder")
+    failed = harness.app.bot_data[dashboard_job.TASK]
+    assert await failed == 3
+    await asyncio.sleep(0)  # its done-callback
+    await duty(harness.app, "holder")
+    assert harness.app.bot_data[dashboard_job.TASK] is failed  # not a new process
+    harness.app.bot_data[dashboard_job.ENDED] -= services.settings.webapp_cache_seconds
+    await duty(harness.app, "holder")  # after half the age: tried again
+    again = harness.app.bot_data[dashboard_job.TASK]
+    assert again is not failed
+    await dashboard_job.stop(harness.app)

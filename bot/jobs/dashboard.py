@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Refresh = Callable[[Settings, date, datetime], None]
 POLL_SECONDS = 0.5
 TASK = "dashboard_refresh"
+ENDED = "dashboard_refresh_ended"  # when the last refresh ended (monotonic)
 RECOMPUTE = "dashboard_recompute"  # (period id, what) -> the task recomputing it
 
 
@@ -79,11 +80,16 @@ def duty(refresh: Refresh) -> Callable[[Application, str], Awaitable[None]]:
         running = app.bot_data.get(TASK)
         if running is not None and not running.done():
             return
+        if running is not None and not running.cancelled() and running.result() \
+                and time.monotonic() - app.bot_data[ENDED] < settings.webapp_cache_seconds / 2:
+            return  # the last one failed (logged): not a new process every heartbeat
         now = services.clock.now()
         today = now.astimezone(settings.tz).date()
         if await due(app, today, now):
-            app.bot_data[TASK] = asyncio.create_task(
+            app.bot_data[TASK] = task = asyncio.create_task(
                 run_in_worker(refresh, settings, today, now), name=TASK)
+            task.add_done_callback(lambda _task: app.bot_data.__setitem__(ENDED,
+                                                                          time.monotonic()))
 
     return start_refresh
 
