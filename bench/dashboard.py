@@ -69,7 +69,7 @@ async def run(url: str, cadres: int, months: int, runs: int, browser: bool) -> l
     from bot.services import digests
     from bot.services.demo_data import generate
     from bot.services.webapp_auth import sign
-    from handlers import webapp
+    from handlers import webapp, webapp_views
     from models import Cadre, DashboardView, OrgUnit, Period, RoleGrant
     from models.enums import Role
 
@@ -131,7 +131,7 @@ async def run(url: str, cadres: int, months: int, runs: int, browser: bool) -> l
     stored: list[int] = []
 
     async def refresh() -> int:
-        stored.append(await webapp.refresh(services, today, clock.now()))
+        stored.append(await webapp_views.refresh(services, today, clock.now()))
         async with db.session() as s:
             return await s.scalar(select(func.sum(func.length(DashboardView.body))))
 

@@ -54,6 +54,7 @@ from handlers import (
     tasks,
     training,
     webapp,
+    webapp_views,
 )
 from handlers.screens import digest as digest_screens
 from handlers.screens import menu as menu_screens
@@ -97,7 +98,7 @@ async def _post_init(app: Application) -> None:
     worker.start()
     duties = [take_over_stale]
     if app.bot_data["services"].settings.webapp_url:  # the board's views, computed ahead
-        duties.append(dashboard_job.duty(webapp.refresh_process))
+        duties.append(dashboard_job.duty(webapp_views.refresh_process))
     leadership.schedule(app, duties=duties)
     reminders.schedule(app, render=reminder_screens.reminder_screen)
     digests.schedule(app, render=digest_screens.render_digest,

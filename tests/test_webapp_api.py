@@ -15,7 +15,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 
 from bot.services.webapp_auth import sign
-from handlers import webapp
+from handlers import webapp, webapp_views
 from models import Cadre
 from tests.harness import TOKEN
 from tests.test_flow_notices import province
@@ -345,7 +345,7 @@ async def test_the_refresh_keeps_every_level_as_computed_live_and_the_targets_tr
     assert (await dashboard.get("api/overview", headers=as_(ha, clock))).status_code == 200
     assert await dashboard_job.due(harness.app, today, clock.now())  # one view is not all
     computed = as_of(clock)
-    stored = await webapp.refresh(services, today, clock.now())
+    stored = await webapp_views.refresh(services, today, clock.now())
     assert stored == 1 + len(units) + 2  # October's overview; the overview, the top, each unit
     assert not await dashboard_job.due(harness.app, today, clock.now())
     clock.advance(seconds=300)
@@ -391,7 +391,7 @@ async def test_the_refresh_runs_in_a_worker_process(harness, clock, db_target):
     settings = make_settings(DATABASE_URL=db_target.url, CADREBOT_WEBAPP_URL=URL)
     services = harness.app.bot_data["services"]
     today = clock.now().astimezone(services.settings.tz).date()
-    assert await dashboard_job.run_in_worker(webapp.refresh_process, settings, today,
+    assert await dashboard_job.run_in_worker(webapp_views.refresh_process, settings, today,
                                              clock.now()) == 0
     async with harness.db.session() as s:
         views = set(await s.scalars(select(DashboardView.view)))

@@ -22,7 +22,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 
 from bot.services.webapp_auth import sign
-from handlers import webapp
+from handlers import webapp, webapp_views
 from models import Cadre
 from tests.harness import TOKEN
 from tests.test_flow_notices import province
@@ -106,7 +106,7 @@ async def test_the_board_sees_the_digests_figures_drills_down_and_downloads(
                   if "Tổng hợp toàn tỉnh" in (m.text or ""))
     sent, total = re.search(r"Đã gửi báo cáo: (\d+)/(\d+)", digest).groups()
     services = harness.app.bot_data["services"]  # the views computed ahead, as the bot does
-    await webapp.refresh(services, clock.now().astimezone(services.settings.tz).date(),
+    await webapp_views.refresh(services, clock.now().astimezone(services.settings.tz).date(),
                          clock.now())
 
     started = time.perf_counter()

@@ -5,7 +5,7 @@ process — seconds of CPU at province scale, while the bot's own process keeps 
 so a board member opening the dashboard reads a stored view instead of waiting for it.
 
 The refresh itself (compute, render, store) is handed over by the composition root
-(bot/app.py: handlers/webapp.py's `refresh_process`, a module-level function the worker
+(bot/app.py: handlers/webapp_views.py's `refresh_process`, a module-level function the worker
 process imports)."""
 
 from __future__ import annotations
