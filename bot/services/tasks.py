@@ -695,10 +695,19 @@ async def tracked_products(session: AsyncSession, cadre_id: int, period: Period)
         Task.deadline >= period.starts_on, Task.deadline <= period.ends_on).distinct()))
 
 
+def tracked_in_period(cadre_id, product_type_id, starts_on, ends_on):
+    """"This product is tracked as tasks in this period of the cadre" (see
+    `tracked_products`) as an SQL condition: columns or values."""
+    return exists().where(Task.cadre_id == cadre_id, Task.product_type_id == product_type_id,
+                          Task.status.in_(COUNTED), Task.deadline >= starts_on,
+                          Task.deadline <= ends_on)
+
+
 async def is_tracked(session: AsyncSession, cadre_id: int, product_type_id: int,
                      period_id: int) -> bool:
     """Is this product tracked as tasks in this period of the cadre (see `tracked_products`)?
-    One statement (asked at every product picked in 📝 Báo cáo KPI)."""
+    One statement; the entry steps of 📝 Báo cáo KPI read it with the entry instead
+    (`KpiService.entry_for(tracked=True)`)."""
     return await session.scalar(
         select(Task.id).join(Period, and_(Period.id == period_id,
                                           Task.deadline >= Period.starts_on,
