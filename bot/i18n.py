@@ -15,9 +15,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.core import Locale
 from babel.numbers import NumberPattern, parse_pattern
 
 from bot.resources import data_dir
