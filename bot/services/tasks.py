@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import vietnamese_name_key
@@ -481,9 +481,13 @@ async def mine(session: AsyncSession, cadre_id: int, today: date,
     return [Listed(task, name, days_left(task.deadline, today, calendar)) for task, name in rows]
 
 
+# built once: 📝 Báo cáo KPI counts them at every opening
+_OPEN_COUNT = select(func.count(Task.id)).where(Task.cadre_id == bindparam("cadre_id"),
+                                                Task.status.in_(OPEN))
+
+
 async def open_count(session: AsyncSession, cadre_id: int) -> int:
-    return int(await session.scalar(select(func.count(Task.id)).where(
-        Task.cadre_id == cadre_id, Task.status.in_(OPEN))) or 0)
+    return int(await session.scalar(_OPEN_COUNT, {"cadre_id": cadre_id}) or 0)
 
 
 _authority_condition = task_authority_condition
