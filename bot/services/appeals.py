@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import DEFAULT_TZ as LOCAL_TZ
@@ -89,6 +89,19 @@ class Subject:
     closes_on: date
 
 
+# built once, with bound parameters: 📊 Kết quả asks both on every opening, and building a
+# statement costs more than running it
+_APPEALABLE = (
+    select(Evaluation, Period).join(Period, Period.id == Evaluation.period_id)
+    .outerjoin(Appeal, Appeal.evaluation_id == Evaluation.id)
+    .where(Evaluation.cadre_id == bindparam("cadre_id"), Evaluation.status == "rated",
+           Evaluation.band.is_not(None), Evaluation.rated_at.is_not(None),
+           Evaluation.rated_at >= bindparam("since", type_=Evaluation.rated_at.type),
+           Appeal.id.is_(None))
+    .order_by(Evaluation.rated_at.desc()))
+_HAS_ANY = select(Appeal.id).where(Appeal.cadre_id == bindparam("cadre_id")).limit(1)
+
+
 async def appealable(session: AsyncSession, cadre_id: int, today: date, policy: Policy,
                      calendar: WorkCalendar) -> list[Subject]:
     """The cadre's evaluations whose window is open today and that have no kiến nghị yet,
@@ -97,14 +110,9 @@ async def appealable(session: AsyncSession, cadre_id: int, today: date, policy: 
         return []
     # the window is at most a few weeks: only the evaluations rated since then are read
     since = calendar.add_working_days(today, -policy.appeals.window_working_days - 1)
-    rows = (await session.execute(
-        select(Evaluation, Period).join(Period, Period.id == Evaluation.period_id)
-        .outerjoin(Appeal, Appeal.evaluation_id == Evaluation.id)
-        .where(Evaluation.cadre_id == cadre_id, Evaluation.status == "rated",
-               Evaluation.band.is_not(None), Evaluation.rated_at.is_not(None),
-               Evaluation.rated_at >= datetime.combine(since, datetime.min.time(), LOCAL_TZ),
-               Appeal.id.is_(None))
-        .order_by(Evaluation.rated_at.desc()))).all()
+    rows = (await session.execute(_APPEALABLE, {
+        "cadre_id": cadre_id,
+        "since": datetime.combine(since, datetime.min.time(), LOCAL_TZ)})).all()
     found = []
     for evaluation, period in rows:
         closes = window_closes(evaluation, policy, calendar)
@@ -198,8 +206,7 @@ async def send(session: AsyncSession, *, actor: Actor, evaluation_id: int, reaso
 
 
 async def has_any(session: AsyncSession, cadre_id: int) -> bool:
-    return await session.scalar(select(Appeal.id).where(Appeal.cadre_id == cadre_id)
-                                .limit(1)) is not None
+    return await session.scalar(_HAS_ANY, {"cadre_id": cadre_id}) is not None
 
 
 async def mine(session: AsyncSession, cadre_id: int, limit: int = 10

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +38,9 @@ class Line:
     entry: Entry
     product: ProductType
     target: float
+    # whether the product is tracked as assigned tasks in the entry's period (issue #24),
+    # when read with the entry (`KpiService.entry_for(tracked=True)`); None: not read
+    tracked: bool | None = None
 
 
 @dataclass
@@ -150,6 +154,18 @@ _ENTRY_LINE = (  # an entry with its period, product and target: every entry ste
                & (Target.period_id == Entry.period_id)
                & (Target.product_type_id == Entry.product_type_id))
     .where(Entry.id == bindparam("entry_id")))
+
+
+@cache
+def _entry_line_tracked():
+    """`_ENTRY_LINE` plus "is the product tracked as tasks in the entry's period"
+    (`bot.services.tasks.is_tracked`): the entry steps ask both, in one statement."""
+    from bot.services.tasks import tracked_in_period  # it imports this module
+
+    return _ENTRY_LINE.add_columns(tracked_in_period(
+        Entry.cadre_id, Entry.product_type_id, Period.starts_on, Period.ends_on).label("tracked"))
+
+
 _PERIOD_STATES = (  # one row per (period, state): ix_entries_cadre_status
     select(Period, Entry.status)
     .join(Entry, Entry.period_id == Period.id)
@@ -385,15 +401,18 @@ class KpiService:
                             leader=leader)
 
     async def entry_for(self, session: AsyncSession, cadre_id: int, entry_id: int,
-                        for_edit: bool = True, override: bool = False) -> Line:
+                        for_edit: bool = True, override: bool = False,
+                        tracked: bool = False) -> Line:
         """The cadre's own entry, re-checked on every tap (ownership, state, lock).
-        `override`: board correcting it, whatever its state or the period's lock."""
+        `override`: board correcting it, whatever its state or the period's lock.
+        `tracked`: also read `Line.tracked` (in the same statement)."""
         row = None
         if isinstance(entry_id, int):  # the entry, its period, product and target: one query
-            row = (await session.execute(_ENTRY_LINE, {"entry_id": entry_id})).first()
+            statement = _entry_line_tracked() if tracked else _ENTRY_LINE
+            row = (await session.execute(statement, {"entry_id": entry_id})).first()
         if row is None or row.Entry.cadre_id != cadre_id:
             raise KpiError("not_found")
-        entry, period, product, target = row
+        entry, period, product, target = row[:4]
         if for_edit and not override:
             if period.status == PeriodStatus.LOCKED.value:
                 raise KpiError("locked")
@@ -401,7 +420,8 @@ class KpiService:
                 raise KpiError("imported")
             if entry.status not in EDITABLE:
                 raise KpiError("not_editable", status=entry.status)
-        return Line(entry, product, product.default_target if target is None else target)
+        return Line(entry, product, product.default_target if target is None else target,
+                    bool(row.tracked) if tracked else None)
 
     async def save(self, session: AsyncSession, line: Line, now: datetime,
                    board_actor_id: int | None = None, **values) -> None:

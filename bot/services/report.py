@@ -261,8 +261,8 @@ async def board_open(session: AsyncSession, kpi: KpiService, caller: Caller,
 
 async def _line(session: AsyncSession, kpi: KpiService, caller: Caller, entry_id) -> Line:
     """The entry the caller may edit: their own, or anyone's for the board in board mode."""
-    if not caller.board:
-        return await kpi.entry_for(session, caller.actor.cadre_id, entry_id)
+    if not caller.board:  # with `Line.tracked`, which every entry step asks (`_tracked`)
+        return await kpi.entry_for(session, caller.actor.cadre_id, entry_id, tracked=True)
     if not caller.actor.is_board:
         raise KpiError("not_found")
     entry = await session.get(Entry, entry_id) if isinstance(entry_id, int) else None
@@ -338,6 +338,8 @@ async def _tracked(session: AsyncSession, caller: Caller, line: Line) -> bool:
     correcting a report still types every figure."""
     if caller.board:
         return False
+    if line.tracked is not None:  # read with the entry (`_line`)
+        return line.tracked
     return await tasks.is_tracked(session, line.entry.cadre_id, line.product.id,
                                   line.entry.period_id)
 

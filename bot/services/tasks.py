@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import vietnamese_name_key
@@ -481,9 +481,13 @@ async def mine(session: AsyncSession, cadre_id: int, today: date,
     return [Listed(task, name, days_left(task.deadline, today, calendar)) for task, name in rows]
 
 
+# built once: 📝 Báo cáo KPI counts them at every opening
+_OPEN_COUNT = select(func.count(Task.id)).where(Task.cadre_id == bindparam("cadre_id"),
+                                                Task.status.in_(OPEN))
+
+
 async def open_count(session: AsyncSession, cadre_id: int) -> int:
-    return int(await session.scalar(select(func.count(Task.id)).where(
-        Task.cadre_id == cadre_id, Task.status.in_(OPEN))) or 0)
+    return int(await session.scalar(_OPEN_COUNT, {"cadre_id": cadre_id}) or 0)
 
 
 _authority_condition = task_authority_condition
@@ -695,10 +699,19 @@ async def tracked_products(session: AsyncSession, cadre_id: int, period: Period)
         Task.deadline >= period.starts_on, Task.deadline <= period.ends_on).distinct()))
 
 
+def tracked_in_period(cadre_id, product_type_id, starts_on, ends_on):
+    """"This product is tracked as tasks in this period of the cadre" (see
+    `tracked_products`) as an SQL condition: columns or values."""
+    return exists().where(Task.cadre_id == cadre_id, Task.product_type_id == product_type_id,
+                          Task.status.in_(COUNTED), Task.deadline >= starts_on,
+                          Task.deadline <= ends_on)
+
+
 async def is_tracked(session: AsyncSession, cadre_id: int, product_type_id: int,
                      period_id: int) -> bool:
     """Is this product tracked as tasks in this period of the cadre (see `tracked_products`)?
-    One statement (asked at every product picked in 📝 Báo cáo KPI)."""
+    One statement; the entry steps of 📝 Báo cáo KPI read it with the entry instead
+    (`KpiService.entry_for(tracked=True)`)."""
     return await session.scalar(
         select(Task.id).join(Period, and_(Period.id == period_id,
                                           Task.deadline >= Period.starts_on,
