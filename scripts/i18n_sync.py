@@ -47,8 +47,8 @@ def main(argv: list[str]) -> int:
                 message.string = tuple(fills[message.id[0]])
                 message.flags.discard("fuzzy")
         catalog.fuzzy = False
-        with PO.open("wb") as handle:
-            write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
+    with PO.open("wb") as handle:  # always the same width: a sync alone rewraps nothing
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
     missing = [m.id for m in catalog if m.id and (not m.string or "fuzzy" in m.flags
                or (isinstance(m.string, tuple) and not all(m.string)))]
     for msgid in missing:
