@@ -25,7 +25,7 @@ from bot.context import AppServices, BotContext, end_of_update
 from bot.db import Database
 from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.jobs import dashboard as dashboard_job
-from bot.jobs import digests, leadership, reminders
+from bot.jobs import digests, leadership, maintenance, reminders
 from bot.jobs.outbox import OutboxWorker
 from bot.telegram_request import UpdateAwareRequest
 from bot.telegram_retry import RetryingRateLimiter
@@ -96,7 +96,7 @@ async def _post_init(app: Application) -> None:
     worker = outbox_worker(app)
     app.bot_data["outbox"] = worker
     worker.start()
-    duties = [take_over_stale]
+    duties = [take_over_stale, maintenance.statistics]
     if app.bot_data["services"].settings.webapp_url:  # the board's views, computed ahead
         duties.append(dashboard_job.duty(webapp_views.refresh_process))
     leadership.schedule(app, duties=duties)

@@ -148,14 +148,23 @@ async def inbox(session: AsyncSession, actor: Actor, today: date, page: int = 0,
         locked = Period.status == PeriodStatus.LOCKED.value
     base = (base.where(WAITING, Cadre.active.is_(True), _reviewable(actor, delegators, locked))
             .group_by(Entry.cadre_id, Entry.period_id))
-    grouped = base.subquery()
-    groups = (await session.execute(
-        select(func.count(), func.coalesce(func.sum(grouped.c.n), 0)).select_from(grouped))).one()
-    rows = (await session.execute(base.order_by(func.min(Entry.submitted_at))
-                                  .offset(page * page_size).limit(page_size))).all()
+    # the page and, by window functions over every group, the totals: one pass over the
+    # waiting entries instead of two (this is read again after every approval)
+    rows = (await session.execute(base.add_columns(
+        func.count().over().label("groups"), func.sum(func.count()).over().label("total"))
+        .order_by(func.min(Entry.submitted_at)).offset(page * page_size).limit(page_size)
+    )).all()
+    if rows:
+        groups = (rows[0].groups, rows[0].total)
+    elif page:  # a page past the end (the list shrank since): the totals on their own
+        grouped = base.subquery()
+        groups = (await session.execute(select(
+            func.count(), func.coalesce(func.sum(grouped.c.n), 0)).select_from(grouped))).one()
+    else:
+        groups = (0, 0)
     cadres, periods = await _cadres_and_periods(session, [(r[0], r[1]) for r in rows])
     items = []
-    for cadre_id, period_id, count, late, oldest in rows:
+    for cadre_id, period_id, count, late, oldest, *_totals in rows:
         cadre = cadres[cadre_id]
         behalf = cadre.evaluator_id if cadre.evaluator_id in delegators else None
         items.append(InboxItem(cadre, periods[period_id], count, bool(late), oldest, behalf))
