@@ -15,6 +15,7 @@ from bot.policy import Policy
 from bot.services import audit, periods
 from bot.services.calendar import WorkCalendar
 from bot.services.scoring import LeaderInputs, PeriodScore, ProductFigures, score_period
+from bot.services.task_status import tracked_in_period
 from models import Cadre, Entry, Evaluation, Evidence, OrgUnit, Period, ProductType, Target
 from models.enums import EntryStatus, PeriodStatus, PeriodType, ProductKind
 
@@ -160,8 +161,6 @@ _ENTRY_LINE = (  # an entry with its period, product and target: every entry ste
 def _entry_line_tracked():
     """`_ENTRY_LINE` plus "is the product tracked as tasks in the entry's period"
     (`bot.services.tasks.is_tracked`): the entry steps ask both, in one statement."""
-    from bot.services.tasks import tracked_in_period  # it imports this module
-
     return _ENTRY_LINE.add_columns(tracked_in_period(
         Entry.cadre_id, Entry.product_type_id, Period.starts_on, Period.ends_on).label("tracked"))
 

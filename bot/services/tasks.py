@@ -48,6 +48,7 @@ from bot.services.review import (
     task_authority_condition,
     tasks_waiting,
 )
+from bot.services.task_status import COUNTED, OPEN
 from models import Cadre, Entry, OrgUnit, Period, ProductType, Task, TaskEvent
 from models.enums import EntryStatus, PeriodStatus, TaskEventKind, TaskStatus
 
@@ -57,8 +58,6 @@ REASON_MAX = 500
 UNITS_MAX = 999
 DAYS_AHEAD = 366  # a deadline at most a year from today
 EVIDENCE_MAX = 10  # pieces of evidence with one delivery
-OPEN = (TaskStatus.ASSIGNED.value, TaskStatus.DELIVERED.value, TaskStatus.RETURNED.value)
-COUNTED = (*OPEN, TaskStatus.ACCEPTED.value)  # a cancelled task counts nowhere
 
 
 # ---------------------------------------------------------------- the rule (pure)
@@ -697,14 +696,6 @@ async def tracked_products(session: AsyncSession, cadre_id: int, period: Period)
     return set(await session.scalars(select(Task.product_type_id).where(
         Task.cadre_id == cadre_id, Task.status.in_(COUNTED),
         Task.deadline >= period.starts_on, Task.deadline <= period.ends_on).distinct()))
-
-
-def tracked_in_period(cadre_id, product_type_id, starts_on, ends_on):
-    """"This product is tracked as tasks in this period of the cadre" (see
-    `tracked_products`) as an SQL condition: columns or values."""
-    return exists().where(Task.cadre_id == cadre_id, Task.product_type_id == product_type_id,
-                          Task.status.in_(COUNTED), Task.deadline >= starts_on,
-                          Task.deadline <= ends_on)
 
 
 async def is_tracked(session: AsyncSession, cadre_id: int, product_type_id: int,
