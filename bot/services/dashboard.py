@@ -271,6 +271,25 @@ def _drill(period: Period, facts: _Facts, unit_id: int | None,
     return UnitDrill(period, tree.units[unit_id], path, rows, people, figures[unit_id])
 
 
+def _tally(facts: _Facts, listed) -> tuple[dict[int, Figures], Figures,
+                                          dict[int | None, list[PersonRow]]]:
+    """Each person counted in their unit and every unit above it (each unit's figures are its
+    whole subtree's), the province's in `whole`; the people of the units `listed(unit id)`
+    wants listed, by unit."""
+    figures: dict[int, Figures] = defaultdict(Figures)
+    whole = Figures()
+    direct: dict[int | None, list[PersonRow]] = defaultdict(list)
+    for cadre_id, uid, code, name in facts.people:
+        if listed(uid) and len(direct[uid]) < PEOPLE_LIMIT:
+            direct[uid].append(facts.row(cadre_id, code, name))
+        if cadre_id in facts.away:  # wholly on confirmed leave: not expected
+            continue
+        facts.count(whole, cadre_id)
+        for current in facts.tree.chain(uid):
+            facts.count(figures[current], cadre_id)
+    return figures, whole, direct
+
+
 def _top(tree: UnitTree) -> int | None:
     """The drill-down's top level: the province's one root unit, or None for several."""
     roots = tree.children.get(None, [])
@@ -291,25 +310,7 @@ async def unit_drill(session: AsyncSession, actor: Actor | None, period_id: int 
     elif unit_id not in tree.units:
         raise DashboardError("not_found")
     facts = await _facts(session, period, today, calendar)
-    children = set(tree.children.get(unit_id, []))
-    figures: dict[int, Figures] = defaultdict(Figures)
-    whole = Figures()
-    direct: dict[int | None, list[PersonRow]] = defaultdict(list)
-    for cadre_id, uid, code, name in facts.people:
-        chain = tree.chain(uid)
-        child = next((current for current in chain if current in children), None)
-        if child is None and uid != unit_id:
-            continue
-        if uid == unit_id and len(direct[uid]) < PEOPLE_LIMIT:
-            direct[uid].append(facts.row(cadre_id, code, name))
-        if cadre_id in facts.away:
-            continue
-        facts.count(whole, cadre_id)
-        if child is not None:
-            facts.count(figures[child], cadre_id)
-    if unit_id is not None:
-        figures[unit_id] = whole
-    return _drill(period, facts, unit_id, figures, whole, direct)
+    return _drill(period, facts, unit_id, *_tally(facts, lambda uid: uid == unit_id))
 
 
 async def unit_drills(session: AsyncSession, actor: Actor | None, period: Period, today: date,
@@ -320,17 +321,7 @@ async def unit_drills(session: AsyncSession, actor: Actor | None, period: Period
     _board(actor)
     facts = await _facts(session, period, today, calendar)
     tree = facts.tree
-    figures: dict[int, Figures] = defaultdict(Figures)
-    whole = Figures()
-    direct: dict[int | None, list[PersonRow]] = defaultdict(list)
-    for cadre_id, uid, code, name in facts.people:
-        if len(direct[uid]) < PEOPLE_LIMIT:
-            direct[uid].append(facts.row(cadre_id, code, name))
-        if cadre_id in facts.away:
-            continue
-        facts.count(whole, cadre_id)
-        for current in tree.chain(uid):
-            facts.count(figures[current], cadre_id)
+    figures, whole, direct = _tally(facts, lambda uid: True)
     levels: dict[int | None, UnitDrill] = {
         unit_id: _drill(period, facts, unit_id, figures, whole, direct)
         for unit_id in tree.units}
