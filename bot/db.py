@@ -73,16 +73,22 @@ class Database:
         await self.engine.dispose()
 
 
+def upsert_insert(session: AsyncSession, table):
+    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite alike)."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 async def insert_if_absent(session: AsyncSession, model, **values) -> bool:
     """INSERT … ON CONFLICT DO NOTHING: True when this call created the row. Used instead of
     a savepoint: on SQLite a savepoint opened before the first write starts the transaction
     and its RELEASE commits what came before it (pysqlite's transaction handling), so a
     refused update would keep part of its work."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    result = await session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    result = await session.execute(upsert_insert(session, model).values(**values)
+                                   .on_conflict_do_nothing())
     return bool(result.rowcount)
 
 

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import upsert_insert
 from models import DashboardView, Period
 
 OVERVIEW = "overview"
@@ -87,11 +88,7 @@ async def store(session: AsyncSession, period_id: int, views: dict[str, bytes],
     """Keep `views` (name → packed body) of the period, computed at `at` (an upsert: two
     processes may store the same view at once); `replace_all`: the period's other stored
     views go (a unit that no longer exists, say)."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    upsert = insert(DashboardView.__table__)
+    upsert = upsert_insert(session, DashboardView.__table__)
     upsert = upsert.on_conflict_do_update(
         index_elements=["period_id", "view"],
         set_={"computed_at": upsert.excluded.computed_at, "body": upsert.excluded.body})
