@@ -27,6 +27,7 @@ from bot.inbound import ChatOrderProcessor, take_over_stale
 from bot.jobs import dashboard as dashboard_job
 from bot.jobs import digests, leadership, maintenance, reminders
 from bot.jobs.outbox import OutboxWorker
+from bot.polling import PacedUpdatesRequest, UpdateQueue
 from bot.telegram_request import UpdateAwareRequest
 from bot.telegram_retry import RetryingRateLimiter
 from handlers import (
@@ -152,8 +153,9 @@ def build_application(
                                                ordered=bool(settings.webhook_url)))
     )
     builder = builder.request(UpdateAwareRequest(request))
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    queue = UpdateQueue()  # getUpdates is asked for once it has drained (bot/polling.py)
+    builder = builder.update_queue(queue).get_updates_request(
+        PacedUpdatesRequest(queue, get_updates_request))
     if rate_limiter:
         # Waits on Telegram's global/per-chat limits, retries after a 429, a timeout or a 5xx.
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))

@@ -75,6 +75,15 @@ def _number_pattern(decimals: int) -> NumberPattern:
 
 def fmt_number(value: float | int, decimals: int = 0) -> str:
     """1234.5 -> '1.234,5' (Vietnamese grouping and decimal marks)."""
+    return _formatted(value + 0 if value == 0 else value, decimals)  # -0.0 reads as 0
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: float | int, decimals: int) -> str:
+    # Every screen formats a dozen figures and scores, mostly the same ones again (a person
+    # opens 📊 Kết quả twice, a team's sheets share their targets): Babel's formatting is
+    # the larger part of drawing a screen. Equal values (1 == 1.0) format alike, so they
+    # may share an entry.
     return _number_pattern(decimals).apply(value, _BABEL_LOCALE)
 
 
@@ -101,6 +110,11 @@ def _percent_pattern(decimals: int) -> NumberPattern:
 
 def fmt_percent(ratio: float, decimals: int = 0) -> str:
     """0.125 -> '13%' (decimals=1: '12,5%'); what babel.numbers.format_percent gives."""
+    return _formatted_percent(ratio + 0 if ratio == 0 else ratio, decimals)
+
+
+@lru_cache(maxsize=1024)
+def _formatted_percent(ratio: float, decimals: int) -> str:
     return _percent_pattern(decimals).apply(ratio, _BABEL_LOCALE)
 
 

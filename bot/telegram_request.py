@@ -16,9 +16,11 @@ log = logging.getLogger(__name__)
 CONNECTION_POOL_SIZE = 256
 
 
-class UpdateAwareRequest(BaseRequest):
-    def __init__(self, inner: BaseRequest | None = None) -> None:
-        self.inner = inner or HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE)
+class WrappedRequest(BaseRequest):
+    """A request backend around another one (`inner`), doing something before each call."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
 
     @property
     def read_timeout(self) -> float | None:
@@ -29,6 +31,11 @@ class UpdateAwareRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         await self.inner.shutdown()
+
+
+class UpdateAwareRequest(WrappedRequest):
+    def __init__(self, inner: BaseRequest | None = None) -> None:
+        super().__init__(inner or HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE))
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout=BaseRequest.DEFAULT_NONE,

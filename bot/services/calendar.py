@@ -16,8 +16,17 @@ class WorkCalendar:
         self._holidays = holidays.country_holidays("VN")
         self._extra_off = set(policy.extra_days_off)
         self._makeup = set(policy.makeup_working_days)
+        # day → working or not: deadlines and windows count days on every screen, and the
+        # holidays library's lookup is slow next to a dict's; a few hundred days a year
+        self._known: dict[date, bool] = {}
 
     def is_working_day(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: date) -> bool:
         if day in self._extra_off:
             return False
         if day in self._makeup:

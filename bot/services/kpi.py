@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -22,6 +22,7 @@ from models.enums import EntryStatus, PeriodStatus, PeriodType, ProductKind
 EDITABLE = (EntryStatus.DRAFT.value, EntryStatus.RETURNED.value)
 ENTRY_FIELDS = ("quantity_done", "quantity_passed", "quantity_on_time", "failed_reviews",
                 "delays", "note", "exemption_note", "exemption_status")
+SCORES_KEPT = 2048  # periods' scores remembered (KpiService._scored): a few MB
 MAX_UNIT_DEPTH = 50  # a unit tree is a handful of levels; this only stops a cycle
 
 
@@ -216,6 +217,8 @@ class KpiService:
     def __init__(self, policy: Policy, calendar: WorkCalendar) -> None:
         self.policy = policy
         self.calendar = calendar
+        self._scores_for = None  # the scoring policy `_scores` was computed with
+        self._scores: OrderedDict = OrderedDict()
 
     async def current_period(self, session: AsyncSession, cadre: Cadre, today: date) -> Period:
         kind = await period_type_of_unit(session, cadre.unit_id)
@@ -396,8 +399,30 @@ class KpiService:
                     and evaluation.unit_result is not None:
                 leader = LeaderInputs(evaluation.unit_result, evaluation.organising or 0.0,
                                       evaluation.rallying or 0.0)
-        return score_period([figures_of(line) for line in lines], criteria, self.policy.scoring,
-                            leader=leader)
+        return self._scored([figures_of(line) for line in lines], criteria, leader)
+
+    def _scored(self, figures: list[ProductFigures], criteria: dict | None,
+                leader: LeaderInputs | None) -> PeriodScore:
+        """`score_period`, remembered: a score is a pure function of the figures, and
+        📊 Kết quả scores the person's last twelve periods (past ones, mostly unchanged) at
+        every opening. Kept per scoring policy object: a new policy starts afresh. The
+        result is shared, as it is frozen."""
+        scoring = self.policy.scoring
+        try:
+            key = (tuple(figures), tuple(sorted(criteria.items())) if criteria else None, leader)
+            hash(key)
+        except TypeError:  # a criterion stored as something unhashable: computed each time
+            return score_period(figures, criteria, scoring, leader=leader)
+        if self._scores_for is not scoring:
+            self._scores_for, self._scores = scoring, OrderedDict()
+        found = self._scores.get(key)
+        if found is not None:
+            self._scores.move_to_end(key)
+        else:
+            found = self._scores[key] = score_period(figures, criteria, scoring, leader=leader)
+            if len(self._scores) > SCORES_KEPT:
+                self._scores.popitem(last=False)
+        return found
 
     async def entry_for(self, session: AsyncSession, cadre_id: int, entry_id: int,
                         for_edit: bool = True, override: bool = False,
