@@ -33,7 +33,8 @@ test: $(TEST_STAMP)
 LOWEST := .venv-lowest
 LOWEST_TESTS := tests/test_scoring.py tests/test_periods.py tests/test_policy.py \
 	tests/test_sqlite_driver.py tests/test_cli.py tests/test_import.py tests/test_flow_report.py \
-	tests/test_import_formats.py tests/test_numbers.py tests/test_cli_help.py
+	tests/test_import_formats.py tests/test_numbers.py tests/test_cli_help.py \
+	tests/test_telegram_request.py tests/test_polling.py
 $(LOWEST)/.installed: $(BIN)/python pyproject.toml scripts/lowest_constraints.py
 	$(PYTHON) -m venv $(LOWEST)
 	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip

@@ -72,7 +72,7 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None) -> None
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler", "alembic", "aiosqlite", "asyncpg",
+QUIET_LIBRARIES = ("httpx", "httpcore", "aiohttp", "apscheduler", "alembic", "aiosqlite", "asyncpg",
                    "sqlalchemy", "tornado.access")
 
 

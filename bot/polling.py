@@ -18,9 +18,9 @@ import asyncio
 import contextlib
 from typing import Any
 
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 
-from bot.telegram_request import WrappedRequest
+from bot.telegram_request import AiohttpRequest, WrappedRequest
 
 # A handler that takes longer than this does not hold up the next getUpdates.
 MAX_WAIT_SECONDS = 1.0
@@ -48,11 +48,11 @@ class UpdateQueue(asyncio.Queue):
 
 class PacedUpdatesRequest(WrappedRequest):
     """The getUpdates request backend: waits (up to MAX_WAIT_SECONDS) for the update queue to
-    drain before each call, then asks the inner backend (PTB's default for getUpdates)."""
+    drain before each call, then asks the inner backend (the bot's HTTP client, with one
+    connection as PTB's default for getUpdates has)."""
 
     def __init__(self, queue: UpdateQueue, inner: BaseRequest | None = None) -> None:
-        # PTB's own default for getUpdates (ApplicationBuilder._build_request)
-        super().__init__(inner or HTTPXRequest(connection_pool_size=1))
+        super().__init__(inner or AiohttpRequest(connection_pool_size=1))
         self.queue = queue
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
