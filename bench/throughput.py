@@ -12,8 +12,8 @@ rate limiter only sleeps; here we measure the work) and so is the per-person flo
     .venv/bin/python bench/throughput.py --cadres 300 --months 1 --seconds 5 --users 10  # smoke
     .venv/bin/python bench/throughput.py ... --database-url postgresql+asyncpg://…/empty_db
     .venv/bin/python bench/throughput.py ... --floor   # + the echo bot with one read (and write)
-    .venv/bin/python bench/throughput.py ... --floor --floor-batched
-        # + that floor polling in batches as the full bot does: the work per update alone
+    .venv/bin/python bench/throughput.py ... --floor --floor-plumbed
+        # + that floor with the full bot's HTTP client and polling: the work per update alone
     BENCH_SQL=/tmp/sql.jsonl .venv/bin/python bench/throughput.py ... --single
         # + every statement of the single-person run with its wall time, one JSON line each
 """
@@ -41,10 +41,13 @@ ECHO_RUN = """
 builder = (ApplicationBuilder().token(os.environ["TELEGRAM_BOT_TOKEN"])
            .base_url(os.environ["TELEGRAM_API_BASE_URL"])
            .base_file_url(os.environ["TELEGRAM_API_FILE_URL"]))
-if os.environ.get("BENCH_BATCHED"):  # polling in batches, as the full bot does (bot/polling.py)
+if os.environ.get("BENCH_PLUMBED"):  # the full bot's Telegram plumbing: its HTTP client
+    # (bot/telegram_request.py) and its polling in batches (bot/polling.py)
     from bot.polling import PacedUpdatesRequest, UpdateQueue
+    from bot.telegram_request import CONNECTION_POOL_SIZE, AiohttpRequest
     queue = UpdateQueue()
-    builder = builder.update_queue(queue).get_updates_request(PacedUpdatesRequest(queue))
+    builder = (builder.request(AiohttpRequest(CONNECTION_POOL_SIZE)).update_queue(queue)
+               .get_updates_request(PacedUpdatesRequest(queue)))
 app = builder.build()
 app.add_handler(MessageHandler(filters.ALL, echo))
 app.add_handler(CallbackQueryHandler(echo))
@@ -419,9 +422,9 @@ async def run(args) -> dict:
             for kind in ("read", "write"):
                 results[f"floor_{kind}"], _ = await measure(FLOOR_BOT, everyone,
                                                             BENCH_FLOOR=kind)
-        if args.floor_batched:
-            results["floor_batched"], _ = await measure(FLOOR_BOT, everyone, BENCH_FLOOR="write",
-                                                        BENCH_BATCHED="1")
+        if args.floor_plumbed:
+            results["floor_plumbed"], _ = await measure(FLOOR_BOT, everyone, BENCH_FLOOR="write",
+                                                        BENCH_PLUMBED="1")
     results["approvals"], results["typed"] = await written_counts(url, cadre_chats, now)
     return results
 
@@ -502,10 +505,10 @@ def main() -> None:
                         help="an EMPTY database to fill (default: a new SQLite file)")
     parser.add_argument("--floor", action="store_true",
                         help="also measure the echo bot plus one database read (and write)")
-    parser.add_argument("--floor-batched", action="store_true",
-                        help="also the floor bot (one read and one write) polling in batches as "
-                             "the full bot does (bot/polling.py): what is left of the ratio is "
-                             "the work per update")
+    parser.add_argument("--floor-plumbed", action="store_true",
+                        help="also the floor bot (one read and one write) with the full bot's "
+                             "Telegram plumbing (its HTTP client, polling in batches): what is "
+                             "left of the ratio is the work per update")
     parser.add_argument("--profile", default=None, help="write a py-spy profile of the full bot")
     parser.add_argument("--single", action="store_true",
                         help="also one person at a time on an unloaded bot: latency, CPU, SQL "
@@ -541,10 +544,10 @@ def main() -> None:
     if floor is not None and floor["rate"]:
         print(f"full / floor (one read and one write) throughput: "
               f"{full['rate'] / floor['rate']:.0%} (target ≥ 75%)")
-    if (batched := r.get("floor_batched")) is not None and batched["rate"]:
-        print(f"echo bot + one read and one write per update, polling in batches: "
-              f"{batched['rate']:.1f} updates/s, {batched['cpu_ms']:.1f} ms CPU per update; "
-              f"full / this floor: {full['rate'] / batched['rate']:.0%}")
+    if (plumbed := r.get("floor_plumbed")) is not None and plumbed["rate"]:
+        print(f"echo bot + one read and one write per update, with the full bot's HTTP client "
+              f"and polling: {plumbed['rate']:.1f} updates/s, {plumbed['cpu_ms']:.1f} ms CPU "
+              f"per update; full / this floor: {full['rate'] / plumbed['rate']:.0%}")
     print(f"full / echo throughput: {ratio:.0%}")
     if "single" in r:
         print("one person at a time, unloaded bot — per kind of tap: count, latency p50 / p95, "
