@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest
 
 from bot.telegram_request import AiohttpRequest, WrappedRequest
 
@@ -55,13 +55,7 @@ class PacedUpdatesRequest(WrappedRequest):
         super().__init__(inner or AiohttpRequest(connection_pool_size=1))
         self.queue = queue
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout=BaseRequest.DEFAULT_NONE,
-                         write_timeout=BaseRequest.DEFAULT_NONE,
-                         connect_timeout=BaseRequest.DEFAULT_NONE,
-                         pool_timeout=BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+    async def before(self, url: str) -> None:
         if not self.queue.drained.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.queue.drained.wait(), MAX_WAIT_SECONDS)
-        return await self.inner.do_request(url, method, request_data, read_timeout,
-                                           write_timeout, connect_timeout, pool_timeout)

@@ -108,7 +108,7 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | None:
 
 
 class WrappedRequest(BaseRequest):
-    """A request backend around another one (`inner`), doing something before each call."""
+    """A request backend around another one (`inner`): `before` runs before each call."""
 
     def __init__(self, inner: BaseRequest) -> None:
         self.inner = inner
@@ -123,18 +123,24 @@ class WrappedRequest(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
-
-class UpdateAwareRequest(WrappedRequest):
-    def __init__(self, inner: BaseRequest | None = None) -> None:
-        super().__init__(inner or AiohttpRequest(connection_pool_size=CONNECTION_POOL_SIZE))
+    async def before(self, url: str) -> None:
+        """What the wrapper does before the call to `url` goes out."""
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout=BaseRequest.DEFAULT_NONE,
                          write_timeout=BaseRequest.DEFAULT_NONE,
                          connect_timeout=BaseRequest.DEFAULT_NONE,
                          pool_timeout=BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        await self.before(url)
+        return await self.inner.do_request(url, method, request_data, read_timeout,
+                                           write_timeout, connect_timeout, pool_timeout)
+
+
+class UpdateAwareRequest(WrappedRequest):
+    def __init__(self, inner: BaseRequest | None = None) -> None:
+        super().__init__(inner or AiohttpRequest(connection_pool_size=CONNECTION_POOL_SIZE))
+
+    async def before(self, url: str) -> None:
         if not await release_before_telegram():
             log.error("a Bot API call (%s) was made inside the update's transaction block",
                       url.rsplit("/", 1)[-1])
-        return await self.inner.do_request(url, method, request_data, read_timeout,
-                                           write_timeout, connect_timeout, pool_timeout)
